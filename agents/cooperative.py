@@ -1,0 +1,99 @@
+"""Village collective economy / cooperative: production, wages, rent, dividends and assets.
+
+One collective per village. It is "hollow" while it has no operating activity (zero operating
+revenue) and "breaks zero" when it starts operating. Its books are kept for the year and closed
+in December, when fixed dividends (to registered poor members) and share dividends are paid and
+the rest is retained as collective assets.
+
+Example:
+    >>> import mesa
+    >>> m = mesa.Model(rng=1)
+    >>> c = Cooperative(m, village=0, capital=1000.0, active=True)
+    >>> c.receive_project(500.0); c.capital
+    1500.0
+"""
+
+from __future__ import annotations
+
+import mesa
+
+
+class Cooperative(mesa.Agent):
+    """A village collective economy (cooperative).
+
+    Attributes (money in yuan, simulated units; year-to-date unless said otherwise):
+        village: its village index.
+        active: operating (not hollow).
+        capital: accumulated collective assets (stock).
+        leased_land: mu leased from member households (stock).
+        revenue: operating revenue (sales to the market and to paired enterprises).
+        sales_to_enterprises: the part of revenue bought by paired enterprises.
+        non_operating: project funds and enterprise investment received.
+        wages, rent, other_costs: costs paid.
+        fixed_dividends, share_dividends: paid to households in December.
+        retained: last December's retained surplus (negative for a loss).
+    """
+
+    def __init__(self, model: mesa.Model, village: int, capital: float, active: bool):
+        super().__init__(model)
+        self.village = int(village)
+        self.capital = float(capital)
+        self.active = bool(active)
+        self.leased_land = 0.0
+        self.jobs = 0.0
+        self.ever_active_year: int | None = None
+        self.retained = 0.0
+        self.reset_year()
+
+    def reset_year(self) -> None:
+        """Open a new year's books."""
+        self.revenue = 0.0
+        self.sales_to_enterprises = 0.0
+        self.non_operating = 0.0
+        self.wages = 0.0
+        self.rent = 0.0
+        self.other_costs = 0.0
+        self.fixed_dividends = 0.0
+        self.share_dividends = 0.0
+
+    def receive_project(self, amount: float) -> None:
+        """Project funds (public) or enterprise investment added to collective capital."""
+        self.capital += amount
+        self.non_operating += amount
+
+    def monthly_revenue(self, capital_yield: float, yield_per_mu: float, management: float,
+                        market: float) -> float:
+        """Operating revenue this month (yuan) from capital and leased land; 0 when hollow."""
+        if not self.active:
+            return 0.0
+        annual = (self.capital * capital_yield + self.leased_land * yield_per_mu)
+        return annual * management * market / 12.0
+
+    def book_month(self, revenue: float, from_enterprises: float, wages: float, rent: float,
+                   cost_share: float) -> None:
+        """Record a month's revenue and costs; other costs are ``cost_share`` of revenue."""
+        self.revenue += revenue
+        self.sales_to_enterprises += from_enterprises
+        self.wages += wages
+        self.rent += rent
+        self.other_costs += cost_share * revenue
+
+    def surplus(self) -> float:
+        """This year's operating surplus before dividends (yuan)."""
+        return self.revenue - self.wages - self.rent - self.other_costs
+
+    def close_year(self, fixed_due: float, share_payout: float) -> tuple[float, float]:
+        """December: pay fixed then share dividends, retain the rest in capital.
+
+        Fixed dividends are paid from the surplus and, if it falls short, from capital (never
+        below zero); share dividends are ``share_payout`` of what surplus is left. Returns
+        (fixed paid, share dividends paid). A loss reduces capital, not below zero.
+        """
+        surplus = self.surplus()
+        fixed = min(fixed_due, max(surplus, 0.0) + self.capital) if self.active else 0.0
+        after_fixed = surplus - fixed
+        shares = share_payout * after_fixed if after_fixed > 0 else 0.0
+        self.retained = after_fixed - shares
+        self.capital = max(self.capital + self.retained, 0.0)
+        self.fixed_dividends, self.share_dividends = fixed, shares
+        return fixed, shares

@@ -1,0 +1,62 @@
+"""Enterprises paired with villages: local jobs, purchase contracts, investment, fixed dividends.
+
+Example:
+    >>> import mesa
+    >>> m = mesa.Model(rng=1)
+    >>> e = Enterprise(m, index=0, jobs=30, wage_month=2000.0, purchase_per_village_year=1e5,
+    ...                investment_per_village=5e4, fixed_dividend=300.0, start_year=2015)
+    >>> e.active(2014), e.active(2015)
+    (False, True)
+"""
+
+from __future__ import annotations
+
+import mesa
+
+
+class Enterprise(mesa.Agent):
+    """An enterprise (or organisation) in enterprise-village pairing.
+
+    Attributes:
+        index: enterprise index; its employer code in ``Households.employer`` is ``index + 1``.
+        villages: indices of the villages it is paired with.
+        jobs: local jobs it offers to its paired villages (simulated units).
+        wage_month: monthly wage of those jobs (yuan, base-year prices).
+        purchase_per_village_year: purchases from each paired village cooperative (yuan/year).
+        investment_per_village: one-off investment in each paired cooperative (yuan).
+        fixed_dividend: yearly fixed dividend per registered poor household of its villages.
+        start_year: first year of the pairing.
+        Accounts (yuan, year to date): ``wages_paid``, ``purchases``, ``invested``,
+        ``dividends_paid``.
+    """
+
+    def __init__(self, model: mesa.Model, index: int, jobs: float, wage_month: float,
+                 purchase_per_village_year: float, investment_per_village: float,
+                 fixed_dividend: float, start_year: int):
+        super().__init__(model)
+        self.index = int(index)
+        self.villages: list[int] = []
+        self.jobs = float(jobs)
+        self.wage_month = float(wage_month)
+        self.purchase_per_village_year = float(purchase_per_village_year)
+        self.investment_per_village = float(investment_per_village)
+        self.fixed_dividend = float(fixed_dividend)
+        self.start_year = int(start_year)
+        self.invested_once = False
+        self.reset_year()
+
+    @property
+    def code(self) -> int:
+        """Employer code in ``Households.employer``."""
+        return self.index + 1
+
+    def active(self, year: int) -> bool:
+        """Whether the pairing is running in ``year``."""
+        return year >= self.start_year
+
+    def reset_year(self) -> None:
+        """Open a new year's accounts."""
+        self.wages_paid = 0.0
+        self.purchases = 0.0
+        self.invested = 0.0
+        self.dividends_paid = 0.0

@@ -1,0 +1,166 @@
+"""Households as an array-backed population (one numpy array per attribute) and a view object.
+
+Households are numerous (10^2 to 10^6 per run), so their state lives in flat arrays updated
+vectorised each month; :class:`Household` is a read-only view of one row for inspection.
+
+Example:
+    >>> import numpy as np
+    >>> pop = Households.empty(3)
+    >>> pop.size[:] = [2, 4, 5]
+    >>> Household(pop, 1).size
+    4
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+#: Income sources, the columns of ``Households.income`` (yuan, year to date, simulated units).
+SOURCES = (
+    "farming",  # own-account farming on land not leased out
+    "local_wages",  # wages from a local job (outside market, paired enterprise or cooperative)
+    "migrant_remittances",  # remittances of migrant workers
+    "land_rent",  # rent for land leased to the cooperative
+    "dividends",  # cooperative fixed and share dividends, enterprise fixed dividends
+    "transfers",  # social-assistance transfers (minimum living allowance and the like)
+    "other",  # pensions, agricultural subsidies and other small incomes
+    "shocks",  # minus out-of-pocket illness costs and disaster losses (<= 0)
+)
+SRC = {name: i for i, name in enumerate(SOURCES)}
+
+#: Binding constraints a cadre visit can address (the order is the need code).
+NEEDS = ("farming", "jobs", "health", "finance")
+NEED = {name: i for i, name in enumerate(NEEDS)}
+
+#: Employer codes in ``Households.employer``: -1 none, 0 outside local market, then
+#: 1..E enterprises, then E+1..E+V village cooperatives.
+NO_JOB = -1
+OUTSIDE_MARKET = 0
+
+
+@dataclass
+class Households:
+    """Household state, one array element per simulated household.
+
+    Example:
+        >>> pop = Households.empty(2)
+        >>> pop.n, pop.income.shape
+        (2, (2, 8))
+    """
+
+    village: np.ndarray  # int32, village index
+    size: np.ndarray  # int16, persons
+    labourers: np.ndarray  # int8, working-age able persons
+    land: np.ndarray  # float32, mu of contracted farmland
+    leased: np.ndarray  # float32, mu leased to the village cooperative
+    skill: np.ndarray  # float32, 0..1 labour-market skill
+    farm_prod: np.ndarray  # float32, own farming productivity multiplier (1 = village mean)
+    sick: np.ndarray  # bool, a member is seriously ill (costs, lost labour)
+    cover: np.ndarray  # float32, 0..1 share of illness costs covered (insurance, assistance)
+    registered: np.ndarray  # bool, identified as registered poor at baseline
+    poor: np.ndarray  # bool, registered and currently counted poor
+    exit_year: np.ndarray  # int16, year of (last) exit, -1 never
+    reentered: np.ndarray  # bool, fell back into poverty after exiting at least once
+    member: np.ndarray  # bool, member of the village cooperative
+    shares: np.ndarray  # float32, cooperative shares held
+    employer: np.ndarray  # int32, employer code (see module constants)
+    migrants: np.ndarray  # int8, members working away as migrants
+    cadre: np.ndarray  # int32, index of the paired cadre, -1 none
+    referral: np.ndarray  # bool, holds a cadre's job referral not yet used
+    enrolled: np.ndarray  # bool, receives social-assistance transfers
+    income: np.ndarray  # float64 (n, len(SOURCES)), income this year by source, yuan
+    pc_income_last: np.ndarray  # float64, per-capita income of the last completed year, yuan
+
+    @classmethod
+    def empty(cls, n: int) -> Households:
+        """Zeroed population of ``n`` households (every flag False, every index -1)."""
+        return cls(
+            village=np.zeros(n, np.int32),
+            size=np.ones(n, np.int16),
+            labourers=np.zeros(n, np.int8),
+            land=np.zeros(n, np.float32),
+            leased=np.zeros(n, np.float32),
+            skill=np.zeros(n, np.float32),
+            farm_prod=np.ones(n, np.float32),
+            sick=np.zeros(n, bool),
+            cover=np.zeros(n, np.float32),
+            registered=np.zeros(n, bool),
+            poor=np.zeros(n, bool),
+            exit_year=np.full(n, -1, np.int16),
+            reentered=np.zeros(n, bool),
+            member=np.zeros(n, bool),
+            shares=np.zeros(n, np.float32),
+            employer=np.full(n, NO_JOB, np.int32),
+            migrants=np.zeros(n, np.int8),
+            cadre=np.full(n, -1, np.int32),
+            referral=np.zeros(n, bool),
+            enrolled=np.zeros(n, bool),
+            income=np.zeros((n, len(SOURCES)), np.float64),
+            pc_income_last=np.zeros(n, np.float64),
+        )
+
+    @property
+    def n(self) -> int:
+        """Number of simulated households."""
+        return int(self.village.shape[0])
+
+    def idle_labour(self) -> np.ndarray:
+        """Able labourers at home without a local job (int array)."""
+        busy = self.migrants.astype(np.int16) + (self.employer != NO_JOB) + self.sick
+        return np.maximum(self.labourers.astype(np.int16) - busy, 0)
+
+    def binding_need(self) -> np.ndarray:
+        """Code (see ``NEEDS``) of each household's binding constraint, for a cadre visit.
+
+        Illness first; then idle labour without a job; then own land to farm; else finance
+        (no labour and no land to work: credit and social assistance).
+        """
+        need = np.full(self.n, NEED["finance"], np.int8)
+        need[(self.land - self.leased) > 0.5] = NEED["farming"]
+        need[(self.idle_labour() > 0) & (self.employer == NO_JOB)] = NEED["jobs"]
+        need[self.sick] = NEED["health"]
+        return need
+
+    def per_capita_income(self) -> np.ndarray:
+        """Income this year so far, all sources, per person (yuan)."""
+        return self.income.sum(axis=1) / self.size
+
+    def nbytes(self) -> int:
+        """Bytes of household state held in arrays."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+
+class Household:
+    """Read-only view of one household in a :class:`Households` population.
+
+    Example:
+        >>> pop = Households.empty(1)
+        >>> Household(pop, 0).employer
+        -1
+    """
+
+    def __init__(self, pop: Households, index: int):
+        if not 0 <= index < pop.n:
+            raise IndexError(f"household {index} out of range 0..{pop.n - 1}")
+        self._pop = pop
+        self.index = int(index)
+
+    def __getattr__(self, name: str):
+        pop = object.__getattribute__(self, "_pop")
+        arr = getattr(pop, name)
+        value = arr[self.index]
+        if isinstance(value, np.ndarray):
+            return dict(zip(SOURCES, value.tolist(), strict=True))
+        return value.item()
+
+    def as_dict(self) -> dict:
+        """All attributes of this household as plain Python values."""
+        return {f.name: getattr(self, f.name) for f in fields(self._pop)}
+
+    def __repr__(self) -> str:
+        return (
+            f"Household({self.index}: village={self.village}, size={self.size}, "
+            f"registered={self.registered}, poor={self.poor}, cadre={self.cadre})"
+        )

@@ -1,0 +1,421 @@
+"""Scenario schema: load and validate a scenario YAML file into typed, annotated parameters.
+
+Every parameter in a scenario file is written as a flow mapping on one line::
+
+    villages: {value: 182, unit: villages, source: "figure: xixiu.villages"}
+
+`value` is what the model uses, `unit` its unit and `source` where it comes from: a figure id of
+``calibration/reported_figures.csv`` (``figure: ...``), a figure-derived value (``derived: ...``),
+a cited statistic (``cited: ...``), an ``assumed`` value or one ``to calibrate``.
+
+Example:
+    >>> from sim.config import load_scenario
+    >>> sc = load_scenario("scenarios/xixiu.yaml")
+    >>> sc.villages.count.value
+    182
+"""
+
+from __future__ import annotations
+
+import hashlib
+import types
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+T = TypeVar("T")
+
+SOURCE_PREFIXES = ("figure:", "derived:", "cited:", "assumed", "to calibrate", "calibrated")
+CADRE_KINDS = (
+    "first_secretary",
+    "village_help_secretary",
+    "paired_cadre",
+    "commando",
+    "task_team",
+    "resident_cadre",
+    "expert",
+)
+SPECIALTIES = ("farming", "jobs", "health", "finance", "general")
+
+
+class ScenarioError(ValueError):
+    """A scenario (or other input) file is invalid; the message is one line for the user.
+
+    Example:
+        >>> str(ScenarioError("x.yaml: field 'a': bad"))
+        "x.yaml: field 'a': bad"
+    """
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Param(_Strict, Generic[T]):
+    """One annotated parameter: its value, unit and source.
+
+    Example:
+        >>> Param[int](value=3, unit="people", source="assumed").value
+        3
+    """
+
+    value: T
+    unit: str
+    source: str
+    note: str | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, v: str) -> str:
+        if not v.strip().lower().startswith(SOURCE_PREFIXES):
+            raise ValueError(f"source must start with one of {', '.join(SOURCE_PREFIXES)}")
+        return v
+
+
+Prob01 = Annotated[float, Field(ge=0.0, le=1.0)]
+Count = Param[NonNegativeInt]
+PosCount = Param[PositiveInt]
+Prob = Param[Prob01]
+Amount = Param[NonNegativeFloat]
+Positive = Param[PositiveFloat]
+Real = Param[float]
+Year = Param[Annotated[int, Field(ge=1949, le=2100)]]
+Monthly12 = Param[Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)]]
+
+
+class Series(_Strict):
+    """A yearly parameter series, such as the poverty line (year -> value)."""
+
+    values: dict[int, PositiveFloat]
+    unit: str
+    source: str
+
+
+class PopulationCfg(_Strict):
+    total_households: PosCount
+    household_size_mean: Positive
+    labourers_share: Prob
+    land_mu_mean: Amount
+    land_sigma: Amount
+    farm_productivity_sigma: Amount
+    village_productivity_sigma: Amount
+    skill_alpha: Positive
+    skill_beta: Positive
+    migrant_share: Prob
+    local_job_share: Prob
+    coop_member_share: Prob
+
+
+class IncomeCfg(_Strict):
+    yield_value_per_mu: Amount
+    farm_seasonality: Monthly12
+    migrant_remittance_month: Amount
+    local_wage_month: Amount
+    income_growth: Real
+    land_rent_per_mu: Amount
+    transfer_per_person_month: Amount
+    other_income_per_person_month: Amount
+
+
+class ShocksCfg(_Strict):
+    illness_prob_month: Prob
+    illness_recovery_prob_month: Prob
+    illness_cost_month: Amount
+    disaster_prob_month: Prob
+    disaster_severity: Prob
+
+
+class BehaviourCfg(_Strict):
+    job_search_prob_month: Prob
+    job_separation_prob_month: Prob
+    paired_hire_prob_month: Prob
+    migrate_prob_month: Prob
+    return_prob_month: Prob
+    join_prob_month: Prob
+    lease_share: Prob
+    transfer_claim_prob_month: Prob
+
+
+class VillagesCfg(_Strict):
+    count: PosCount
+    poor_villages: Count
+    branch_strength_alpha: Positive
+    branch_strength_beta: Positive
+    branch_decay_month: Prob
+
+
+class CadreGroupCfg(_Strict):
+    kind: Literal[CADRE_KINDS]  # type: ignore[valid-type]
+    count: Count
+    role: Literal["households", "village"]
+    capacity: Count
+    effectiveness: Prob
+    specialty_mix: dict[Literal[SPECIALTIES], NonNegativeFloat]  # type: ignore[valid-type]
+    monthly_cost: Amount
+    branch_gain_month: Prob
+    projects_per_year: Amount
+    source: str
+
+    @field_validator("specialty_mix")
+    @classmethod
+    def _mix_positive(cls, v: dict) -> dict:
+        if not v or sum(v.values()) <= 0:
+            raise ValueError("specialty_mix needs at least one positive weight")
+        return v
+
+
+class CadreEffectsCfg(_Strict):
+    visit_prob_month: Prob
+    load_half: Positive
+    match_same: Prob
+    match_general: Prob
+    match_other: Prob
+    skill_gain: Prob
+    referral_boost: Amount
+    productivity_gain: Prob
+    productivity_cap: Positive
+    health_cover_gain: Prob
+    loan_productivity_gain: Prob
+    training_person_times_per_year: Amount
+    training_gain: Prob
+    training_cost_per_person_time: Amount
+    project_size: Amount
+    expert_productivity_gain_month: Prob
+
+
+class CooperativesCfg(_Strict):
+    initial_active_share: Prob
+    initial_capital_mean: Amount
+    capital_yield: Amount
+    coop_yield_per_mu: Amount
+    jobs_per_100mu: Amount
+    cost_share: Prob
+    fixed_dividend_poor_member: Amount
+    share_payout: Prob
+    poor_member_shares: Amount
+    activation_prob_month: Prob
+    asset_threshold: Amount
+
+
+class EnterprisesCfg(_Strict):
+    count: Count
+    paired_villages: Count
+    start_year: Year
+    jobs_per_enterprise: Amount
+    wage_month: Amount
+    purchase_per_village_year: Amount
+    price_premium: Amount
+    investment_per_village: Amount
+    fixed_dividend_per_poor_household: Amount
+
+
+class PolicyCfg(_Strict):
+    cadre_pairing: str = "same_village"
+    first_secretary_assignment: str = "all_poor_villages"
+    village_pairing: str = "random"
+    programme_start_year: int | None = None
+
+    @field_validator("cadre_pairing", "first_secretary_assignment", "village_pairing")
+    @classmethod
+    def _known_strategy(cls, v: str, info) -> str:
+        from sim.strategies import REGISTRIES
+
+        known = REGISTRIES[info.field_name]
+        if v not in known:
+            raise ValueError(f"unknown strategy {v!r}; known: {', '.join(sorted(known))}")
+        return v
+
+
+class Scenario(_Strict):
+    """A validated scenario: structure, behaviour, policy and the poverty-line series.
+
+    Example:
+        >>> sc = load_scenario("scenarios/xixiu.yaml")
+        >>> sc.start_year, sc.end_year
+        (2014, 2017)
+    """
+
+    name: str
+    title: str
+    case: str
+    seed_file: str
+    region: Literal["western", "other"]
+    start_year: int = Field(ge=1949, le=2100)
+    end_year: int = Field(ge=1949, le=2100)
+    poverty_line: Series
+    village_exit_threshold: Prob
+    household_exit_margin: Amount
+    population: PopulationCfg
+    income: IncomeCfg
+    shocks: ShocksCfg
+    behaviour: BehaviourCfg
+    villages: VillagesCfg
+    cadre_groups: list[CadreGroupCfg]
+    cadre_effects: CadreEffectsCfg
+    cooperatives: CooperativesCfg
+    enterprises: EnterprisesCfg
+    policy: PolicyCfg = PolicyCfg()
+    _path: str | None = PrivateAttr(default=None)
+    _sha256: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.end_year < self.start_year:
+            raise ValueError(f"end_year {self.end_year} is before start_year {self.start_year}")
+        need = range(self.start_year - 1, self.end_year + 1)
+        missing = [y for y in need if y not in self.poverty_line.values]
+        if missing:
+            raise ValueError(
+                f"poverty_line.values lacks years {missing}; it must cover "
+                f"{need.start}..{need.stop - 1} (the baseline year and every simulated year)"
+            )
+        if self.villages.poor_villages.value > self.villages.count.value:
+            raise ValueError("villages.poor_villages exceeds villages.count")
+        return self
+
+    def with_overrides(self, **policy: Any) -> Scenario:
+        """Return a copy with policy levers replaced (validated like the file).
+
+        Example:
+            >>> sc = load_scenario("scenarios/xixiu.yaml")
+            >>> sc.with_overrides(cadre_pairing="random").policy.cadre_pairing
+            'random'
+        """
+        data = self.model_dump()
+        data["policy"].update(policy)
+        new = Scenario.model_validate(data)
+        new._path, new._sha256 = self._path, self._sha256
+        return new
+
+
+# ----------------------------------------------------------------------------- error formatting
+
+
+def _allowed_keys(model: Any, loc: tuple) -> list[str] | None:
+    """Walk the schema along ``loc`` and return the field names allowed at its end."""
+    tp: Any = model
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(part, int):
+            args = typing.get_args(tp)
+            tp = args[0] if args else None
+        elif isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(part)
+            if field is None:
+                return None
+            tp = field.annotation
+        else:
+            return None
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return None
+
+
+def _unwrap(tp: Any) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _unwrap(args[0]) if len(args) == 1 else tp
+    return tp
+
+
+def format_validation_error(path: str | Path, err: ValidationError, model: Any = None) -> str:
+    """Turn the first pydantic error into one line naming file, field path and what is allowed.
+
+    Example:
+        >>> try:
+        ...     Scenario.model_validate({"name": 1})
+        ... except ValidationError as e:
+        ...     format_validation_error("x.yaml", e).startswith("x.yaml: ")
+        True
+    """
+    model = model or Scenario
+    e = err.errors()[0]
+    loc = tuple(e["loc"])
+    field = ".".join(str(p) for p in loc) or "<top level>"
+    kind = e["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1]) or []
+        parent = ".".join(str(p) for p in loc[:-1]) or "<top level>"
+        msg = f"unknown key {loc[-1]!r} in '{parent}'; allowed keys: {', '.join(allowed)}"
+    elif kind == "missing":
+        msg = f"field '{field}' is missing (required)"
+    else:
+        text = e["msg"].removeprefix("Value error, ")
+        got = e.get("input")
+        got_s = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        msg = f"field '{field}': {text}{got_s}"
+    more = len(err.errors()) - 1
+    return f"{path}: {msg}" + (f" [and {more} more problem(s)]" if more else "")
+
+
+def load_yaml(path: str | Path) -> tuple[dict, bytes]:
+    """Read a YAML mapping with ``safe_load``; raise a one-line ScenarioError on any problem.
+
+    Example:
+        >>> data, raw = load_yaml("scenarios/xixiu.yaml")
+        >>> data["name"]
+        'xixiu'
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{p}: cannot read file ({exc.strerror or exc})") from None
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{p}: not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{p}: expected a mapping of fields at top level, got {type(data).__name__}")
+    return data, raw
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario YAML file.
+
+    Raises ScenarioError with one line naming the file, the field path and what is allowed.
+
+    Example:
+        >>> load_scenario("scenarios/xixiu.yaml").name
+        'xixiu'
+    """
+    data, raw = load_yaml(path)
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(path, err)) from None
+    sc._path = str(path)
+    sc._sha256 = hashlib.sha256(raw).hexdigest()
+    return sc
+
+
+def scenario_source(sc: Scenario) -> tuple[str | None, str | None]:
+    """Return (path, sha256) of the file a scenario was loaded from, or (None, None).
+
+    Example:
+        >>> scenario_source(load_scenario("scenarios/xixiu.yaml"))[0]
+        'scenarios/xixiu.yaml'
+    """
+    return sc._path, sc._sha256

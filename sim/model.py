@@ -1,0 +1,680 @@
+"""The povsim model: a monthly Mesa model of party-building-led poverty alleviation.
+
+One run simulates one case from January of the baseline year (the year before the programme,
+whose incomes identify the registered poor) to December of the scenario's end year. Each month,
+in this order (``docs/ODD.md`` has the full description):
+
+1. policy calendar (enterprise investment when a pairing starts);
+2. cadres act: paired cadres visit households, village cadres strengthen branches and bring
+   projects, training raises effectiveness;
+3. labour market: separations, paired enterprises and cooperatives hire up to capacity, the
+   outside market hires the rest;
+4. cooperatives activate, produce, sell (partly to paired enterprises), pay wages and rent;
+5. households earn, suffer shocks (illness, village disasters) and decide (migrate, return,
+   join the cooperative and lease land, claim transfers);
+6. December: dividends, per-capita income against the year's poverty line, identification
+   (baseline year) or exits and re-entries, poor-village exits, annual records.
+
+Example:
+    >>> from sim.config import load_scenario
+    >>> m = PovertyModel(load_scenario("scenarios/xixiu.yaml"), seed=1, scale=200)
+    >>> m.run()
+    >>> 0.0 <= m.annual[-1]["incidence"] <= 1.0
+    True
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from agents.cadre import Cadre
+from agents.cooperative import Cooperative
+from agents.enterprise import Enterprise
+from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC, Households
+from agents.village import Village
+from sim import strategies
+from sim.config import SPECIALTIES, Scenario
+from sim.population import synthesize
+from sim.stats import gini, weighted_quantiles
+
+DECILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+class PovertyModel(mesa.Model):
+    """Monthly agent-based model of one case; households array-backed, others Mesa agents.
+
+    Args:
+        scenario: a validated :class:`sim.config.Scenario`.
+        seed: run seed; every draw comes from a named stream derived from it.
+        replicate: replicate number (a separate, reproducible set of streams).
+        scale: one simulated household stands for ``scale`` real ones (>= 1).
+
+    Example:
+        >>> from sim.config import load_scenario
+        >>> m = PovertyModel(load_scenario("scenarios/xixiu.yaml"), seed=2, scale=500)
+        >>> m.households.n > 0, len(m.villages)
+        (True, 182)
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0,
+                 scale: float = 1.0):
+        from sim.streams import Streams
+
+        if scale < 1:
+            raise ValueError(f"scale must be >= 1 (one simulated household per k), got {scale}")
+        self.streams = Streams(seed, replicate)
+        super().__init__(rng=self.streams.mesa_rng_seed())
+        self.sc = sc = scenario
+        self.seed, self.replicate, self.k = int(seed), int(replicate), float(scale)
+        self.baseline_year = sc.start_year - 1
+        self.programme_start = sc.policy.programme_start_year or sc.start_year
+        self.year, self.month = self.baseline_year, 0
+        self.identified = False
+        self.annual: list[dict] = []
+        self.monthly: list[dict] = []
+        self.deciles: list[dict] = []
+        self.by_source: list[dict] = []
+        self.cadre_loads: list[dict] = []
+        self.costs: list[dict] = []
+        self.ledger: dict[str, float] = {}
+        self.household_receipts = np.zeros(len(SRC))
+        self._cost_year: dict[str, float] = {}
+        self._cost_cum = 0.0
+        self._net_exits_people = 0.0
+        self._build()
+
+    # ------------------------------------------------------------------ construction
+    def _build(self) -> None:
+        sc, rng = self.sc, self.streams["population"]
+        n_v = sc.villages.count.value
+        self.villages = [
+            Village(self, i, b) for i, b in enumerate(
+                rng.beta(sc.villages.branch_strength_alpha.value,
+                         sc.villages.branch_strength_beta.value, n_v))
+        ]
+        co = sc.cooperatives
+        active = rng.random(n_v) < co.initial_active_share.value
+        cap = rng.lognormal(-0.5 * 0.8**2, 0.8, n_v) * co.initial_capital_mean.value / self.k
+        self.coops = [Cooperative(self, v, cap[v] if active[v] else 0.0, bool(active[v]))
+                      for v in range(n_v)]
+        n_h = max(1, round(sc.population.total_households.value / self.k))
+        self.households = synthesize(sc, n_h, np.array([c.active for c in self.coops]), rng)
+        self.hh_weight = sc.population.total_households.value / n_h
+        self._build_cadres(rng)
+        self._build_enterprises(rng)
+        self.coop_code0 = 1 + len(self.enterprises)
+        self._season = np.asarray(sc.income.farm_seasonality.value, float)
+        self._season = self._season / self._season.sum()
+        m = self.sc.cadre_effects
+        self._match = np.full((len(SPECIALTIES), len(NEED)), m.match_other.value)
+        for s in range(len(NEED)):
+            self._match[s, s] = m.match_same.value
+        self._match[SPECIALTIES.index("general"), :] = m.match_general.value
+        self._village_employers = np.full((n_v, 1), -1, np.int32)
+        self._update_coop_land()
+
+    def _build_cadres(self, rng: np.random.Generator) -> None:
+        self.cadres: list[Cadre] = []
+        for g in self.sc.cadre_groups:
+            n = g.count.value
+            if g.role == "households" and n > 0:
+                n = max(1, round(n / self.k))
+            if n == 0:
+                continue
+            names = list(g.specialty_mix)
+            w = np.array([g.specialty_mix[s] for s in names], float)
+            spec = rng.choice(len(names), size=n, p=w / w.sum())
+            for i in range(n):
+                self.cadres.append(Cadre(
+                    self, len(self.cadres), g.kind, g.role, g.capacity.value,
+                    g.effectiveness.value, names[spec[i]], g.count.value / n,
+                    g.monthly_cost.value, g.branch_gain_month.value, g.projects_per_year.value))
+        self.c_spec = np.array([SPECIALTIES.index(c.specialty) for c in self.cadres], np.int8)
+        self.c_eff = np.array([c.effectiveness for c in self.cadres], float)
+        self.c_cap = np.array([c.capacity for c in self.cadres], np.int32)
+        self.c_hh = np.array([c.role == "households" for c in self.cadres], bool)
+        self.c_visits = np.zeros(len(self.cadres), np.int64)
+
+    def _build_enterprises(self, rng: np.random.Generator) -> None:
+        e = self.sc.enterprises
+        jobs = e.jobs_per_enterprise.value / self.k
+        n = e.count.value
+        jobs_i = np.floor(jobs) + (rng.random(n) < jobs - np.floor(jobs))
+        self.enterprises = [
+            Enterprise(self, i, jobs_i[i], e.wage_month.value,
+                       e.purchase_per_village_year.value / self.k,
+                       e.investment_per_village.value / self.k,
+                       e.fixed_dividend_per_poor_household.value,
+                       max(e.start_year.value, self.programme_start))
+            for i in range(n)
+        ]
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def in_programme(self) -> bool:
+        """Whether the programme (cadres, pairing, projects) runs this month."""
+        return self.identified and self.year >= self.programme_start
+
+    def growth(self) -> float:
+        """Background growth index of prices and wages relative to the baseline year."""
+        return (1.0 + self.sc.income.income_growth.value) ** (self.year - self.baseline_year)
+
+    def _cost(self, item: str, yuan: float) -> None:
+        self._cost_year[item] = self._cost_year.get(item, 0.0) + yuan * self.k
+
+    def _flow(self, payer: str, payee: str, item: str, yuan: float) -> None:
+        key = f"{payer}->{payee}:{item}"
+        self.ledger[key] = self.ledger.get(key, 0.0) + yuan
+
+    def _update_coop_land(self) -> None:
+        hh = self.households
+        land = np.bincount(hh.village, weights=hh.leased, minlength=len(self.villages))
+        for c in self.coops:
+            c.leased_land = float(land[c.village])
+            c.jobs = float(np.round(self.sc.cooperatives.jobs_per_100mu.value * land[c.village]
+                                    / 100.0))
+
+    def _employer_wages(self) -> np.ndarray:
+        g = self.growth()
+        local = self.sc.income.local_wage_month.value * g
+        ent = [e.wage_month * g for e in self.enterprises]
+        return np.array([local, *ent, *([local] * len(self.coops))], float)
+
+    def _capacities(self) -> np.ndarray:
+        cap = np.zeros(self.coop_code0 + len(self.coops), float)
+        cap[OUTSIDE_MARKET] = np.inf
+        for e in self.enterprises:
+            cap[e.code] = e.jobs if (self.in_programme and e.active(self.year)) else 0.0
+        for c in self.coops:
+            cap[self.coop_code0 + c.village] = c.jobs if c.active else 0.0
+        return cap
+
+    # ------------------------------------------------------------------ the monthly step
+    def step(self) -> None:
+        """Advance one month."""
+        if self.in_programme:
+            self._policy_calendar()
+            self._cadre_visits()
+            self._village_cadres()
+            self._training()
+        for v in self.villages:
+            v.decay(self.sc.villages.branch_decay_month.value)
+        self._labour_market()
+        self._cooperatives()
+        self._household_income()
+        self._shocks()
+        self._decisions()
+        self._record_month()
+        if self.month == 11:
+            self._december()
+            self.year += 1
+            self.month = 0
+        else:
+            self.month += 1
+        self.running = self.year <= self.sc.end_year
+
+    def run(self) -> None:
+        """Run every month from the baseline year to December of the end year."""
+        while self.running:
+            self.step()
+
+    # 1. policy calendar ------------------------------------------------
+    def _policy_calendar(self) -> None:
+        for e in self.enterprises:
+            if e.active(self.year) and not e.invested_once and e.villages:
+                e.invested_once = True
+                for v in e.villages:
+                    self.coops[v].receive_project(e.investment_per_village)
+                    e.invested += e.investment_per_village
+                    self._flow("enterprise", "cooperative", "investment", e.investment_per_village)
+
+    # 2. cadres ---------------------------------------------------------
+    def _cadre_visits(self) -> None:
+        hh, ce = self.households, self.sc.cadre_effects
+        u = self.streams["visits"].random(hh.n)
+        u2 = self.streams["visit_effect"].random(hh.n)
+        paired = (hh.cadre >= 0) & hh.poor
+        load = np.bincount(hh.cadre[paired], minlength=len(self.cadres))
+        idx = np.flatnonzero(paired & (u < ce.visit_prob_month.value))
+        if idx.size == 0:
+            return
+        c = hh.cadre[idx]
+        need = hh.binding_need()[idx]
+        eff = self.c_eff[c] * self._match[self.c_spec[c], need] / (
+            1.0 + load[c] / ce.load_half.value)
+        self.c_visits += np.bincount(c, minlength=len(self.cadres))
+        cap = ce.productivity_cap.value
+        # jobs: skills and a referral
+        j = need == NEED["jobs"]
+        ij = idx[j]
+        hh.skill[ij] += (ce.skill_gain.value * eff[j] * (1.0 - hh.skill[ij])).astype(np.float32)
+        hh.referral[ij] = True
+        # farming: technique, and joining the cooperative
+        f = need == NEED["farming"]
+        i_f = idx[f]
+        hh.farm_prod[i_f] = np.minimum(hh.farm_prod[i_f] * (1.0 + ce.productivity_gain.value
+                                                            * eff[f]), cap)
+        active = np.array([c_.active for c_ in self.coops])
+        join = i_f[(u2[i_f] < eff[f]) & active[hh.village[i_f]] & ~hh.member[i_f]]
+        self._join(join)
+        # health: cover of illness costs
+        h = need == NEED["health"]
+        ih = idx[h]
+        hh.cover[ih] += (ce.health_cover_gain.value * eff[h] * (1.0 - hh.cover[ih])).astype(
+            np.float32)
+        # finance: a small loan into farming; social assistance for households without labour
+        fi = need == NEED["finance"]
+        ifi = idx[fi]
+        hh.farm_prod[ifi] = np.minimum(
+            hh.farm_prod[ifi] * (1.0 + ce.loan_productivity_gain.value * eff[fi]), cap)
+        claim = ifi[(u2[ifi] < eff[fi]) & (hh.labourers[ifi] == 0)]
+        hh.enrolled[claim] = True
+
+    def _village_cadres(self) -> None:
+        ce = self.sc.cadre_effects
+        draws = self.streams["projects"].random(len(self.cadres))
+        cap = ce.productivity_cap.value
+        for c in self.cadres:
+            if c.role != "village" or c.village < 0:
+                continue
+            c.effectiveness = float(self.c_eff[c.index])
+            amount = c.act_on_village(self.villages[c.village], self.coops[c.village],
+                                      draws[c.index], ce.project_size.value / self.k,
+                                      ce.expert_productivity_gain_month.value)
+            self.villages[c.village].tech = min(self.villages[c.village].tech, cap)
+            if amount:
+                self._cost("projects", amount)
+                self._flow("government", "cooperative", "projects", amount)
+
+    def _training(self) -> None:
+        ce = self.sc.cadre_effects
+        reps = np.array([c.represents for c in self.cadres])
+        if reps.size == 0:
+            return
+        p = min(1.0, ce.training_person_times_per_year.value / 12.0 / reps.sum())
+        trained = self.streams["training"].random(len(self.cadres)) < p
+        g = ce.training_gain.value
+        self.c_eff[trained] += g * (1.0 - self.c_eff[trained])
+        for i in np.flatnonzero(trained):
+            self.cadres[i].effectiveness = float(self.c_eff[i])
+        self._cost("training", float(reps[trained].sum()) * ce.training_cost_per_person_time.value
+                   / self.k)
+        self._cost("cadre_time", float(sum(c.monthly_cost * c.represents for c in self.cadres))
+                   / self.k)
+
+    # 3. labour market ----------------------------------------------------
+    def _labour_market(self) -> None:
+        hh, b = self.households, self.sc.behaviour
+        u_sep = self.streams["separation"].random(hh.n)
+        u = self.streams["jobs"].random(hh.n)
+        c = self.streams["jobs_choice"].random(hh.n)
+        hh.employer[(hh.employer != NO_JOB) & (u_sep < b.job_separation_prob_month.value)] = NO_JOB
+        cap = self._capacities()
+        filled = np.bincount(hh.employer[hh.employer >= 0], minlength=len(cap))
+        vac = np.maximum(cap - filled, 0.0)
+        vac[OUTSIDE_MARKET] = 0.0
+        seek = np.flatnonzero((hh.idle_labour() > 0) & (hh.employer == NO_JOB))
+        if seek.size == 0:
+            return
+        p_out = b.job_search_prob_month.value * (0.5 + hh.skill[seek]) * (
+            1.0 + self.sc.cadre_effects.referral_boost.value * hh.referral[seek])
+        ve = self._village_employers[hh.village[seek]]
+        row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
+        tot = row_vac.sum(axis=1)
+        p_in = np.where(tot > 0, b.paired_hire_prob_month.value, 0.0)
+        us = u[seek]
+        try_in = us < p_in
+        pick = np.argmax(np.cumsum(row_vac, axis=1) > (c[seek] * tot)[:, None], axis=1)
+        emp = ve[np.arange(seek.size), pick]
+        cand = seek[try_in]
+        cand_emp = emp[try_in]
+        order = np.lexsort((us[try_in], cand_emp))
+        cand, cand_emp = cand[order], cand_emp[order]
+        starts = np.searchsorted(cand_emp, cand_emp, "left")
+        rank = np.arange(cand.size) - starts
+        ok = rank < vac[cand_emp]
+        hh.employer[cand[ok]] = cand_emp[ok]
+        out = seek[~try_in & (us < p_in + p_out)]
+        hh.employer[out] = OUTSIDE_MARKET
+        hh.referral[cand[ok]] = False
+        hh.referral[out] = False
+
+    # 4. cooperatives -----------------------------------------------------
+    def _cooperatives(self) -> None:
+        hh, co = self.households, self.sc.cooperatives
+        g = self.growth()
+        u = self.streams["coop"].random(len(self.coops))
+        wages = self._employer_wages()
+        emp = hh.employer[hh.employer >= self.coop_code0] - self.coop_code0
+        staff = np.bincount(emp, minlength=len(self.coops))
+        demand = np.zeros(len(self.coops))
+        if self.in_programme:
+            for e in self.enterprises:
+                if e.active(self.year):
+                    for v in e.villages:
+                        demand[v] += e.purchase_per_village_year * g / 12.0
+        rent_rate = self.sc.income.land_rent_per_mu.value / 12.0
+        for c in self.coops:
+            v = self.villages[c.village]
+            if not c.active and c.capital > 0 and u[c.village] < (
+                    co.activation_prob_month.value * v.branch_strength
+                    * (1.0 + v.first_secretary)):
+                c.active = True
+                c.ever_active_year = c.ever_active_year or self.year
+            contract = demand[c.village] > 0
+            rev = c.monthly_revenue(co.capital_yield.value, co.coop_yield_per_mu.value * g,
+                                    0.5 + v.branch_strength,
+                                    1.0 + self.sc.enterprises.price_premium.value * contract)
+            from_ent = min(rev, demand[c.village])
+            wage_bill = staff[c.village] * wages[self.coop_code0 + c.village]
+            rent = c.leased_land * rent_rate
+            c.book_month(rev, from_ent, wage_bill, rent, co.cost_share.value)
+            self._flow("market", "cooperative", "sales", rev - from_ent)
+            self._flow("cooperative", "households", "wages", wage_bill)
+            self._flow("cooperative", "households", "land_rent", rent)
+            self._flow("cooperative", "market", "other_costs", co.cost_share.value * rev)
+            if from_ent:
+                self._flow("enterprise", "cooperative", "purchases", from_ent)
+                self._book_purchase(c.village, from_ent)
+
+    def _book_purchase(self, village: int, amount: float) -> None:
+        buyers = [e for e in self.enterprises if village in e.villages and e.active(self.year)]
+        for e in buyers:
+            e.purchases += amount / len(buyers)
+
+    # 5. households -------------------------------------------------------
+    def _household_income(self) -> None:
+        hh, inc, sc = self.households, self.households.income, self.sc
+        g = self.growth()
+        tech = np.array([v.tech for v in self.villages])
+        own = np.maximum(hh.land - hh.leased, 0.0)
+        inc[:, SRC["farming"]] += (own * sc.income.yield_value_per_mu.value * g * hh.farm_prod
+                                   * tech[hh.village] * self._season[self.month])
+        wages = self._employer_wages()
+        has = hh.employer >= 0
+        pay = np.where(has, wages[np.maximum(hh.employer, 0)], 0.0)
+        inc[:, SRC["local_wages"]] += pay
+        by_emp = np.bincount(hh.employer[has], weights=pay[has], minlength=len(wages))
+        self._flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))
+        for e in self.enterprises:
+            if by_emp[e.code]:
+                e.wages_paid += by_emp[e.code]
+                self._flow("enterprise", "households", "wages", float(by_emp[e.code]))
+        inc[:, SRC["migrant_remittances"]] += hh.migrants * sc.income.migrant_remittance_month.value * g
+        inc[:, SRC["land_rent"]] += hh.leased * (sc.income.land_rent_per_mu.value / 12.0)
+        transfers = hh.enrolled * hh.size * sc.income.transfer_per_person_month.value
+        inc[:, SRC["transfers"]] += transfers
+        self._cost("transfers", float(transfers.sum()))
+        self._flow("government", "households", "transfers", float(transfers.sum()))
+        inc[:, SRC["other"]] += hh.size * sc.income.other_income_per_person_month.value * g
+
+    def _shocks(self) -> None:
+        hh, s, sc = self.households, self.sc.shocks, self.sc
+        u = self.streams["illness"].random(hh.n)
+        ud = self.streams["disaster"].random(len(self.villages))
+        new = ~hh.sick & (u < s.illness_prob_month.value)
+        recover = hh.sick & (u > 1.0 - s.illness_recovery_prob_month.value)
+        hh.sick[new] = True
+        hh.sick[recover] = False
+        lone = new & (hh.employer != NO_JOB) & (hh.labourers - hh.migrants <= 1)
+        hh.employer[lone] = NO_JOB
+        cost = hh.sick * s.illness_cost_month.value
+        hh.income[:, SRC["shocks"]] -= cost * (1.0 - hh.cover)
+        self._cost("health_cover", float((cost * hh.cover).sum()))
+        hit = ud < s.disaster_prob_month.value
+        if hit.any():
+            tech = np.array([v.tech for v in self.villages])
+            own = np.maximum(hh.land - hh.leased, 0.0)
+            annual = (own * sc.income.yield_value_per_mu.value * self.growth() * hh.farm_prod
+                      * tech[hh.village])
+            hh.income[:, SRC["shocks"]] -= hit[hh.village] * s.disaster_severity.value * 0.25 * annual
+
+    def _decisions(self) -> None:
+        hh, b = self.households, self.sc.behaviour
+        um = self.streams["migrate"].random(hh.n)
+        uj = self.streams["join"].random(hh.n)
+        uc = self.streams["claims"].random(hh.n)
+        go = (hh.idle_labour() > 0) & (um < b.migrate_prob_month.value * (0.5 + hh.skill))
+        back = (hh.migrants > 0) & (um > 1.0 - b.return_prob_month.value)
+        hh.migrants[go] += 1
+        hh.migrants[back] -= 1
+        active = np.array([c.active for c in self.coops])
+        branch = np.array([v.branch_strength for v in self.villages])
+        join = (~hh.member & active[hh.village]
+                & (uj < b.join_prob_month.value * branch[hh.village]))
+        self._join(np.flatnonzero(join))
+        claim = (hh.poor & ~hh.enrolled & ((hh.labourers == 0) | hh.sick)
+                 & (uc < b.transfer_claim_prob_month.value))
+        hh.enrolled[claim] = True
+
+    def _join(self, idx: np.ndarray) -> None:
+        """Households ``idx`` join their cooperative, take shares and lease part of their land."""
+        if idx.size == 0:
+            return
+        hh, co = self.households, self.sc.cooperatives
+        hh.member[idx] = True
+        hh.shares[idx] += 1.0 + co.poor_member_shares.value * hh.registered[idx]
+        hh.leased[idx] = (self.sc.behaviour.lease_share.value * hh.land[idx]).astype(np.float32)
+        self._update_coop_land()
+
+    # 6. December ---------------------------------------------------------
+    def _december(self) -> None:
+        hh, co = self.households, self.sc.cooperatives
+        div = np.zeros(hh.n)
+        for c in self.coops:
+            members = (hh.village == c.village) & hh.member
+            fixed_idx = np.flatnonzero(members & hh.registered)
+            m_idx = np.flatnonzero(members)
+            tot = float(hh.shares[m_idx].sum())
+            fixed, shares = c.close_year(co.fixed_dividend_poor_member.value * fixed_idx.size,
+                                         co.share_payout.value if tot > 0 else 0.0)
+            if fixed:
+                div[fixed_idx] += fixed / fixed_idx.size
+            if shares:
+                div[m_idx] += shares * hh.shares[m_idx] / tot
+            self._flow("cooperative", "households", "dividends", fixed + shares)
+            if c.active and c.capital <= 0 and c.retained < 0:
+                c.active = False
+        if self.in_programme:
+            for e in self.enterprises:
+                if not e.active(self.year):
+                    continue
+                idx = np.flatnonzero(np.isin(hh.village, e.villages) & hh.registered)
+                pay = e.fixed_dividend * idx.size
+                div[idx] += e.fixed_dividend
+                e.dividends_paid += pay
+                self._flow("enterprise", "households", "dividends", pay)
+        hh.income[:, SRC["dividends"]] += div
+        pc = hh.per_capita_income()
+        line = self.sc.poverty_line.values[self.year]
+        exits = reentries = np.zeros(hh.n, bool)
+        if not self.identified:
+            self._identify(pc, line)
+        else:
+            exits = hh.poor & (pc >= line * (1.0 + self.sc.household_exit_margin.value))
+            reentries = hh.registered & ~hh.poor & (hh.exit_year >= 0) & (pc < line)
+            hh.poor[exits] = False
+            hh.exit_year[exits] = self.year
+            hh.poor[reentries] = True
+            hh.reentered[reentries] = True
+        self._village_exits()
+        self._record_year(pc, line, exits, reentries)
+        self.household_receipts += hh.income.sum(axis=0)
+        hh.pc_income_last[:] = pc
+        hh.income[:] = 0.0
+        for c in self.coops:
+            c.reset_year()
+        for e in self.enterprises:
+            e.reset_year()
+        self.c_visits[:] = 0
+
+    def _identify(self, pc: np.ndarray, line: float) -> None:
+        """Baseline identification: register the poor, list poor villages, set up the pairings."""
+        hh, sc, rng = self.households, self.sc, self.streams["pairing"]
+        hh.registered[:] = pc < line
+        hh.poor[:] = hh.registered
+        self.identified = True
+        n_v = len(self.villages)
+        poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
+        people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
+        inc = np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
+        order = np.lexsort((rng.random(n_v), -inc))
+        poor_v = np.zeros(n_v, bool)
+        poor_v[order[:sc.villages.poor_villages.value]] = True
+        for v in self.villages:
+            v.poor = bool(poor_v[v.index])
+        branch = np.array([v.branch_strength for v in self.villages])
+        # village-role cadres: first secretaries by the chosen strategy, the others to poor villages
+        fs_fn = strategies.get("first_secretary_assignment", sc.policy.first_secretary_assignment)
+        groups: dict[str, list[Cadre]] = {}
+        for c in self.cadres:
+            if c.role == "village":
+                groups.setdefault(c.kind, []).append(c)
+        for kind, members in groups.items():
+            fn = fs_fn if kind == "first_secretary" else strategies.fs_all_poor
+            for c, v in zip(members, fn(len(members), poor_v, branch, rng), strict=True):
+                c.village = int(v)
+                if v >= 0 and kind == "first_secretary":
+                    self.villages[v].first_secretary = True
+        # household-role cadres: home villages in proportion to registered poor, then pairing
+        hcad = np.flatnonzero(self.c_hh)
+        if hcad.size and poor_people.sum() > 0:
+            home = rng.choice(n_v, size=hcad.size, p=poor_people / poor_people.sum())
+            for i, v in zip(hcad, home, strict=True):
+                self.cadres[i].village = int(v)
+            reg = np.flatnonzero(hh.registered)
+            pair_fn = strategies.get("cadre_pairing", sc.policy.cadre_pairing)
+            local = pair_fn(hh_village=hh.village[reg], hh_gap=line - pc[reg],
+                            cadre_village=home, capacity=self.c_cap[hcad],
+                            effectiveness=self.c_eff[hcad], rng=rng)
+            hh.cadre[reg] = np.where(local >= 0, hcad[np.maximum(local, 0)], -1)
+        # enterprises -> villages
+        vp_fn = strategies.get("village_pairing", sc.policy.village_pairing)
+        pairs = vp_fn(len(self.enterprises), sc.enterprises.paired_villages.value, poor_v, rng)
+        for e, v in pairs:
+            self.enterprises[e].villages.append(v)
+        emp_lists = [[self.coop_code0 + v] for v in range(n_v)]
+        for e, v in pairs:
+            emp_lists[v].append(self.enterprises[e].code)
+        width = max(len(x) for x in emp_lists)
+        self._village_employers = np.full((n_v, width), -1, np.int32)
+        for v, lst in enumerate(emp_lists):
+            self._village_employers[v, :len(lst)] = lst
+
+    def _village_exits(self) -> None:
+        hh = self.households
+        n_v = len(self.villages)
+        poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
+        people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
+        inc = np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
+        if self.year < self.programme_start:
+            return
+        for v in self.villages:
+            if v.poor and v.exit_year is None and inc[v.index] < self.sc.village_exit_threshold.value:
+                v.exit_year = self.year
+
+    # ------------------------------------------------------------------ records
+    def _record_month(self) -> None:
+        hh = self.households
+        w = self.hh_weight
+        self.monthly.append({
+            "year": self.year, "month": self.month + 1,
+            "income_per_capita_month": float(hh.income.sum() / hh.size.sum()) if hh.n else 0.0,
+            "employed_local": float((hh.employer != NO_JOB).sum() * w),
+            "enterprise_jobs": float(((hh.employer >= 1) & (hh.employer < self.coop_code0)).sum()
+                                     * w),
+            "cooperative_jobs": float((hh.employer >= self.coop_code0).sum() * w),
+            "migrants": float(hh.migrants.sum() * w),
+            "sick_households": float(hh.sick.sum() * w),
+            "coop_members": float(hh.member.sum() * w),
+            "active_cooperatives": int(sum(c.active for c in self.coops)),
+            "branch_strength_mean": float(np.mean([v.branch_strength for v in self.villages])),
+            "collective_operating_revenue_ytd": float(sum(c.revenue for c in self.coops) * self.k),
+        })
+
+    def _record_year(self, pc: np.ndarray, line: float, exits: np.ndarray,
+                     reentries: np.ndarray) -> None:
+        hh, w, k, y = self.households, self.hh_weight, self.k, self.year
+        size = hh.size.astype(float)
+        people = size.sum()
+        reg = hh.registered
+        poor_people = size[hh.poor].sum()
+        ex_people = size[exits].sum()
+        re_people = size[reentries].sum()
+        self._net_exits_people += (ex_people - re_people) * w
+        for item, yuan in self._cost_year.items():
+            self.costs.append({"year": y, "item": item, "yuan": yuan})
+        cost_year = sum(self._cost_year.values())
+        self._cost_cum += cost_year
+        self._cost_year = {}
+        gap = np.maximum(line - pc, 0.0) / line
+        threshold = self.sc.cooperatives.asset_threshold.value
+        row = {
+            "year": y,
+            "stage": "baseline" if y < self.programme_start else "programme",
+            "poverty_line": line,
+            "incidence": poor_people / people,
+            "poor_households": float(hh.poor.sum() * w),
+            "poor_people": poor_people * w,
+            "registered_households": float(reg.sum() * w),
+            "registered_people": size[reg].sum() * w,
+            "exits_households": float(exits.sum() * w),
+            "exits_people": ex_people * w,
+            "reentries_households": float(reentries.sum() * w),
+            "reentries_people": re_people * w,
+            "net_exits_people_cumulative": self._net_exits_people,
+            "income_poor_share": size[pc < line].sum() / people,
+            "poverty_gap_index": float((gap * size).sum() / people),
+            "poor_villages_listed": int(sum(v.poor and v.exit_year is None for v in self.villages)),
+            "poor_villages_exited": int(sum(v.exit_year is not None for v in self.villages)),
+            "income_mean": float((pc * size).sum() / people),
+            "income_median": float(weighted_quantiles(pc, size, [0.5])[0]),
+            "income_mean_registered": float((pc[reg] * size[reg]).sum() / max(size[reg].sum(), 1)),
+            "income_median_registered": float(weighted_quantiles(pc[reg], size[reg], [0.5])[0])
+            if reg.any() else float("nan"),
+            "gini": gini(pc, size),
+            "collective_operating_revenue": sum(c.revenue for c in self.coops) * k,
+            "collective_revenue_total": sum(c.revenue + c.non_operating for c in self.coops) * k,
+            "hollow_village_share": float(np.mean([c.revenue <= 0 for c in self.coops])),
+            "collective_assets": sum(c.capital for c in self.coops) * k,
+            "villages_assets_over_threshold": int(sum(c.capital * k >= threshold
+                                                     for c in self.coops)),
+            "dividends_paid": float(hh.income[:, SRC["dividends"]].sum() * w),
+            "coop_members": float(hh.member.sum() * w),
+            "enterprise_jobs": float(((hh.employer >= 1) & (hh.employer < self.coop_code0)).sum()
+                                     * w),
+            "migrants": float(hh.migrants.sum() * w),
+            "branch_strength_mean": float(np.mean([v.branch_strength for v in self.villages])),
+            "public_cost": cost_year,
+            "public_cost_cumulative": self._cost_cum,
+            "cost_per_person_lifted": (self._cost_cum / self._net_exits_people
+                                       if self._net_exits_people > 0 else float("nan")),
+        }
+        self.annual.append(row)
+        for group, mask in (("all", np.ones(hh.n, bool)), ("registered", reg)):
+            if not mask.any():
+                continue
+            qs = weighted_quantiles(pc[mask], size[mask], DECILES)
+            for q, val in zip(DECILES, qs, strict=True):
+                self.deciles.append({"year": y, "group": group, "quantile": q, "income": val})
+            tot = hh.income[mask].sum(axis=0) / size[mask].sum()
+            for s, i in SRC.items():
+                self.by_source.append({"year": y, "group": group, "source": s,
+                                       "income_per_capita": float(tot[i])})
+        if self.identified:
+            paired = hh.cadre >= 0
+            load_all = np.bincount(hh.cadre[paired], minlength=len(self.cadres))
+            load_poor = np.bincount(hh.cadre[paired & hh.poor], minlength=len(self.cadres))
+            kinds = np.array([c.kind for c in self.cadres])
+            for kind in sorted(set(kinds[self.c_hh].tolist())):
+                m = self.c_hh & (kinds == kind)
+                self.cadre_loads.append({
+                    "year": y, "kind": kind, "cadres": float(sum(c.represents for c in
+                                                               np.array(self.cadres)[m])),
+                    "capacity": int(self.c_cap[m].max()),
+                    "paired_mean": float(load_all[m].mean()), "paired_max": int(load_all[m].max()),
+                    "poor_paired_mean": float(load_poor[m].mean()),
+                    "visits_per_cadre": float(self.c_visits[m].mean()),
+                    "effectiveness_mean": float(self.c_eff[m].mean()),
+                })
