@@ -12,4 +12,4 @@ from agents.enterprise import Enterprise
 from agents.households import SOURCES, Household, Households
 from agents.village import Village
 
-__all__ = ["Cadre", "Cooperative", "Enterprise", "Household", "Households", "SOURCES", "Village"]
+__all__ = ["SOURCES", "Cadre", "Cooperative", "Enterprise", "Household", "Households", "Village"]

@@ -388,7 +388,8 @@ def load_yaml(path: str | Path) -> tuple[dict, bytes]:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(f"{p}: not valid YAML{where}: {problem}") from None
     if not isinstance(data, dict):
-        raise ScenarioError(f"{p}: expected a mapping of fields at top level, got {type(data).__name__}")
+        raise ScenarioError(
+            f"{p}: expected a mapping of fields at top level, got {type(data).__name__}")
     return data, raw
 
 

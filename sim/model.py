@@ -19,7 +19,7 @@ Example:
     >>> from sim.config import load_scenario
     >>> m = PovertyModel(load_scenario("scenarios/xixiu.yaml"), seed=1, scale=200)
     >>> m.run()
-    >>> 0.0 <= m.annual[-1]["incidence"] <= 1.0
+    >>> bool(0.0 <= m.annual[-1]["incidence"] <= 1.0)
     True
 """
 
@@ -31,13 +31,15 @@ import numpy as np
 from agents.cadre import Cadre
 from agents.cooperative import Cooperative
 from agents.enterprise import Enterprise
-from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC, Households
+from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
 from agents.village import Village
 from sim import strategies
 from sim.config import SPECIALTIES, Scenario
 from sim.population import synthesize
 from sim.stats import gini, weighted_quantiles
 
+DISASTER_QUARTER = 0.25  # a disaster hits a quarter of a year's farm income; assumed
+INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
 DECILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -95,7 +97,8 @@ class PovertyModel(mesa.Model):
         ]
         co = sc.cooperatives
         active = rng.random(n_v) < co.initial_active_share.value
-        cap = rng.lognormal(-0.5 * 0.8**2, 0.8, n_v) * co.initial_capital_mean.value / self.k
+        sig = INITIAL_CAPITAL_SIGMA
+        cap = rng.lognormal(-0.5 * sig**2, sig, n_v) * co.initial_capital_mean.value / self.k
         self.coops = [Cooperative(self, v, cap[v] if active[v] else 0.0, bool(active[v]))
                       for v in range(n_v)]
         n_h = max(1, round(sc.population.total_households.value / self.k))
@@ -401,7 +404,8 @@ class PovertyModel(mesa.Model):
             if by_emp[e.code]:
                 e.wages_paid += by_emp[e.code]
                 self._flow("enterprise", "households", "wages", float(by_emp[e.code]))
-        inc[:, SRC["migrant_remittances"]] += hh.migrants * sc.income.migrant_remittance_month.value * g
+        remit = sc.income.migrant_remittance_month.value * g
+        inc[:, SRC["migrant_remittances"]] += hh.migrants * remit
         inc[:, SRC["land_rent"]] += hh.leased * (sc.income.land_rent_per_mu.value / 12.0)
         transfers = hh.enrolled * hh.size * sc.income.transfer_per_person_month.value
         inc[:, SRC["transfers"]] += transfers
@@ -428,7 +432,8 @@ class PovertyModel(mesa.Model):
             own = np.maximum(hh.land - hh.leased, 0.0)
             annual = (own * sc.income.yield_value_per_mu.value * self.growth() * hh.farm_prod
                       * tech[hh.village])
-            hh.income[:, SRC["shocks"]] -= hit[hh.village] * s.disaster_severity.value * 0.25 * annual
+            loss = DISASTER_QUARTER * s.disaster_severity.value * annual
+            hh.income[:, SRC["shocks"]] -= hit[hh.village] * loss
 
     def _decisions(self) -> None:
         hh, b = self.households, self.sc.behaviour
@@ -571,7 +576,8 @@ class PovertyModel(mesa.Model):
         if self.year < self.programme_start:
             return
         for v in self.villages:
-            if v.poor and v.exit_year is None and inc[v.index] < self.sc.village_exit_threshold.value:
+            threshold = self.sc.village_exit_threshold.value
+            if v.poor and v.exit_year is None and inc[v.index] < threshold:
                 v.exit_year = self.year
 
     # ------------------------------------------------------------------ records

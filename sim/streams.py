@@ -61,7 +61,7 @@ class Streams:
         """The SeedSequence behind stream ``name``."""
         return np.random.SeedSequence(
             entropy=self._root.entropy,
-            spawn_key=tuple(self._root.spawn_key) + (stream_key(name),),
+            spawn_key=(*tuple(self._root.spawn_key), stream_key(name)),
         )
 
     def __getitem__(self, name: str) -> np.random.Generator:

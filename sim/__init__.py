@@ -1,0 +1,19 @@
+"""povsim: agent-based simulation of party-building-led poverty-alleviation interventions.
+
+Example:
+    >>> import sim
+    >>> sc = sim.load_scenario("scenarios/xixiu.yaml")
+    >>> res = sim.run_scenario(sc, seed=1, replicates=2, scale=1000, progress=False)
+    >>> bool(res.annual["year"].min() == sc.start_year - 1)
+    True
+"""
+
+__version__ = "0.1.0"
+
+from sim.config import Scenario, ScenarioError, load_scenario
+from sim.model import PovertyModel
+from sim.results import Results
+from sim.runner import run_replicate, run_scenario
+
+__all__ = ["PovertyModel", "Results", "Scenario", "ScenarioError", "__version__",
+           "load_scenario", "run_replicate", "run_scenario"]

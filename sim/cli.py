@@ -1,0 +1,106 @@
+"""The ``povsim`` command line.
+
+``povsim run SCENARIO [--seed N] [--replicates R] [--scale K] [--out DIR]`` runs a scenario,
+shows a progress bar, prints a summary with 10-90% bands and writes tables, manifest and plots.
+
+Example:
+    >>> main(["run", "scenarios/does-not-exist.yaml", "--quiet"])
+    2
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.config import ScenarioError, load_scenario
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
+    return v
+
+
+def _scale(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not v >= 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 (one simulated household per K), got {v}")
+    return v
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``povsim``."""
+    p = argparse.ArgumentParser(prog="povsim", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a scenario for several replicates and write results")
+    r.add_argument("scenario", help="scenario YAML file, e.g. scenarios/xixiu.yaml")
+    r.add_argument("--seed", type=_nonneg_int, default=1, help="run seed (default 1)")
+    r.add_argument("--replicates", type=_positive_int, default=8,
+                   help="number of replicates (default 8)")
+    r.add_argument("--scale", type=_scale, default=1.0,
+                   help="one simulated household stands for K real ones (default 1: full scale)")
+    r.add_argument("--out", default=None,
+                   help="output folder (default results/<scenario name>)")
+    r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    r.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    return p
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run a scenario, print its summary and write its files."""
+    from sim.runner import run_scenario
+
+    sc = load_scenario(args.scenario)
+    out = Path(args.out or Path("results") / sc.name)
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a folder")
+    res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
+                       progress=not args.quiet)
+    written = res.write(out, plots=not args.no_plots)
+    if not args.quiet:
+        info = res.run_info
+        print(f"\n{sc.title}: {args.replicates} replicate(s), seed {args.seed}, "
+              f"scale 1:{args.scale:g}, {info['wall_seconds']:.1f} s, "
+              f"peak memory {info['peak_rss_bytes'] / 2**20:,.0f} MiB")
+        print(res.format_summary())
+        print(f"\nwrote {len(written)} files to {out}/ (tables as .parquet and .csv, "
+              "manifest.json, plots as .png)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``povsim`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+    except ScenarioError as exc:
+        print(f"povsim: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("povsim: interrupted; files already written are complete", file=sys.stderr)
+        return 130
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,235 @@
+"""Results of a set of replicates: tidy tables, summaries with 10-90% bands, files and plots.
+
+Tables (pandas, one row per observation, a ``replicate`` column in each):
+
+- ``annual``: one row per replicate and year (the baseline year first, ``stage="baseline"``).
+- ``monthly``: one row per replicate and month.
+- ``deciles``: per-capita income deciles by year and group (``all``, ``registered``).
+- ``sources``: per-capita income by source, year and group.
+- ``cadres``: household-pairing cadre loads, visits and effectiveness by year and kind.
+- ``costs``: public cost by year and item (yuan).
+- ``ledger``: money flows over the whole run by payer, payee and item (yuan).
+
+Example:
+    >>> from sim.config import load_scenario
+    >>> from sim.runner import run_scenario
+    >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=1000,
+    ...                    progress=False)
+    >>> list(res.band("annual", "incidence").columns)
+    ['year', 'p10', 'median', 'p90']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from sim.config import Scenario, scenario_source
+
+TABLE_DESCRIPTIONS = {
+    "annual": "one row per replicate and year: incidence, poor households and people, exits, "
+              "re-entries, villages, income mean/median, Gini, collective economy, costs",
+    "monthly": "one row per replicate and month: income, jobs, migrants, members, cooperatives",
+    "deciles": "per-capita income deciles (person-weighted) by replicate, year and group",
+    "sources": "per-capita income by source, replicate, year and group",
+    "cadres": "household-pairing cadre loads, visits and effectiveness by replicate, year, kind",
+    "costs": "public cost by replicate, year and item (yuan)",
+    "ledger": "money flows over the run by replicate and payer->payee:item (yuan)",
+}
+PLOTS = {
+    "incidence.png": ("incidence", "Poverty incidence (share of rural population)", 100.0, "%"),
+    "income.png": ("income_mean", "Mean per-capita income (yuan per year)", 1.0, "yuan"),
+    "collective_revenue.png": ("collective_operating_revenue",
+                               "Collective operating revenue, all villages (million yuan)",
+                               1e-6, "million yuan"),
+}
+SUMMARY_ROWS = (
+    ("incidence", "poverty incidence (%)", 100.0),
+    ("poor_people", "registered poor people", 1.0),
+    ("income_mean", "mean per-capita income (yuan)", 1.0),
+    ("income_mean_registered", "mean per-capita income, registered (yuan)", 1.0),
+    ("collective_operating_revenue", "collective operating revenue (million yuan)", 1e-6),
+    ("hollow_village_share", "hollow-village share (%)", 100.0),
+    ("gini", "Gini", 1.0),
+)
+
+
+@dataclass
+class Results:
+    """Tables of a run set with helpers to summarise, write and read them back."""
+
+    scenario: Scenario | None
+    tables: dict[str, pd.DataFrame]
+    run_info: dict = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    # ------------------------------------------------------------------ summaries
+    def band(self, table: str, column: str, by: str = "year") -> pd.DataFrame:
+        """10th percentile, median and 90th percentile over replicates of ``column`` by ``by``.
+
+        Example:
+            >>> df = pd.DataFrame({"replicate": [0, 1], "year": [1, 1], "x": [1.0, 3.0]})
+            >>> Results(None, {"t": df}).band("t", "x")["median"].tolist()
+            [2.0]
+        """
+        g = self.tables[table].groupby(by)[column]
+        out = pd.DataFrame({"p10": g.quantile(0.1), "median": g.median(), "p90": g.quantile(0.9)})
+        return out.reset_index()
+
+    def summary(self) -> pd.DataFrame:
+        """Start (baseline) versus end-year values of the headline outcomes, with 10-90% bands.
+
+        Example:
+            >>> from sim.config import load_scenario
+            >>> from sim.runner import run_scenario
+            >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2,
+            ...                  scale=1000, progress=False)
+            >>> r.summary().columns[:3].tolist()
+            ['outcome', 'start_year', 'start_median']
+        """
+        a = self.tables["annual"]
+        y0, y1 = int(a["year"].min()), int(a["year"].max())
+        rows = []
+        for col, label, mult in SUMMARY_ROWS:
+            b = self.band("annual", col).set_index("year") * 1.0
+            s, e = b.loc[y0] * mult, b.loc[y1] * mult
+            rows.append({"outcome": label, "start_year": y0, "start_median": s["median"],
+                         "start_p10": s["p10"], "start_p90": s["p90"], "end_year": y1,
+                         "end_median": e["median"], "end_p10": e["p10"], "end_p90": e["p90"]})
+        last = a[a["year"] == y1]
+        for col, label in (("net_exits_people_cumulative", "people lifted out (net, cumulative)"),
+                           ("poor_villages_exited", "poor villages exited (cumulative)"),
+                           ("public_cost_cumulative", "public cost (million yuan, cumulative)"),
+                           ("cost_per_person_lifted", "public cost per person lifted out (yuan)")):
+            mult = 1e-6 if "million" in label else 1.0
+            q = last[col].quantile([0.1, 0.5, 0.9]) * mult
+            rows.append({"outcome": label, "start_year": y0, "start_median": float("nan"),
+                         "start_p10": float("nan"), "start_p90": float("nan"), "end_year": y1,
+                         "end_median": q[0.5], "end_p10": q[0.1], "end_p90": q[0.9]})
+        return pd.DataFrame(rows)
+
+    def format_summary(self) -> str:
+        """The summary as aligned text: median [10%, 90%] at start and end."""
+        s = self.summary()
+
+        def cell(m, lo, hi):
+            if pd.isna(m):
+                return "-"
+            digits = 3 if abs(m) < 10 else 1 if abs(m) < 1000 else 0
+            fmt = lambda x: f"{x:,.{digits}f}"  # noqa: E731
+            return f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]"
+
+        y0, y1 = int(s["start_year"].iloc[0]), int(s["end_year"].iloc[0])
+        rows = [(r.outcome, cell(r.start_median, r.start_p10, r.start_p90),
+                 cell(r.end_median, r.end_p10, r.end_p90)) for r in s.itertuples()]
+        head = ("outcome", f"{y0} (baseline) median [p10, p90]", f"{y1} median [p10, p90]")
+        widths = [max(len(str(x[i])) for x in [head, *rows]) for i in range(3)]
+        lines = ["  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True))
+                 for r in [head, *rows]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ files
+    def manifest(self) -> dict:
+        """Provenance of these results: scenario file and hash, seed, versions, git commit."""
+        import mesa
+        import numpy as np
+
+        from sim import __version__
+
+        path, sha = scenario_source(self.scenario) if self.scenario else (None, None)
+        return {
+            "povsim_version": __version__,
+            "git_commit": git_commit(),
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "scenario": {"name": getattr(self.scenario, "name", None), "file": path,
+                         "sha256": sha,
+                         "policy": self.scenario.policy.model_dump() if self.scenario else None},
+            "run": self.run_info,
+            "python": platform.python_version(),
+            "numpy": np.__version__, "pandas": pd.__version__, "mesa": mesa.__version__,
+            "tables": {name: {"rows": len(df), "columns": list(map(str, df.columns)),
+                              "files": [f"{name}.parquet", f"{name}.csv"],
+                              "description": TABLE_DESCRIPTIONS.get(name, "")}
+                       for name, df in self.tables.items()},
+            "plots": sorted(PLOTS),
+        }
+
+    def write(self, out: str | Path, plots: bool = True) -> list[Path]:
+        """Write every table as Parquet and CSV, the manifest and (optionally) the plots.
+
+        Each file is written to a temporary name and renamed into place, so an interrupted
+        write never leaves a half-written file under a final name. Returns the paths written.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, df in self.tables.items():
+            written.append(_atomic(out / f"{name}.parquet",
+                                   lambda p, d=df: d.to_parquet(p, index=False)))
+            written.append(_atomic(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False)))
+        if plots:
+            from sim.plots import plot_bands
+
+            for fname, (col, title, mult, unit) in PLOTS.items():
+                written.append(_atomic(out / fname, lambda p, c=col, t=title, m=mult, u=unit:
+                                       plot_bands(self, c, t, m, u, p)))
+        text = json.dumps(self.manifest(), indent=2, default=str)
+        written.append(_atomic(out / "manifest.json", lambda p: Path(p).write_text(text)))
+        return written
+
+    @classmethod
+    def read(cls, out: str | Path) -> Results:
+        """Read results written by :meth:`write` (tables from Parquet, run info from the manifest).
+
+        Example:
+            >>> import tempfile
+            >>> from sim.config import load_scenario
+            >>> from sim.runner import run_scenario
+            >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), scale=2000, progress=False)
+            >>> d = tempfile.mkdtemp(); _ = r.write(d, plots=False)
+            >>> Results.read(d).annual.equals(r.annual)
+            True
+        """
+        out = Path(out)
+        man = json.loads((out / "manifest.json").read_text())
+        tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in man["tables"]}
+        return cls(scenario=None, tables=tables, run_info=man.get("run", {}))
+
+
+def _atomic(path: Path, writer) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def git_commit() -> str | None:
+    """The git commit of the povsim source tree, or None outside a git checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False)
+        if out.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5, check=False).stdout
+        return out.stdout.strip() + ("-dirty" if dirty.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None

@@ -1,0 +1,87 @@
+"""Run a scenario for several replicates and collect the results.
+
+Replicate ``r`` of seed ``s`` always uses the streams of ``SeedSequence(s, spawn_key=(r,))``, so
+results do not depend on the order in which replicates run or on how many workers run them.
+
+Example:
+    >>> from sim.config import load_scenario
+    >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), seed=1, replicates=2,
+    ...                    scale=500, progress=False)
+    >>> sorted(res.annual["replicate"].unique().tolist())
+    [0, 1]
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sim.config import Scenario
+from sim.model import PovertyModel
+from sim.results import Results
+
+
+def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 1.0,
+                  on_month=None) -> dict[str, pd.DataFrame]:
+    """Run one replicate and return its tables (each with a ``replicate`` column).
+
+    ``on_month`` (optional) is called after every simulated month, e.g. to advance a progress bar.
+
+    Example:
+        >>> from sim.config import load_scenario
+        >>> t = run_replicate(load_scenario("scenarios/xixiu.yaml"), 1, 0, scale=1000)
+        >>> t["annual"]["year"].tolist()
+        [2013, 2014, 2015, 2016, 2017]
+    """
+    model = PovertyModel(scenario, seed=seed, replicate=replicate, scale=scale)
+    while model.running:
+        model.step()
+        if on_month is not None:
+            on_month()
+    tables = {
+        "annual": pd.DataFrame(model.annual),
+        "monthly": pd.DataFrame(model.monthly),
+        "deciles": pd.DataFrame(model.deciles),
+        "sources": pd.DataFrame(model.by_source),
+        "cadres": pd.DataFrame(model.cadre_loads),
+        "costs": pd.DataFrame(model.costs),
+        "ledger": pd.DataFrame(
+            [{"flow": k, "yuan": v * model.k} for k, v in sorted(model.ledger.items())]),
+    }
+    for df in tables.values():
+        df.insert(0, "replicate", replicate)
+    return tables
+
+
+def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: float = 1.0,
+                 progress: bool = True) -> Results:
+    """Run ``replicates`` replicates of a scenario (serially) and return a :class:`Results`.
+
+    The wall time and the process's peak resident memory so far (``getrusage`` maxrss) are
+    recorded in ``results.run_info``.
+
+    Example:
+        >>> from sim.config import load_scenario
+        >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=1, scale=1000,
+        ...                  progress=False)
+        >>> r.run_info["replicates"]
+        1
+    """
+    months = 12 * (scenario.end_year - scenario.start_year + 2)
+    bar = tqdm(total=months * replicates, unit="month", desc=f"{scenario.name} x{replicates}",
+               disable=not progress, leave=False)
+    t0 = time.perf_counter()
+    parts = [run_replicate(scenario, seed, r, scale, on_month=lambda: bar.update(1))
+             for r in range(replicates)]
+    wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin"
+                                                                 else 1024)
+    bar.close()
+    tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+    info = {"seed": int(seed), "replicates": int(replicates), "scale": float(scale),
+            "wall_seconds": round(wall, 3), "peak_rss_bytes": peak}
+    return Results(scenario=scenario, tables=tables, run_info=info)
