@@ -1,0 +1,94 @@
+"""End-to-end tests of the ``povsim`` command line at small scale."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_run_writes_tables_manifest_and_plots(scenario, tmp_path, capsys):
+    out = tmp_path / "res"
+    rc = main(["run", str(scenario), "--seed", "3", "--replicates", "2", "--scale", "400",
+               "--out", str(out)])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "poverty incidence (%)" in printed and "[" in printed
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["run"]["seed"] == 3 and man["run"]["replicates"] == 2
+    assert man["run"]["scale"] == 400.0
+    assert man["scenario"]["file"] == str(scenario)
+    assert len(man["scenario"]["sha256"]) == 64
+    for name in man["tables"]:
+        pq = pd.read_parquet(out / f"{name}.parquet")
+        csv = pd.read_csv(out / f"{name}.csv")
+        assert len(pq) == len(csv) == man["tables"][name]["rows"]
+        assert sorted(pq["replicate"].unique().tolist()) == [0, 1]
+    for png in man["plots"]:
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    annual = pd.read_parquet(out / "annual.parquet")
+    assert annual["incidence"].between(0, 1).all()
+
+
+def test_same_seed_same_files(tmp_path):
+    scen = str(SCENARIOS[0])
+    for d in ("a", "b"):
+        assert main(["run", scen, "--replicates", "2", "--scale", "500", "--out",
+                     str(tmp_path / d), "--quiet", "--no-plots"]) == 0
+    for name in ("annual", "monthly", "deciles", "sources", "cadres", "costs", "ledger"):
+        a = pd.read_parquet(tmp_path / "a" / f"{name}.parquet")
+        b = pd.read_parquet(tmp_path / "b" / f"{name}.parquet")
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_existing_files_in_out_are_kept(tmp_path):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    assert main(["run", str(SCENARIOS[0]), "--replicates", "1", "--scale", "1000", "--out",
+                 str(out), "--quiet", "--no-plots"]) == 0
+    assert (out / "notes.txt").read_text() == "mine"
+    assert not list(out.glob(".*tmp*"))
+
+
+def test_bad_scenario_is_one_line_without_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = (ROOT / "scenarios" / "xixiu.yaml").read_text()
+    bad.write_text(text.replace("illness_prob_month: {value: 0.005", "illness_prob_month: {value: 1.5"))
+    out = tmp_path / "never"
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(bad), "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 2
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err
+    assert str(bad) in err and "shocks.illness_prob_month.value" in err and "1" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--scale", "0.5"], "--scale"),
+    (["--replicates", "0"], "--replicates"),
+    (["--seed", "x"], "--seed"),
+])
+def test_bad_options_fail_with_usage(args, needle, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", str(SCENARIOS[0]), *args])
+    assert exc.value.code == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_missing_scenario_file(capsys):
+    assert main(["run", "no/such/file.yaml", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "no/such/file.yaml" in err and "cannot read" in err

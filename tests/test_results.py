@@ -1,0 +1,50 @@
+"""Tests of the results object: bands, summary, files round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config import load_scenario
+from sim.results import Results
+from sim.runner import run_scenario
+
+
+@pytest.fixture(scope="module")
+def res():
+    return run_scenario(load_scenario("scenarios/xixiu.yaml"), seed=5, replicates=3, scale=500,
+                        progress=False)
+
+
+def test_band_orders_quantiles(res):
+    b = res.band("annual", "incidence")
+    assert (b["p10"] <= b["median"]).all() and (b["median"] <= b["p90"]).all()
+    by_hand = res.annual.groupby("year")["incidence"].median().to_numpy()
+    np.testing.assert_allclose(b["median"].to_numpy(), by_hand)
+
+
+def test_summary_start_is_baseline_year(res):
+    s = res.summary().set_index("outcome")
+    inc = s.loc["poverty incidence (%)"]
+    base = res.annual[res.annual["stage"] == "baseline"]["incidence"].median() * 100
+    assert inc["start_year"] == 2013 and inc["start_median"] == pytest.approx(base)
+    assert "registered poor people" in res.format_summary()
+
+
+def test_tables_are_tidy(res):
+    assert res.annual.groupby(["replicate", "year"]).size().max() == 1
+    d = res.deciles
+    for _, g in d.groupby(["replicate", "year", "group"]):
+        assert g["income"].is_monotonic_increasing
+    src = res.sources
+    assert set(src["source"]) >= {"farming", "local_wages", "dividends", "transfers", "shocks"}
+    assert (src[src["source"] == "shocks"]["income_per_capita"] <= 0).all()
+
+
+def test_write_and_read_round_trip(res, tmp_path):
+    res.write(tmp_path, plots=False)
+    back = Results.read(tmp_path)
+    for name, df in res.tables.items():
+        pd.testing.assert_frame_equal(back.tables[name], df)
+    assert back.run_info["seed"] == 5
