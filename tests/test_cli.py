@@ -64,7 +64,8 @@ def test_existing_files_in_out_are_kept(tmp_path):
 def test_bad_scenario_is_one_line_without_traceback(tmp_path):
     bad = tmp_path / "bad.yaml"
     text = (ROOT / "scenarios" / "xixiu.yaml").read_text()
-    bad.write_text(text.replace("illness_prob_month: {value: 0.005", "illness_prob_month: {value: 1.5"))
+    bad.write_text(text.replace("illness_prob_month: {value: 0.005",
+                                "illness_prob_month: {value: 1.5"))
     out = tmp_path / "never"
     proc = subprocess.run([sys.executable, "-m", "sim", "run", str(bad), "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT, check=False)
