@@ -407,9 +407,31 @@ def load_scenario(path: str | Path) -> Scenario:
         sc = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(format_validation_error(path, err)) from None
+    _check_figure_refs(path, data)
     sc._path = str(path)
     sc._sha256 = hashlib.sha256(raw).hexdigest()
     return sc
+
+
+def _check_figure_refs(path: str | Path, data: Any, where: str = "") -> None:
+    """Every ``source: "figure: ID ..."`` must cite ids of ``calibration/reported_figures.csv``."""
+    from calibration.figures import figure_ids
+
+    if isinstance(data, dict):
+        src = data.get("source")
+        if isinstance(src, str) and src.strip().lower().startswith("figure:"):
+            known = figure_ids()
+            for fid in src.split(":", 1)[1].replace(",", " ").split():
+                if fid not in known:
+                    field = f"{where}.source" if where else "source"
+                    raise ScenarioError(
+                        f"{path}: field '{field}': unknown figure id {fid!r}; ids are those of "
+                        "calibration/reported_figures.csv, e.g. 'xixiu.villages'")
+        for key, val in data.items():
+            _check_figure_refs(path, val, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, list):
+        for i, val in enumerate(data):
+            _check_figure_refs(path, val, f"{where}.{i}")
 
 
 def scenario_source(sc: Scenario) -> tuple[str | None, str | None]:
