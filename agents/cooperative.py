@@ -32,6 +32,7 @@ class Cooperative(mesa.Agent):
         wages, rent, other_costs: costs paid.
         fixed_dividends, share_dividends: paid to households in December.
         retained: last December's retained surplus (negative for a loss).
+        loss_cover: last December's loss beyond capital, covered by the township (public cost).
     """
 
     def __init__(self, model: mesa.Model, village: int, capital: float, active: bool):
@@ -43,6 +44,7 @@ class Cooperative(mesa.Agent):
         self.jobs = 0.0
         self.ever_active_year: int | None = None
         self.retained = 0.0
+        self.loss_cover = 0.0
         self.reset_year()
 
     def reset_year(self) -> None:
@@ -87,13 +89,15 @@ class Cooperative(mesa.Agent):
 
         Fixed dividends are paid from the surplus and, if it falls short, from capital (never
         below zero); share dividends are ``share_payout`` of what surplus is left. Returns
-        (fixed paid, share dividends paid). A loss reduces capital, not below zero.
+        (fixed paid, share dividends paid). A loss reduces capital; a loss beyond capital is
+        covered by the township and kept in ``loss_cover`` so that money flows balance.
         """
         surplus = self.surplus()
         fixed = min(fixed_due, max(surplus, 0.0) + self.capital) if self.active else 0.0
         after_fixed = surplus - fixed
         shares = share_payout * after_fixed if after_fixed > 0 else 0.0
         self.retained = after_fixed - shares
-        self.capital = max(self.capital + self.retained, 0.0)
+        self.loss_cover = max(-(self.capital + self.retained), 0.0)
+        self.capital = self.capital + self.retained + self.loss_cover
         self.fixed_dividends, self.share_dividends = fixed, shares
         return fixed, shares

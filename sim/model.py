@@ -68,7 +68,7 @@ class PovertyModel(mesa.Model):
         self.streams = Streams(seed, replicate)
         super().__init__(rng=self.streams.mesa_rng_seed())
         self.sc = sc = scenario
-        self.seed, self.replicate, self.k = int(seed), int(replicate), float(scale)
+        self.seed, self.replicate, self.scale = int(seed), int(replicate), float(scale)
         self.baseline_year = sc.start_year - 1
         self.programme_start = sc.policy.programme_start_year or sc.start_year
         self.year, self.month = self.baseline_year, 0
@@ -90,6 +90,9 @@ class PovertyModel(mesa.Model):
     def _build(self) -> None:
         sc, rng = self.sc, self.streams["population"]
         n_v = sc.villages.count.value
+        n_h = max(1, round(sc.population.total_households.value / self.scale))
+        # one factor for money and counts: a simulated household stands for exactly k real ones
+        self.k = self.hh_weight = sc.population.total_households.value / n_h
         self.villages = [
             Village(self, i, b) for i, b in enumerate(
                 rng.beta(sc.villages.branch_strength_alpha.value,
@@ -101,11 +104,12 @@ class PovertyModel(mesa.Model):
         cap = rng.lognormal(-0.5 * sig**2, sig, n_v) * co.initial_capital_mean.value / self.k
         self.coops = [Cooperative(self, v, cap[v] if active[v] else 0.0, bool(active[v]))
                       for v in range(n_v)]
-        n_h = max(1, round(sc.population.total_households.value / self.k))
         self.households = synthesize(sc, n_h, np.array([c.active for c in self.coops]), rng)
-        self.hh_weight = sc.population.total_households.value / n_h
-        self._build_cadres(rng)
-        self._build_enterprises(rng)
+        self._build_cadres(self.streams["cadres"])
+        self._build_enterprises(self.streams["enterprises"])
+        # stochastic rounding of cooperative jobs (fixed per village) keeps small villages'
+        # expected jobs right at any scale
+        self._coop_jobs_u = self.streams["coop_jobs"].random(n_v)
         self.coop_code0 = 1 + len(self.enterprises)
         self._season = np.asarray(sc.income.farm_seasonality.value, float)
         self._season = self._season / self._season.sum()
@@ -114,7 +118,8 @@ class PovertyModel(mesa.Model):
         for s in range(len(NEED)):
             self._match[s, s] = m.match_same.value
         self._match[SPECIALTIES.index("general"), :] = m.match_general.value
-        self._village_employers = np.full((n_v, 1), -1, np.int32)
+        # before identification each village's only local employer is its own cooperative
+        self._village_employers = (self.coop_code0 + np.arange(n_v, dtype=np.int32))[:, None]
         self._update_coop_land()
 
     def _build_cadres(self, rng: np.random.Generator) -> None:
@@ -175,8 +180,8 @@ class PovertyModel(mesa.Model):
         land = np.bincount(hh.village, weights=hh.leased, minlength=len(self.villages))
         for c in self.coops:
             c.leased_land = float(land[c.village])
-            c.jobs = float(np.round(self.sc.cooperatives.jobs_per_100mu.value * land[c.village]
-                                    / 100.0))
+            c.jobs = float(np.floor(self.sc.cooperatives.jobs_per_100mu.value * land[c.village]
+                                    / 100.0 + self._coop_jobs_u[c.village]))
 
     def _employer_wages(self) -> np.ndarray:
         g = self.growth()
@@ -292,19 +297,21 @@ class PovertyModel(mesa.Model):
 
     def _training(self) -> None:
         ce = self.sc.cadre_effects
-        reps = np.array([c.represents for c in self.cadres])
-        if reps.size == 0:
+        placed = np.array([c.village >= 0 for c in self.cadres], bool)
+        reps = np.array([c.represents for c in self.cadres]) * placed
+        u = self.streams["training"].random(len(self.cadres))
+        if reps.sum() == 0:
             return
         p = min(1.0, ce.training_person_times_per_year.value / 12.0 / reps.sum())
-        trained = self.streams["training"].random(len(self.cadres)) < p
+        trained = placed & (u < p)
         g = ce.training_gain.value
         self.c_eff[trained] += g * (1.0 - self.c_eff[trained])
         for i in np.flatnonzero(trained):
             self.cadres[i].effectiveness = float(self.c_eff[i])
         self._cost("training", float(reps[trained].sum()) * ce.training_cost_per_person_time.value
                    / self.k)
-        self._cost("cadre_time", float(sum(c.monthly_cost * c.represents for c in self.cadres))
-                   / self.k)
+        self._cost("cadre_time", float(sum(c.monthly_cost * c.represents for c in self.cadres
+                                           if c.village >= 0)) / self.k)
 
     # 3. labour market ----------------------------------------------------
     def _labour_market(self) -> None:
@@ -479,8 +486,11 @@ class PovertyModel(mesa.Model):
             if shares:
                 div[m_idx] += shares * hh.shares[m_idx] / tot
             self._flow("cooperative", "households", "dividends", fixed + shares)
+            if c.loss_cover:
+                self._cost("coop_loss_cover", c.loss_cover)
+                self._flow("government", "cooperative", "loss_cover", c.loss_cover)
             if c.active and c.capital <= 0 and c.retained < 0:
-                c.active = False
+                self._hollow_out(c)
         if self.in_programme:
             for e in self.enterprises:
                 if not e.active(self.year):
@@ -512,11 +522,24 @@ class PovertyModel(mesa.Model):
             c.reset_year()
         for e in self.enterprises:
             e.reset_year()
+        for c in self.cadres:
+            c.visits += int(self.c_visits[c.index])
         self.c_visits[:] = 0
+
+    def _hollow_out(self, coop: Cooperative) -> None:
+        """A collective that lost all its capital stops: staff laid off, leased land returned."""
+        hh = self.households
+        coop.active = False
+        in_v = hh.village == coop.village
+        hh.employer[in_v & (hh.employer == self.coop_code0 + coop.village)] = NO_JOB
+        hh.leased[in_v] = 0.0
+        self._update_coop_land()
 
     def _identify(self, pc: np.ndarray, line: float) -> None:
         """Baseline identification: register the poor, list poor villages, set up the pairings."""
-        hh, sc, rng = self.households, self.sc, self.streams["pairing"]
+        # each lever draws from its own stream, so changing one lever leaves the others' draws
+        # (and every shock) unchanged: common random numbers across strategies
+        hh, sc, st = self.households, self.sc, self.streams
         hh.registered[:] = pc < line
         hh.poor[:] = hh.registered
         self.identified = True
@@ -524,7 +547,7 @@ class PovertyModel(mesa.Model):
         poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
         people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
         inc = np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
-        order = np.lexsort((rng.random(n_v), -inc))
+        order = np.lexsort((st["poor_villages"].random(n_v), -inc))
         poor_v = np.zeros(n_v, bool)
         poor_v[order[:sc.villages.poor_villages.value]] = True
         for v in self.villages:
@@ -538,25 +561,28 @@ class PovertyModel(mesa.Model):
                 groups.setdefault(c.kind, []).append(c)
         for kind, members in groups.items():
             fn = fs_fn if kind == "first_secretary" else strategies.fs_all_poor
-            for c, v in zip(members, fn(len(members), poor_v, branch, rng), strict=True):
+            placed = fn(len(members), poor_v, branch, st[f"village_cadres:{kind}"])
+            for c, v in zip(members, placed, strict=True):
                 c.village = int(v)
                 if v >= 0 and kind == "first_secretary":
                     self.villages[v].first_secretary = True
         # household-role cadres: home villages in proportion to registered poor, then pairing
         hcad = np.flatnonzero(self.c_hh)
         if hcad.size and poor_people.sum() > 0:
-            home = rng.choice(n_v, size=hcad.size, p=poor_people / poor_people.sum())
+            home = st["cadre_homes"].choice(n_v, size=hcad.size,
+                                            p=poor_people / poor_people.sum())
             for i, v in zip(hcad, home, strict=True):
                 self.cadres[i].village = int(v)
             reg = np.flatnonzero(hh.registered)
             pair_fn = strategies.get("cadre_pairing", sc.policy.cadre_pairing)
             local = pair_fn(hh_village=hh.village[reg], hh_gap=line - pc[reg],
                             cadre_village=home, capacity=self.c_cap[hcad],
-                            effectiveness=self.c_eff[hcad], rng=rng)
+                            effectiveness=self.c_eff[hcad], rng=st["cadre_pairing"])
             hh.cadre[reg] = np.where(local >= 0, hcad[np.maximum(local, 0)], -1)
         # enterprises -> villages
         vp_fn = strategies.get("village_pairing", sc.policy.village_pairing)
-        pairs = vp_fn(len(self.enterprises), sc.enterprises.paired_villages.value, poor_v, rng)
+        pairs = vp_fn(len(self.enterprises), sc.enterprises.paired_villages.value, poor_v,
+                      st["village_pairing"])
         for e, v in pairs:
             self.enterprises[e].villages.append(v)
         emp_lists = [[self.coop_code0 + v] for v in range(n_v)]
@@ -586,7 +612,7 @@ class PovertyModel(mesa.Model):
         w = self.hh_weight
         self.monthly.append({
             "year": self.year, "month": self.month + 1,
-            "income_per_capita_month": float(hh.income.sum() / hh.size.sum()) if hh.n else 0.0,
+            "income_per_capita_ytd": float(hh.income.sum() / hh.size.sum()) if hh.n else 0.0,
             "employed_local": float((hh.employer != NO_JOB).sum() * w),
             "enterprise_jobs": float(((hh.employer >= 1) & (hh.employer < self.coop_code0)).sum()
                                      * w),

@@ -4,7 +4,7 @@ Three levers: ``cadre_pairing`` (cadre -> registered poor household), ``first_se
 (first secretary -> village) and ``village_pairing`` (enterprise -> village). Each strategy is a
 small function; register a new one with the ``register`` decorator and it becomes selectable
 from the scenario file's ``policy`` section. All randomness comes from the ``rng`` passed in
-(the model's ``"pairing"`` stream).
+(the model gives each lever its own stream, so levers do not disturb each other's draws).
 
 Example:
     >>> import numpy as np
