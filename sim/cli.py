@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default results/<scenario name>)")
     r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     r.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    r.set_defaults(func=cmd_run)
     return p
 
 
@@ -91,15 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``povsim`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "run":
-            return cmd_run(args)
+        return args.func(args)
     except ScenarioError as exc:
         print(f"povsim: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("povsim: interrupted; files already written are complete", file=sys.stderr)
         return 130
-    return 1
 
 
 if __name__ == "__main__":

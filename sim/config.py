@@ -414,19 +414,32 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def _check_figure_refs(path: str | Path, data: Any, where: str = "") -> None:
-    """Every ``source: "figure: ID ..."`` must cite ids of ``calibration/reported_figures.csv``."""
-    from calibration.figures import figure_ids
+    """Check every ``source: "figure: ID"`` against the figure registry.
+
+    Each cited id must exist; a parameter whose source is exactly one figure must have that
+    figure's reported value (a scenario contradicting the registry is an error).
+    """
+    from calibration.registry import load_registry
 
     if isinstance(data, dict):
         src = data.get("source")
         if isinstance(src, str) and src.strip().lower().startswith("figure:"):
-            known = figure_ids()
-            for fid in src.split(":", 1)[1].replace(",", " ").split():
-                if fid not in known:
-                    field = f"{where}.source" if where else "source"
+            reg = load_registry()
+            field = f"{where}.source" if where else "source"
+            ids = src.split(":", 1)[1].replace(",", " ").split()
+            for fid in ids:
+                if fid not in reg:
                     raise ScenarioError(
                         f"{path}: field '{field}': unknown figure id {fid!r}; ids are those of "
-                        "calibration/reported_figures.csv, e.g. 'xixiu.villages'")
+                        "calibration/targets.yaml, e.g. 'xixiu.villages'")
+            val = data.get("value")
+            if len(ids) == 1 and isinstance(val, int | float) and not isinstance(val, bool):
+                rep = reg.value(ids[0])
+                if abs(val - rep) > 1e-9 * max(1.0, abs(rep)):
+                    raise ScenarioError(
+                        f"{path}: field '{where}.value': {val:g} contradicts figure {ids[0]} = "
+                        f"{rep:g} {reg[ids[0]].unit} (calibration/targets.yaml); use the "
+                        "reported value or cite it as 'derived: ...' with the arithmetic")
         for key, val in data.items():
             _check_figure_refs(path, val, f"{where}.{key}" if where else str(key))
     elif isinstance(data, list):
