@@ -23,6 +23,8 @@ class Cooperative(mesa.Agent):
 
     Attributes (money in yuan, simulated units; year-to-date unless said otherwise):
         village: its village index.
+        collective_model: the collective-economy model it runs (``standard`` unless the scenario
+            lists ``cooperatives.models``); ``revenue_multiplier`` scales its operating revenue.
         active: operating (not hollow).
         capital: accumulated collective assets (stock).
         leased_land: mu leased from member households (stock).
@@ -35,9 +37,12 @@ class Cooperative(mesa.Agent):
         loss_cover: last December's loss beyond capital, covered by the township (public cost).
     """
 
-    def __init__(self, model: mesa.Model, village: int, capital: float, active: bool):
+    def __init__(self, model: mesa.Model, village: int, capital: float, active: bool,
+                 collective_model: str = "standard", revenue_multiplier: float = 1.0):
         super().__init__(model)
         self.village = int(village)
+        self.collective_model = collective_model
+        self.revenue_multiplier = float(revenue_multiplier)
         self.capital = float(capital)
         self.active = bool(active)
         self.leased_land = 0.0
@@ -69,7 +74,7 @@ class Cooperative(mesa.Agent):
         if not self.active:
             return 0.0
         annual = (self.capital * capital_yield + self.leased_land * yield_per_mu)
-        return annual * management * market / 12.0
+        return annual * management * market * self.revenue_multiplier / 12.0
 
     def book_month(self, revenue: float, from_enterprises: float, wages: float, rent: float,
                    cost_share: float) -> None:

@@ -1,12 +1,16 @@
-"""Enterprises paired with villages: local jobs, purchase contracts, investment, fixed dividends.
+"""Partners paired with villages: enterprises, government units, organisations, industrial zones.
+
+Each partner offers local jobs, buys from its villages' cooperatives, invests once, gives yearly
+aid, pays fixed dividends to registered poor households and, through its own party branch,
+strengthens its villages' branches; a scenario sets which of these each partner group does.
 
 Example:
     >>> import mesa
     >>> m = mesa.Model(rng=1)
     >>> e = Enterprise(m, index=0, jobs=30, wage_month=2000.0, purchase_per_village_year=1e5,
     ...                investment_per_village=5e4, fixed_dividend=300.0, start_year=2015)
-    >>> e.active(2014), e.active(2015)
-    (False, True)
+    >>> e.active(2014), e.active(2015), e.kind
+    (False, True, 'enterprise')
 """
 
 from __future__ import annotations
@@ -26,15 +30,27 @@ class Enterprise(mesa.Agent):
         investment_per_village: one-off investment in each paired cooperative (yuan).
         fixed_dividend: yearly fixed dividend per registered poor household of its villages.
         start_year: first year of the pairing.
+        kind: enterprise, government_unit, organisation or industrial_zone.
+        group: index of its partner group in the scenario.
+        price_premium: share above the market price paid for its purchases.
+        aid_per_village_year: yearly aid to each paired village collective (yuan).
+        branch_gain_month: monthly strengthening of each paired village's party branch.
         Accounts (yuan, year to date): ``wages_paid``, ``purchases``, ``invested``,
-        ``dividends_paid``.
+        ``dividends_paid``, ``aid_paid``.
     """
 
     def __init__(self, model: mesa.Model, index: int, jobs: float, wage_month: float,
                  purchase_per_village_year: float, investment_per_village: float,
-                 fixed_dividend: float, start_year: int):
+                 fixed_dividend: float, start_year: int, kind: str = "enterprise",
+                 group: int = 0, price_premium: float = 0.0, aid_per_village_year: float = 0.0,
+                 branch_gain_month: float = 0.0):
         super().__init__(model)
         self.index = int(index)
+        self.kind = kind
+        self.group = int(group)
+        self.price_premium = float(price_premium)
+        self.aid_per_village_year = float(aid_per_village_year)
+        self.branch_gain_month = float(branch_gain_month)
         self.villages: list[int] = []
         self.jobs = float(jobs)
         self.wage_month = float(wage_month)
@@ -60,3 +76,4 @@ class Enterprise(mesa.Agent):
         self.purchases = 0.0
         self.invested = 0.0
         self.dividends_paid = 0.0
+        self.aid_paid = 0.0

@@ -70,6 +70,8 @@ class Households:
     cadre: np.ndarray  # int32, index of the paired cadre, -1 none
     referral: np.ndarray  # bool, holds a cadre's job referral not yet used
     enrolled: np.ndarray  # bool, receives social-assistance transfers
+    trained: np.ndarray  # bool, had labour training and has not yet been transferred to work
+    trained_migrants: np.ndarray  # int8, migrants when last trained (to detect a transfer)
     income: np.ndarray  # float64 (n, len(SOURCES)), income this year by source, yuan
     pc_income_last: np.ndarray  # float64, per-capita income of the last completed year, yuan
 
@@ -97,6 +99,8 @@ class Households:
             cadre=np.full(n, -1, np.int32),
             referral=np.zeros(n, bool),
             enrolled=np.zeros(n, bool),
+            trained=np.zeros(n, bool),
+            trained_migrants=np.zeros(n, np.int8),
             income=np.zeros((n, len(SOURCES)), np.float64),
             pc_income_last=np.zeros(n, np.float64),
         )

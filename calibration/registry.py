@@ -1,4 +1,4 @@
-"""The validated figure registry (``calibration/targets.yaml``): every reported figure with its role.
+"""The validated figure registry (``calibration/targets.yaml``): every reported figure, its role.
 
 Each entry carries the figure's id, case, value, unit, period, role (``input``, ``calibration``,
 ``validation``, ``context``), quote and seed file; calibration and validation figures also carry

@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     r.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     r.set_defaults(func=cmd_run)
+    a = sub.add_parser("audit", help="check the reported figures against each other")
+    a.add_argument("--strict", action="store_true",
+                   help="exit 1 if any finding is inconsistent or suspect")
+    a.add_argument("--format", choices=("text", "md", "csv"), default="text",
+                   help="output format (default text)")
+    a.set_defaults(func=cmd_audit)
     return p
 
 
@@ -86,6 +92,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"\nwrote {len(written)} files to {out}/ (tables as .parquet and .csv, "
               "manifest.json, plots as .png)")
     return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Print every finding of the consistency audit of calibration/targets.yaml."""
+    from calibration.audit import FLAGGED, format_findings, run_audit
+
+    findings = run_audit()
+    print(format_findings(findings, fmt=args.format), end="")
+    return 1 if args.strict and any(f.severity in FLAGGED for f in findings) else 0
 
 
 def main(argv: list[str] | None = None) -> int:

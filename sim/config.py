@@ -51,6 +51,10 @@ CADRE_KINDS = (
     "expert",
 )
 SPECIALTIES = ("farming", "jobs", "health", "finance", "general")
+PARTNER_KINDS = ("enterprise", "government_unit", "organisation", "industrial_zone")
+# poor-village exit threshold by region (2016 poverty-exit mechanism: incidence below 2%, 3% in
+# the western provinces); the scenario's village_exit_threshold must agree with its region
+EXIT_THRESHOLD = {"western": 0.03, "other": 0.02}
 
 
 class ScenarioError(ValueError):
@@ -119,10 +123,22 @@ class PopulationCfg(_Strict):
     migrant_share: Prob
     local_job_share: Prob
     coop_member_share: Prob
+    registered_households: Count | None = None
+
+
+class CropCfg(_Strict):
+    """A cash crop on households' own land: no yield until ``maturity_years`` after planting."""
+
+    name: str
+    area_mu: Amount
+    yield_value_per_mu: Amount
+    planted_year: Year
+    maturity_years: Count
 
 
 class IncomeCfg(_Strict):
     yield_value_per_mu: Amount
+    crops: list[CropCfg] = []
     farm_seasonality: Monthly12
     migrant_remittance_month: Amount
     local_wage_month: Amount
@@ -210,18 +226,62 @@ class CooperativesCfg(_Strict):
     poor_member_shares: Amount
     activation_prob_month: Prob
     asset_threshold: Amount
+    models: list[CollectiveModelCfg] = []
 
 
-class EnterprisesCfg(_Strict):
+class CollectiveModelCfg(_Strict):
+    """A collective-economy model run by ``villages`` villages (e.g. Yushu's five models)."""
+
+    name: str
+    villages: Count
+    revenue_multiplier: Positive
+    initial_capital: Amount
+    active_from_start: bool = True
+    source: str
+
+
+class PartnerGroupCfg(_Strict):
+    """Enterprises, government units, organisations or industrial zones paired with villages."""
+
+    kind: Literal[PARTNER_KINDS]  # type: ignore[valid-type]
     count: Count
     paired_villages: Count
     start_year: Year
-    jobs_per_enterprise: Amount
+    jobs_per_partner: Amount
     wage_month: Amount
     purchase_per_village_year: Amount
     price_premium: Amount
     investment_per_village: Amount
+    aid_per_village_year: Amount
     fixed_dividend_per_poor_household: Amount
+    branch_gain_month: Prob
+    source: str
+
+
+class LabourTrainingCfg(_Strict):
+    person_times_per_year: Amount
+    skill_gain: Prob
+    cost_per_person_time: Amount
+
+
+class LoansCfg(_Strict):
+    amount_total: Amount
+    households: Count
+    year: Year
+    productivity_gain: Prob
+
+
+class DemonstrationCfg(_Strict):
+    area_mu: Amount
+    tech_gain_per_share_year: Amount
+
+
+class ProgrammesCfg(_Strict):
+    """Optional household programmes: labour training, business loans, demonstration fields."""
+
+    labour_training: LabourTrainingCfg | None = None
+    loans: LoansCfg | None = None
+    demonstration_fields: DemonstrationCfg | None = None
 
 
 class PolicyCfg(_Strict):
@@ -268,7 +328,8 @@ class Scenario(_Strict):
     cadre_groups: list[CadreGroupCfg]
     cadre_effects: CadreEffectsCfg
     cooperatives: CooperativesCfg
-    enterprises: EnterprisesCfg
+    partners: list[PartnerGroupCfg]
+    programmes: ProgrammesCfg = ProgrammesCfg()
     policy: PolicyCfg = PolicyCfg()
     _path: str | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)
@@ -284,8 +345,27 @@ class Scenario(_Strict):
                 f"poverty_line.values lacks years {missing}; it must cover "
                 f"{need.start}..{need.stop - 1} (the baseline year and every simulated year)"
             )
-        if self.villages.poor_villages.value > self.villages.count.value:
+        n_v = self.villages.count.value
+        if self.villages.poor_villages.value > n_v:
             raise ValueError("villages.poor_villages exceeds villages.count")
+        if abs(self.village_exit_threshold.value - EXIT_THRESHOLD[self.region]) > 1e-12:
+            raise ValueError(
+                f"village_exit_threshold {self.village_exit_threshold.value:g} contradicts region "
+                f"{self.region!r}, whose threshold is {EXIT_THRESHOLD[self.region]:g} "
+                f"(allowed: {EXIT_THRESHOLD})")
+        for i, g in enumerate(self.partners):
+            if g.paired_villages.value > n_v:
+                raise ValueError(f"partners.{i}.paired_villages {g.paired_villages.value} exceeds "
+                                 f"villages.count {n_v}")
+        in_models = sum(m.villages.value for m in self.cooperatives.models)
+        if in_models > n_v:
+            raise ValueError(f"cooperatives.models cover {in_models} villages, more than "
+                             f"villages.count {n_v}")
+        crop_mu = sum(c.area_mu.value for c in self.income.crops)
+        land = self.population.total_households.value * self.population.land_mu_mean.value
+        if crop_mu > land:
+            raise ValueError(f"income.crops cover {crop_mu:,.0f} mu, more than the households' "
+                             f"land total_households x land_mu_mean = {land:,.0f} mu")
         return self
 
     def with_overrides(self, **policy: Any) -> Scenario:

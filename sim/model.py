@@ -33,7 +33,7 @@ from agents.cooperative import Cooperative
 from agents.enterprise import Enterprise
 from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
 from agents.village import Village
-from sim import strategies
+from sim import programmes, strategies
 from sim.config import SPECIALTIES, Scenario
 from sim.population import synthesize
 from sim.stats import gini, weighted_quantiles
@@ -78,6 +78,8 @@ class PovertyModel(mesa.Model):
         self.deciles: list[dict] = []
         self.by_source: list[dict] = []
         self.cadre_loads: list[dict] = []
+        self.crop_rows: list[dict] = []
+        self.collective_rows: list[dict] = []
         self.costs: list[dict] = []
         self.ledger: dict[str, float] = {}
         self.household_receipts = np.zeros(len(SRC))
@@ -102,11 +104,30 @@ class PovertyModel(mesa.Model):
         active = rng.random(n_v) < co.initial_active_share.value
         sig = INITIAL_CAPITAL_SIGMA
         cap = rng.lognormal(-0.5 * sig**2, sig, n_v) * co.initial_capital_mean.value / self.k
-        self.coops = [Cooperative(self, v, cap[v] if active[v] else 0.0, bool(active[v]))
+        cap = np.where(active, cap, 0.0)
+        # collective-economy models (e.g. Yushu's five) run by villages drawn at random
+        names, mult = ["standard"] * n_v, np.ones(n_v)
+        order = self.streams["collective_models"].permutation(n_v)
+        first = 0
+        for cm in co.models:
+            for v in order[first:first + cm.villages.value]:
+                names[v], mult[v] = cm.name, cm.revenue_multiplier.value
+                cap[v] = cm.initial_capital.value / self.k
+                active[v] = active[v] or cm.active_from_start
+            first += cm.villages.value
+        self.coops = [Cooperative(self, v, cap[v], bool(active[v]), names[v], mult[v])
                       for v in range(n_v)]
-        self.households = synthesize(sc, n_h, np.array([c.active for c in self.coops]), rng)
+        self.households = synthesize(sc, n_h, active, rng)
         self._build_cadres(self.streams["cadres"])
-        self._build_enterprises(self.streams["enterprises"])
+        self._build_partners(self.streams["enterprises"])
+        # cash crops: each takes the same share of every household's own land (area / all land)
+        land_real = float(self.households.land.sum()) * self.k
+        self._crops = [(c, c.area_mu.value / land_real if land_real > 0 else 0.0)
+                       for c in sc.income.crops]
+        total_share = sum(sh for _, sh in self._crops)
+        if total_share > 1.0:  # drawn land fell short of the crops' area: shrink proportionally
+            self._crops = [(c, sh / total_share) for c, sh in self._crops]
+        self.labour_trained = self.labour_transferred = self.loans_households = 0
         # stochastic rounding of cooperative jobs (fixed per village) keeps small villages'
         # expected jobs right at any scale
         self._coop_jobs_u = self.streams["coop_jobs"].random(n_v)
@@ -144,19 +165,23 @@ class PovertyModel(mesa.Model):
         self.c_hh = np.array([c.role == "households" for c in self.cadres], bool)
         self.c_visits = np.zeros(len(self.cadres), np.int64)
 
-    def _build_enterprises(self, rng: np.random.Generator) -> None:
-        e = self.sc.enterprises
-        jobs = e.jobs_per_enterprise.value / self.k
-        n = e.count.value
-        jobs_i = np.floor(jobs) + (rng.random(n) < jobs - np.floor(jobs))
-        self.enterprises = [
-            Enterprise(self, i, jobs_i[i], e.wage_month.value,
-                       e.purchase_per_village_year.value / self.k,
-                       e.investment_per_village.value / self.k,
-                       e.fixed_dividend_per_poor_household.value,
-                       max(e.start_year.value, self.programme_start))
-            for i in range(n)
-        ]
+    def _build_partners(self, rng: np.random.Generator) -> None:
+        """Partner agents (enterprises, government units, organisations, zones), group by group."""
+        self.enterprises: list[Enterprise] = []
+        for gi, g in enumerate(self.sc.partners):
+            jobs = g.jobs_per_partner.value / self.k
+            n = g.count.value
+            jobs_i = np.floor(jobs) + (rng.random(n) < jobs - np.floor(jobs))
+            for i in range(n):
+                self.enterprises.append(Enterprise(
+                    self, len(self.enterprises), jobs_i[i], g.wage_month.value,
+                    g.purchase_per_village_year.value / self.k,
+                    g.investment_per_village.value / self.k,
+                    g.fixed_dividend_per_poor_household.value,
+                    max(g.start_year.value, self.programme_start), kind=g.kind, group=gi,
+                    price_premium=g.price_premium.value,
+                    aid_per_village_year=g.aid_per_village_year.value / self.k,
+                    branch_gain_month=g.branch_gain_month.value))
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -167,6 +192,29 @@ class PovertyModel(mesa.Model):
     def growth(self) -> float:
         """Background growth index of prices and wages relative to the baseline year."""
         return (1.0 + self.sc.income.income_growth.value) ** (self.year - self.baseline_year)
+
+    def farm_yield_per_mu(self) -> float:
+        """Net farm income per mu of own land this year at baseline prices (crop mix, maturity).
+
+        Land under a cash crop yields the base value before the crop is planted, nothing while it
+        matures, and the crop's value once mature.
+        """
+        base = self.sc.income.yield_value_per_mu.value
+        y = base * (1.0 - sum(sh for _, sh in self._crops))
+        for c, sh in self._crops:
+            if self.year < c.planted_year.value:
+                y += sh * base
+            elif self.year >= c.planted_year.value + c.maturity_years.value:
+                y += sh * c.yield_value_per_mu.value
+        return y
+
+    def _partner_pays(self, e: Enterprise, payee: str, item: str, yuan: float) -> None:
+        """Book a partner's payment; a government unit's is public money (a public cost)."""
+        if e.kind == "government_unit":
+            self._flow("government", payee, item, yuan)
+            self._cost(f"partner_{item}", yuan)
+        else:
+            self._flow(e.kind, payee, item, yuan)
 
     def _cost(self, item: str, yuan: float) -> None:
         self._cost_year[item] = self._cost_year.get(item, 0.0) + yuan * self.k
@@ -206,6 +254,7 @@ class PovertyModel(mesa.Model):
             self._cadre_visits()
             self._village_cadres()
             self._training()
+            programmes.run_month(self)
         for v in self.villages:
             v.decay(self.sc.villages.branch_decay_month.value)
         self._labour_market()
@@ -213,6 +262,7 @@ class PovertyModel(mesa.Model):
         self._household_income()
         self._shocks()
         self._decisions()
+        programmes.track_transfers(self)
         self._record_month()
         if self.month == 11:
             self._december()
@@ -235,7 +285,16 @@ class PovertyModel(mesa.Model):
                 for v in e.villages:
                     self.coops[v].receive_project(e.investment_per_village)
                     e.invested += e.investment_per_village
-                    self._flow("enterprise", "cooperative", "investment", e.investment_per_village)
+                    self._partner_pays(e, "cooperative", "investment", e.investment_per_village)
+            if e.active(self.year) and e.villages:
+                aid = e.aid_per_village_year / 12.0
+                for v in e.villages:
+                    if aid:
+                        self.coops[v].receive_project(aid)
+                        e.aid_paid += aid
+                        self._partner_pays(e, "cooperative", "aid", aid)
+                    if e.branch_gain_month:
+                        self.villages[v].strengthen(e.branch_gain_month)
 
     # 2. cadres ---------------------------------------------------------
     def _cadre_visits(self) -> None:
@@ -359,11 +418,14 @@ class PovertyModel(mesa.Model):
         emp = hh.employer[hh.employer >= self.coop_code0] - self.coop_code0
         staff = np.bincount(emp, minlength=len(self.coops))
         demand = np.zeros(len(self.coops))
+        premium = np.zeros(len(self.coops))
         if self.in_programme:
             for e in self.enterprises:
                 if e.active(self.year):
                     for v in e.villages:
                         demand[v] += e.purchase_per_village_year * g / 12.0
+                        premium[v] = max(premium[v], e.price_premium * (e.purchase_per_village_year
+                                                                        > 0))
         rent_rate = self.sc.income.land_rent_per_mu.value / 12.0
         for c in self.coops:
             v = self.villages[c.village]
@@ -372,10 +434,8 @@ class PovertyModel(mesa.Model):
                     * (1.0 + v.first_secretary)):
                 c.active = True
                 c.ever_active_year = c.ever_active_year or self.year
-            contract = demand[c.village] > 0
             rev = c.monthly_revenue(co.capital_yield.value, co.coop_yield_per_mu.value * g,
-                                    0.5 + v.branch_strength,
-                                    1.0 + self.sc.enterprises.price_premium.value * contract)
+                                    0.5 + v.branch_strength, 1.0 + premium[c.village])
             from_ent = min(rev, demand[c.village])
             wage_bill = staff[c.village] * wages[self.coop_code0 + c.village]
             rent = c.leased_land * rent_rate
@@ -385,13 +445,14 @@ class PovertyModel(mesa.Model):
             self._flow("cooperative", "households", "land_rent", rent)
             self._flow("cooperative", "market", "other_costs", co.cost_share.value * rev)
             if from_ent:
-                self._flow("enterprise", "cooperative", "purchases", from_ent)
                 self._book_purchase(c.village, from_ent)
 
     def _book_purchase(self, village: int, amount: float) -> None:
-        buyers = [e for e in self.enterprises if village in e.villages and e.active(self.year)]
+        buyers = [e for e in self.enterprises if village in e.villages and e.active(self.year)
+                  and e.purchase_per_village_year > 0]
         for e in buyers:
             e.purchases += amount / len(buyers)
+            self._partner_pays(e, "cooperative", "purchases", amount / len(buyers))
 
     # 5. households -------------------------------------------------------
     def _household_income(self) -> None:
@@ -399,7 +460,7 @@ class PovertyModel(mesa.Model):
         g = self.growth()
         tech = np.array([v.tech for v in self.villages])
         own = np.maximum(hh.land - hh.leased, 0.0)
-        inc[:, SRC["farming"]] += (own * sc.income.yield_value_per_mu.value * g * hh.farm_prod
+        inc[:, SRC["farming"]] += (own * self.farm_yield_per_mu() * g * hh.farm_prod
                                    * tech[hh.village] * self._season[self.month])
         wages = self._employer_wages()
         has = hh.employer >= 0
@@ -410,7 +471,7 @@ class PovertyModel(mesa.Model):
         for e in self.enterprises:
             if by_emp[e.code]:
                 e.wages_paid += by_emp[e.code]
-                self._flow("enterprise", "households", "wages", float(by_emp[e.code]))
+                self._partner_pays(e, "households", "wages", float(by_emp[e.code]))
         remit = sc.income.migrant_remittance_month.value * g
         inc[:, SRC["migrant_remittances"]] += hh.migrants * remit
         inc[:, SRC["land_rent"]] += hh.leased * (sc.income.land_rent_per_mu.value / 12.0)
@@ -421,7 +482,7 @@ class PovertyModel(mesa.Model):
         inc[:, SRC["other"]] += hh.size * sc.income.other_income_per_person_month.value * g
 
     def _shocks(self) -> None:
-        hh, s, sc = self.households, self.sc.shocks, self.sc
+        hh, s = self.households, self.sc.shocks
         u = self.streams["illness"].random(hh.n)
         ud = self.streams["disaster"].random(len(self.villages))
         new = ~hh.sick & (u < s.illness_prob_month.value)
@@ -437,7 +498,7 @@ class PovertyModel(mesa.Model):
         if hit.any():
             tech = np.array([v.tech for v in self.villages])
             own = np.maximum(hh.land - hh.leased, 0.0)
-            annual = (own * sc.income.yield_value_per_mu.value * self.growth() * hh.farm_prod
+            annual = (own * self.farm_yield_per_mu() * self.growth() * hh.farm_prod
                       * tech[hh.village])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
             hh.income[:, SRC["shocks"]] -= hit[hh.village] * loss
@@ -499,7 +560,7 @@ class PovertyModel(mesa.Model):
                 pay = e.fixed_dividend * idx.size
                 div[idx] += e.fixed_dividend
                 e.dividends_paid += pay
-                self._flow("enterprise", "households", "dividends", pay)
+                self._partner_pays(e, "households", "dividends", pay)
         hh.income[:, SRC["dividends"]] += div
         pc = hh.per_capita_income()
         line = self.sc.poverty_line.values[self.year]
@@ -540,7 +601,15 @@ class PovertyModel(mesa.Model):
         # each lever draws from its own stream, so changing one lever leaves the others' draws
         # (and every shock) unchanged: common random numbers across strategies
         hh, sc, st = self.households, self.sc, self.streams
-        hh.registered[:] = pc < line
+        quota = sc.population.registered_households
+        if quota is None:  # every household below the line is registered
+            hh.registered[:] = pc < line
+        else:  # a reported quota of registered households: the lowest incomes are registered
+            u = st["identification"].random(hh.n + 1)
+            want = quota.value / self.k
+            n_reg = min(hh.n, int(np.floor(want) + (u[-1] < want - np.floor(want))))
+            hh.registered[:] = False
+            hh.registered[np.lexsort((u[:-1], pc))[:n_reg]] = True
         hh.poor[:] = hh.registered
         self.identified = True
         n_v = len(self.villages)
@@ -579,10 +648,13 @@ class PovertyModel(mesa.Model):
                             cadre_village=home, capacity=self.c_cap[hcad],
                             effectiveness=self.c_eff[hcad], rng=st["cadre_pairing"])
             hh.cadre[reg] = np.where(local >= 0, hcad[np.maximum(local, 0)], -1)
-        # enterprises -> villages
+        # partners -> villages, group by group, each group with its own stream
         vp_fn = strategies.get("village_pairing", sc.policy.village_pairing)
-        pairs = vp_fn(len(self.enterprises), sc.enterprises.paired_villages.value, poor_v,
-                      st["village_pairing"])
+        pairs, offset = [], 0
+        for gi, g in enumerate(sc.partners):
+            pairs += [(offset + e, v) for e, v in vp_fn(g.count.value, g.paired_villages.value,
+                                                         poor_v, st[f"village_pairing:{gi}"])]
+            offset += g.count.value
         for e, v in pairs:
             self.enterprises[e].villages.append(v)
         emp_lists = [[self.coop_code0 + v] for v in range(n_v)]
@@ -623,7 +695,37 @@ class PovertyModel(mesa.Model):
             "active_cooperatives": int(sum(c.active for c in self.coops)),
             "branch_strength_mean": float(np.mean([v.branch_strength for v in self.villages])),
             "collective_operating_revenue_ytd": float(sum(c.revenue for c in self.coops) * self.k),
+            "labour_trained_cumulative": self.labour_trained * w,
+            "labour_transferred_cumulative": self.labour_transferred * w,
         })
+
+    def _record_collectives_and_crops(self, operating: np.ndarray, total: np.ndarray) -> None:
+        """Collective revenue by collective-economy model; cash-crop income per mu and in total."""
+        models = np.array([c.collective_model for c in self.coops])
+        for name in dict.fromkeys(models.tolist()):
+            m = models == name
+            self.collective_rows.append({
+                "year": self.year, "model": name, "villages": int(m.sum()),
+                "operating_revenue": float(operating[m].sum()),
+                "revenue_total": float(total[m].sum()),
+                "revenue_total_per_village": float(total[m].mean()),
+                "active": int(sum(c.active for c, x in zip(self.coops, m, strict=True) if x)),
+            })
+        if not self._crops:
+            return
+        hh = self.households
+        tech = np.array([v.tech for v in self.villages])
+        own = np.maximum(hh.land - hh.leased, 0.0)
+        w_own = own.sum()
+        prod = float((own * hh.farm_prod * tech[hh.village]).sum() / w_own) if w_own > 0 else 0.0
+        for c, sh in self._crops:
+            mature = self.year >= c.planted_year.value + c.maturity_years.value
+            per_mu = c.yield_value_per_mu.value * self.growth() * prod * mature
+            self.crop_rows.append({
+                "year": self.year, "crop": c.name, "area_mu": float(sh * own.sum() * self.k),
+                "mature": bool(mature), "income_per_mu": per_mu,
+                "income_total": per_mu * sh * float(own.sum()) * self.k,
+            })
 
     def _record_year(self, pc: np.ndarray, line: float, exits: np.ndarray,
                      reentries: np.ndarray) -> None:
@@ -642,6 +744,8 @@ class PovertyModel(mesa.Model):
         self._cost_year = {}
         gap = np.maximum(line - pc, 0.0) / line
         threshold = self.sc.cooperatives.asset_threshold.value
+        operating = np.array([c.revenue for c in self.coops]) * k
+        total = operating + np.array([c.non_operating for c in self.coops]) * k
         row = {
             "year": y,
             "stage": "baseline" if y < self.programme_start else "programme",
@@ -666,8 +770,10 @@ class PovertyModel(mesa.Model):
             "income_median_registered": float(weighted_quantiles(pc[reg], size[reg], [0.5])[0])
             if reg.any() else float("nan"),
             "gini": gini(pc, size),
-            "collective_operating_revenue": sum(c.revenue for c in self.coops) * k,
-            "collective_revenue_total": sum(c.revenue + c.non_operating for c in self.coops) * k,
+            "collective_operating_revenue": float(operating.sum()),
+            "collective_revenue_total": float(total.sum()),
+            "collective_operating_min_village": float(operating.min()),
+            "collective_revenue_total_min_village": float(total.min()),
             "hollow_village_share": float(np.mean([c.revenue <= 0 for c in self.coops])),
             "collective_assets": sum(c.capital for c in self.coops) * k,
             "villages_assets_over_threshold": int(sum(c.capital * k >= threshold
@@ -677,6 +783,10 @@ class PovertyModel(mesa.Model):
             "enterprise_jobs": float(((hh.employer >= 1) & (hh.employer < self.coop_code0)).sum()
                                      * w),
             "migrants": float(hh.migrants.sum() * w),
+            "resident_people": float((size - hh.migrants).sum() * w),
+            "labour_trained_cumulative": self.labour_trained * w,
+            "labour_transferred_cumulative": self.labour_transferred * w,
+            "loans_households": self.loans_households * w,
             "branch_strength_mean": float(np.mean([v.branch_strength for v in self.villages])),
             "public_cost": cost_year,
             "public_cost_cumulative": self._cost_cum,
@@ -684,6 +794,7 @@ class PovertyModel(mesa.Model):
                                        if self._net_exits_people > 0 else float("nan")),
         }
         self.annual.append(row)
+        self._record_collectives_and_crops(operating, total)
         for group, mask in (("all", np.ones(hh.n, bool)), ("registered", reg)):
             if not mask.any():
                 continue

@@ -8,6 +8,8 @@ Tables (pandas, one row per observation, a ``replicate`` column in each):
 - ``sources``: per-capita income by source, year and group.
 - ``cadres``: household-pairing cadre loads, visits and effectiveness by year and kind.
 - ``costs``: public cost by year and item (yuan).
+- ``collectives``: collective revenue by year and collective-economy model.
+- ``crops``: cash-crop area, maturity and income per mu by year and crop (empty without crops).
 - ``ledger``: money flows over the whole run by payer, payee and item (yuan).
 
 Example:
@@ -41,6 +43,8 @@ TABLE_DESCRIPTIONS = {
     "sources": "per-capita income by source, replicate, year and group",
     "cadres": "household-pairing cadre loads, visits and effectiveness by replicate, year, kind",
     "costs": "public cost by replicate, year and item (yuan)",
+    "collectives": "collective revenue by replicate, year and collective-economy model",
+    "crops": "cash-crop area, maturity and income per mu by replicate, year and crop",
     "ledger": "money flows over the run by replicate and payer->payee:item (yuan)",
 }
 PLOTS = {

@@ -49,6 +49,8 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
         "sources": pd.DataFrame(model.by_source),
         "cadres": pd.DataFrame(model.cadre_loads),
         "costs": pd.DataFrame(model.costs),
+        "collectives": pd.DataFrame(model.collective_rows),
+        "crops": pd.DataFrame(model.crop_rows),
         "ledger": pd.DataFrame(
             [{"flow": k, "yuan": v * model.k} for k, v in sorted(model.ledger.items())]),
     }

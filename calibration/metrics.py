@@ -1,0 +1,115 @@
+"""Simulated metrics that reported figures are compared with, one value per replicate.
+
+A target in ``calibration/targets.yaml`` names a metric, a year and optionally a month. The metric
+is either a column of the ``annual`` table (read at that year) or one of the derived metrics in
+:data:`METRICS`; ``name:argument`` metrics take an argument (a collective-economy model, a crop).
+
+Example:
+    >>> from sim.config import load_scenario
+    >>> from sim.runner import run_scenario
+    >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=1000,
+    ...                    progress=False)
+    >>> v = metric_values(res, "incidence_percent", 2017)
+    >>> len(v), bool(((v >= 0) & (v <= 100)).all())
+    (2, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.results import Results
+
+
+def _annual_at(res: Results, column: str, year: int) -> pd.Series:
+    a = res.annual
+    return a[a["year"] == year].set_index("replicate")[column].astype(float)
+
+
+def _first_year(res: Results) -> int:
+    return int(res.annual["year"].min())
+
+
+def _reduction(column: str) -> Callable:
+    def f(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+        return _annual_at(res, column, _first_year(res)) - _annual_at(res, column, year)
+    f.__doc__ = f"{column} at identification (end of the baseline year) minus {column} at year"
+    return f
+
+
+def _percent(column: str) -> Callable:
+    def f(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+        return 100.0 * _annual_at(res, column, year)
+    f.__doc__ = f"{column} in percent"
+    return f
+
+
+def _county_exit(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+    """1 when incidence is below the scenario's exit threshold at year, else 0."""
+    threshold = res.scenario.village_exit_threshold.value
+    return (_annual_at(res, "incidence", year) < threshold).astype(float)
+
+
+def _year_no_poor(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+    """First programme year (up to year) ending with no poor household; NaN if none."""
+    a = res.annual[(res.annual["year"] <= year) & (res.annual["stage"] == "programme")]
+    out = {}
+    for rep, g in a.groupby("replicate"):
+        done = g.loc[g["poor_households"] <= 0, "year"]
+        out[rep] = float(done.min()) if len(done) else np.nan
+    return pd.Series(out, dtype=float)
+
+
+def _monthly(column: str) -> Callable:
+    def f(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+        m = res.monthly
+        sel = m[(m["year"] == year) & (m["month"] == (month or 12))]
+        return sel.set_index("replicate")[column].astype(float)
+    f.__doc__ = f"{column} of the monthly table at (year, month; December if no month)"
+    return f
+
+
+def _collective_per_village(res: Results, year: int, month: int | None,
+                            arg: str | None) -> pd.Series:
+    """Total revenue per village of collective-economy model ``arg`` at year."""
+    c = res.collectives
+    sel = c[(c["year"] == year) & (c["model"] == arg)]
+    return sel.set_index("replicate")["revenue_total_per_village"].astype(float)
+
+
+def _crop_income_per_mu(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+    """Net income per mu of crop ``arg`` at year."""
+    c = res.crops
+    sel = c[(c["year"] == year) & (c["crop"] == arg)]
+    return sel.set_index("replicate")["income_per_mu"].astype(float)
+
+
+#: Derived metrics: name -> function(results, year, month, argument) -> values by replicate.
+METRICS: dict[str, Callable] = {
+    "incidence_percent": _percent("incidence"),
+    "hollow_village_percent": _percent("hollow_village_share"),
+    "poor_households_reduction": _reduction("poor_households"),
+    "poor_people_reduction": _reduction("poor_people"),
+    "county_exit": _county_exit,
+    "year_no_poor": _year_no_poor,
+    "labour_transferred_cumulative": _monthly("labour_transferred_cumulative"),
+    "collective_revenue_per_village": _collective_per_village,
+    "crop_income_per_mu": _crop_income_per_mu,
+}
+
+
+def metric_values(res: Results, metric: str, year: int, month: int | None = None) -> pd.Series:
+    """Values of ``metric`` at ``year`` (and ``month``), one per replicate.
+
+    Raises KeyError naming the known metrics if ``metric`` is neither derived nor an annual column.
+    """
+    name, _, arg = metric.partition(":")
+    if name in METRICS:
+        return METRICS[name](res, year, month, arg or None)
+    if name in res.annual.columns:
+        return _annual_at(res, name, year)
+    known = [*sorted(METRICS), "<any annual column>"]
+    raise KeyError(f"unknown metric {metric!r}; known: {', '.join(known)}")

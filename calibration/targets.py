@@ -1,0 +1,85 @@
+"""The targets view: each calibration and validation figure of a case beside the simulation.
+
+For every figure of the case with role ``calibration`` or ``validation``, the table gives the
+reported value, the simulated median and 10-90% band over replicates of its target metric, the
+gap, and whether the median is within the figure's reporting precision (or on the right side of
+a bound). ``povsim targets CASE`` prints it.
+
+Example:
+    >>> from sim.config import load_scenario
+    >>> from sim.runner import run_scenario
+    >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=1000,
+    ...                    progress=False)
+    >>> t = targets_table(res)
+    >>> "xixiu.poverty_incidence_end" in set(t["id"])
+    True
+    >>> set(t["role"]) <= {"calibration", "validation"}
+    True
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from calibration.metrics import metric_values
+from calibration.registry import Registry, load_registry
+from sim.results import Results
+
+COLUMNS = ["id", "role", "quantity", "unit", "when", "reported", "comparison", "sim_p10",
+           "sim_median", "sim_p90", "gap", "within_precision", "how"]
+
+
+def targets_table(res: Results, registry: Registry | None = None,
+                  case: str | None = None) -> pd.DataFrame:
+    """One row per calibration/validation figure of ``case`` (default: the scenario's case)."""
+    reg = registry or load_registry()
+    case = case or res.scenario.case
+    rows = []
+    for f in reg.for_case(case, roles=("calibration", "validation")):
+        t = f.target
+        vals = metric_values(res, t.metric, t.year, t.month).dropna()
+        q = vals.quantile([0.1, 0.5, 0.9]) if len(vals) else pd.Series([math.nan] * 3,
+                                                                        index=[0.1, 0.5, 0.9])
+        med = float(q[0.5])
+        rows.append({
+            "id": f.id, "role": f.role, "quantity": f.quantity, "unit": f.unit,
+            "when": f"{t.year}" + (f"-{t.month:02d}" if t.month else ""),
+            "reported": f.value, "comparison": t.comparison,
+            "sim_p10": float(q[0.1]), "sim_median": med, "sim_p90": float(q[0.9]),
+            "gap": med - f.value, "within_precision": t.within(f.value, med),
+            "how": t.how or "",
+        })
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _num(x: float) -> str:
+    if x != x:
+        return "n/a"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    return f"{x:.4g}"
+
+
+def format_targets(table: pd.DataFrame, fmt: str = "text") -> str:
+    """Render the targets table as plain text, Markdown or CSV."""
+    if fmt == "csv":
+        return table.to_csv(index=False)
+    sign = {"equal": "=", "at_least": ">=", "at_most": "<="}
+    view = pd.DataFrame({
+        "figure": table["id"], "role": table["role"], "when": table["when"],
+        "reported": [f"{sign[c]} {_num(v)}".replace("= ", "")
+                     for c, v in zip(table["comparison"], table["reported"], strict=True)],
+        "unit": table["unit"],
+        "simulated median [p10, p90]": [f"{_num(m)} [{_num(lo)}, {_num(hi)}]" for m, lo, hi in
+                                        zip(table["sim_median"], table["sim_p10"],
+                                            table["sim_p90"], strict=True)],
+        "within precision": ["yes" if w else "no" for w in table["within_precision"]],
+    })
+    if fmt == "md":
+        head = "| " + " | ".join(view.columns) + " |"
+        rule = "|" + "|".join("---" for _ in view.columns) + "|"
+        body = ["| " + " | ".join(str(x) for x in row) + " |" for row in view.itertuples(False)]
+        return "\n".join([head, rule, *body])
+    return view.to_string(index=False)
