@@ -54,9 +54,11 @@ def targets_table(res: Results, registry: Registry | None = None,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _num(x: float) -> str:
+def _num(x: float, unit: str = "") -> str:
     if x != x:
         return "n/a"
+    if unit == "year":
+        return f"{x:.0f}"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.4g}"
@@ -66,15 +68,17 @@ def format_targets(table: pd.DataFrame, fmt: str = "text") -> str:
     """Render the targets table as plain text, Markdown or CSV."""
     if fmt == "csv":
         return table.to_csv(index=False)
-    sign = {"equal": "=", "at_least": ">=", "at_most": "<="}
+    sign = {"equal": "", "at_least": ">= ", "at_most": "<= "}
+    units = table["unit"].tolist()
     view = pd.DataFrame({
         "figure": table["id"], "role": table["role"], "when": table["when"],
-        "reported": [f"{sign[c]} {_num(v)}".replace("= ", "")
-                     for c, v in zip(table["comparison"], table["reported"], strict=True)],
+        "reported": [sign[c] + _num(v, u) for c, v, u in
+                     zip(table["comparison"], table["reported"], units, strict=True)],
         "unit": table["unit"],
-        "simulated median [p10, p90]": [f"{_num(m)} [{_num(lo)}, {_num(hi)}]" for m, lo, hi in
+        "simulated median [p10, p90]": [f"{_num(m, u)} [{_num(lo, u)}, {_num(hi, u)}]"
+                                        for m, lo, hi, u in
                                         zip(table["sim_median"], table["sim_p10"],
-                                            table["sim_p90"], strict=True)],
+                                            table["sim_p90"], units, strict=True)],
         "within precision": ["yes" if w else "no" for w in table["within_precision"]],
     })
     if fmt == "md":

@@ -2,6 +2,8 @@
 
 ``povsim run SCENARIO [--seed N] [--replicates R] [--scale K] [--out DIR]`` runs a scenario,
 shows a progress bar, prints a summary with 10-90% bands and writes tables, manifest and plots.
+``povsim audit [--strict]`` checks the reported figures against each other; ``povsim targets
+CASE [--replicates N] [--format text|md|csv]`` compares a case with its reported figures.
 
 Example:
     >>> main(["run", "scenarios/does-not-exist.yaml", "--quiet"])
@@ -69,6 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--format", choices=("text", "md", "csv"), default="text",
                    help="output format (default text)")
     a.set_defaults(func=cmd_audit)
+    t = sub.add_parser("targets", help="run a case and compare it with its reported figures")
+    t.add_argument("case", help="case name (yushu, xixiu, jiangkou, sanba, zhenbao) or a "
+                                "scenario YAML file")
+    t.add_argument("--replicates", type=_positive_int, default=8,
+                   help="number of replicates (default 8)")
+    t.add_argument("--seed", type=_nonneg_int, default=1, help="run seed (default 1)")
+    t.add_argument("--scale", type=_scale, default=1.0,
+                   help="one simulated household stands for K real ones (default 1)")
+    t.add_argument("--format", choices=("text", "md", "csv"), default="text",
+                   help="output format (default text)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_targets)
     return p
 
 
@@ -101,6 +115,30 @@ def cmd_audit(args: argparse.Namespace) -> int:
     findings = run_audit()
     print(format_findings(findings, fmt=args.format), end="")
     return 1 if args.strict and any(f.severity in FLAGGED for f in findings) else 0
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    """Run a case and print each calibration/validation figure beside the simulated band."""
+    from calibration.registry import CASES
+    from calibration.targets import format_targets, targets_table
+    from sim.runner import run_scenario
+
+    path = Path(args.case)
+    if not path.suffix:
+        if args.case not in CASES:
+            raise ScenarioError(f"unknown case {args.case!r}; known: {', '.join(CASES)} "
+                                "(or give a scenario YAML file)")
+        path = Path("scenarios") / f"{args.case}.yaml"
+    sc = load_scenario(path)
+    res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
+                       progress=not args.quiet)
+    table = targets_table(res)
+    if args.format == "text":
+        hits = int(table["within_precision"].sum())
+        print(f"{sc.title}: {args.replicates} replicate(s), seed {args.seed}, scale "
+              f"1:{args.scale:g}; {hits} of {len(table)} figures within reporting precision")
+    print(format_targets(table, args.format))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,131 @@
+"""Case mechanisms (partners, collective models, crops, programmes, quotas) and `povsim targets`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from calibration.registry import load_registry
+from calibration.targets import format_targets, targets_table
+from sim.cli import main
+from sim.config import load_scenario
+from sim.model import PovertyModel
+from sim.runner import run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")
+
+
+def scenario(case: str):
+    return load_scenario(ROOT / "scenarios" / f"{case}.yaml")
+
+
+@pytest.fixture(scope="module")
+def small_runs():
+    scales = {"yushu": 50, "xixiu": 400, "jiangkou": 100, "sanba": 10, "zhenbao": 1}
+    return {c: run_scenario(scenario(c), seed=2, replicates=2, scale=scales[c], progress=False)
+            for c in CASES}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_targets_table_lists_every_calibration_and_validation_figure(small_runs, case):
+    t = targets_table(small_runs[case])
+    want = [f.id for f in load_registry().for_case(case, ("calibration", "validation"))]
+    assert t["id"].tolist() == want
+    assert t["sim_median"].notna().all()
+    assert ((t["sim_p10"] <= t["sim_median"]) & (t["sim_median"] <= t["sim_p90"])).all()
+    for fmt in ("text", "md", "csv"):
+        assert want[0] in format_targets(t, fmt)
+
+
+def test_within_precision_follows_the_comparison(small_runs):
+    t = targets_table(small_runs["zhenbao"]).set_index("id")
+    row = t.loc["zhenbao.per_capita_income"]
+    assert row["comparison"] == "at_least"
+    assert bool(row["within_precision"]) == bool(row["sim_median"] >= row["reported"] - 0.5)
+
+
+def test_targets_cli_and_unknown_case(capsys):
+    assert main(["targets", "zhenbao", "--replicates", "2", "--quiet", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("id,role,") and "zhenbao.melon_income_per_mu" in out
+    assert main(["targets", "atlantis", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown case 'atlantis'" in err and "\n" not in err
+
+
+def test_registration_quota_registers_the_lowest_incomes():
+    m = PovertyModel(scenario("zhenbao"), seed=3, scale=1)
+    for _ in range(12):
+        m.step()
+    hh = m.households
+    assert hh.registered.sum() == 104
+    pc = hh.pc_income_last
+    assert pc[hh.registered].max() <= pc[~hh.registered].min()
+
+
+def test_collective_models_partner_kinds_and_government_aid_cost():
+    m = PovertyModel(scenario("yushu"), seed=1, scale=100)
+    names = [c.collective_model for c in m.coops]
+    assert sorted(n for n in names if n != "standard") == sorted(
+        cm.name for cm in m.sc.cooperatives.models)
+    assert {e.kind for e in m.enterprises} == {"government_unit", "organisation"}
+    m.run()
+    aid_cost = sum(r["yuan"] for r in m.costs if r["item"] == "partner_aid")
+    aid_flow = m.ledger.get("government->cooperative:aid", 0.0) * m.k
+    assert aid_cost > 0 and aid_cost == pytest.approx(aid_flow)
+    assert "organisation->cooperative:aid" not in m.ledger
+
+
+def test_crops_yield_nothing_until_mature():
+    m = PovertyModel(scenario("sanba"), seed=1, scale=20)
+    m.run()
+    rows = [r for r in m.crop_rows if r["crop"] == "pepper_2018"]
+    assert rows and all(not r["mature"] and r["income_per_mu"] == 0.0 for r in rows)
+    walnut = [r for r in m.crop_rows if r["crop"] == "walnut"]
+    assert all((r["income_per_mu"] > 0) == r["mature"] for r in walnut)
+    assert [r["mature"] for r in walnut] == [r["year"] >= 2016 for r in walnut]
+
+
+def test_farm_yield_per_mu_switches_with_planting_and_maturity():
+    m = PovertyModel(scenario("sanba"), seed=1, scale=20)
+    base = m.sc.income.yield_value_per_mu.value
+    m.year = 2017
+    before = m.farm_yield_per_mu()
+    m.year = 2018  # the 2018 pepper is planted (yields nothing while it matures) and the oil
+    # peony planted in 2015 matures after 3 years; nothing else changes
+    share = {c.name: sh for c, sh in m._crops}
+    peony = next(c for c, _ in m._crops if c.name == "oil_peony").yield_value_per_mu.value
+    assert m.farm_yield_per_mu() == pytest.approx(
+        before - share["pepper_2018"] * base + share["oil_peony"] * peony)
+
+
+def test_labour_training_counts_transfers_and_respects_eligibility():
+    m = PovertyModel(scenario("sanba"), seed=4, scale=5)
+    m.run()
+    assert 0 < m.labour_transferred <= m.labour_trained
+    monthly = np.array([r["labour_transferred_cumulative"] for r in m.monthly])
+    assert (np.diff(monthly) >= 0).all()
+    assert not (m.households.trained & ~m.households.registered).any()
+
+
+def test_loans_reach_the_configured_households_once():
+    sc = scenario("sanba")
+    m = PovertyModel(sc, seed=1, scale=1)
+    m.run()
+    assert m.loans_households == sc.programmes.loans.households.value
+    cost = sum(r["yuan"] for r in m.costs if r["item"] == "loans")
+    assert cost == pytest.approx(sc.programmes.loans.amount_total.value)
+
+
+def test_demonstration_fields_raise_village_technology():
+    on = PovertyModel(scenario("zhenbao"), seed=1, scale=1)
+    on.run()
+    sc = scenario("zhenbao")
+    off_sc = sc.model_copy(update={"programmes": sc.programmes.model_copy(
+        update={"demonstration_fields": None})})
+    off = PovertyModel(off_sc, seed=1, scale=1)
+    off.run()
+    assert on.villages[0].tech > off.villages[0].tech
