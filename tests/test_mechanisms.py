@@ -1,0 +1,347 @@
+"""Unit tests of the mechanisms: the cooperative's year close, village-role cadres, baseline
+identification, hiring within capacity, village and household exits."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.cadre import Cadre
+from agents.cooperative import Cooperative
+from agents.households import NO_JOB, OUTSIDE_MARKET
+from agents.village import Village
+from sim.model import PovertyModel
+from sim.strategies import CADRE_PAIRING
+
+SCALE = 500
+
+
+def coop(capital=0.0, active=True, revenue=0.0, wages=0.0, rent=0.0, cost_share=0.0):
+    c = Cooperative(mesa.Model(rng=1), village=0, capital=capital, active=active)
+    c.book_month(revenue, 0.0, wages, rent, cost_share)
+    return c
+
+
+# ----------------------------------------------------------------------------- cooperative
+
+
+def test_close_year_profit_fixed_before_shares():
+    c = coop(capital=1000.0, revenue=1000.0, wages=200.0, rent=100.0, cost_share=0.3)
+    assert c.surplus() == pytest.approx(400.0)
+    fixed, shares = c.close_year(fixed_due=100.0, share_payout=0.5)
+    assert fixed == pytest.approx(100.0)
+    assert shares == pytest.approx(0.5 * (400.0 - 100.0))
+    assert c.retained == pytest.approx(150.0)
+    assert c.capital == pytest.approx(1150.0)
+    assert c.loss_cover == 0.0
+    assert (c.fixed_dividends, c.share_dividends) == (fixed, shares)
+
+
+def test_close_year_fixed_dividend_from_capital_when_surplus_short():
+    c = coop(capital=1000.0, revenue=100.0, wages=50.0)
+    fixed, shares = c.close_year(fixed_due=300.0, share_payout=0.4)
+    assert fixed == pytest.approx(300.0)
+    assert shares == 0.0  # nothing left after the fixed dividend
+    assert c.capital == pytest.approx(1000.0 + 50.0 - 300.0)
+    assert c.loss_cover == 0.0
+
+
+def test_close_year_fixed_dividend_capped_by_what_is_there():
+    c = coop(capital=100.0, revenue=60.0, wages=10.0)
+    fixed, shares = c.close_year(fixed_due=1000.0, share_payout=0.4)
+    assert fixed == pytest.approx(150.0)  # surplus 50 + capital 100
+    assert shares == 0.0 and c.capital == pytest.approx(0.0) and c.loss_cover == 0.0
+
+
+def test_close_year_loss_beyond_capital_is_covered():
+    c = coop(capital=100.0, revenue=0.0, wages=500.0)
+    fixed, shares = c.close_year(fixed_due=0.0, share_payout=0.4)
+    assert (fixed, shares) == (0.0, 0.0)
+    assert c.retained == pytest.approx(-500.0)
+    assert c.loss_cover == pytest.approx(400.0)
+    assert c.capital == 0.0
+
+
+def test_close_year_inactive_pays_no_fixed_dividend():
+    c = coop(capital=5000.0, active=False)
+    fixed, shares = c.close_year(fixed_due=300.0, share_payout=0.4)
+    assert (fixed, shares) == (0.0, 0.0)
+    assert c.capital == 5000.0
+
+
+money = st.floats(0.0, 1e6, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(capital=money, revenue=money, wages=money, rent=money,
+       cost_share=st.floats(0.0, 1.0), due=money, payout=st.floats(0.0, 1.0),
+       active=st.booleans(), project=money)
+def test_close_year_conserves_money(capital, revenue, wages, rent, cost_share, due, payout,
+                                    active, project):
+    c = coop(capital=capital, active=active, revenue=revenue, wages=wages, rent=rent,
+             cost_share=cost_share)
+    c.receive_project(project)
+    assert c.non_operating == project and c.capital == capital + project
+    before = c.capital
+    surplus = c.surplus()
+    fixed, shares = c.close_year(due, payout)
+    tol = 1e-9 * max(1.0, abs(before), abs(surplus), due)
+    assert fixed >= 0.0 and shares >= 0.0 and c.loss_cover >= 0.0
+    assert fixed <= due + tol
+    if active:
+        assert fixed == pytest.approx(min(due, max(surplus, 0.0) + before))
+    else:
+        assert fixed == 0.0
+    assert shares == pytest.approx(payout * max(surplus - fixed, 0.0), abs=tol)
+    assert c.retained == pytest.approx(surplus - fixed - shares, abs=tol)
+    assert c.capital >= 0.0
+    if c.loss_cover > 0:
+        assert c.capital == pytest.approx(0.0, abs=tol)
+    assert math.isclose(c.capital, before + surplus - fixed - shares + c.loss_cover,
+                        rel_tol=1e-9, abs_tol=tol)
+
+
+def test_reset_year_keeps_capital_and_clears_books():
+    c = coop(capital=10.0, revenue=100.0, wages=10.0, rent=5.0, cost_share=0.1)
+    c.receive_project(50.0)
+    c.close_year(0.0, 0.5)
+    cap = c.capital
+    c.reset_year()
+    assert c.capital == cap
+    assert (c.revenue, c.wages, c.rent, c.other_costs, c.non_operating) == (0, 0, 0, 0, 0)
+    assert c.surplus() == 0.0
+
+
+def test_monthly_revenue_zero_when_hollow():
+    c = coop(capital=1000.0, active=False)
+    c.leased_land = 50.0
+    assert c.monthly_revenue(0.08, 250.0, 1.0, 1.1) == 0.0
+    c.active = True
+    assert c.monthly_revenue(0.08, 250.0, 1.0, 1.0) > 0.0
+
+
+# ----------------------------------------------------------------------------- village cadres
+
+
+def make_cadre(kind="first_secretary", branch_gain=0.03, projects=1.2, eff=0.5, village=0):
+    m = mesa.Model(rng=1)
+    c = Cadre(m, 0, kind, "village", 0, eff, "general", 1.0, 1000.0, branch_gain, projects)
+    c.village = village
+    return c, Village(m, 0, 0.4), Cooperative(m, 0, 1000.0, True)
+
+
+def test_secretary_strengthens_branch_and_lands_projects():
+    c, v, co = make_cadre(branch_gain=0.03, projects=1.2, eff=0.5)
+    got = c.act_on_village(v, co, draw=0.05, project_size=2000.0, expert_gain=0.01)
+    assert got == 2000.0  # 0.05 < 1.2 / 12
+    assert co.capital == 3000.0 and co.non_operating == 2000.0
+    assert v.branch_strength == pytest.approx(0.4 + 0.03 * 0.5 * 0.6)
+    assert v.tech == 1.0  # only experts raise technology
+
+
+def test_no_project_when_draw_not_below_rate():
+    c, v, co = make_cadre(projects=1.2)
+    assert c.act_on_village(v, co, draw=0.1, project_size=2000.0, expert_gain=0.01) == 0.0
+    assert co.capital == 1000.0 and co.non_operating == 0.0
+    c2, v2, co2 = make_cadre(projects=0.0)
+    assert c2.act_on_village(v2, co2, draw=0.0, project_size=2000.0, expert_gain=0.01) == 0.0
+
+
+def test_expert_raises_technology():
+    c, v, co = make_cadre(kind="expert", branch_gain=0.0, projects=0.0, eff=0.6)
+    assert c.act_on_village(v, co, draw=0.5, project_size=1.0, expert_gain=0.01) == 0.0
+    assert v.tech == pytest.approx(1.0 + 0.01 * 0.6)
+    assert v.branch_strength == pytest.approx(0.4)
+
+
+def test_unplaced_cadre_does_nothing():
+    c, v, co = make_cadre(village=-1)
+    assert c.act_on_village(v, co, draw=0.0, project_size=2000.0, expert_gain=0.5) == 0.0
+    assert (v.branch_strength, v.tech, co.capital) == (0.4, 1.0, 1000.0)
+
+
+# ----------------------------------------------------------------------------- the model
+
+
+def after_baseline(sc, seed=1, scale=SCALE):
+    m = PovertyModel(sc, seed=seed, scale=scale)
+    for _ in range(12):
+        m.step()
+    return m
+
+
+@pytest.mark.parametrize("pairing", sorted(CADRE_PAIRING))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_identification_after_baseline_year(xixiu, pairing, seed):
+    sc = xixiu.with_overrides(cadre_pairing=pairing)
+    m = after_baseline(sc, seed)
+    hh = m.households
+    assert m.identified and m.year == sc.start_year and m.month == 0
+    line = sc.poverty_line.values[sc.start_year - 1]
+    if sc.population.registered_households is None:
+        np.testing.assert_array_equal(hh.registered, hh.pc_income_last < line)
+    np.testing.assert_array_equal(hh.poor, hh.registered)
+    assert hh.registered.any()
+    # poor villages: as many as configured, those with the highest incidence
+    poor_v = np.array([v.poor for v in m.villages])
+    assert poor_v.sum() == sc.villages.poor_villages.value
+    n_v = len(m.villages)
+    people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
+    reg_people = np.bincount(hh.village, weights=hh.size * hh.registered, minlength=n_v)
+    inc = np.divide(reg_people, people, out=np.zeros(n_v), where=people > 0)
+    if poor_v.any() and (~poor_v).any():
+        assert inc[poor_v].min() >= inc[~poor_v].max()
+    # pairing: only registered households, only household-role cadres, within capacity
+    assert (hh.cadre[~hh.registered] == -1).all()
+    paired = hh.cadre >= 0
+    assert m.c_hh[hh.cadre[paired]].all()
+    load = np.bincount(hh.cadre[paired], minlength=len(m.cadres))
+    assert (load <= m.c_cap).all()
+    free = int((m.c_cap[m.c_hh] - load[m.c_hh]).sum())
+    assert free == 0 or paired.sum() == hh.registered.sum()  # nobody unpaired with room left
+    # the baseline annual row is the registration
+    row = m.annual[0]
+    assert row["stage"] == "baseline" and row["year"] == sc.start_year - 1
+    size = hh.size.astype(float)
+    assert row["incidence"] == pytest.approx(size[hh.registered].sum() / size.sum())
+    assert row["exits_households"] == 0 and row["poor_villages_exited"] == 0
+
+
+def test_first_secretaries_placed_in_poor_villages(xixiu):
+    m = after_baseline(xixiu.with_overrides(first_secretary_assignment="all_poor_villages"))
+    fs = [c for c in m.cadres if c.kind == "first_secretary"]
+    n_poor = sum(v.poor for v in m.villages)
+    placed = [c.village for c in fs]
+    assert all(v >= 0 for v in placed)
+    assert len(set(placed[:n_poor])) == min(len(fs), n_poor)
+    poor_first = [m.villages[v].poor for v in placed]
+    assert all(poor_first[: min(len(fs), n_poor)])
+    assert all(m.villages[v].first_secretary for v in placed)
+
+
+def test_no_first_secretaries_when_none(xixiu):
+    m = after_baseline(xixiu.with_overrides(first_secretary_assignment="none"))
+    assert all(c.village == -1 for c in m.cadres if c.kind == "first_secretary")
+    assert not any(v.first_secretary for v in m.villages)
+
+
+def _check_hiring(m):
+    hh = m.households
+    emp = hh.employer
+    assert ((emp == NO_JOB) | (emp >= OUTSIDE_MARKET)).all()
+    assert emp.max(initial=-1) < m.coop_code0 + len(m.coops)
+    filled = np.bincount(emp[emp > OUTSIDE_MARKET], minlength=m.coop_code0 + len(m.coops))
+    for e in m.enterprises:
+        open_ = m.in_programme and e.active(m.year)
+        assert filled[e.code] <= (e.jobs if open_ else 0), (m.year, m.month, e.index)
+        staff_v = hh.village[emp == e.code]
+        assert np.isin(staff_v, e.villages).all()  # hired only from its paired villages
+    for c in m.coops:
+        assert filled[m.coop_code0 + c.village] <= (c.jobs if c.active else 0), (m.year, c.village)
+        assert (hh.village[emp == m.coop_code0 + c.village] == c.village).all()
+    # a job needs a labourer at home
+    assert (hh.labourers[emp != NO_JOB] > hh.migrants[emp != NO_JOB]).all()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_hiring_never_exceeds_capacity(xixiu, seed):
+    m = PovertyModel(xixiu, seed=seed, scale=200)
+    orig = m._labour_market
+
+    def checked():
+        orig()
+        _check_hiring(m)
+
+    m._labour_market = checked  # check right after hiring, every month
+    hired_by_partners = 0
+    while m.running:
+        m.step()
+        _check_hiring(m)
+        hired_by_partners += int(((m.households.employer > OUTSIDE_MARKET)
+                                  & (m.households.employer < m.coop_code0)).sum())
+    assert hired_by_partners > 0  # the check is not vacuous
+
+
+@pytest.mark.parametrize("region, threshold", [("western", 0.03), ("other", 0.02)])
+def test_village_exit_only_for_poor_villages_below_threshold(xixiu, variant, region, threshold):
+    sc = variant(xixiu, **{"region": region, "village_exit_threshold.value": threshold})
+    m = PovertyModel(sc, seed=4, scale=SCALE)
+    n_v = len(m.villages)
+    exited_any = False
+    while m.running:
+        december, year = m.month == 11, m.year
+        before = {v.index for v in m.villages if v.exit_year is not None}
+        m.step()
+        after = {v.index for v in m.villages if v.exit_year is not None}
+        assert before <= after  # exit is permanent
+        new = after - before
+        if not december:
+            assert not new
+            continue
+        hh = m.households
+        people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
+        poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
+        inc = np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
+        if year < m.programme_start:
+            assert not new
+        for v in new:
+            assert m.villages[v].poor and m.villages[v].exit_year == year
+            assert inc[v] < threshold
+        if year >= m.programme_start:
+            for v in m.villages:
+                if v.poor and v.exit_year is None:
+                    assert inc[v.index] >= threshold
+        exited_any |= bool(new)
+    assert exited_any
+    assert not any(v.exit_year is not None for v in m.villages if not v.poor)
+    assert m.annual[-1]["poor_villages_exited"] == sum(v.exit_year is not None
+                                                        for v in m.villages)
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.15])
+def test_household_exit_needs_income_above_line_with_margin(xixiu, variant, margin):
+    sc = variant(xixiu, **{"household_exit_margin.value": margin})
+    m = PovertyModel(sc, seed=5, scale=300)
+    hh = m.households
+    n_exits = 0
+    while m.running:
+        december, year = m.month == 11, m.year
+        poor_before = hh.poor.copy()
+        m.step()
+        if not december:
+            np.testing.assert_array_equal(hh.poor, poor_before)  # status changes in December
+            continue
+        if year == m.baseline_year:
+            np.testing.assert_array_equal(hh.poor, hh.registered)  # registration, no exits
+            assert (hh.exit_year == -1).all()
+            continue
+        line = sc.poverty_line.values[year]
+        pc = hh.pc_income_last
+        exited = poor_before & ~hh.poor
+        stayed = poor_before & hh.poor
+        reentered = ~poor_before & hh.poor
+        assert (pc[exited] >= line * (1.0 + margin)).all()
+        assert (hh.exit_year[exited] == year).all()
+        assert (pc[stayed] < line * (1.0 + margin)).all()
+        assert (pc[reentered] < line).all()
+        assert (hh.registered[reentered] & hh.reentered[reentered]).all()
+        assert not (hh.poor & ~hh.registered).any()  # the register is closed
+        n_exits += int(exited.sum())
+    assert n_exits > 0
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "sim/population.py synthesize draws farm_prod = LogNormal x village LogNormal without the "
+    "cap that docs/ODD.md section 2 states ('capped at productivity_cap'); about 0.2% of "
+    "households start above it, and for them a farming or finance visit or a loan "
+    "(min(farm_prod x (1 + gain), cap) in sim/model.py _cadre_visits, sim/programmes.py _loans) "
+    "lowers productivity instead of raising it"))
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_synthesised_productivity_respects_cap(xixiu, seed):
+    m = PovertyModel(xixiu, seed=seed, scale=100)
+    assert m.households.farm_prod.max() <= xixiu.cadre_effects.productivity_cap.value
