@@ -25,6 +25,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -67,7 +68,8 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no coercion, so a YAML boolean or a quoted number is a wrong type, not 1 or 3.0
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class Param(_Strict, Generic[T]):
@@ -99,13 +101,23 @@ Amount = Param[NonNegativeFloat]
 Positive = Param[PositiveFloat]
 Real = Param[float]
 Year = Param[Annotated[int, Field(ge=1949, le=2100)]]
-Monthly12 = Param[Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12)]]
+
+
+def _not_all_zero(v: list[float]) -> list[float]:
+    if sum(v) <= 0:
+        raise ValueError("the twelve monthly weights must not all be zero (they are normalised "
+                         "to shares of the year)")
+    return v
+
+
+Monthly12 = Param[Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12),
+                            AfterValidator(_not_all_zero)]]
 
 
 class Series(_Strict):
     """A yearly parameter series, such as the poverty line (year -> value)."""
 
-    values: dict[int, PositiveFloat]
+    values: dict[Annotated[int, Field(strict=False)], PositiveFloat]  # "2014": also read as 2014
     unit: str
     source: str
 
@@ -345,6 +357,11 @@ class Scenario(_Strict):
                 f"poverty_line.values lacks years {missing}; it must cover "
                 f"{need.start}..{need.stop - 1} (the baseline year and every simulated year)"
             )
+        ps = self.policy.programme_start_year
+        if ps is not None and not self.start_year <= ps <= self.end_year:
+            raise ValueError(
+                f"policy.programme_start_year {ps} must lie in start_year..end_year "
+                f"{self.start_year}..{self.end_year} (the year before start_year is the baseline)")
         n_v = self.villages.count.value
         if self.villages.poor_villages.value > n_v:
             raise ValueError("villages.poor_villages exceeds villages.count")
@@ -417,6 +434,12 @@ def _unwrap(tp: Any) -> Any:
     return tp
 
 
+def _dotted(loc: tuple) -> str:
+    """A field path as ``a.b.0.c``; a key with line breaks or other unprintables is quoted."""
+    parts = [str(p) if str(p).isprintable() else repr(str(p)) for p in loc]
+    return ".".join(parts) or "<top level>"
+
+
 def format_validation_error(path: str | Path, err: ValidationError, model: Any = None) -> str:
     """Turn the first pydantic error into one line naming file, field path and what is allowed.
 
@@ -430,11 +453,11 @@ def format_validation_error(path: str | Path, err: ValidationError, model: Any =
     model = model or Scenario
     e = err.errors()[0]
     loc = tuple(e["loc"])
-    field = ".".join(str(p) for p in loc) or "<top level>"
+    field = _dotted(loc)
     kind = e["type"]
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1]) or []
-        parent = ".".join(str(p) for p in loc[:-1]) or "<top level>"
+        parent = _dotted(loc[:-1])
         msg = f"unknown key {loc[-1]!r} in '{parent}'; allowed keys: {', '.join(allowed)}"
     elif kind == "missing":
         msg = f"field '{field}' is missing (required)"

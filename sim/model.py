@@ -474,7 +474,9 @@ class PovertyModel(mesa.Model):
                 self._partner_pays(e, "households", "wages", float(by_emp[e.code]))
         remit = sc.income.migrant_remittance_month.value * g
         inc[:, SRC["migrant_remittances"]] += hh.migrants * remit
-        inc[:, SRC["land_rent"]] += hh.leased * (sc.income.land_rent_per_mu.value / 12.0)
+        # float64 so that rent received equals the float64 rent the cooperatives pay
+        inc[:, SRC["land_rent"]] += hh.leased.astype(np.float64) * (
+            sc.income.land_rent_per_mu.value / 12.0)
         transfers = hh.enrolled * hh.size * sc.income.transfer_per_person_month.value
         inc[:, SRC["transfers"]] += transfers
         self._cost("transfers", float(transfers.sum()))

@@ -42,7 +42,8 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
     vs = p.village_productivity_sigma.value
     village_effect = rng.lognormal(-0.5 * vs**2, vs, n_v)
     fs = p.farm_productivity_sigma.value
-    pop.farm_prod[:] = rng.lognormal(-0.5 * fs**2, fs, n) * village_effect[pop.village]
+    pop.farm_prod[:] = np.minimum(rng.lognormal(-0.5 * fs**2, fs, n) * village_effect[pop.village],
+                                  sc.cadre_effects.productivity_cap.value)
     pop.migrants[:] = rng.binomial(pop.labourers, p.migrant_share.value)
     at_home = pop.labourers > pop.migrants
     pop.employer[:] = np.where(at_home & (rng.random(n) < p.local_job_share.value),

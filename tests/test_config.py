@@ -266,10 +266,6 @@ def test_any_unknown_key_is_one_line(tmp_path_factory, xixiu_data, key, where):
     assert f"'{where or '<top level>'}'" in msg
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/config.py format_validation_error joins the raw loc parts into the field path, so a "
-    "mapping key containing a newline (here inside specialty_mix) puts a line break into the "
-    "'one line' error message"))
 def test_key_with_newline_still_one_line(tmp_path, scenario_dict):
     scenario_dict["cadre_groups"][2]["specialty_mix"] = {"farm\ning": 1.0}
     load_error(write(tmp_path, scenario_dict))
@@ -326,30 +322,18 @@ def test_directory_instead_of_file(tmp_path):
 # ----------------------------------------------------------------------------- validation gaps
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/config.py IncomeCfg.farm_seasonality (Monthly12) accepts twelve zero weights; "
-    "sim/model.py _build then divides by their sum (0/0) and every farm income is NaN, so no "
-    "household is ever registered (NaN < line is False) instead of a one-line ScenarioError"))
 def test_all_zero_seasonality_is_rejected(tmp_path, scenario_dict):
     scenario_dict["income"]["farm_seasonality"]["value"] = [0.0] * 12
     msg = load_error(write(tmp_path, scenario_dict))
     assert "income.farm_seasonality.value" in msg
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/config.py uses pydantic's lax mode: a YAML boolean (true/yes/on) is accepted as a count "
-    "and becomes 1 (here: a district of one household) instead of a wrong-type error"))
 def test_boolean_for_count_is_rejected(tmp_path, scenario_dict):
     scenario_dict["population"]["total_households"]["value"] = True
     msg = load_error(write(tmp_path, scenario_dict))
     assert "population.total_households.value" in msg
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/config.py PolicyCfg.programme_start_year is not checked against start_year: with the "
-    "baseline year itself (2013) the loader accepts it, the identification year's annual row is "
-    "labelled stage='programme' (README: the first row is the baseline) and most poor villages "
-    "'exit' in the identification December (sim/model.py _village_exits) before any programme"))
 def test_programme_start_in_baseline_year_rejected_or_harmless(tmp_path, scenario_dict):
     scenario_dict["policy"]["programme_start_year"] = scenario_dict["start_year"] - 1
     try:

@@ -335,12 +335,6 @@ def test_household_exit_needs_income_above_line_with_margin(xixiu, variant, marg
     assert n_exits > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/population.py synthesize draws farm_prod = LogNormal x village LogNormal without the "
-    "cap that docs/ODD.md section 2 states ('capped at productivity_cap'); about 0.2% of "
-    "households start above it, and for them a farming or finance visit or a loan "
-    "(min(farm_prod x (1 + gain), cap) in sim/model.py _cadre_visits, sim/programmes.py _loans) "
-    "lowers productivity instead of raising it"))
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_synthesised_productivity_respects_cap(xixiu, seed):
     m = PovertyModel(xixiu, seed=seed, scale=100)

@@ -139,11 +139,6 @@ def test_household_receipts_match_the_ledger(seed, pairing):
     assert flows(m.ledger, payer="market", payee="households", item="wages") > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sim/model.py _household_income: hh.leased is float32 and NumPy 2 keeps float32 for "
-    "float32_array * python_float, so households receive rent at float32(land_rent_per_mu/12) "
-    "(33.3333321 instead of 33.3333333) while cooperatives pay c.leased_land * rent_rate in "
-    "float64: rent received falls short of rent paid by ~4e-8 relative, every month"))
 @pytest.mark.parametrize("seed", [1, 2])
 def test_land_rent_received_equals_paid_exactly(seed):
     m = model(XIXIU, seed)
