@@ -17,6 +17,7 @@ import resource
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -26,10 +27,15 @@ from sim.results import Results
 
 
 def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 1.0,
-                  on_month=None) -> dict[str, pd.DataFrame]:
+                  on_month=None, households: bool = False) -> dict[str, pd.DataFrame]:
     """Run one replicate and return its tables (each with a ``replicate`` column).
 
     ``on_month`` (optional) is called after every simulated month, e.g. to advance a progress bar.
+    With ``households=True`` a ``households`` table is added: one row per simulated household
+    with its village, size, whether registered / still poor at the end, and its per-capita income
+    in the final year (``pc_income``, yuan); ``weight`` is the households each one stands for.
+    The same seed, replicate and scale give the same households (same order) under any policy,
+    so two variants' tables can be compared row by row.
 
     Example:
         >>> from sim.config import load_scenario
@@ -54,6 +60,12 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
         "ledger": pd.DataFrame(
             [{"flow": k, "yuan": v * model.k} for k, v in sorted(model.ledger.items())]),
     }
+    if households:
+        hh = model.households
+        tables["households"] = pd.DataFrame({
+            "household": np.arange(hh.n), "village": hh.village, "size": hh.size,
+            "registered": hh.registered, "poor": hh.poor,
+            "pc_income": hh.pc_income_last.astype(float), "weight": model.k})
     for df in tables.values():
         df.insert(0, "replicate", replicate)
     return tables
