@@ -35,6 +35,12 @@ class Enterprise(mesa.Agent):
         price_premium: share above the market price paid for its purchases.
         aid_per_village_year: yearly aid to each paired village collective (yuan).
         branch_gain_month: monthly strengthening of each paired village's party branch.
+        size: size multiplier (mean 1 over partners): scales its jobs, and its part of a
+            village's purchases, investment, aid and dividends when partners share a village.
+        xy: location (km); industry: index into ``sim.config.INDUSTRIES`` or -1 (buys any).
+        share: paired village -> its part of the group's per-village amounts (sizes, sum 1).
+        reach: paired village -> exp(-distance / reach_km), scaling hiring and purchases there.
+        fit: paired village -> 1, or the industry mismatch factor, scaling purchases there.
         Accounts (yuan, year to date): ``wages_paid``, ``purchases``, ``invested``,
         ``dividends_paid``, ``aid_paid``.
     """
@@ -43,8 +49,15 @@ class Enterprise(mesa.Agent):
                  purchase_per_village_year: float, investment_per_village: float,
                  fixed_dividend: float, start_year: int, kind: str = "enterprise",
                  group: int = 0, price_premium: float = 0.0, aid_per_village_year: float = 0.0,
-                 branch_gain_month: float = 0.0):
+                 branch_gain_month: float = 0.0, size: float = 1.0,
+                 xy: tuple[float, float] = (0.0, 0.0), industry: int = -1):
         super().__init__(model)
+        self.size = float(size)
+        self.xy = (float(xy[0]), float(xy[1]))
+        self.industry = int(industry)
+        self.share: dict[int, float] = {}
+        self.reach: dict[int, float] = {}
+        self.fit: dict[int, float] = {}
         self.index = int(index)
         self.kind = kind
         self.group = int(group)

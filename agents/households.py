@@ -68,6 +68,7 @@ class Households:
     employer: np.ndarray  # int32, employer code (see module constants)
     migrants: np.ndarray  # int8, members working away as migrants
     cadre: np.ndarray  # int32, index of the paired cadre, -1 none
+    paired_since: np.ndarray  # int32, month index (12 x year + month) the pairing began, -1 none
     referral: np.ndarray  # bool, holds a cadre's job referral not yet used
     enrolled: np.ndarray  # bool, receives social-assistance transfers
     trained: np.ndarray  # bool, had labour training and has not yet been transferred to work
@@ -97,6 +98,7 @@ class Households:
             employer=np.full(n, NO_JOB, np.int32),
             migrants=np.zeros(n, np.int8),
             cadre=np.full(n, -1, np.int32),
+            paired_since=np.full(n, -1, np.int32),
             referral=np.zeros(n, bool),
             enrolled=np.zeros(n, bool),
             trained=np.zeros(n, bool),

@@ -24,6 +24,8 @@ class Village(mesa.Agent):
         poor: listed as a poor village at baseline identification.
         exit_year: year the village left the poor list, or None.
         first_secretary: a first secretary is resident.
+        xy: location (km) in the scenario's square of ``villages.area_km2``.
+        industry: main industry, index into ``sim.config.INDUSTRIES``.
     """
 
     def __init__(self, model: mesa.Model, index: int, branch_strength: float):
@@ -34,6 +36,8 @@ class Village(mesa.Agent):
         self.poor = False
         self.exit_year: int | None = None
         self.first_secretary = False
+        self.xy = (0.0, 0.0)
+        self.industry = 0
 
     def decay(self, rate: float) -> None:
         """Monthly decay of branch strength by ``rate`` (a share of its current level)."""

@@ -53,6 +53,8 @@ CADRE_KINDS = (
 )
 SPECIALTIES = ("farming", "jobs", "health", "finance", "general")
 PARTNER_KINDS = ("enterprise", "government_unit", "organisation", "industrial_zone")
+#: main industry of a village, and of a partner that buys one industry's produce
+INDUSTRIES = ("crops", "livestock", "forestry", "tourism", "trade")
 # poor-village exit threshold by region (2016 poverty-exit mechanism: incidence below 2%, 3% in
 # the western provinces); the scenario's village_exit_threshold must agree with its region
 EXIT_THRESHOLD = {"western": 0.03, "other": 0.02}
@@ -179,12 +181,24 @@ class BehaviourCfg(_Strict):
     transfer_claim_prob_month: Prob
 
 
+def _some_weight(v: dict) -> dict:
+    if not v or sum(v.values()) <= 0:
+        raise ValueError("needs at least one positive weight")
+    return v
+
+
+IndustryMix = Param[Annotated[dict[Literal[INDUSTRIES], NonNegativeFloat],  # type: ignore[valid-type]
+                              AfterValidator(_some_weight)]]
+
+
 class VillagesCfg(_Strict):
     count: PosCount
     poor_villages: Count
     branch_strength_alpha: Positive
     branch_strength_beta: Positive
     branch_decay_month: Prob
+    area_km2: Positive
+    industry_mix: IndustryMix
 
 
 class CadreGroupCfg(_Strict):
@@ -224,6 +238,14 @@ class CadreEffectsCfg(_Strict):
     training_cost_per_person_time: Amount
     project_size: Amount
     expert_productivity_gain_month: Prob
+    other_village_visit_factor: Prob
+    familiarity_months: Amount
+
+
+class PartnerEffectsCfg(_Strict):
+    reach_km: Positive
+    industry_mismatch_factor: Prob
+    size_sigma: Amount
 
 
 class CooperativesCfg(_Strict):
@@ -267,6 +289,7 @@ class PartnerGroupCfg(_Strict):
     aid_per_village_year: Amount
     fixed_dividend_per_poor_household: Amount
     branch_gain_month: Prob
+    industry_mix: IndustryMix | None = None  # None: buys any produce (e.g. government units)
     source: str
 
 
@@ -300,6 +323,8 @@ class PolicyCfg(_Strict):
     cadre_pairing: str = "same_village"
     first_secretary_assignment: str = "all_poor_villages"
     village_pairing: str = "random"
+    cadre_tenure: Literal["fixed", "rotating"] = "fixed"
+    cadre_capacity: Literal["one_to_many", "one_to_one"] = "one_to_many"
     programme_start_year: int | None = None
 
     @field_validator("cadre_pairing", "first_secretary_assignment", "village_pairing")
@@ -340,6 +365,7 @@ class Scenario(_Strict):
     cadre_groups: list[CadreGroupCfg]
     cadre_effects: CadreEffectsCfg
     cooperatives: CooperativesCfg
+    partner_effects: PartnerEffectsCfg
     partners: list[PartnerGroupCfg]
     programmes: ProgrammesCfg = ProgrammesCfg()
     policy: PolicyCfg = PolicyCfg()

@@ -34,13 +34,19 @@ from agents.enterprise import Enterprise
 from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
 from agents.village import Village
 from sim import programmes, strategies
-from sim.config import SPECIALTIES, Scenario
+from sim.config import INDUSTRIES, SPECIALTIES, Scenario
 from sim.population import synthesize
 from sim.stats import gini, weighted_quantiles
 
 DISASTER_QUARTER = 0.25  # a disaster hits a quarter of a year's farm income; assumed
 INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
 DECILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _draw_industry(mix: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` industry codes (indices into ``INDUSTRIES``) drawn from a mix of weights."""
+    w = np.array([mix.get(name, 0.0) for name in INDUSTRIES], float)
+    return rng.choice(len(INDUSTRIES), size=n, p=w / w.sum()).astype(np.int64)
 
 
 class PovertyModel(mesa.Model):
@@ -117,6 +123,15 @@ class PovertyModel(mesa.Model):
             first += cm.villages.value
         self.coops = [Cooperative(self, v, cap[v], bool(active[v]), names[v], mult[v])
                       for v in range(n_v)]
+        # geography: villages at random in a square of the scenario's area, each with a main
+        # industry (used by the village-pairing strategies and the partner effects)
+        geo = self.streams["geography"]
+        self.side_km = float(np.sqrt(sc.villages.area_km2.value))
+        self.v_xy = geo.random((n_v, 2)) * self.side_km
+        self.v_industry = _draw_industry(sc.villages.industry_mix.value, n_v, geo)
+        for v in self.villages:
+            v.xy = (float(self.v_xy[v.index, 0]), float(self.v_xy[v.index, 1]))
+            v.industry = int(self.v_industry[v.index])
         self.households = synthesize(sc, n_h, active, rng)
         self._build_cadres(self.streams["cadres"])
         self._build_partners(self.streams["enterprises"])
@@ -141,6 +156,7 @@ class PovertyModel(mesa.Model):
         self._match[SPECIALTIES.index("general"), :] = m.match_general.value
         # before identification each village's only local employer is its own cooperative
         self._village_employers = (self.coop_code0 + np.arange(n_v, dtype=np.int32))[:, None]
+        self._village_reach = np.ones((n_v, 1))
         self._update_coop_land()
 
     def _build_cadres(self, rng: np.random.Generator) -> None:
@@ -164,13 +180,26 @@ class PovertyModel(mesa.Model):
         self.c_cap = np.array([c.capacity for c in self.cadres], np.int32)
         self.c_hh = np.array([c.role == "households" for c in self.cadres], bool)
         self.c_visits = np.zeros(len(self.cadres), np.int64)
+        self.c_home = np.full(len(self.cadres), -1, np.int64)
 
     def _build_partners(self, rng: np.random.Generator) -> None:
-        """Partner agents (enterprises, government units, organisations, zones), group by group."""
+        """Partner agents (enterprises, government units, organisations, zones), group by group.
+
+        Each partner has a size (LogNormal, mean 1, log-sd ``partner_effects.size_sigma``), a
+        location in the scenario's square and an industry (from the group's ``industry_mix``;
+        -1, buys any produce, without one); sizes, places and industries come from the stream
+        ``partner_traits``.
+        """
         self.enterprises: list[Enterprise] = []
+        traits = self.streams["partner_traits"]
+        ss = self.sc.partner_effects.size_sigma.value
         for gi, g in enumerate(self.sc.partners):
-            jobs = g.jobs_per_partner.value / self.k
             n = g.count.value
+            size = traits.lognormal(-0.5 * ss**2, ss, n)
+            xy = traits.random((n, 2)) * self.side_km
+            ind = (_draw_industry(g.industry_mix.value, n, traits) if g.industry_mix is not None
+                   else np.full(n, -1))
+            jobs = g.jobs_per_partner.value * size / self.k
             jobs_i = np.floor(jobs) + (rng.random(n) < jobs - np.floor(jobs))
             for i in range(n):
                 self.enterprises.append(Enterprise(
@@ -181,7 +210,8 @@ class PovertyModel(mesa.Model):
                     max(g.start_year.value, self.programme_start), kind=g.kind, group=gi,
                     price_premium=g.price_premium.value,
                     aid_per_village_year=g.aid_per_village_year.value / self.k,
-                    branch_gain_month=g.branch_gain_month.value))
+                    branch_gain_month=g.branch_gain_month.value, size=float(size[i]),
+                    xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i])))
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -250,6 +280,9 @@ class PovertyModel(mesa.Model):
     def step(self) -> None:
         """Advance one month."""
         if self.in_programme:
+            if (self.month == 0 and self.sc.policy.cadre_tenure == "rotating"
+                    and self.year > max(self.programme_start, self.baseline_year + 1)):
+                self._rotate_cadres()
             self._policy_calendar()
             self._cadre_visits()
             self._village_cadres()
@@ -283,18 +316,19 @@ class PovertyModel(mesa.Model):
             if e.active(self.year) and not e.invested_once and e.villages:
                 e.invested_once = True
                 for v in e.villages:
-                    self.coops[v].receive_project(e.investment_per_village)
-                    e.invested += e.investment_per_village
-                    self._partner_pays(e, "cooperative", "investment", e.investment_per_village)
+                    amount = e.investment_per_village * e.share[v]
+                    self.coops[v].receive_project(amount)
+                    e.invested += amount
+                    self._partner_pays(e, "cooperative", "investment", amount)
             if e.active(self.year) and e.villages:
-                aid = e.aid_per_village_year / 12.0
                 for v in e.villages:
+                    aid = e.aid_per_village_year / 12.0 * e.share[v]
                     if aid:
                         self.coops[v].receive_project(aid)
                         e.aid_paid += aid
                         self._partner_pays(e, "cooperative", "aid", aid)
                     if e.branch_gain_month:
-                        self.villages[v].strengthen(e.branch_gain_month)
+                        self.villages[v].strengthen(e.branch_gain_month * e.share[v])
 
     # 2. cadres ---------------------------------------------------------
     def _cadre_visits(self) -> None:
@@ -303,12 +337,20 @@ class PovertyModel(mesa.Model):
         u2 = self.streams["visit_effect"].random(hh.n)
         paired = (hh.cadre >= 0) & hh.poor
         load = np.bincount(hh.cadre[paired], minlength=len(self.cadres))
-        idx = np.flatnonzero(paired & (u < ce.visit_prob_month.value))
+        # a cadre living in another village visits less often
+        away = self.c_home[np.maximum(hh.cadre, 0)] != hh.village
+        p_visit = ce.visit_prob_month.value * np.where(
+            away, ce.other_village_visit_factor.value, 1.0)
+        idx = np.flatnonzero(paired & (u < p_visit))
         if idx.size == 0:
             return
         c = hh.cadre[idx]
         need = hh.binding_need()[idx]
-        eff = self.c_eff[c] * self._match[self.c_spec[c], need] / (
+        # a new pairing ramps up to full effect over familiarity_months
+        fm = ce.familiarity_months.value
+        months = 12 * self.year + self.month - hh.paired_since[idx] + 1
+        familiar = np.minimum(months / fm, 1.0) if fm > 0 else 1.0
+        eff = self.c_eff[c] * self._match[self.c_spec[c], need] * familiar / (
             1.0 + load[c] / ce.load_half.value)
         self.c_visits += np.bincount(c, minlength=len(self.cadres))
         cap = ce.productivity_cap.value
@@ -390,11 +432,14 @@ class PovertyModel(mesa.Model):
             1.0 + self.sc.cadre_effects.referral_boost.value * hh.referral[seek])
         ve = self._village_employers[hh.village[seek]]
         row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
-        tot = row_vac.sum(axis=1)
-        p_in = np.where(tot > 0, b.paired_hire_prob_month.value, 0.0)
+        # a distant partner's vacancies are less within reach (exp(-distance / reach_km))
+        row_w = row_vac * self._village_reach[hh.village[seek]]
+        tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
+        p_in = b.paired_hire_prob_month.value * np.divide(tot_w, tot, out=np.zeros_like(tot),
+                                                          where=tot > 0)
         us = u[seek]
         try_in = us < p_in
-        pick = np.argmax(np.cumsum(row_vac, axis=1) > (c[seek] * tot)[:, None], axis=1)
+        pick = np.argmax(np.cumsum(row_w, axis=1) > (c[seek] * tot_w)[:, None], axis=1)
         emp = ve[np.arange(seek.size), pick]
         cand = seek[try_in]
         cand_emp = emp[try_in]
@@ -417,15 +462,18 @@ class PovertyModel(mesa.Model):
         wages = self._employer_wages()
         emp = hh.employer[hh.employer >= self.coop_code0] - self.coop_code0
         staff = np.bincount(emp, minlength=len(self.coops))
+        self._demand = np.zeros((len(self.enterprises), len(self.coops)))
         demand = np.zeros(len(self.coops))
         premium = np.zeros(len(self.coops))
         if self.in_programme:
             for e in self.enterprises:
-                if e.active(self.year):
+                if e.active(self.year) and e.purchase_per_village_year > 0:
                     for v in e.villages:
-                        demand[v] += e.purchase_per_village_year * g / 12.0
-                        premium[v] = max(premium[v], e.price_premium * (e.purchase_per_village_year
-                                                                        > 0))
+                        w = e.reach[v] * e.fit[v]
+                        self._demand[e.index, v] = e.purchase_per_village_year * g / 12.0 * (
+                            e.share[v] * w)
+                        premium[v] = max(premium[v], e.price_premium * w)
+            demand = self._demand.sum(axis=0)
         rent_rate = self.sc.income.land_rent_per_mu.value / 12.0
         for c in self.coops:
             v = self.villages[c.village]
@@ -448,11 +496,14 @@ class PovertyModel(mesa.Model):
                 self._book_purchase(c.village, from_ent)
 
     def _book_purchase(self, village: int, amount: float) -> None:
-        buyers = [e for e in self.enterprises if village in e.villages and e.active(self.year)
-                  and e.purchase_per_village_year > 0]
-        for e in buyers:
-            e.purchases += amount / len(buyers)
-            self._partner_pays(e, "cooperative", "purchases", amount / len(buyers))
+        """Book ``amount`` of purchases from a village's cooperative to its buyers, in
+        proportion to each buyer's demand there."""
+        want = self._demand[:, village]
+        for i in np.flatnonzero(want > 0):
+            part = amount * want[i] / want.sum()
+            e = self.enterprises[i]
+            e.purchases += part
+            self._partner_pays(e, "cooperative", "purchases", part)
 
     # 5. households -------------------------------------------------------
     def _household_income(self) -> None:
@@ -558,9 +609,14 @@ class PovertyModel(mesa.Model):
             for e in self.enterprises:
                 if not e.active(self.year):
                     continue
-                idx = np.flatnonzero(np.isin(hh.village, e.villages) & hh.registered)
-                pay = e.fixed_dividend * idx.size
-                div[idx] += e.fixed_dividend
+                if not e.fixed_dividend or not e.villages:
+                    continue
+                share = np.zeros(len(self.villages))
+                share[list(e.share)] = list(e.share.values())
+                idx = np.flatnonzero((share[hh.village] > 0) & hh.registered)
+                each = e.fixed_dividend * share[hh.village[idx]]
+                pay = float(each.sum())
+                div[idx] += each
                 e.dividends_paid += pay
                 self._partner_pays(e, "households", "dividends", pay)
         hh.income[:, SRC["dividends"]] += div
@@ -644,28 +700,92 @@ class PovertyModel(mesa.Model):
                                             p=poor_people / poor_people.sum())
             for i, v in zip(hcad, home, strict=True):
                 self.cadres[i].village = int(v)
-            reg = np.flatnonzero(hh.registered)
-            pair_fn = strategies.get("cadre_pairing", sc.policy.cadre_pairing)
-            local = pair_fn(hh_village=hh.village[reg], hh_gap=line - pc[reg],
-                            cadre_village=home, capacity=self.c_cap[hcad],
-                            effectiveness=self.c_eff[hcad], rng=st["cadre_pairing"])
-            hh.cadre[reg] = np.where(local >= 0, hcad[np.maximum(local, 0)], -1)
+            self.c_home[hcad] = home
+            self._pair_cadres(np.flatnonzero(hh.registered), line - pc, 12 * (self.year + 1))
         # partners -> villages, group by group, each group with its own stream
+        self._pair_villages(inc, poor_v)
+
+    def _pair_cadres(self, idx: np.ndarray, gap: np.ndarray, start: int) -> None:
+        """Pair households ``idx`` (income gaps ``gap``, over all households) with cadres;
+        new pairings begin in month index ``start`` (12 x year + month).
+
+        Uses the ``cadre_pairing`` strategy with each cadre's capacity (1 under
+        ``cadre_capacity: one_to_one``); a household keeping its cadre keeps its familiarity.
+        """
+        hh, sc = self.households, self.sc
+        hcad = np.flatnonzero(self.c_hh)
+        cap = self.c_cap[hcad]
+        if sc.policy.cadre_capacity == "one_to_one":
+            cap = np.minimum(cap, 1)
+        pair_fn = strategies.get("cadre_pairing", sc.policy.cadre_pairing)
+        local = pair_fn(hh_village=hh.village[idx], hh_gap=gap[idx],
+                        cadre_village=self.c_home[hcad], capacity=cap,
+                        effectiveness=self.c_eff[hcad], rng=self.streams["cadre_pairing"],
+                        hh_need=hh.binding_need()[idx], cadre_specialty=self.c_spec[hcad],
+                        match=self._match,
+                        other_village_factor=sc.cadre_effects.other_village_visit_factor.value)
+        new = np.where(local >= 0, hcad[np.maximum(local, 0)], -1).astype(np.int32)
+        changed = new != hh.cadre[idx]
+        hh.paired_since[idx[changed]] = np.where(new[changed] >= 0, start, -1)
+        hh.cadre[idx] = new
+
+    def _rotate_cadres(self) -> None:
+        """January re-pairing under ``cadre_tenure: rotating``: the currently poor households
+        are paired afresh (by the same strategy); households no longer poor are released."""
+        hh = self.households
+        if not self.c_hh.any():
+            return
+        line = self.sc.poverty_line.values[self.year - 1]
+        released = ~hh.poor & (hh.cadre >= 0)
+        hh.cadre[released] = -1
+        hh.paired_since[released] = -1
+        self._pair_cadres(np.flatnonzero(hh.poor), line - hh.pc_income_last, 12 * self.year)
+
+    def _pair_villages(self, incidence: np.ndarray, poor_v: np.ndarray) -> None:
+        """Pair partners with villages by the ``village_pairing`` strategy, group by group.
+
+        A group's per-village amounts (purchases, investment, aid, fixed dividends, branch
+        gain) go to each paired village once: partners sharing a village split them in
+        proportion to their sizes. Each pair's reach ``exp(-distance / reach_km)`` scales
+        hiring and purchases; an industry mismatch scales purchases.
+        """
+        sc, n_v = self.sc, len(self.villages)
+        pe = sc.partner_effects
         vp_fn = strategies.get("village_pairing", sc.policy.village_pairing)
         pairs, offset = [], 0
         for gi, g in enumerate(sc.partners):
+            members = self.enterprises[offset:offset + g.count.value]
+            ctx = dict(need=incidence, village_xy=self.v_xy,
+                       partner_xy=np.array([e.xy for e in members]).reshape(-1, 2),
+                       village_industry=self.v_industry,
+                       partner_industry=np.array([e.industry for e in members], np.int64),
+                       partner_capacity=np.array([e.size * max(g.jobs_per_partner.value, 1.0)
+                                                  for e in members]))
             pairs += [(offset + e, v) for e, v in vp_fn(g.count.value, g.paired_villages.value,
-                                                         poor_v, st[f"village_pairing:{gi}"])]
+                                                         poor_v, self.streams[
+                                                             f"village_pairing:{gi}"], **ctx)]
             offset += g.count.value
+        total: dict[tuple[int, int], float] = {}
         for e, v in pairs:
-            self.enterprises[e].villages.append(v)
-        emp_lists = [[self.coop_code0 + v] for v in range(n_v)]
+            ent = self.enterprises[e]
+            ent.villages.append(v)
+            total[ent.group, v] = total.get((ent.group, v), 0.0) + ent.size
+            d = float(np.hypot(*(np.asarray(ent.xy) - self.v_xy[v])))
+            ent.reach[v] = float(np.exp(-d / pe.reach_km.value))
+            ent.fit[v] = 1.0 if ent.industry < 0 or ent.industry == self.v_industry[v] else (
+                pe.industry_mismatch_factor.value)
         for e, v in pairs:
-            emp_lists[v].append(self.enterprises[e].code)
+            ent = self.enterprises[e]
+            ent.share[v] = ent.size / total[ent.group, v]
+        emp_lists = [[(self.coop_code0 + v, 1.0)] for v in range(n_v)]
+        for e, v in pairs:
+            emp_lists[v].append((self.enterprises[e].code, self.enterprises[e].reach[v]))
         width = max(len(x) for x in emp_lists)
         self._village_employers = np.full((n_v, width), -1, np.int32)
+        self._village_reach = np.zeros((n_v, width))
         for v, lst in enumerate(emp_lists):
-            self._village_employers[v, :len(lst)] = lst
+            self._village_employers[v, :len(lst)] = [c for c, _ in lst]
+            self._village_reach[v, :len(lst)] = [r for _, r in lst]
 
     def _village_exits(self) -> None:
         hh = self.households

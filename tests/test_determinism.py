@@ -143,12 +143,13 @@ def test_first_secretary_lever_leaves_other_pairings(xixiu):
 
 
 def test_village_pairing_lever_leaves_cadre_pairing(xixiu, monkeypatch):
-    """Only one village-pairing strategy ships, so register a second one for the test: it draws
-    a different number of values from its generator and pairs in reverse."""
+    """Register a strategy for the test that draws a different number of values from its
+    generator and pairs in reverse."""
 
-    def reversed_pairs(n_enterprises, n_pairs, poor, rng):
+    def reversed_pairs(n_enterprises, n_pairs, poor, rng, **context):
         rng.random(1000)
-        pairs = strategies.VILLAGE_PAIRING["random"](n_enterprises, n_pairs, poor, rng)
+        pairs = strategies.VILLAGE_PAIRING["random"](n_enterprises, n_pairs, poor, rng,
+                                                     **context)
         return [(n_enterprises - 1 - e, v) for e, v in pairs]
 
     monkeypatch.setitem(strategies.VILLAGE_PAIRING, "test_reversed", reversed_pairs)
