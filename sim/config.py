@@ -425,6 +425,103 @@ class Scenario(_Strict):
         new._path, new._sha256 = self._path, self._sha256
         return new
 
+    def with_params(self, changes: dict[str, Any]) -> Scenario:
+        """Return a copy with parameters changed by dotted path, validated like the file.
+
+        A bare policy lever name (``cadre_pairing``) means ``policy.cadre_pairing``. A path
+        ending at an annotated parameter sets its ``value``. List items are chosen by index or
+        by their ``kind`` / ``name`` when that is unique (``cadre_groups.paired_cadre.count``).
+        Any problem raises :class:`ScenarioError` with one line naming the path and what is
+        allowed.
+
+        Example:
+            >>> sc = load_scenario("scenarios/xixiu.yaml")
+            >>> new = sc.with_params({"cadre_pairing": "random",
+            ...                       "cadre_groups.paired_cadre.count": 100})
+            >>> new.policy.cadre_pairing, new.cadre_groups[2].count.value
+            ('random', 100)
+        """
+        data = self.model_dump()
+        where = self._path or self.name
+        for path, value in changes.items():
+            parts = path.split(".")
+            if len(parts) == 1 and parts[0] in PolicyCfg.model_fields:
+                parts = ["policy", *parts]
+            _set_dotted(data, parts, value, path, where)
+        try:
+            new = Scenario.model_validate(data)
+        except ValidationError as err:
+            raise ScenarioError(format_validation_error(where, err)) from None
+        new._path, new._sha256 = self._path, self._sha256
+        return new
+
+
+    def get_param(self, path: str) -> Any:
+        """The value at a dotted path (as in :meth:`with_params`; a parameter's ``value``).
+
+        Example:
+            >>> sc = load_scenario("scenarios/xixiu.yaml")
+            >>> sc.get_param("cadre_pairing"), sc.get_param("cadre_groups.paired_cadre.count")
+            ('same_village', 2862)
+        """
+        parts = path.split(".")
+        if len(parts) == 1 and parts[0] in PolicyCfg.model_fields:
+            parts = ["policy", *parts]
+        node: Any = self.model_dump()
+        for part in parts:
+            key = _list_key(node, part) if isinstance(node, list) else part
+            if key is None or not isinstance(node, dict | list) or (
+                    isinstance(node, dict) and key not in node):
+                raise ScenarioError(f"{self._path or self.name}: unknown parameter {path!r}")
+            node = node[key]
+        if isinstance(node, dict) and "value" in node and "source" in node:
+            return node["value"]
+        return node
+
+
+def _set_dotted(data: dict, parts: list[str], value: Any, path: str, where: str) -> None:
+    """Set ``value`` at ``parts`` inside the dumped scenario ``data`` (see ``with_params``)."""
+    node: Any = data
+    for i, part in enumerate(parts):
+        here = ".".join(parts[:i]) or "<top level>"
+        last = i == len(parts) - 1
+        if isinstance(node, dict):
+            if part not in node:
+                allowed = ", ".join(map(str, node)) or "(none)"
+                levers = ("; or a policy lever: " + ", ".join(PolicyCfg.model_fields)
+                          if i == 0 else "")
+                raise ScenarioError(f"{where}: unknown parameter {path!r}: no field {part!r} in "
+                                    f"'{here}'; allowed: {allowed}{levers}")
+            key: Any = part
+        elif isinstance(node, list):
+            key = _list_key(node, part)
+            if key is None:
+                names = [str(x.get("kind", x.get("name"))) for x in node if isinstance(x, dict)]
+                raise ScenarioError(
+                    f"{where}: unknown parameter {path!r}: '{here}' has no unique item {part!r}; "
+                    f"use an index 0..{len(node) - 1} or one of: {', '.join(names)}")
+        else:
+            raise ScenarioError(f"{where}: unknown parameter {path!r}: '{here}' is a single "
+                                f"value ({node!r}) with no field {part!r}")
+        if last:
+            target = node[key]
+            if isinstance(target, dict) and "value" in target and "source" in target:
+                target["value"] = value  # an annotated parameter: change its value only
+            else:
+                node[key] = value
+        else:
+            node = node[key]
+
+
+def _list_key(items: list, part: str) -> int | None:
+    """Index of the list item named by ``part``: an index, or a unique ``kind`` / ``name``."""
+    if part.lstrip("-").isdigit():
+        i = int(part)
+        return i if -len(items) <= i < len(items) else None
+    hits = [i for i, x in enumerate(items)
+            if isinstance(x, dict) and part in (x.get("kind"), x.get("name"))]
+    return hits[0] if len(hits) == 1 else None
+
 
 # ----------------------------------------------------------------------------- error formatting
 

@@ -79,6 +79,7 @@ class PovertyModel(mesa.Model):
         self.programme_start = sc.policy.programme_start_year or sc.start_year
         self.year, self.month = self.baseline_year, 0
         self.identified = False
+        self.pc_income_baseline = np.zeros(0)  # set at identification (end of baseline year)
         self.annual: list[dict] = []
         self.monthly: list[dict] = []
         self.deciles: list[dict] = []
@@ -670,6 +671,7 @@ class PovertyModel(mesa.Model):
             hh.registered[np.lexsort((u[:-1], pc))[:n_reg]] = True
         hh.poor[:] = hh.registered
         self.identified = True
+        self.pc_income_baseline = pc.copy()  # identification-year income, the same under any policy
         n_v = len(self.villages)
         poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
         people = np.bincount(hh.village, weights=hh.size, minlength=n_v)

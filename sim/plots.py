@@ -18,6 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 
 
 def plot_bands(results, column: str, title: str, mult: float, unit: str, path) -> None:
@@ -36,6 +37,97 @@ def plot_bands(results, column: str, title: str, mult: float, unit: str, path) -
     ax.set_ylim(bottom=min(0.0, float(b["p10"].min() * mult)))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------- comparisons
+#: headline outcomes drawn as difference bars: metric key, panel title
+DIFF_PANELS = (
+    ("incidence_end", "poverty incidence, end year (pp)"),
+    ("lifted_out", "people lifted out (net)"),
+    ("income_mean_registered_end", "per-capita income, registered (yuan)"),
+    ("collective_revenue_end", "collective operating revenue (million yuan)"),
+    ("public_cost", "public cost, cumulative (million yuan)"),
+    ("cost_per_person_lifted", "public cost per person lifted out (yuan)"),
+)
+
+
+def plot_compare_incidence(cmp, path) -> None:
+    """Poverty incidence by year for the baseline and every variant: median and 10-90% band."""
+    a = cmp.annual
+    n = a["replicate"].nunique()
+    fig, ax = plt.subplots(figsize=(7.0, 4.4), dpi=110)
+    for name in [cmp.baseline.name, *[v.name for v in cmp.variants]]:
+        g = a[a["variant"] == name].groupby("year")["incidence"]
+        years = g.median().index
+        ax.fill_between(years, 100 * g.quantile(0.1), 100 * g.quantile(0.9), alpha=0.15)
+        base = name == cmp.baseline.name
+        ax.plot(years, 100 * g.median(), marker="o", ms=3, lw=2.2 if base else 1.4,
+                label=cmp.baseline_label if base else name)
+    ax.set_title(f"Poverty incidence by variant (median, 10-90% band over {n} replicates)\n"
+                 f"{cmp.baseline.scenario.title}", fontsize=10)
+    ax.set_xlabel("year (first point: identification year)")
+    ax.set_ylabel("% of rural population")
+    ax.set_xticks(sorted(a["year"].unique()))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def plot_compare_differences(cmp, path) -> None:
+    """Variant minus baseline for six headline outcomes: bars with paired intervals."""
+    h = cmp.headline
+    names = [v.name for v in cmp.variants]
+    fig, axes = plt.subplots(2, 3, figsize=(11.0, 1.6 + 0.9 * len(names)), dpi=110)
+    for ax, (metric, title) in zip(axes.flat, DIFF_PANELS, strict=True):
+        d = h[h["metric"] == metric].set_index("variant").reindex(names)
+        y = np.arange(len(names))
+        err = np.vstack([d["diff"] - d["diff_lo"], d["diff_hi"] - d["diff"]])
+        ax.barh(y, d["diff"], xerr=np.nan_to_num(err), capsize=3, alpha=0.7)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(y, names, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_title(title, fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(f"Variant minus {cmp.baseline_label}, mean and "
+                 f"{round(100 * cmp.level)}% paired interval over "
+                 f"{cmp.run_info.get('replicates')} replicates", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def plot_compare_deciles(cmp, path) -> None:
+    """Change of final-year per-capita income by decile of identification-year income."""
+    d = cmp.deciles
+    fig, ax = plt.subplots(figsize=(7.0, 4.4), dpi=110)
+    names = [v.name for v in cmp.variants]
+    for i, name in enumerate(names):
+        g = d[d["variant"] == name]
+        if g.empty:
+            continue
+        x = g["decile"] + (i - (len(names) - 1) / 2) * 0.08
+        err = np.vstack([g["diff"] - g["diff_lo"], g["diff_hi"] - g["diff"]])
+        ax.errorbar(x, g["diff"], yerr=np.nan_to_num(err), marker="o", ms=3, capsize=2,
+                    label=name)
+    if d.empty:
+        ax.text(0.5, 0.5, "no household-level comparison (other populations)",
+                ha="center", transform=ax.transAxes)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(range(1, 11))
+    ax.set_xlabel("decile of identification-year per-capita income (1 = poorest)")
+    ax.set_ylabel("change in final-year per-capita income (yuan)")
+    ax.set_title(f"Income change against {cmp.baseline_label} by income decile\n"
+                 f"mean and {round(100 * cmp.level)}% paired interval", fontsize=10)
+    ax.grid(alpha=0.3)
+    if names and not d.empty:
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)

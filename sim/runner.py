@@ -32,8 +32,9 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
 
     ``on_month`` (optional) is called after every simulated month, e.g. to advance a progress bar.
     With ``households=True`` a ``households`` table is added: one row per simulated household
-    with its village, size, whether registered / still poor at the end, and its per-capita income
-    in the final year (``pc_income``, yuan); ``weight`` is the households each one stands for.
+    with its village, size, whether registered / still poor at the end, its per-capita income in
+    the identification (baseline) year (``pc_income_baseline``, yuan) and in the final year
+    (``pc_income``, yuan); ``weight`` is the real households each one stands for.
     The same seed, replicate and scale give the same households (same order) under any policy,
     so two variants' tables can be compared row by row.
 
@@ -65,6 +66,7 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
         tables["households"] = pd.DataFrame({
             "household": np.arange(hh.n), "village": hh.village, "size": hh.size,
             "registered": hh.registered, "poor": hh.poor,
+            "pc_income_baseline": model.pc_income_baseline.astype(float),
             "pc_income": hh.pc_income_last.astype(float), "weight": model.k})
     for df in tables.values():
         df.insert(0, "replicate", replicate)

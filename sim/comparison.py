@@ -1,0 +1,568 @@
+"""Compare policy variants with a baseline on common random numbers, with paired intervals.
+
+A comparison runs the baseline scenario and every variant for the same replicates and seed.
+Replicate ``r`` of every variant draws every shock from the same streams, and each pairing
+lever from its own stream, so the difference ``variant - baseline`` within a replicate is due
+to the policy alone (common random numbers). Over ``R`` replicates each difference is reported
+as its mean with a paired interval ``mean +/- t(1 - (1 - level) / 2, R - 1) * sd / sqrt(R)``
+(a 90% interval by default). Households are the same ones (same order) in every variant of a
+replicate, so household-level outcomes are compared household by household: the share of
+households better or worse off, and the change of per-capita income by the decile of
+identification-year income.
+
+Variants come from policy levers or any parameter by dotted path (:func:`variants_from_levers`)
+or from whole alternative scenario files (:func:`variants_from_files`).
+
+Example:
+    >>> from sim.config import load_scenario
+    >>> sc = load_scenario("scenarios/xixiu.yaml")
+    >>> same = variants_from_levers(sc, {"cadre_pairing": [sc.policy.cadre_pairing]})
+    >>> cmp = compare(sc, same, replicates=2, scale=2000, progress=False)
+    >>> float(cmp.headline["diff"].abs().max())  # an identical variant: exactly zero
+    0.0
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+from tqdm.auto import tqdm
+
+from sim.config import Scenario, ScenarioError, load_scenario, scenario_source
+from sim.results import _atomic, git_commit
+from sim.runner import run_replicate
+
+#: headline outcomes: key, label ({y1} is the end year), unit, number of decimals shown
+HEADLINE = (
+    ("incidence_end", "poverty incidence {y1}", "%", 3),
+    ("poor_people_end", "registered poor people still poor {y1}", "people", 0),
+    ("exited_people", "people exited, gross, programme years", "people", 0),
+    ("exited_households", "households exited, gross, programme years", "households", 0),
+    ("lifted_out", "people lifted out, net cumulative", "people", 0),
+    ("villages_exited", "poor villages exited, cumulative", "villages", 1),
+    ("income_mean_end", "mean per-capita income {y1}", "yuan", 0),
+    ("income_mean_registered_end", "mean per-capita income {y1}, registered", "yuan", 0),
+    ("collective_revenue_end", "collective operating revenue {y1}", "million yuan", 3),
+    ("collective_revenue_total", "collective operating revenue, programme years", "million yuan",
+     3),
+    ("public_cost", "public cost, cumulative", "million yuan", 2),
+    ("cost_per_person_lifted", "public cost per person lifted out", "yuan", 0),
+    ("gini_end", "Gini {y1}", "0-1", 4),
+    ("better_off", "households better off than under the baseline", "%", 2),
+    ("worse_off", "households worse off than under the baseline", "%", 2),
+)
+#: outcomes reported year by year: annual column, label, unit, multiplier from the annual table
+BY_YEAR = (
+    ("incidence", "poverty incidence", "%", 100.0),
+    ("poor_people", "registered poor people still poor", "people", 1.0),
+    ("exits_people", "people exited this year", "people", 1.0),
+    ("net_exits_people_cumulative", "people lifted out, net cumulative", "people", 1.0),
+    ("income_mean", "mean per-capita income", "yuan", 1.0),
+    ("gini", "Gini", "0-1", 1.0),
+    ("collective_operating_revenue", "collective operating revenue", "million yuan", 1e-6),
+    ("public_cost", "public cost this year", "million yuan", 1e-6),
+)
+DECILES = 10
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One scenario to compare: its name, the validated scenario and what was changed.
+
+    ``changes`` maps dotted parameter paths to values (``{}`` for the baseline); a variant from
+    a file has ``{"file": path}``.
+
+    Example:
+        >>> from sim.config import load_scenario
+        >>> v = Variant("baseline", load_scenario("scenarios/sanba.yaml"))
+        >>> v.name, v.changes
+        ('baseline', {})
+    """
+
+    name: str
+    scenario: Scenario
+    changes: dict = field(default_factory=dict)
+
+
+def parse_vary(text: str) -> tuple[str, list[Any]]:
+    """Parse ``LEVER=V1,V2,...`` into the lever (or dotted path) and its values.
+
+    Each value is read as YAML (``0.5`` is a number, ``true`` a boolean, ``random`` a string).
+
+    Example:
+        >>> parse_vary("cadre_pairing=random,optimal")
+        ('cadre_pairing', ['random', 'optimal'])
+        >>> parse_vary("cadre_effects.other_village_visit_factor=0.25,1")
+        ('cadre_effects.other_village_visit_factor', [0.25, 1])
+    """
+    lever, sep, rest = text.partition("=")
+    lever = lever.strip()
+    values = [v.strip() for v in rest.split(",")]
+    if not sep or not lever or not all(values):
+        raise ScenarioError(f"--vary {text!r}: expected LEVER=VALUE1,VALUE2,... "
+                            "(e.g. cadre_pairing=random,optimal)")
+    parsed = []
+    for v in values:
+        try:
+            parsed.append(yaml.safe_load(v))
+        except yaml.YAMLError:
+            parsed.append(v)
+    return lever, parsed
+
+
+def variants_from_levers(base: Scenario, vary: dict[str, list[Any]]) -> list[Variant]:
+    """One variant per combination of the given values (a grid when several levers vary).
+
+    Keys are policy levers (``cadre_pairing``, ``village_pairing``, ``cadre_tenure``...) or
+    any parameter by dotted path (see :meth:`Scenario.with_params`); each variant is
+    validated, and a bad lever or value raises a one-line :class:`ScenarioError`. A variant is
+    named by its value (one lever) or ``lever=value`` pairs joined by ``,`` (several).
+
+    Example:
+        >>> from sim.config import load_scenario
+        >>> sc = load_scenario("scenarios/xixiu.yaml")
+        >>> [v.name for v in variants_from_levers(sc, {"cadre_pairing": ["random", "optimal"]})]
+        ['random', 'optimal']
+        >>> [v.name for v in variants_from_levers(sc, {"cadre_pairing": ["random"],
+        ...                                            "cadre_tenure": ["fixed", "rotating"]})]
+        ['cadre_pairing=random,cadre_tenure=fixed', 'cadre_pairing=random,cadre_tenure=rotating']
+    """
+    levers = list(vary)
+    out = []
+    for combo in itertools.product(*(vary[k] for k in levers)):
+        changes = dict(zip(levers, combo, strict=True))
+        if len(levers) == 1:
+            name = str(combo[0])
+        else:
+            name = ",".join(f"{k}={v}" for k, v in changes.items())
+        out.append(Variant(name, base.with_params(changes), changes))
+    return out
+
+
+def variants_from_files(paths: list[str | Path]) -> list[Variant]:
+    """One variant per alternative scenario file, named by the file's stem.
+
+    Example:
+        >>> [v.name for v in variants_from_files(["scenarios/sanba.yaml"])]
+        ['sanba']
+    """
+    return [Variant(Path(p).stem, load_scenario(p), {"file": str(p)}) for p in paths]
+
+
+def paired_interval(diffs: np.ndarray, level: float = 0.9) -> tuple[float, float, float]:
+    """Mean of paired differences and its t interval at ``level`` (NaN bounds with one pair).
+
+    Example:
+        >>> m, lo, hi = paired_interval(np.array([1.0, 2.0, 3.0]))
+        >>> m, round(float(lo), 4), round(float(hi), 4)
+        (2.0, 0.3141, 3.6859)
+    """
+    d = np.asarray(diffs, float)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(d.mean())
+    if d.size < 2:
+        return m, float("nan"), float("nan")
+    sd = float(d.std(ddof=1))
+    if sd == 0.0:
+        return m, m, m
+    half = float(stats.t.ppf(1.0 - (1.0 - level) / 2.0, d.size - 1)) * sd / float(np.sqrt(d.size))
+    return m, m - half, m + half
+
+
+def run_metrics(annual: pd.DataFrame) -> dict[str, float]:
+    """The headline outcomes of one run from its ``annual`` table (units as in ``HEADLINE``).
+
+    Example:
+        >>> from sim.config import load_scenario
+        >>> t = run_replicate(load_scenario("scenarios/xixiu.yaml"), 1, 0, scale=2000)
+        >>> 0 <= run_metrics(t["annual"])["incidence_end"] <= 100
+        True
+    """
+    a = annual.sort_values("year")
+    end = a.iloc[-1]
+    prog = a[a["stage"] == "programme"]
+    return {
+        "incidence_end": 100.0 * float(end["incidence"]),
+        "poor_people_end": float(end["poor_people"]),
+        "exited_people": float(prog["exits_people"].sum()),
+        "exited_households": float(prog["exits_households"].sum()),
+        "lifted_out": float(end["net_exits_people_cumulative"]),
+        "villages_exited": float(end["poor_villages_exited"]),
+        "income_mean_end": float(end["income_mean"]),
+        "income_mean_registered_end": float(end["income_mean_registered"]),
+        "collective_revenue_end": 1e-6 * float(end["collective_operating_revenue"]),
+        "collective_revenue_total": 1e-6 * float(prog["collective_operating_revenue"].sum()),
+        "public_cost": 1e-6 * float(end["public_cost_cumulative"]),
+        "cost_per_person_lifted": float(end["cost_per_person_lifted"]),
+        "gini_end": float(end["gini"]),
+    }
+
+
+def income_deciles(pc_income_baseline: np.ndarray, people: np.ndarray) -> np.ndarray:
+    """Decile (0-9) of each household by identification-year per-capita income, person-weighted.
+
+    Example:
+        >>> income_deciles(np.arange(10.0), np.ones(10)).tolist()
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    """
+    order = np.argsort(pc_income_baseline, kind="stable")
+    w = people[order].astype(float)
+    mid = (np.cumsum(w) - w / 2.0) / w.sum()
+    dec = np.empty(order.size, np.int64)
+    dec[order] = np.minimum((mid * DECILES).astype(np.int64), DECILES - 1)
+    return dec
+
+
+def household_metrics(base: pd.DataFrame, var: pd.DataFrame, tolerance: float = 1.0
+                      ) -> tuple[dict[str, float], pd.DataFrame] | None:
+    """Household-by-household comparison of two runs of the same replicate.
+
+    Returns the shares (%) of households whose final-year per-capita income is higher / lower
+    than under the baseline by more than ``tolerance`` yuan, and, by decile of the baseline's
+    identification-year income, the person-weighted mean final-year per-capita income under
+    each and its change. None when the two runs do not hold the same households (an
+    alternative file with another population).
+
+    Example:
+        >>> b = pd.DataFrame({"village": [0, 0], "size": [1, 3], "pc_income_baseline": [1., 2.],
+        ...                   "pc_income": [10.0, 20.0]})
+        >>> v = b.assign(pc_income=[15.0, 20.0])
+        >>> shares, dec = household_metrics(b, v)
+        >>> shares
+        {'better_off': 50.0, 'worse_off': 0.0}
+    """
+    if (len(base) != len(var) or not np.array_equal(base["village"].to_numpy(),
+                                                    var["village"].to_numpy())
+            or not np.array_equal(base["size"].to_numpy(), var["size"].to_numpy())):
+        return None
+    d = var["pc_income"].to_numpy() - base["pc_income"].to_numpy()
+    shares = {"better_off": 100.0 * float(np.mean(d > tolerance)),
+              "worse_off": 100.0 * float(np.mean(d < -tolerance))}
+    people = base["size"].to_numpy().astype(float)
+    dec = income_deciles(base["pc_income_baseline"].to_numpy(), people)
+    wsum = np.bincount(dec, weights=people, minlength=DECILES)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b_mean = np.bincount(dec, people * base["pc_income"].to_numpy(), DECILES) / wsum
+        v_mean = np.bincount(dec, people * var["pc_income"].to_numpy(), DECILES) / wsum
+    table = pd.DataFrame({"decile": np.arange(1, DECILES + 1), "baseline": b_mean,
+                          "value": v_mean, "diff": v_mean - b_mean})
+    return shares, table
+
+
+@dataclass
+class Comparison:
+    """A finished comparison: per-run outcomes and the paired-difference tables.
+
+    ``runs``: one row per variant and replicate with every headline outcome. ``annual``: the
+    annual tables of every run with a ``variant`` column. ``decile_runs``: per variant,
+    replicate and decile, mean final-year per-capita income under baseline and variant.
+    ``headline``, ``by_year`` and ``deciles``: for every variant but the baseline, the
+    baseline's and the variant's mean over replicates and the paired difference with its
+    interval (``diff``, ``diff_lo``, ``diff_hi``).
+    """
+
+    baseline: Variant
+    variants: list[Variant]
+    runs: pd.DataFrame
+    annual: pd.DataFrame
+    decile_runs: pd.DataFrame
+    run_info: dict = field(default_factory=dict)
+    level: float = 0.9
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.runs.empty:  # an empty shell (e.g. in an example): no tables to derive
+            self.headline = self.by_year = self.deciles = pd.DataFrame()
+            return
+        self.headline = self._headline()
+        self.by_year = self._by_year()
+        self.deciles = self._deciles()
+
+    @property
+    def baseline_label(self) -> str:
+        """The baseline's name with its values of the varied levers, e.g. for plot titles.
+
+        Example:
+            >>> from sim.config import load_scenario
+            >>> sc = load_scenario("scenarios/xixiu.yaml")
+            >>> v = variants_from_levers(sc, {"cadre_pairing": ["random"]})
+            >>> Comparison(Variant("baseline", sc), v, *[pd.DataFrame()] * 3).baseline_label
+            'baseline (cadre_pairing=same_village)'
+        """
+        keys = list(dict.fromkeys(k for v in self.variants for k in v.changes if k != "file"))
+        if not keys:
+            return self.baseline.name
+        vals = ", ".join(f"{k}={self.baseline.scenario.get_param(k)}" for k in keys)
+        return f"{self.baseline.name} ({vals})"
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table by name (what :meth:`write` writes)."""
+        return {"headline": self.headline, "by_year": self.by_year, "deciles": self.deciles,
+                "runs": self.runs, "annual": self.annual, "decile_runs": self.decile_runs}
+
+    # ------------------------------------------------------------------ tables
+    def _pairs(self, table: pd.DataFrame, keys: list[str], col: str, variant: str):
+        b = table[table["variant"] == self.baseline.name].set_index([*keys, "replicate"])[col]
+        v = table[table["variant"] == variant].set_index([*keys, "replicate"])[col]
+        return b, v.reindex(b.index)
+
+    def _rows(self, table, keys, metrics) -> list[dict]:
+        rows = []
+        for var in self.variants:
+            for col in metrics:
+                b, v = self._pairs(table, keys, col, var.name)
+                groups = (b.groupby(level=keys) if keys else [((), b)])
+                for key, bg in groups:
+                    vg = v.loc[bg.index]
+                    m, lo, hi = paired_interval((vg - bg).to_numpy(), self.level)
+                    row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+                    rows.append({"variant": var.name, "metric": col, **row,
+                                 "baseline": float(bg.mean()), "value": float(vg.mean()),
+                                 "value_p10": float(vg.quantile(0.1)),
+                                 "value_p90": float(vg.quantile(0.9)),
+                                 "diff": m, "diff_lo": lo, "diff_hi": hi,
+                                 "replicates": int(vg.notna().sum())})
+        return rows
+
+    def _headline(self) -> pd.DataFrame:
+        y1 = int(self.annual["year"].max())
+        rows = self._rows(self.runs, [], [k for k, *_ in HEADLINE])
+        meta = {k: (label.format(y1=y1), unit) for k, label, unit, _ in HEADLINE}
+        df = pd.DataFrame(rows)
+        df.insert(2, "label", df["metric"].map(lambda k: meta[k][0]))
+        df.insert(3, "unit", df["metric"].map(lambda k: meta[k][1]))
+        relative = df["metric"].isin(["better_off", "worse_off"])
+        df.loc[relative, "baseline"] = np.nan  # a share relative to the baseline itself
+        return df
+
+    def _by_year(self) -> pd.DataFrame:
+        a = self.annual.copy()
+        for col, _, _, mult in BY_YEAR:
+            a[col] = a[col] * mult
+        df = pd.DataFrame(self._rows(a, ["year"], [c for c, *_ in BY_YEAR]))
+        meta = {c: (label, unit) for c, label, unit, _ in BY_YEAR}
+        df.insert(3, "label", df["metric"].map(lambda k: meta[k][0]))
+        df.insert(4, "unit", df["metric"].map(lambda k: meta[k][1]))
+        return df
+
+    def _deciles(self) -> pd.DataFrame:
+        cols = ["variant", "decile", "baseline", "value", "value_p10", "value_p90", "diff",
+                "diff_lo", "diff_hi", "replicates"]
+        if self.decile_runs.empty:
+            return pd.DataFrame(columns=cols)
+        rows = []
+        for var in self.variants:
+            d = self.decile_runs[self.decile_runs["variant"] == var.name]
+            for dec, g in d.groupby("decile"):
+                m, lo, hi = paired_interval(g["diff"].to_numpy(), self.level)
+                rows.append({"variant": var.name, "decile": int(dec),
+                             "baseline": float(g["baseline"].mean()),
+                             "value": float(g["value"].mean()),
+                             "value_p10": float(g["value"].quantile(0.1)),
+                             "value_p90": float(g["value"].quantile(0.9)),
+                             "diff": m, "diff_lo": lo, "diff_hi": hi, "replicates": len(g)})
+        return pd.DataFrame(rows, columns=cols)
+
+    # ------------------------------------------------------------------ text
+    def format(self, width: int = 120) -> str:
+        """The headline table as text: baseline mean, then per variant difference [interval]."""
+        info = self.run_info
+        pct = round(100 * self.level)
+        levers = ", ".join(f"{k}={v}" for k, v in self.baseline.scenario.policy.model_dump()
+                           .items() if v is not None)
+        lines = [f"{self.baseline.scenario.title}: {self.baseline.name} {levers}",
+                 f"{info.get('replicates')} paired replicates (common random numbers), seed "
+                 f"{info.get('seed')}, scale 1:{info.get('scale', 1):g}; each cell is variant "
+                 f"minus baseline, mean [{pct}% paired interval]"]
+        digits = {k: d for k, _, _, d in HEADLINE}
+        h = self.headline
+
+        def num(x, d, sign=False):
+            if pd.isna(x):
+                return "-"
+            return f"{x:{'+' if sign else ''},.{d}f}"
+
+        labels = [f"{r.label} ({r.unit})" for r in
+                  h[h["variant"] == self.variants[0].name].itertuples()]
+        base_col = [num(r.baseline, digits[r.metric]) for r in
+                    h[h["variant"] == self.variants[0].name].itertuples()]
+        cols = []
+        for var in self.variants:
+            hv = h[h["variant"] == var.name]
+            cells = []
+            for r in hv.itertuples():
+                d = digits[r.metric]
+                cell = num(r.diff, d, sign=True)
+                if not pd.isna(r.diff_lo):
+                    cell += f" [{num(r.diff_lo, d, True)}, {num(r.diff_hi, d, True)}]"
+                cells.append(cell)
+            cols.append((var.name, cells))
+        w0 = max(len(x) for x in [*labels, "outcome"])
+        w1 = max(len(x) for x in [*base_col, "baseline"])
+        blocks, block, used = [], [], w0 + w1 + 2
+        for name, cells in cols:
+            w = max(len(x) for x in [name, *cells])
+            if block and used + w + 2 > width:
+                blocks.append(block)
+                block, used = [], w0 + w1 + 2
+            block.append((name, cells, w))
+            used += w + 2
+        blocks.append(block)
+        for block in blocks:
+            head = ["outcome".ljust(w0), "baseline".rjust(w1),
+                    *[n.rjust(w) for n, _, w in block]]
+            lines += ["", "  ".join(head), "  ".join("-" * len(x) for x in head)]
+            for i, lab in enumerate(labels):
+                lines.append("  ".join([lab.ljust(w0), base_col[i].rjust(w1),
+                                        *[c[i].rjust(w) for _, c, w in block]]))
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ files
+    def manifest(self) -> dict:
+        """Provenance: baseline file and hash, every variant's changes and levers, seeds."""
+        import mesa
+
+        from sim import __version__
+
+        def describe(v: Variant) -> dict:
+            path, sha = scenario_source(v.scenario)
+            return {"name": v.name, "changes": v.changes, "file": path, "sha256": sha,
+                    "policy": v.scenario.policy.model_dump()}
+
+        return {"povsim_version": __version__, "git_commit": git_commit(),
+                "kind": "comparison", "level": self.level,
+                "baseline": describe(self.baseline),
+                "variants": [describe(v) for v in self.variants],
+                "run": self.run_info, "notes": self.notes,
+                "numpy": np.__version__, "pandas": pd.__version__, "mesa": mesa.__version__,
+                "tables": {n: {"rows": len(t), "columns": list(map(str, t.columns)),
+                               "files": [f"{n}.parquet", f"{n}.csv"]}
+                           for n, t in self.tables.items()},
+                "plots": list(COMPARE_PLOTS)}
+
+    def write(self, out: str | Path, plots: bool = True) -> list[Path]:
+        """Write every table as Parquet and CSV, the manifest and (optionally) the plots.
+
+        Each file goes to a temporary name first and is renamed into place, so an interrupted
+        write leaves earlier files whole. Returns the paths written.
+        """
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, df in self.tables.items():
+            written.append(_atomic(out / f"{name}.parquet",
+                                   lambda p, d=df: d.to_parquet(p, index=False)))
+            written.append(_atomic(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False)))
+        if plots:
+            written += self.plot(out)
+        text = json.dumps(self.manifest(), indent=2, default=str)
+        written.append(_atomic(out / "manifest.json", lambda p: Path(p).write_text(text)))
+        return written
+
+    def plot(self, out: str | Path) -> list[Path]:
+        """Draw the comparison plots into folder ``out`` and return their paths."""
+        from sim import plots
+
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, fn in COMPARE_PLOTS.items():
+            draw = getattr(plots, fn)
+            written.append(_atomic(out / name, lambda p, f=draw: f(self, p)))
+        return written
+
+
+COMPARE_PLOTS = {
+    "compare_incidence.png": "plot_compare_incidence",
+    "compare_differences.png": "plot_compare_differences",
+    "compare_deciles.png": "plot_compare_deciles",
+}
+
+
+def _unique_names(baseline: Variant, variants: list[Variant]) -> list[Variant]:
+    seen = {baseline.name}
+    out = []
+    for v in variants:
+        name, k = v.name, 2
+        while name in seen:
+            name, k = f"{v.name}#{k}", k + 1
+        seen.add(name)
+        out.append(Variant(name, v.scenario, v.changes))
+    return out
+
+
+def compare(baseline: Scenario | Variant, variants: list[Variant], *, replicates: int = 20,
+            seed: int = 1, scale: float = 1.0, level: float = 0.9, tolerance: float = 1.0,
+            progress: bool = True) -> Comparison:
+    """Run the baseline and every variant on common random numbers and compare them.
+
+    Replicate ``r`` of every variant uses the streams of ``SeedSequence(seed, spawn_key=(r,))``;
+    ``tolerance`` (yuan per person per year) is the income change below which a household
+    counts as neither better nor worse off.
+
+    Example:
+        >>> from sim.config import load_scenario
+        >>> sc = load_scenario("scenarios/xixiu.yaml")
+        >>> cmp = compare(sc, variants_from_levers(sc, {"cadre_pairing": ["random"]}),
+        ...               replicates=2, scale=2000, progress=False)
+        >>> cmp.headline[["variant", "metric"]].iloc[0].tolist()
+        ['random', 'incidence_end']
+    """
+    if not isinstance(baseline, Variant):
+        baseline = Variant("baseline", baseline)
+    if not variants:
+        raise ScenarioError("nothing to compare: give at least one variant "
+                            "(--vary LEVER=V1,V2 or --against FILE)")
+    variants = _unique_names(baseline, variants)
+    everyone = [baseline, *variants]
+    months = sum(12 * (v.scenario.end_year - v.scenario.start_year + 2) for v in everyone)
+    bar = tqdm(total=months * replicates, unit="month", disable=not progress, leave=False,
+               desc=f"compare {baseline.scenario.name}: {len(everyone)} variants x {replicates}")
+    runs, annual, dec_rows, unmatched = [], [], [], set()
+    t0 = time.perf_counter()
+    for r in range(replicates):
+        base_hh = None
+        for v in everyone:
+            t = run_replicate(v.scenario, seed, r, scale, on_month=lambda: bar.update(1),
+                              households=True)
+            row = {"variant": v.name, "replicate": r, **run_metrics(t["annual"])}
+            if base_hh is None:
+                base_hh = t["households"]
+                row.update(better_off=0.0, worse_off=0.0)
+            else:
+                hm = household_metrics(base_hh, t["households"], tolerance)
+                if hm is None:
+                    unmatched.add(v.name)
+                    row.update(better_off=np.nan, worse_off=np.nan)
+                else:
+                    row.update(hm[0])
+                    dec_rows.append(hm[1].assign(variant=v.name, replicate=r))
+            runs.append(row)
+            annual.append(t["annual"].assign(variant=v.name))
+    bar.close()
+    wall = time.perf_counter() - t0
+    notes = [f"{n}: other households than the baseline's (another population), so no "
+             "household-level comparison (better/worse off, deciles)" for n in sorted(unmatched)]
+    dec = (pd.concat(dec_rows, ignore_index=True)[
+        ["variant", "replicate", "decile", "baseline", "value", "diff"]] if dec_rows else
+        pd.DataFrame(columns=["variant", "replicate", "decile", "baseline", "value", "diff"]))
+    ann = pd.concat(annual, ignore_index=True)
+    ann.insert(0, "variant", ann.pop("variant"))
+    info = {"seed": int(seed), "replicates": int(replicates), "scale": float(scale),
+            "tolerance_yuan": float(tolerance), "runs": len(runs),
+            "wall_seconds": round(wall, 3)}
+    return Comparison(baseline=baseline, variants=variants, runs=pd.DataFrame(runs),
+                      annual=ann, decile_runs=dec, run_info=info, level=level, notes=notes)
