@@ -10,10 +10,12 @@ Example:
 
 __version__ = "0.1.0"
 
+from sim.comparison import Comparison, compare, variants_from_files, variants_from_levers
 from sim.config import Scenario, ScenarioError, load_scenario
 from sim.model import PovertyModel
 from sim.results import Results
 from sim.runner import run_replicate, run_scenario
 
-__all__ = ["PovertyModel", "Results", "Scenario", "ScenarioError", "__version__",
-           "load_scenario", "run_replicate", "run_scenario"]
+__all__ = ["Comparison", "PovertyModel", "Results", "Scenario", "ScenarioError", "__version__",
+           "compare", "load_scenario", "run_replicate", "run_scenario", "variants_from_files",
+           "variants_from_levers"]
