@@ -311,6 +311,26 @@ class PovertyModel(mesa.Model):
         while self.running:
             self.step()
 
+    def release(self) -> None:
+        """Let Python free this model once the caller drops it.
+
+        Mesa 3.3 keeps every model as a key of the class-level id counter ``Agent._ids``, so a
+        finished model (with all its household arrays) would stay in memory for the life of
+        the process (mesa issue #3179, fixed upstream by PR #3180). Runners call this after
+        collecting a run's tables; the model stays usable apart from creating new agents.
+
+        Example:
+            >>> import gc, weakref
+            >>> from sim.config import load_scenario
+            >>> m = PovertyModel(load_scenario("scenarios/sanba.yaml"), scale=500)
+            >>> ref = weakref.ref(m); m.release(); del m; _ = gc.collect()
+            >>> ref() is None
+            True
+        """
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
+
     # 1. policy calendar ------------------------------------------------
     def _policy_calendar(self) -> None:
         for e in self.enterprises:

@@ -68,6 +68,7 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
             "registered": hh.registered, "poor": hh.poor,
             "pc_income_baseline": model.pc_income_baseline.astype(float),
             "pc_income": hh.pc_income_last.astype(float), "weight": model.k})
+    model.release()  # mesa 3.3 would otherwise keep every finished model in memory
     for df in tables.values():
         df.insert(0, "replicate", replicate)
     return tables

@@ -1,0 +1,22 @@
+"""A finished run frees its model: repeated runs (replicates, comparisons, sweeps) do not grow."""
+
+from __future__ import annotations
+
+import gc
+
+from sim.config import load_scenario
+from sim.model import PovertyModel
+from sim.runner import run_replicate
+
+
+def _live_models() -> int:
+    gc.collect()
+    return sum(isinstance(o, PovertyModel) for o in gc.get_objects())
+
+
+def test_run_replicate_leaves_no_model_behind():
+    sc = load_scenario("scenarios/sanba.yaml")
+    before = _live_models()
+    for r in range(3):
+        run_replicate(sc, 1, r, scale=500, households=True)
+    assert _live_models() == before
