@@ -17,7 +17,8 @@ Arguments (arrays; H households, C cadres):
 
 The **expected gain** of a pairing (:func:`expected_gain`) is the sum over paired households of
 ``effectiveness x match[specialty, need] x (1, or other_village_factor away from home)``: the
-per-visit effect the model applies (``sim/model.py _cadre_visits``) before the load penalty
+expected effect per month the model applies (``sim/model.py _cadre_visits``: the factor scales
+the chance of a visit, effectiveness and match its effect) before the load penalty
 ``1 / (1 + load / load_half)``, which depends on the pairing as a whole and is what ``balanced``
 addresses. ``optimal`` maximises the expected gain exactly.
 

@@ -19,7 +19,8 @@ strategy            villages chosen                       score
 ==================  ====================================  ===============================
 
 One partner per village and one village per partner first, maximising the total score
-(``scipy.optimize.linear_sum_assignment``; ties broken at random); then the partners (or
+(``scipy.optimize.linear_sum_assignment`` on randomly shuffled rows and columns, so ties
+go by the shuffle); then the partners (or
 villages) left over go one by one to the counterpart with the highest
 ``score / (1 + pairs it already has)``, which spreads them. The model turns the pairing into
 effects through :func:`pairing_score`-like factors: distance lowers hiring and purchases, an
@@ -164,7 +165,8 @@ def vp_nearest(n_enterprises, n_pairs, poor, rng, **context) -> list[tuple[int, 
 @register(VILLAGE_PAIRING, "by_capacity")
 def vp_by_capacity(n_enterprises, n_pairs, poor, rng, **context) -> list[tuple[int, int]]:
     """Neediest villages; the largest partners (most jobs) take the neediest villages, and
-    villages beyond one each are shared in proportion to partner size."""
+    villages beyond one each go greedily by score / (1 + villages held), so larger partners
+    get more of them (roughly in proportion to size)."""
     poor = np.asarray(poor, bool)
     ctx = _context(n_enterprises, poor, **context)
     return _pair("by_capacity", n_enterprises, _neediest(ctx["need"], rng)[:n_pairs], ctx, rng)
