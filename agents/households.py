@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-#: Income sources, the columns of ``Households.income`` (yuan, year to date, simulated units).
+#: Income sources, the rows of ``Households.income`` (yuan, year to date, simulated units).
 SOURCES = (
     "farming",  # own-account farming on land not leased out
     "local_wages",  # wages from a local job (outside market, paired enterprise or cooperative)
@@ -47,7 +47,7 @@ class Households:
     Example:
         >>> pop = Households.empty(2)
         >>> pop.n, pop.income.shape
-        (2, (2, 8))
+        (2, (8, 2))
     """
 
     village: np.ndarray  # int32, village index
@@ -73,7 +73,9 @@ class Households:
     enrolled: np.ndarray  # bool, receives social-assistance transfers
     trained: np.ndarray  # bool, had labour training and has not yet been transferred to work
     trained_migrants: np.ndarray  # int8, migrants when last trained (to detect a transfer)
-    income: np.ndarray  # float64 (n, len(SOURCES)), income this year by source, yuan
+    # float64 (len(SOURCES), n), income this year by source, yuan: one contiguous row per
+    # source, so that adding a month's income of one source is a contiguous pass
+    income: np.ndarray
     pc_income_last: np.ndarray  # float64, per-capita income of the last completed year, yuan
 
     @classmethod
@@ -103,7 +105,7 @@ class Households:
             enrolled=np.zeros(n, bool),
             trained=np.zeros(n, bool),
             trained_migrants=np.zeros(n, np.int8),
-            income=np.zeros((n, len(SOURCES)), np.float64),
+            income=np.zeros((len(SOURCES), n), np.float64),
             pc_income_last=np.zeros(n, np.float64),
         )
 
@@ -129,9 +131,36 @@ class Households:
         need[self.sick] = NEED["health"]
         return need
 
+    def total_income(self) -> np.ndarray:
+        """Income this year so far, all sources, per household (yuan).
+
+        The eight sources are added in numpy's pairwise order for eight values,
+        ``((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))``, the order of the earlier
+        household-major layout's ``income.sum(axis=1)``, so results do not depend on the layout.
+
+        Example:
+            >>> pop = Households.empty(1); pop.income[:, 0] = np.arange(8.0)
+            >>> pop.total_income().tolist()
+            [28.0]
+        """
+        r = self.income
+        if r.shape[0] != 8:  # pragma: no cover - SOURCES has eight entries
+            return r.sum(axis=0)
+        return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+
     def per_capita_income(self) -> np.ndarray:
         """Income this year so far, all sources, per person (yuan)."""
-        return self.income.sum(axis=1) / self.size
+        return self.total_income() / self.size
+
+    def by_household(self, name: str) -> np.ndarray:
+        """A state array with households on the first axis (``income`` transposed, a view).
+
+        Example:
+            >>> Households.empty(3).by_household("income").shape
+            (3, 8)
+        """
+        arr = getattr(self, name)
+        return arr.T if name == "income" else arr
 
     def nbytes(self) -> int:
         """Bytes of household state held in arrays."""

@@ -228,7 +228,7 @@ class HouseholdAgent(mesa.Agent):
         for f in CONSTANT_FIELDS:
             setattr(self, f, getattr(hh, f)[index].item())
         for f in STATE_FIELDS:
-            value = getattr(hh, f)[index]
+            value = hh.by_household(f)[index]
             setattr(self, f, value.tolist())
 
     # ------------------------------------------------------------------ derived state
@@ -434,7 +434,7 @@ class ReferenceModel(PovertyModel):
         self.sync_s = 0.0
         self.coop_land_changed = False
         self.household_agents = [self.agent_class(self, i) for i in range(self.households.n)]
-        self._mirror = {f: getattr(self.households, f).copy() for f in STATE_FIELDS}
+        self._mirror = {f: self.households.by_household(f).copy() for f in STATE_FIELDS}
 
     @property
     def agent_set(self) -> mesa.agent.AgentSet:
@@ -453,7 +453,7 @@ class ReferenceModel(PovertyModel):
         t0 = time.perf_counter()
         hh, agents = self.households, self.household_agents
         for f in STATE_FIELDS:
-            arr, mirror = getattr(hh, f), self._mirror[f]
+            arr, mirror = hh.by_household(f), self._mirror[f]
             diff = arr != mirror
             rows = np.flatnonzero(diff.any(axis=1) if diff.ndim > 1 else diff)
             if rows.size:
@@ -467,7 +467,7 @@ class ReferenceModel(PovertyModel):
         t0 = time.perf_counter()
         hh, agents = self.households, self.household_agents
         for f in fields:
-            arr = getattr(hh, f)
+            arr = hh.by_household(f)
             arr[:] = [getattr(a, f) for a in agents]
             self._mirror[f][:] = arr
         self.sync_s += time.perf_counter() - t0

@@ -36,7 +36,7 @@ from agents.village import Village
 from sim import programmes, strategies
 from sim.config import INDUSTRIES, SPECIALTIES, Scenario
 from sim.population import synthesize
-from sim.stats import gini, weighted_quantiles
+from sim.stats import sorted_gini, sorted_weighted_quantiles
 
 DISASTER_QUARTER = 0.25  # a disaster hits a quarter of a year's farm income; assumed
 INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
@@ -532,12 +532,12 @@ class PovertyModel(mesa.Model):
         g = self.growth()
         tech = np.array([v.tech for v in self.villages])
         own = np.maximum(hh.land - hh.leased, 0.0)
-        inc[:, SRC["farming"]] += (own * self.farm_yield_per_mu() * g * hh.farm_prod
-                                   * tech[hh.village] * self._season[self.month])
+        inc[SRC["farming"]] += (own * self.farm_yield_per_mu() * g * hh.farm_prod
+                                * tech[hh.village] * self._season[self.month])
         wages = self._employer_wages()
         has = hh.employer >= 0
         pay = np.where(has, wages[np.maximum(hh.employer, 0)], 0.0)
-        inc[:, SRC["local_wages"]] += pay
+        inc[SRC["local_wages"]] += pay
         by_emp = np.bincount(hh.employer[has], weights=pay[has], minlength=len(wages))
         self._flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))
         for e in self.enterprises:
@@ -545,15 +545,15 @@ class PovertyModel(mesa.Model):
                 e.wages_paid += by_emp[e.code]
                 self._partner_pays(e, "households", "wages", float(by_emp[e.code]))
         remit = sc.income.migrant_remittance_month.value * g
-        inc[:, SRC["migrant_remittances"]] += hh.migrants * remit
+        inc[SRC["migrant_remittances"]] += hh.migrants * remit
         # float64 so that rent received equals the float64 rent the cooperatives pay
-        inc[:, SRC["land_rent"]] += hh.leased.astype(np.float64) * (
+        inc[SRC["land_rent"]] += hh.leased.astype(np.float64) * (
             sc.income.land_rent_per_mu.value / 12.0)
         transfers = hh.enrolled * hh.size * sc.income.transfer_per_person_month.value
-        inc[:, SRC["transfers"]] += transfers
+        inc[SRC["transfers"]] += transfers
         self._cost("transfers", float(transfers.sum()))
         self._flow("government", "households", "transfers", float(transfers.sum()))
-        inc[:, SRC["other"]] += hh.size * sc.income.other_income_per_person_month.value * g
+        inc[SRC["other"]] += hh.size * sc.income.other_income_per_person_month.value * g
 
     def _shocks(self) -> None:
         hh, s = self.households, self.sc.shocks
@@ -566,7 +566,7 @@ class PovertyModel(mesa.Model):
         lone = new & (hh.employer != NO_JOB) & (hh.labourers - hh.migrants <= 1)
         hh.employer[lone] = NO_JOB
         cost = hh.sick * s.illness_cost_month.value
-        hh.income[:, SRC["shocks"]] -= cost * (1.0 - hh.cover)
+        hh.income[SRC["shocks"]] -= cost * (1.0 - hh.cover)
         self._cost("health_cover", float((cost * hh.cover).sum()))
         hit = ud < s.disaster_prob_month.value
         if hit.any():
@@ -575,7 +575,7 @@ class PovertyModel(mesa.Model):
             annual = (own * self.farm_yield_per_mu() * self.growth() * hh.farm_prod
                       * tech[hh.village])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
-            hh.income[:, SRC["shocks"]] -= hit[hh.village] * loss
+            hh.income[SRC["shocks"]] -= hit[hh.village] * loss
 
     def _decisions(self) -> None:
         hh, b = self.households, self.sc.behaviour
@@ -640,7 +640,7 @@ class PovertyModel(mesa.Model):
                 div[idx] += each
                 e.dividends_paid += pay
                 self._partner_pays(e, "households", "dividends", pay)
-        hh.income[:, SRC["dividends"]] += div
+        hh.income[SRC["dividends"]] += div
         pc = hh.per_capita_income()
         line = self.sc.poverty_line.values[self.year]
         exits = reentries = np.zeros(hh.n, bool)
@@ -655,7 +655,7 @@ class PovertyModel(mesa.Model):
             hh.reentered[reentries] = True
         self._village_exits()
         self._record_year(pc, line, exits, reentries)
-        self.household_receipts += hh.income.sum(axis=0)
+        self.household_receipts += hh.income.sum(axis=1)
         hh.pc_income_last[:] = pc
         hh.income[:] = 0.0
         for c in self.coops:
@@ -887,6 +887,10 @@ class PovertyModel(mesa.Model):
         self._cost_cum += cost_year
         self._cost_year = {}
         gap = np.maximum(line - pc, 0.0) / line
+        # one stable sort serves every quantile and the Gini (a subset of a stable order is the
+        # subset's own stable order), instead of one sort per statistic
+        order = np.argsort(pc, kind="stable")
+        s_pc, s_size, s_reg = pc[order], size[order], reg[order]
         threshold = self.sc.cooperatives.asset_threshold.value
         operating = np.array([c.revenue for c in self.coops]) * k
         total = operating + np.array([c.non_operating for c in self.coops]) * k
@@ -909,11 +913,11 @@ class PovertyModel(mesa.Model):
             "poor_villages_listed": int(sum(v.poor and v.exit_year is None for v in self.villages)),
             "poor_villages_exited": int(sum(v.exit_year is not None for v in self.villages)),
             "income_mean": float((pc * size).sum() / people),
-            "income_median": float(weighted_quantiles(pc, size, [0.5])[0]),
+            "income_median": float(sorted_weighted_quantiles(s_pc, s_size, [0.5])[0]),
             "income_mean_registered": float((pc[reg] * size[reg]).sum() / max(size[reg].sum(), 1)),
-            "income_median_registered": float(weighted_quantiles(pc[reg], size[reg], [0.5])[0])
-            if reg.any() else float("nan"),
-            "gini": gini(pc, size),
+            "income_median_registered": float(sorted_weighted_quantiles(
+                s_pc[s_reg], s_size[s_reg], [0.5])[0]) if reg.any() else float("nan"),
+            "gini": sorted_gini(s_pc, s_size),
             "collective_operating_revenue": float(operating.sum()),
             "collective_revenue_total": float(total.sum()),
             "collective_operating_min_village": float(operating.min()),
@@ -922,7 +926,7 @@ class PovertyModel(mesa.Model):
             "collective_assets": sum(c.capital for c in self.coops) * k,
             "villages_assets_over_threshold": int(sum(c.capital * k >= threshold
                                                      for c in self.coops)),
-            "dividends_paid": float(hh.income[:, SRC["dividends"]].sum() * w),
+            "dividends_paid": float(hh.income[SRC["dividends"]].sum() * w),
             "coop_members": float(hh.member.sum() * w),
             "enterprise_jobs": float(((hh.employer >= 1) & (hh.employer < self.coop_code0)).sum()
                                      * w),
@@ -939,13 +943,14 @@ class PovertyModel(mesa.Model):
         }
         self.annual.append(row)
         self._record_collectives_and_crops(operating, total)
-        for group, mask in (("all", np.ones(hh.n, bool)), ("registered", reg)):
+        for group, mask, s_mask in (("all", np.ones(hh.n, bool), np.ones(hh.n, bool)),
+                                    ("registered", reg, s_reg)):
             if not mask.any():
                 continue
-            qs = weighted_quantiles(pc[mask], size[mask], DECILES)
+            qs = sorted_weighted_quantiles(s_pc[s_mask], s_size[s_mask], DECILES)
             for q, val in zip(DECILES, qs, strict=True):
                 self.deciles.append({"year": y, "group": group, "quantile": q, "income": val})
-            tot = hh.income[mask].sum(axis=0) / size[mask].sum()
+            tot = hh.income[:, mask].sum(axis=1) / size[mask].sum()
             for s, i in SRC.items():
                 self.by_source.append({"year": y, "group": group, "source": s,
                                        "income_per_capita": float(tot[i])})

@@ -21,13 +21,23 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> np.ndarra
         [10.0, 20.0]
     """
     values = np.asarray(values, float)
-    weights = np.asarray(weights, float)
+    order = np.argsort(values, kind="stable")
+    return sorted_weighted_quantiles(values[order], np.asarray(weights, float)[order], qs)
+
+
+def sorted_weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> np.ndarray:
+    """:func:`weighted_quantiles` of values already in ascending order (no sort).
+
+    Example:
+        >>> sorted_weighted_quantiles(np.array([10.0, 20.0]), np.array([3, 1]), [0.5]).tolist()
+        [10.0]
+    """
+    values = np.asarray(values, float)
     if values.size == 0:
         return np.full(len(qs), np.nan)
-    order = np.argsort(values, kind="stable")
-    cw = np.cumsum(weights[order])
+    cw = np.cumsum(np.asarray(weights, float))
     pos = np.searchsorted(cw, np.asarray(qs, float) * cw[-1], side="left")
-    return values[order][np.minimum(pos, values.size - 1)]
+    return values[np.minimum(pos, values.size - 1)]
 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -40,11 +50,20 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
         0.75
     """
     values = np.asarray(values, float)
-    weights = np.asarray(weights, float)
-    if values.size == 0 or weights.sum() <= 0:
-        return float("nan")
     order = np.argsort(values, kind="stable")
-    x, w = values[order], weights[order]
+    return sorted_gini(values[order], np.asarray(weights, float)[order])
+
+
+def sorted_gini(x: np.ndarray, w: np.ndarray) -> float:
+    """:func:`gini` of values already in ascending order (no sort).
+
+    Example:
+        >>> round(sorted_gini(np.array([0.0, 1.0]), np.ones(2)), 3)
+        0.5
+    """
+    x, w = np.asarray(x, float), np.asarray(w, float)
+    if x.size == 0 or w.sum() <= 0:
+        return float("nan")
     total = (x * w).sum()
     if total == 0:
         return 0.0

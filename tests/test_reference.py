@@ -128,7 +128,7 @@ def test_agents_and_arrays_agree_after_each_month():
         if m.month == 0:
             continue
         for f in reference.STEP_WRITES + reference.VISIT_WRITES:
-            arr = getattr(m.households, f)
+            arr = m.households.by_household(f)
             got = np.array([getattr(a, f) for a in m.household_agents], dtype=arr.dtype)
             assert np.array_equal(got, arr), f
     assert m.sync_s > 0
