@@ -134,6 +134,11 @@ class PovertyModel(mesa.Model):
             v.xy = (float(self.v_xy[v.index, 0]), float(self.v_xy[v.index, 1]))
             v.industry = int(self.v_industry[v.index])
         self.households = synthesize(sc, n_h, active, rng)
+        # the households of each village, ascending (a household never changes village), so
+        # per-village work touches its own rows instead of scanning every household
+        by_v = np.argsort(self.households.village, kind="stable")
+        cuts = np.searchsorted(self.households.village[by_v], np.arange(n_v + 1))
+        self._village_rows = [by_v[cuts[v]:cuts[v + 1]] for v in range(n_v)]
         self._build_cadres(self.streams["cadres"])
         self._build_partners(self.streams["enterprises"])
         # cash crops: each takes the same share of every household's own land (area / all land)
@@ -451,19 +456,24 @@ class PovertyModel(mesa.Model):
             return
         p_out = b.job_search_prob_month.value * (0.5 + hh.skill[seek]) * (
             1.0 + self.sc.cadre_effects.referral_boost.value * hh.referral[seek])
-        ve = self._village_employers[hh.village[seek]]
+        # the paired employers' vacancies depend on the village only: computed per village
+        ve = self._village_employers
         row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
         # a distant partner's vacancies are less within reach (exp(-distance / reach_km))
-        row_w = row_vac * self._village_reach[hh.village[seek]]
+        row_w = row_vac * self._village_reach
         tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
-        p_in = b.paired_hire_prob_month.value * np.divide(tot_w, tot, out=np.zeros_like(tot),
-                                                          where=tot > 0)
+        p_in_v = b.paired_hire_prob_month.value * np.divide(tot_w, tot, out=np.zeros_like(tot),
+                                                            where=tot > 0)
+        seek_v = hh.village[seek]
         us = u[seek]
-        try_in = us < p_in
-        pick = np.argmax(np.cumsum(row_w, axis=1) > (c[seek] * tot_w)[:, None], axis=1)
-        emp = ve[np.arange(seek.size), pick]
+        try_in = us < p_in_v[seek_v]
         cand = seek[try_in]
-        cand_emp = emp[try_in]
+        cand_v = seek_v[try_in]
+        # each candidate picks a paired employer in proportion to its reach-weighted vacancies
+        pick = np.argmax(np.cumsum(row_w[cand_v], axis=1)
+                         > (c[cand] * tot_w[cand_v])[:, None], axis=1)
+        cand_emp = ve[cand_v, pick]
+        p_in = p_in_v[seek_v]
         order = np.lexsort((us[try_in], cand_emp))
         cand, cand_emp = cand[order], cand_emp[order]
         starts = np.searchsorted(cand_emp, cand_emp, "left")
@@ -610,9 +620,9 @@ class PovertyModel(mesa.Model):
         hh, co = self.households, self.sc.cooperatives
         div = np.zeros(hh.n)
         for c in self.coops:
-            members = (hh.village == c.village) & hh.member
-            fixed_idx = np.flatnonzero(members & hh.registered)
-            m_idx = np.flatnonzero(members)
+            rows = self._village_rows[c.village]
+            m_idx = rows[hh.member[rows]]
+            fixed_idx = m_idx[hh.registered[m_idx]]
             tot = float(hh.shares[m_idx].sum())
             fixed, shares = c.close_year(co.fixed_dividend_poor_member.value * fixed_idx.size,
                                          co.share_payout.value if tot > 0 else 0.0)
@@ -634,7 +644,10 @@ class PovertyModel(mesa.Model):
                     continue
                 share = np.zeros(len(self.villages))
                 share[list(e.share)] = list(e.share.values())
-                idx = np.flatnonzero((share[hh.village] > 0) & hh.registered)
+                rows = np.sort(np.concatenate(
+                    [self._village_rows[v] for v in np.flatnonzero(share > 0)] or [[]]
+                )).astype(np.intp)
+                idx = rows[hh.registered[rows]]
                 each = e.fixed_dividend * share[hh.village[idx]]
                 pay = float(each.sum())
                 div[idx] += each
@@ -670,9 +683,9 @@ class PovertyModel(mesa.Model):
         """A collective that lost all its capital stops: staff laid off, leased land returned."""
         hh = self.households
         coop.active = False
-        in_v = hh.village == coop.village
-        hh.employer[in_v & (hh.employer == self.coop_code0 + coop.village)] = NO_JOB
-        hh.leased[in_v] = 0.0
+        rows = self._village_rows[coop.village]
+        hh.employer[rows[hh.employer[rows] == self.coop_code0 + coop.village]] = NO_JOB
+        hh.leased[rows] = 0.0
         self._update_coop_land()
 
     def _identify(self, pc: np.ndarray, line: float) -> None:
