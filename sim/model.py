@@ -259,10 +259,20 @@ class PovertyModel(mesa.Model):
         key = f"{payer}->{payee}:{item}"
         self.ledger[key] = self.ledger.get(key, 0.0) + yuan
 
-    def _update_coop_land(self) -> None:
+    def _update_coop_land(self, villages=None) -> None:
+        """Each cooperative's leased land (mu) and the jobs it gives, from the households'
+        leased land; only ``villages`` (default: all) are recounted."""
         hh = self.households
-        land = np.bincount(hh.village, weights=hh.leased, minlength=len(self.villages))
-        for c in self.coops:
+        if villages is None:
+            land = np.bincount(hh.village, weights=hh.leased, minlength=len(self.villages))
+            todo = range(len(self.coops))
+        else:  # the same sums, over the villages' own rows (in the same household order)
+            todo = [int(v) for v in villages]
+            land = {v: np.bincount(np.zeros(self._village_rows[v].size, np.intp),
+                                   weights=hh.leased[self._village_rows[v]], minlength=1)[0]
+                    for v in todo}
+        for v in todo:
+            c = self.coops[v]
             c.leased_land = float(land[c.village])
             c.jobs = float(np.floor(self.sc.cooperatives.jobs_per_100mu.value * land[c.village]
                                     / 100.0 + self._coop_jobs_u[c.village]))
@@ -545,10 +555,11 @@ class PovertyModel(mesa.Model):
         inc[SRC["farming"]] += (own * self.farm_yield_per_mu() * g * hh.farm_prod
                                 * tech[hh.village] * self._season[self.month])
         wages = self._employer_wages()
-        has = hh.employer >= 0
-        pay = np.where(has, wages[np.maximum(hh.employer, 0)], 0.0)
+        emp0 = np.maximum(hh.employer, 0)
+        pay = np.where(hh.employer >= 0, wages[emp0], 0.0)
         inc[SRC["local_wages"]] += pay
-        by_emp = np.bincount(hh.employer[has], weights=pay[has], minlength=len(wages))
+        # households without a job add 0.0 to the outside market's sum: the sums are unchanged
+        by_emp = np.bincount(emp0, weights=pay, minlength=len(wages))
         self._flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))
         for e in self.enterprises:
             if by_emp[e.code]:
@@ -561,8 +572,9 @@ class PovertyModel(mesa.Model):
             sc.income.land_rent_per_mu.value / 12.0)
         transfers = hh.enrolled * hh.size * sc.income.transfer_per_person_month.value
         inc[SRC["transfers"]] += transfers
-        self._cost("transfers", float(transfers.sum()))
-        self._flow("government", "households", "transfers", float(transfers.sum()))
+        paid = float(transfers.sum())
+        self._cost("transfers", paid)
+        self._flow("government", "households", "transfers", paid)
         inc[SRC["other"]] += hh.size * sc.income.other_income_per_person_month.value * g
 
     def _shocks(self) -> None:
@@ -579,13 +591,14 @@ class PovertyModel(mesa.Model):
         hh.income[SRC["shocks"]] -= cost * (1.0 - hh.cover)
         self._cost("health_cover", float((cost * hh.cover).sum()))
         hit = ud < s.disaster_prob_month.value
-        if hit.any():
+        if hit.any():  # only the households of the villages hit lose anything
             tech = np.array([v.tech for v in self.villages])
-            own = np.maximum(hh.land - hh.leased, 0.0)
-            annual = (own * self.farm_yield_per_mu() * self.growth() * hh.farm_prod
-                      * tech[hh.village])
+            rows = np.concatenate([self._village_rows[v] for v in np.flatnonzero(hit)])
+            own = np.maximum(hh.land[rows] - hh.leased[rows], 0.0)
+            annual = (own * self.farm_yield_per_mu() * self.growth() * hh.farm_prod[rows]
+                      * tech[hh.village[rows]])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
-            hh.income[SRC["shocks"]] -= hit[hh.village] * loss
+            hh.income[SRC["shocks"], rows] -= loss
 
     def _decisions(self) -> None:
         hh, b = self.households, self.sc.behaviour
@@ -594,12 +607,13 @@ class PovertyModel(mesa.Model):
         uc = self.streams["claims"].random(hh.n)
         go = (hh.idle_labour() > 0) & (um < b.migrate_prob_month.value * (0.5 + hh.skill))
         back = (hh.migrants > 0) & (um > 1.0 - b.return_prob_month.value)
-        hh.migrants[go] += 1
-        hh.migrants[back] -= 1
+        np.add(hh.migrants, go, out=hh.migrants, casting="unsafe")
+        np.subtract(hh.migrants, back, out=hh.migrants, casting="unsafe")
         active = np.array([c.active for c in self.coops])
         branch = np.array([v.branch_strength for v in self.villages])
-        join = (~hh.member & active[hh.village]
-                & (uj < b.join_prob_month.value * branch[hh.village]))
+        # a village's joining probability, -1 (never) where its cooperative is not active
+        p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
+        join = ~hh.member & (uj < p_join[hh.village])
         self._join(np.flatnonzero(join))
         claim = (hh.poor & ~hh.enrolled & ((hh.labourers == 0) | hh.sick)
                  & (uc < b.transfer_claim_prob_month.value))
@@ -613,7 +627,7 @@ class PovertyModel(mesa.Model):
         hh.member[idx] = True
         hh.shares[idx] += 1.0 + co.poor_member_shares.value * hh.registered[idx]
         hh.leased[idx] = (self.sc.behaviour.lease_share.value * hh.land[idx]).astype(np.float32)
-        self._update_coop_land()
+        self._update_coop_land(np.unique(hh.village[idx]))
 
     # 6. December ---------------------------------------------------------
     def _december(self) -> None:
@@ -686,7 +700,7 @@ class PovertyModel(mesa.Model):
         rows = self._village_rows[coop.village]
         hh.employer[rows[hh.employer[rows] == self.coop_code0 + coop.village]] = NO_JOB
         hh.leased[rows] = 0.0
-        self._update_coop_land()
+        self._update_coop_land([coop.village])
 
     def _identify(self, pc: np.ndarray, line: float) -> None:
         """Baseline identification: register the poor, list poor villages, set up the pairings."""
