@@ -27,16 +27,16 @@ Per agent (rewritten here, one household at a time, scalar draws):
   x (1 + ``referral_boost`` x referral). The vacancies (capacities less jobs held) are counted by
   the model; hiring stops at capacity (first come, first served in the random order, where the
   engine ranks candidates by their draw: the same in distribution).
-- **income, shocks and decisions** (engine ``_household_income``, ``_shocks``,
-  ``_decisions``), in :meth:`HouseholdAgent.step`: the month's farm income, wage, remittances,
-  land rent, transfers and other income; illness onset and recovery (a sole labourer at home
-  falling ill loses the job), out-of-pocket illness costs, the household's loss when its village
-  suffers a disaster; migrating, returning, joining the cooperative (shares, leased land) and
-  claiming transfers. Nothing in the engine between these three phases depends on other
-  households, so one agent ``step()`` doing all three is the same rule as three passes. The
-  disaster draw is per village (model-level, stream ``"reference:disaster"``); money flows
-  (wages by employer, transfers, health cover) are summed by the model and booked in the
-  ledger and costs as the engine does.
+- **income, shocks and decisions** (engine ``_households_month``, compiled in
+  :func:`sim.kernels.household_month`), in :meth:`HouseholdAgent.step`: the month's farm income,
+  wage, remittances, land rent, transfers and other income; illness onset and recovery (a sole
+  labourer at home falling ill loses the job), out-of-pocket illness costs, the household's loss
+  when its village suffers a disaster; migrating, returning, joining the cooperative (shares,
+  leased land) and claiming transfers. Nothing in the engine between these three phases depends on
+  other households, so one agent ``step()`` doing all three is the same rule as three passes. The
+  disaster draw is per village (model-level, stream ``"reference:disaster"``); money flows (wages
+  by employer, transfers, health cover) are summed by the model and booked in the ledger and costs
+  as the engine does.
 
 Inherited unchanged (model-level, on the household arrays): the policy calendar, cadre
 rotation and pairing, village cadres and projects, cadre training, the household programmes of
@@ -529,7 +529,7 @@ class ReferenceModel(PovertyModel):
         return False
 
     # ------------------------------------------------------------------ 5. households
-    def _household_income(self) -> None:
+    def _households_month(self) -> None:
         """Every household agent's month (``HouseholdAgent.step``: income, shocks, decisions);
         then the model books the money flows as the engine does."""
         g = self.growth()
@@ -556,11 +556,6 @@ class ReferenceModel(PovertyModel):
             self._update_coop_land()
             self.coop_land_changed = False
 
-    def _shocks(self) -> None:
-        """Done per agent in ``HouseholdAgent.step`` (called from ``_household_income``)."""
-
-    def _decisions(self) -> None:
-        """Done per agent in ``HouseholdAgent.step`` (called from ``_household_income``)."""
 
 
 def household_steps_per_second(model_cls: type[PovertyModel], scenario: Scenario | str | Path,

@@ -35,6 +35,7 @@ from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
 from agents.village import Village
 from sim import programmes, strategies
 from sim.config import INDUSTRIES, SPECIALTIES, Scenario
+from sim.kernels import MonthParams, household_month_arrays
 from sim.population import synthesize
 from sim.stats import sorted_gini, sorted_weighted_quantiles
 
@@ -80,6 +81,7 @@ class PovertyModel(mesa.Model):
         self.year, self.month = self.baseline_year, 0
         self.identified = False
         self.pc_income_baseline = np.zeros(0)  # set at identification (end of baseline year)
+        self._draws: np.ndarray | None = None  # the households' monthly uniforms (a buffer)
         self.annual: list[dict] = []
         self.monthly: list[dict] = []
         self.deciles: list[dict] = []
@@ -308,9 +310,7 @@ class PovertyModel(mesa.Model):
             v.decay(self.sc.villages.branch_decay_month.value)
         self._labour_market()
         self._cooperatives()
-        self._household_income()
-        self._shocks()
-        self._decisions()
+        self._households_month()
         programmes.track_transfers(self)
         self._record_month()
         if self.month == 11:
@@ -547,77 +547,73 @@ class PovertyModel(mesa.Model):
             self._partner_pays(e, "cooperative", "purchases", part)
 
     # 5. households -------------------------------------------------------
-    def _household_income(self) -> None:
-        hh, inc, sc = self.households, self.households.income, self.sc
+    def _households_month(self) -> None:
+        """Every household's month: income, then shocks, then decisions.
+
+        Income: farm income on own (not leased) land (land x net yield per mu x growth x own
+        productivity x village technology x the month's seasonal share), the wage of a local
+        job, migrants' remittances, rent for land leased to the cooperative, transfers of the
+        enrolled (per person) and other income (per person, x growth). Shocks: a healthy
+        household falls ill with ``illness_prob_month`` and a sick one recovers with
+        ``illness_recovery_prob_month`` (one draw); a sole labourer at home falling ill loses
+        the job; a sick household pays ``illness_cost_month``, the uncovered part (1 - cover)
+        out of pocket; a disaster in a village destroys ``disaster_severity`` of a quarter of
+        its households' yearly farm income. Decisions: an idle labourer migrates with
+        ``migrate_prob_month`` x (0.5 + skill), a migrant returns with ``return_prob_month``
+        (one draw); a non-member joins an active cooperative with ``join_prob_month`` x branch
+        strength; a poor household without labour or with illness claims transfers with
+        ``transfer_claim_prob_month``. The per-household rules run compiled in one pass
+        (:func:`sim.kernels.household_month`); the money flows are booked here.
+        """
+        hh, sc, s, b = self.households, self.sc, self.sc.shocks, self.sc.behaviour
         g = self.growth()
+        n = hh.n
+        if self._draws is None:  # buffers kept between months: no fresh pages every month
+            self._draws = np.empty((4, n))
+        draws = self._draws
+        self.streams["illness"].random(out=draws[0])
+        ud = self.streams["disaster"].random(len(self.villages))
+        self.streams["migrate"].random(out=draws[1])
+        self.streams["join"].random(out=draws[2])
+        self.streams["claims"].random(out=draws[3])
         tech = np.array([v.tech for v in self.villages])
-        own = np.maximum(hh.land - hh.leased, 0.0)
-        inc[SRC["farming"]] += (own * self.farm_yield_per_mu() * g * hh.farm_prod
-                                * tech[hh.village] * self._season[self.month])
+        active = np.array([c.active for c in self.coops])
+        branch = np.array([v.branch_strength for v in self.villages])
+        # a village's joining probability, -1 (never) where its cooperative is not active
+        p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
         wages = self._employer_wages()
-        emp0 = np.maximum(hh.employer, 0)
-        pay = np.where(hh.employer >= 0, wages[emp0], 0.0)
-        inc[SRC["local_wages"]] += pay
-        # households without a job add 0.0 to the outside market's sum: the sums are unchanged
-        by_emp = np.bincount(emp0, weights=pay, minlength=len(wages))
+        p = MonthParams(
+            farm_yield=self.farm_yield_per_mu(), growth=g, season=self._season[self.month],
+            remittance=sc.income.migrant_remittance_month.value * g,
+            rent_per_mu=sc.income.land_rent_per_mu.value / 12.0,
+            transfer_per_person=sc.income.transfer_per_person_month.value,
+            other_per_person=sc.income.other_income_per_person_month.value,
+            illness_prob=s.illness_prob_month.value,
+            recovery_prob=s.illness_recovery_prob_month.value,
+            illness_cost=s.illness_cost_month.value, migrate_prob=b.migrate_prob_month.value,
+            return_prob=b.return_prob_month.value, claim_prob=b.transfer_claim_prob_month.value)
+        employer0 = np.maximum(hh.employer, 0)  # this month's employers, before any job loss
+        pay, transfers, covered, join = household_month_arrays(hh, wages, tech, p_join, draws, p)
+        # money flows, in the order the rules pay them
+        by_emp = np.bincount(employer0, weights=pay, minlength=len(wages))
         self._flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))
         for e in self.enterprises:
             if by_emp[e.code]:
                 e.wages_paid += by_emp[e.code]
                 self._partner_pays(e, "households", "wages", float(by_emp[e.code]))
-        remit = sc.income.migrant_remittance_month.value * g
-        inc[SRC["migrant_remittances"]] += hh.migrants * remit
-        # float64 so that rent received equals the float64 rent the cooperatives pay
-        inc[SRC["land_rent"]] += hh.leased.astype(np.float64) * (
-            sc.income.land_rent_per_mu.value / 12.0)
-        transfers = hh.enrolled * hh.size * sc.income.transfer_per_person_month.value
-        inc[SRC["transfers"]] += transfers
         paid = float(transfers.sum())
         self._cost("transfers", paid)
         self._flow("government", "households", "transfers", paid)
-        inc[SRC["other"]] += hh.size * sc.income.other_income_per_person_month.value * g
-
-    def _shocks(self) -> None:
-        hh, s = self.households, self.sc.shocks
-        u = self.streams["illness"].random(hh.n)
-        ud = self.streams["disaster"].random(len(self.villages))
-        new = ~hh.sick & (u < s.illness_prob_month.value)
-        recover = hh.sick & (u > 1.0 - s.illness_recovery_prob_month.value)
-        hh.sick[new] = True
-        hh.sick[recover] = False
-        lone = new & (hh.employer != NO_JOB) & (hh.labourers - hh.migrants <= 1)
-        hh.employer[lone] = NO_JOB
-        cost = hh.sick * s.illness_cost_month.value
-        hh.income[SRC["shocks"]] -= cost * (1.0 - hh.cover)
-        self._cost("health_cover", float((cost * hh.cover).sum()))
+        self._cost("health_cover", float(covered.sum()))
         hit = ud < s.disaster_prob_month.value
         if hit.any():  # only the households of the villages hit lose anything
-            tech = np.array([v.tech for v in self.villages])
             rows = np.concatenate([self._village_rows[v] for v in np.flatnonzero(hit)])
             own = np.maximum(hh.land[rows] - hh.leased[rows], 0.0)
-            annual = (own * self.farm_yield_per_mu() * self.growth() * hh.farm_prod[rows]
+            annual = (own * self.farm_yield_per_mu() * g * hh.farm_prod[rows]
                       * tech[hh.village[rows]])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
             hh.income[SRC["shocks"], rows] -= loss
-
-    def _decisions(self) -> None:
-        hh, b = self.households, self.sc.behaviour
-        um = self.streams["migrate"].random(hh.n)
-        uj = self.streams["join"].random(hh.n)
-        uc = self.streams["claims"].random(hh.n)
-        go = (hh.idle_labour() > 0) & (um < b.migrate_prob_month.value * (0.5 + hh.skill))
-        back = (hh.migrants > 0) & (um > 1.0 - b.return_prob_month.value)
-        np.add(hh.migrants, go, out=hh.migrants, casting="unsafe")
-        np.subtract(hh.migrants, back, out=hh.migrants, casting="unsafe")
-        active = np.array([c.active for c in self.coops])
-        branch = np.array([v.branch_strength for v in self.villages])
-        # a village's joining probability, -1 (never) where its cooperative is not active
-        p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
-        join = ~hh.member & (uj < p_join[hh.village])
         self._join(np.flatnonzero(join))
-        claim = (hh.poor & ~hh.enrolled & ((hh.labourers == 0) | hh.sick)
-                 & (uc < b.transfer_claim_prob_month.value))
-        hh.enrolled[claim] = True
 
     def _join(self, idx: np.ndarray) -> None:
         """Households ``idx`` join their cooperative, take shares and lease part of their land."""

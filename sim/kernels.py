@@ -1,0 +1,147 @@
+"""Compiled household kernels: the month's income, shocks and decisions in one pass (numba).
+
+The engine's household rules touch every household every month; written as separate numpy
+expressions they make dozens of passes over the household arrays and allocate a temporary for
+each. :func:`household_month` applies the same rules (``PovertyModel._households_month`` documents
+them) household by household in one compiled loop over the arrays. The random numbers are
+drawn beforehand, vectorised, from the same named streams; sums over households (wages by
+employer, transfers, health cover) are left to numpy on per-household arrays the kernel fills,
+so totals keep numpy's summation order. Each arithmetic step keeps the precision numpy's
+promotion rules gave the vectorised code (a ``float32`` array times a Python float stays
+``float32``), so results are bit-for-bit those of the vectorised rules.
+
+Example:
+    >>> import numpy as np
+    >>> from agents.households import Households
+    >>> hh = Households.empty(2); hh.labourers[:] = 1; hh.land[:] = 10.0
+    >>> out = household_month_arrays(hh, wages=np.array([1000.0]), tech=np.ones(1),
+    ...     p_join=np.full(1, -1.0), draws=np.full((4, 2), 0.99), p=MonthParams(
+    ...     farm_yield=500.0, growth=1.0, season=0.1, remittance=0.0, rent_per_mu=0.0,
+    ...     transfer_per_person=0.0, other_per_person=0.0, illness_prob=0.01,
+    ...     recovery_prob=0.2, illness_cost=0.0, migrate_prob=0.01, return_prob=0.0,
+    ...     claim_prob=0.0))
+    >>> hh.income[0].tolist()  # 10 mu x 500 yuan x 0.1 (this month's share)
+    [500.0, 500.0]
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from agents.households import NO_JOB, SRC, Households
+
+# rows of ``Households.income`` (constants for the compiled kernel)
+SRC_FARM = SRC["farming"]
+SRC_WAGES = SRC["local_wages"]
+SRC_REMIT = SRC["migrant_remittances"]
+SRC_RENT = SRC["land_rent"]
+SRC_TRANSFERS = SRC["transfers"]
+SRC_OTHER = SRC["other"]
+SRC_SHOCKS = SRC["shocks"]
+
+
+class MonthParams(NamedTuple):
+    """The month's scalar parameters of the household rules (see ``_households_month``)."""
+
+    farm_yield: float  # net farm income per mu of own land this year, yuan (crop mix)
+    growth: float  # background growth index of prices and wages
+    season: float  # this month's share of the year's farm income
+    remittance: float  # remittance per migrant this month (x growth), yuan
+    rent_per_mu: float  # land rent per leased mu this month, yuan
+    transfer_per_person: float  # social-assistance transfer per person per month, yuan
+    other_per_person: float  # other income per person per month at baseline prices, yuan
+    illness_prob: float  # monthly probability that a healthy household falls ill
+    recovery_prob: float  # monthly probability that a sick household recovers
+    illness_cost: float  # monthly illness cost of a sick household, yuan
+    migrate_prob: float  # monthly probability of migrating (x (0.5 + skill)), idle labourer
+    return_prob: float  # monthly probability that a migrant returns
+    claim_prob: float  # monthly probability that an eligible poor household claims transfers
+
+
+def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
+                           p_join: np.ndarray, draws: np.ndarray, p: MonthParams
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Run :func:`household_month` on a ``Households``; return pay, transfers, covered, join.
+
+    ``draws`` holds four rows of uniforms, one per household: illness, migration, joining and
+    transfer claims.
+    """
+    n = hh.n
+    pay, transfers, covered = np.empty(n), np.empty(n), np.empty(n)
+    join = np.zeros(n, np.bool_)
+    household_month(
+        hh.village, hh.size, hh.labourers, hh.land, hh.leased, hh.farm_prod, hh.skill,
+        hh.cover, hh.member, hh.poor, hh.employer, hh.migrants, hh.sick, hh.enrolled, hh.income,
+        wages, tech, p_join, draws[0], draws[1], draws[2], draws[3],
+        np.float32(p.farm_yield), np.float32(p.growth), float(p.growth), float(p.season),
+        float(p.remittance), float(p.rent_per_mu), float(p.transfer_per_person),
+        float(p.other_per_person), float(p.illness_prob), float(p.recovery_prob),
+        float(p.illness_cost), np.float32(p.migrate_prob), float(p.return_prob),
+        float(p.claim_prob), pay, transfers, covered, join)
+    return pay, transfers, covered, join
+
+
+@njit(cache=True, nogil=True)
+def household_month(village, size, labourers, land, leased, farm_prod, skill, cover, member,
+                    poor, employer, migrants, sick, enrolled, income, wages, tech, p_join,
+                    u_ill, u_mig, u_join, u_claim, farm_yield32, growth32, growth, season,
+                    remittance, rent_per_mu, transfer_per_person, other_per_person,
+                    illness_prob, recovery_prob, illness_cost, migrate_prob32, return_prob,
+                    claim_prob, pay, transfers, covered, join):  # pragma: no cover - compiled
+    """One month of every household: income, then shocks, then decisions (in place).
+
+    Writes each household's wage (``pay``), transfer and insurance-covered illness cost
+    (``covered``) for the model's money flows, and flags the households that join their
+    cooperative (``join``: the model takes their shares and land).
+    """
+    i_farm, i_wage, i_remit = SRC_FARM, SRC_WAGES, SRC_REMIT
+    i_rent, i_transfer, i_other, i_shock = SRC_RENT, SRC_TRANSFERS, SRC_OTHER, SRC_SHOCKS
+    one32, half32, zero32 = np.float32(1.0), np.float32(0.5), np.float32(0.0)
+    recover_above = 1.0 - recovery_prob
+    return_above = 1.0 - return_prob
+    for i in range(village.shape[0]):
+        v = village[i]
+        # income: the month's farm income, wage, remittances, rent, transfers, other income
+        own = land[i] - leased[i]
+        if not own > zero32:
+            own = zero32
+        farm32 = own * farm_yield32 * growth32 * farm_prod[i]
+        income[i_farm, i] += np.float64(farm32) * tech[v] * season
+        e = employer[i]
+        w = wages[e] if e >= 0 else 0.0
+        pay[i] = w
+        income[i_wage, i] += w
+        income[i_remit, i] += np.float64(migrants[i]) * remittance
+        income[i_rent, i] += np.float64(leased[i]) * rent_per_mu
+        t = np.float64(size[i]) * transfer_per_person if enrolled[i] else 0.0
+        transfers[i] = t
+        income[i_transfer, i] += t
+        income[i_other, i] += np.float64(size[i]) * other_per_person * growth
+        # shocks: illness onset or recovery; a sole labourer at home falling ill loses the job
+        u = u_ill[i]
+        was_sick = sick[i]
+        new = (not was_sick) and u < illness_prob
+        if new:
+            sick[i] = True
+            if employer[i] != NO_JOB and labourers[i] - migrants[i] <= 1:
+                employer[i] = NO_JOB
+        elif was_sick and u > recover_above:
+            sick[i] = False
+        cost = illness_cost if sick[i] else 0.0
+        income[i_shock, i] -= cost * np.float64(one32 - cover[i])
+        covered[i] = cost * np.float64(cover[i])
+        # decisions: migrate or return, join the cooperative, claim transfers
+        busy = np.int16(migrants[i]) + np.int16(employer[i] != NO_JOB) + np.int16(sick[i])
+        idle = np.int16(labourers[i]) - busy
+        um = u_mig[i]
+        go = idle > 0 and um < np.float64(migrate_prob32 * (half32 + skill[i]))
+        back = migrants[i] > 0 and um > return_above
+        migrants[i] = migrants[i] + np.int8(go) - np.int8(back)
+        join[i] = (not member[i]) and u_join[i] < p_join[v]
+        if (poor[i] and not enrolled[i] and (labourers[i] == 0 or sick[i])
+                and u_claim[i] < claim_prob):
+            enrolled[i] = True
+
