@@ -44,9 +44,9 @@ SCENARIO = "scenarios/xixiu.yaml"
 #: sizes (households) and months of the scaling runs; households and months of the reference
 #: comparison (the engine's fixed per-month cost over villages, cadres and partners is not
 #: negligible below some thousands of households, so the comparison uses a mid-sized run)
-FULL = {"sizes": [10_000, 100_000, 1_000_000], "months": 60, "ref_households": 20_000,
+FULL = {"sizes": [10_000, 100_000, 1_000_000], "months": 60, "ref_households": 100_000,
         "ref_months": 24}
-QUICK = {"sizes": [10_000, 100_000, 1_000_000], "months": 18, "ref_households": 5_000,
+QUICK = {"sizes": [10_000, 100_000, 1_000_000], "months": 18, "ref_households": 20_000,
          "ref_months": 18}
 
 

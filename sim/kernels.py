@@ -84,6 +84,18 @@ def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
     return pay, transfers, covered, join
 
 
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the kernels now, on one dummy household, so that a
+    model's first month does not pay for it; models call this when they are built.
+
+    Example:
+        >>> warm_up()
+    """
+    hh = Households.empty(1)
+    household_month_arrays(hh, np.zeros(1), np.ones(1), np.full(1, -1.0), np.ones((4, 1)),
+                           MonthParams(*([0.0] * len(MonthParams._fields))))
+
+
 @njit(cache=True, nogil=True)
 def household_month(village, size, labourers, land, leased, farm_prod, skill, cover, member,
                     poor, employer, migrants, sick, enrolled, income, wages, tech, p_join,

@@ -33,7 +33,7 @@ from agents.cooperative import Cooperative
 from agents.enterprise import Enterprise
 from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
 from agents.village import Village
-from sim import programmes, strategies
+from sim import kernels, programmes, strategies
 from sim.config import INDUSTRIES, SPECIALTIES, Scenario
 from sim.kernels import MonthParams, household_month_arrays
 from sim.population import synthesize
@@ -82,6 +82,7 @@ class PovertyModel(mesa.Model):
         self.identified = False
         self.pc_income_baseline = np.zeros(0)  # set at identification (end of baseline year)
         self._draws: np.ndarray | None = None  # the households' monthly uniforms (a buffer)
+        self._placed: tuple | None = None  # cadre placements, once made (_placed_cadres)
         self.annual: list[dict] = []
         self.monthly: list[dict] = []
         self.deciles: list[dict] = []
@@ -136,6 +137,7 @@ class PovertyModel(mesa.Model):
             v.xy = (float(self.v_xy[v.index, 0]), float(self.v_xy[v.index, 1]))
             v.industry = int(self.v_industry[v.index])
         self.households = synthesize(sc, n_h, active, rng)
+        kernels.warm_up()  # compile or load the compiled household kernel now, not in month 1
         # the households of each village, ascending (a household never changes village), so
         # per-village work touches its own rows instead of scanning every household
         by_v = np.argsort(self.households.village, kind="stable")
@@ -420,9 +422,7 @@ class PovertyModel(mesa.Model):
         ce = self.sc.cadre_effects
         draws = self.streams["projects"].random(len(self.cadres))
         cap = ce.productivity_cap.value
-        for c in self.cadres:
-            if c.role != "village" or c.village < 0:
-                continue
+        for c in self._placed_cadres()[3]:
             c.effectiveness = float(self.c_eff[c.index])
             amount = c.act_on_village(self.villages[c.village], self.coops[c.village],
                                       draws[c.index], ce.project_size.value / self.k,
@@ -432,10 +432,25 @@ class PovertyModel(mesa.Model):
                 self._cost("projects", amount)
                 self._flow("government", "cooperative", "projects", amount)
 
+    def _placed_cadres(self) -> tuple[np.ndarray, np.ndarray, float, list[Cadre]]:
+        """Cadres placed in a village (mask), the real cadres each stands for (0 if not
+        placed), their monthly cost (yuan, simulated units) and the placed village-role cadres.
+
+        Placements are made at identification and do not change afterwards, so this is worked
+        out once, at the first programme month.
+        """
+        if self._placed is None:
+            placed = np.array([c.village >= 0 for c in self.cadres], bool)
+            reps = np.array([c.represents for c in self.cadres]) * placed
+            cost = float(sum(c.monthly_cost * c.represents for c in self.cadres
+                             if c.village >= 0))
+            village_role = [c for c in self.cadres if c.role == "village" and c.village >= 0]
+            self._placed = (placed, reps, cost, village_role)
+        return self._placed
+
     def _training(self) -> None:
         ce = self.sc.cadre_effects
-        placed = np.array([c.village >= 0 for c in self.cadres], bool)
-        reps = np.array([c.represents for c in self.cadres]) * placed
+        placed, reps, cadre_cost, _ = self._placed_cadres()
         u = self.streams["training"].random(len(self.cadres))
         if reps.sum() == 0:
             return
@@ -447,8 +462,7 @@ class PovertyModel(mesa.Model):
             self.cadres[i].effectiveness = float(self.c_eff[i])
         self._cost("training", float(reps[trained].sum()) * ce.training_cost_per_person_time.value
                    / self.k)
-        self._cost("cadre_time", float(sum(c.monthly_cost * c.represents for c in self.cadres
-                                           if c.village >= 0)) / self.k)
+        self._cost("cadre_time", cadre_cost / self.k)
 
     # 3. labour market ----------------------------------------------------
     def _labour_market(self) -> None:
