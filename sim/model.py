@@ -498,7 +498,10 @@ class PovertyModel(mesa.Model):
                          > (c[cand] * tot_w[cand_v])[:, None], axis=1)
         cand_emp = ve[cand_v, pick]
         p_in = p_in_v[seek_v]
-        order = np.lexsort((us[try_in], cand_emp))
+        # candidates for an employer are served in random order: us / p_in is uniform on
+        # (0, 1) for every candidate whatever its village's chance of trying (ranking by us
+        # itself would favour the villages least likely to try, the most distant ones)
+        order = np.lexsort((us[try_in] / p_in[try_in], cand_emp))
         cand, cand_emp = cand[order], cand_emp[order]
         starts = np.searchsorted(cand_emp, cand_emp, "left")
         rank = np.arange(cand.size) - starts
