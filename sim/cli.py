@@ -61,21 +61,27 @@ def _level(text: str) -> float:
     return v
 
 
+def _run_options(p: argparse.ArgumentParser, replicates: int, out: str, quiet: str,
+                 what: str = "number of replicates") -> None:
+    """The options every command that runs a scenario shares: seed, replicates, scale, out,
+    plots and quiet."""
+    p.add_argument("--seed", type=_nonneg_int, default=1, help="run seed (default 1)")
+    p.add_argument("--replicates", type=_positive_int, default=replicates,
+                   help=f"{what} (default {replicates})")
+    p.add_argument("--scale", type=_scale, default=1.0,
+                   help="one simulated household stands for K real ones (default 1: full scale)")
+    p.add_argument("--out", default=None, help=f"output folder (default {out})")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--quiet", action="store_true", help=f"no progress bar and {quiet}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``povsim``."""
     p = argparse.ArgumentParser(prog="povsim", description=__doc__.split("\n\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario for several replicates and write results")
     r.add_argument("scenario", help="scenario YAML file, e.g. scenarios/xixiu.yaml")
-    r.add_argument("--seed", type=_nonneg_int, default=1, help="run seed (default 1)")
-    r.add_argument("--replicates", type=_positive_int, default=8,
-                   help="number of replicates (default 8)")
-    r.add_argument("--scale", type=_scale, default=1.0,
-                   help="one simulated household stands for K real ones (default 1: full scale)")
-    r.add_argument("--out", default=None,
-                   help="output folder (default results/<scenario name>)")
-    r.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    r.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    _run_options(r, replicates=8, out="results/<scenario name>", quiet="no summary")
     r.set_defaults(func=cmd_run)
     a = sub.add_parser("audit", help="check the reported figures against each other")
     a.add_argument("--strict", action="store_true",
@@ -105,17 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "grid of several levers")
     c.add_argument("--against", action="append", default=[], metavar="ALT.yaml",
                    help="an alternative scenario file to compare with the baseline (repeatable)")
-    c.add_argument("--replicates", type=_positive_int, default=20,
-                   help="paired replicates per variant (default 20)")
-    c.add_argument("--seed", type=_nonneg_int, default=1, help="run seed (default 1)")
-    c.add_argument("--scale", type=_scale, default=1.0,
-                   help="one simulated household stands for K real ones (default 1)")
+    _run_options(c, replicates=20, out="results/<scenario name>-compare", quiet="no table",
+                 what="paired replicates per variant")
     c.add_argument("--level", type=_level, default=0.9,
                    help="confidence level of the paired intervals (default 0.9)")
-    c.add_argument("--out", default=None,
-                   help="output folder (default results/<scenario name>-compare)")
-    c.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
-    c.add_argument("--quiet", action="store_true", help="no progress bar and no table")
     c.set_defaults(func=cmd_compare)
     return p
 

@@ -38,7 +38,7 @@ from scipy import stats
 from tqdm.auto import tqdm
 
 from sim.config import Scenario, ScenarioError, load_scenario, scenario_source
-from sim.results import _atomic, git_commit
+from sim.results import _atomic, git_commit, write_tables
 from sim.runner import run_replicate
 
 #: headline outcomes: key, label ({y1} is the end year), unit, number of decimals shown
@@ -461,11 +461,7 @@ class Comparison:
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, df in self.tables.items():
-            written.append(_atomic(out / f"{name}.parquet",
-                                   lambda p, d=df: d.to_parquet(p, index=False)))
-            written.append(_atomic(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False)))
+        written = write_tables(out, self.tables)
         if plots:
             written += self.plot(out)
         text = json.dumps(self.manifest(), indent=2, default=str)

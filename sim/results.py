@@ -179,11 +179,7 @@ class Results:
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, df in self.tables.items():
-            written.append(_atomic(out / f"{name}.parquet",
-                                   lambda p, d=df: d.to_parquet(p, index=False)))
-            written.append(_atomic(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False)))
+        written = write_tables(out, self.tables)
         if plots:
             from sim.plots import plot_bands
 
@@ -211,6 +207,24 @@ class Results:
         man = json.loads((out / "manifest.json").read_text())
         tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in man["tables"]}
         return cls(scenario=None, tables=tables, run_info=man.get("run", {}))
+
+
+def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write each table as ``NAME.parquet`` and ``NAME.csv`` in ``out`` (atomically); return
+    the paths.
+
+    Example:
+        >>> import tempfile
+        >>> out = Path(tempfile.mkdtemp())
+        >>> [p.name for p in write_tables(out, {"t": pd.DataFrame({"a": [1]})})]
+        ['t.parquet', 't.csv']
+    """
+    written = []
+    for name, df in tables.items():
+        written.append(_atomic(out / f"{name}.parquet",
+                               lambda p, d=df: d.to_parquet(p, index=False)))
+        written.append(_atomic(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False)))
+    return written
 
 
 def _atomic(path: Path, writer) -> Path:
