@@ -599,8 +599,9 @@ class PovertyModel(mesa.Model):
         # a village's joining probability, -1 (never) where its cooperative is not active
         p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
         wages = self._employer_wages()
+        farm_yield = self.farm_yield_per_mu()
         p = MonthParams(
-            farm_yield=self.farm_yield_per_mu(), growth=g, season=self._season[self.month],
+            farm_yield=farm_yield, growth=g, season=self._season[self.month],
             remittance=sc.income.migrant_remittance_month.value * g,
             rent_per_mu=sc.income.land_rent_per_mu.value / 12.0,
             transfer_per_person=sc.income.transfer_per_person_month.value,
@@ -626,7 +627,7 @@ class PovertyModel(mesa.Model):
         if hit.any():  # only the households of the villages hit lose anything
             rows = np.concatenate([self._village_rows[v] for v in np.flatnonzero(hit)])
             own = np.maximum(hh.land[rows] - hh.leased[rows], 0.0)
-            annual = (own * self.farm_yield_per_mu() * g * hh.farm_prod[rows]
+            annual = (own * farm_yield * g * hh.farm_prod[rows]
                       * tech[hh.village[rows]])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
             hh.income[SRC["shocks"], rows] -= loss
