@@ -1,4 +1,4 @@
-"""Compiled household kernels: the month's income, shocks and decisions in one pass (numba).
+"""Compiled household kernels: the month's income, shocks and decisions, and the labour market.
 
 The engine's household rules touch every household every month; written as separate numpy
 expressions they make dozens of passes over the household arrays and allocate a temporary for
@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from agents.households import NO_JOB, SRC, Households
+from agents.households import NO_JOB, OUTSIDE_MARKET, SRC, Households
 
 # rows of ``Households.income`` (constants for the compiled kernel)
 SRC_FARM = SRC["farming"]
@@ -94,6 +94,12 @@ def warm_up() -> None:
     hh = Households.empty(1)
     household_month_arrays(hh, np.zeros(1), np.ones(1), np.full(1, -1.0), np.ones((4, 1)),
                            MonthParams(*([0.0] * len(MonthParams._fields))))
+    one = np.ones(1)
+    separate_and_count(hh.employer, one, 0.0, np.zeros(1, np.int64))
+    seek_jobs(hh.village, hh.labourers, hh.migrants, hh.sick, hh.skill, hh.referral,
+              hh.employer, one, one, np.zeros(1), np.zeros((1, 1)), np.zeros(1),
+              np.zeros((1, 1), np.int32), np.float32(0.0), 0.0, np.empty(1, np.int64),
+              np.empty(1, np.int32), np.empty(1))
 
 
 @njit(cache=True, nogil=True)
@@ -157,3 +163,57 @@ def household_month(village, size, labourers, land, leased, farm_prod, skill, co
                 and u_claim[i] < claim_prob):
             enrolled[i] = True
 
+
+
+@njit(cache=True, nogil=True)
+def separate_and_count(employer, u_sep, separation_prob, filled):  # pragma: no cover - compiled
+    """Job separations (a job ends if ``u_sep < separation_prob``), then the jobs each employer
+    holds, counted into ``filled`` (by employer code)."""
+    for i in range(employer.shape[0]):
+        if employer[i] != NO_JOB and u_sep[i] < separation_prob:
+            employer[i] = NO_JOB
+        if employer[i] >= 0:
+            filled[employer[i]] += 1
+
+
+@njit(cache=True, nogil=True)
+def seek_jobs(village, labourers, migrants, sick, skill, referral, employer, u_jobs, u_choice,
+              p_in_v, row_w, tot_w, village_employers, search_prob32, referral_boost,
+              cand, cand_emp, cand_key):  # pragma: no cover - compiled
+    """Job search of every household with idle labour and no local job (see
+    ``PovertyModel._labour_market``). An applicant to a paired employer is written to ``cand``
+    (in household order) with the employer it picked and its serving key ``u_jobs / p_in``;
+    a household that finds an outside-market job takes it here. Returns the applicants'
+    number.
+    """
+    half32 = np.float32(0.5)
+    k = 0
+    for i in range(village.shape[0]):
+        if employer[i] != NO_JOB:
+            continue
+        busy = np.int16(migrants[i]) + np.int16(sick[i])
+        if np.int16(labourers[i]) - busy <= 0:
+            continue
+        v = village[i]
+        us = u_jobs[i]
+        p_in = p_in_v[v]
+        if us < p_in:  # applies to a paired employer, picked by reach-weighted vacancies
+            threshold = u_choice[i] * tot_w[v]
+            cum = 0.0
+            pick = 0
+            for j in range(row_w.shape[1]):
+                cum += row_w[v, j]
+                if cum > threshold:
+                    pick = j
+                    break
+            cand[k] = i
+            cand_emp[k] = village_employers[v, pick]
+            cand_key[k] = us / p_in
+            k += 1
+        else:
+            boost = referral_boost if referral[i] else 0.0
+            p_out = np.float64(search_prob32 * (half32 + skill[i])) * (1.0 + boost)
+            if us < p_in + p_out:
+                employer[i] = OUTSIDE_MARKET
+                referral[i] = False
+    return k

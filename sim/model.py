@@ -83,6 +83,7 @@ class PovertyModel(mesa.Model):
         self.pc_income_baseline = np.zeros(0)  # set at identification (end of baseline year)
         self._draws: np.ndarray | None = None  # the households' monthly uniforms (a buffer)
         self._placed: tuple | None = None  # cadre placements, once made (_placed_cadres)
+        self._job_draws: np.ndarray | None = None  # labour-market uniforms (a buffer)
         self.annual: list[dict] = []
         self.monthly: list[dict] = []
         self.deciles: list[dict] = []
@@ -466,20 +467,31 @@ class PovertyModel(mesa.Model):
 
     # 3. labour market ----------------------------------------------------
     def _labour_market(self) -> None:
+        """Separations, then job search against the month's vacancies (ODD §7.6).
+
+        A local job ends with ``job_separation_prob_month``. A household with idle labour and no
+        local job applies to a paired employer of its village (its cooperative, paired
+        partners) with ``paired_hire_prob_month`` x the reach-weighted share of their
+        vacancies, picking one in proportion to reach-weighted vacancies; otherwise it finds an
+        outside-market job with ``job_search_prob_month`` x (0.5 + skill) x (1 +
+        ``referral_boost`` x referral). Applicants to an employer are served in random order
+        until its vacancies are filled. The per-household rules run compiled
+        (:func:`sim.kernels.separate_and_count`, :func:`sim.kernels.seek_jobs`).
+        """
         hh, b = self.households, self.sc.behaviour
-        u_sep = self.streams["separation"].random(hh.n)
-        u = self.streams["jobs"].random(hh.n)
-        c = self.streams["jobs_choice"].random(hh.n)
-        hh.employer[(hh.employer != NO_JOB) & (u_sep < b.job_separation_prob_month.value)] = NO_JOB
+        n = hh.n
+        if self._job_draws is None:
+            self._job_draws = np.empty((3, n))
+            self._cand = (np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n))
+        u_sep, u, c = self._job_draws
+        self.streams["separation"].random(out=u_sep)
+        self.streams["jobs"].random(out=u)
+        self.streams["jobs_choice"].random(out=c)
         cap = self._capacities()
-        filled = np.bincount(hh.employer[hh.employer >= 0], minlength=len(cap))
+        filled = np.zeros(len(cap), np.int64)
+        kernels.separate_and_count(hh.employer, u_sep, b.job_separation_prob_month.value, filled)
         vac = np.maximum(cap - filled, 0.0)
         vac[OUTSIDE_MARKET] = 0.0
-        seek = np.flatnonzero((hh.idle_labour() > 0) & (hh.employer == NO_JOB))
-        if seek.size == 0:
-            return
-        p_out = b.job_search_prob_month.value * (0.5 + hh.skill[seek]) * (
-            1.0 + self.sc.cadre_effects.referral_boost.value * hh.referral[seek])
         # the paired employers' vacancies depend on the village only: computed per village
         ve = self._village_employers
         row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
@@ -488,29 +500,24 @@ class PovertyModel(mesa.Model):
         tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
         p_in_v = b.paired_hire_prob_month.value * np.divide(tot_w, tot, out=np.zeros_like(tot),
                                                             where=tot > 0)
-        seek_v = hh.village[seek]
-        us = u[seek]
-        try_in = us < p_in_v[seek_v]
-        cand = seek[try_in]
-        cand_v = seek_v[try_in]
-        # each candidate picks a paired employer in proportion to its reach-weighted vacancies
-        pick = np.argmax(np.cumsum(row_w[cand_v], axis=1)
-                         > (c[cand] * tot_w[cand_v])[:, None], axis=1)
-        cand_emp = ve[cand_v, pick]
-        p_in = p_in_v[seek_v]
-        # candidates for an employer are served in random order: us / p_in is uniform on
-        # (0, 1) for every candidate whatever its village's chance of trying (ranking by us
-        # itself would favour the villages least likely to try, the most distant ones)
-        order = np.lexsort((us[try_in] / p_in[try_in], cand_emp))
+        cand, cand_emp, cand_key = self._cand
+        k = kernels.seek_jobs(
+            hh.village, hh.labourers, hh.migrants, hh.sick, hh.skill, hh.referral, hh.employer,
+            u, c, p_in_v, row_w, tot_w, ve, np.float32(b.job_search_prob_month.value),
+            float(self.sc.cadre_effects.referral_boost.value), cand, cand_emp, cand_key)
+        if k == 0:
+            return
+        cand, cand_emp, key = cand[:k], cand_emp[:k], cand_key[:k]
+        # applicants to an employer are served in random order: the key u / p_in is uniform on
+        # (0, 1) for every applicant whatever its village's chance of applying (ranking by u
+        # itself would favour the villages least likely to apply, the most distant ones)
+        order = np.lexsort((key, cand_emp))
         cand, cand_emp = cand[order], cand_emp[order]
         starts = np.searchsorted(cand_emp, cand_emp, "left")
         rank = np.arange(cand.size) - starts
         ok = rank < vac[cand_emp]
         hh.employer[cand[ok]] = cand_emp[ok]
-        out = seek[~try_in & (us < p_in + p_out)]
-        hh.employer[out] = OUTSIDE_MARKET
         hh.referral[cand[ok]] = False
-        hh.referral[out] = False
 
     # 4. cooperatives -----------------------------------------------------
     def _cooperatives(self) -> None:
