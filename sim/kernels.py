@@ -100,6 +100,8 @@ def warm_up() -> None:
               hh.employer, one, one, np.zeros(1), np.zeros((1, 1)), np.zeros(1),
               np.zeros((1, 1), np.int32), np.float32(0.0), 0.0, np.empty(1, np.int64),
               np.empty(1, np.int32), np.empty(1))
+    visits_due(np.full(1, -1, np.int32), hh.poor, hh.village, np.zeros(1, np.int64), one, 0.0,
+               0.0, np.zeros(1, np.int64), np.empty(1, np.int64))
 
 
 @njit(cache=True, nogil=True)
@@ -216,4 +218,24 @@ def seek_jobs(village, labourers, migrants, sick, skill, referral, employer, u_j
             if us < p_in + p_out:
                 employer[i] = OUTSIDE_MARKET
                 referral[i] = False
+    return k
+
+
+@njit(cache=True, nogil=True)
+def visits_due(cadre, poor, village, cadre_home, u_visit, visit_prob, away_factor, load,
+               visited):  # pragma: no cover - compiled
+    """Cadre loads (paired households still poor, by cadre, into ``load``) and the households
+    visited this month (into ``visited``, in household order): a paired poor household is
+    visited if ``u_visit < visit_prob`` (x ``away_factor`` when its cadre lives in another
+    village). Returns the number visited."""
+    k = 0
+    for i in range(cadre.shape[0]):
+        c = cadre[i]
+        if c < 0 or not poor[i]:
+            continue
+        load[c] += 1
+        p = visit_prob * (away_factor if cadre_home[c] != village[i] else 1.0)
+        if u_visit[i] < p:
+            visited[k] = i
+            k += 1
     return k

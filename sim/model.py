@@ -84,6 +84,7 @@ class PovertyModel(mesa.Model):
         self._draws: np.ndarray | None = None  # the households' monthly uniforms (a buffer)
         self._placed: tuple | None = None  # cadre placements, once made (_placed_cadres)
         self._job_draws: np.ndarray | None = None  # labour-market uniforms (a buffer)
+        self._visit_draws: tuple | None = None  # cadre-visit uniforms and visited (buffers)
         self.annual: list[dict] = []
         self.monthly: list[dict] = []
         self.deciles: list[dict] = []
@@ -372,17 +373,20 @@ class PovertyModel(mesa.Model):
     # 2. cadres ---------------------------------------------------------
     def _cadre_visits(self) -> None:
         hh, ce = self.households, self.sc.cadre_effects
-        u = self.streams["visits"].random(hh.n)
-        u2 = self.streams["visit_effect"].random(hh.n)
-        paired = (hh.cadre >= 0) & hh.poor
-        load = np.bincount(hh.cadre[paired], minlength=len(self.cadres))
-        # a cadre living in another village visits less often
-        away = self.c_home[np.maximum(hh.cadre, 0)] != hh.village
-        p_visit = ce.visit_prob_month.value * np.where(
-            away, ce.other_village_visit_factor.value, 1.0)
-        idx = np.flatnonzero(paired & (u < p_visit))
-        if idx.size == 0:
+        if self._visit_draws is None:
+            self._visit_draws = (np.empty((2, hh.n)), np.empty(hh.n, np.int64))
+        (u, u2), visited = self._visit_draws
+        self.streams["visits"].random(out=u)
+        self.streams["visit_effect"].random(out=u2)
+        # loads, and the paired poor households visited (a cadre living in another village
+        # visits less often), in one compiled pass
+        load = np.zeros(len(self.cadres), np.int64)
+        k = kernels.visits_due(hh.cadre, hh.poor, hh.village, self.c_home, u,
+                               ce.visit_prob_month.value, ce.other_village_visit_factor.value,
+                               load, visited)
+        if k == 0:
             return
+        idx = visited[:k].copy()
         c = hh.cadre[idx]
         need = hh.binding_need()[idx]
         # a new pairing ramps up to full effect over familiarity_months
