@@ -1,0 +1,182 @@
+"""The compiled kernels equal the vectorised numpy rules they replace, bit for bit.
+
+Each test takes a real model's household state in the middle of a run, applies a kernel and the
+numpy statement of the same rules (kept here as the oracle) to copies of it with the same draws,
+and compares every array exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from agents.households import NO_JOB, OUTSIDE_MARKET, SRC
+from sim import kernels
+from sim.config import load_scenario
+from sim.kernels import MonthParams, household_month_arrays
+from sim.model import PovertyModel
+
+
+@pytest.fixture(scope="module", params=[("xixiu", 100, 20), ("jiangkou", 50, 30),
+                                        ("sanba", 20, 40)], ids=lambda p: p[0])
+def state(request):
+    """A model stepped into its programme years (households, draws generator, parameters)."""
+    name, scale, months = request.param
+    m = PovertyModel(load_scenario(f"scenarios/{name}.yaml"), seed=5, scale=scale)
+    for _ in range(months):
+        m.step()
+    return m
+
+
+def _params(m):
+    sc, s, b, g = m.sc, m.sc.shocks, m.sc.behaviour, m.growth()
+    return MonthParams(
+        farm_yield=m.farm_yield_per_mu(), growth=g, season=m._season[m.month],
+        remittance=sc.income.migrant_remittance_month.value * g,
+        rent_per_mu=sc.income.land_rent_per_mu.value / 12.0,
+        transfer_per_person=sc.income.transfer_per_person_month.value,
+        other_per_person=sc.income.other_income_per_person_month.value,
+        illness_prob=s.illness_prob_month.value,
+        recovery_prob=s.illness_recovery_prob_month.value, illness_cost=s.illness_cost_month.value,
+        migrate_prob=b.migrate_prob_month.value, return_prob=b.return_prob_month.value,
+        claim_prob=b.transfer_claim_prob_month.value)
+
+
+def household_month_numpy(hh, wages, tech, p_join, draws, p):
+    """The vectorised statement of the households' month (the oracle)."""
+    inc = hh.income
+    u, um, uj, uc = draws
+    own = np.maximum(hh.land - hh.leased, 0.0)
+    inc[SRC["farming"]] += (own * p.farm_yield * p.growth * hh.farm_prod * tech[hh.village]
+                            * np.float64(p.season))
+    pay = np.where(hh.employer >= 0, wages[np.maximum(hh.employer, 0)], 0.0)
+    inc[SRC["local_wages"]] += pay
+    inc[SRC["migrant_remittances"]] += hh.migrants * p.remittance
+    inc[SRC["land_rent"]] += hh.leased.astype(np.float64) * p.rent_per_mu
+    transfers = hh.enrolled * hh.size * p.transfer_per_person
+    inc[SRC["transfers"]] += transfers
+    inc[SRC["other"]] += hh.size * p.other_per_person * p.growth
+    new = ~hh.sick & (u < p.illness_prob)
+    recover = hh.sick & (u > 1.0 - p.recovery_prob)
+    hh.sick[new] = True
+    hh.sick[recover] = False
+    lone = new & (hh.employer != NO_JOB) & (hh.labourers - hh.migrants <= 1)
+    hh.employer[lone] = NO_JOB
+    cost = hh.sick * p.illness_cost
+    inc[SRC["shocks"]] -= cost * (1.0 - hh.cover)
+    covered = cost * hh.cover
+    go = (hh.idle_labour() > 0) & (um < p.migrate_prob * (0.5 + hh.skill))
+    back = (hh.migrants > 0) & (um > 1.0 - p.return_prob)
+    hh.migrants[go] += 1
+    hh.migrants[back] -= 1
+    join = ~hh.member & (uj < p_join[hh.village])
+    claim = (hh.poor & ~hh.enrolled & ((hh.labourers == 0) | hh.sick) & (uc < p.claim_prob))
+    hh.enrolled[claim] = True
+    return pay, transfers.astype(np.float64), covered, join
+
+
+def test_household_month_equals_the_vectorised_rules(state):
+    m = state
+    rng = np.random.default_rng(11)
+    draws = rng.random((4, m.households.n))
+    draws[0, :50] = 0.0  # some fall ill, claim, join, migrate for sure
+    wages = m._employer_wages()
+    tech = np.array([v.tech for v in m.villages])
+    p_join = np.where(np.array([c.active for c in m.coops]),
+                      m.sc.behaviour.join_prob_month.value
+                      * np.array([v.branch_strength for v in m.villages]), -1.0)
+    p = _params(m)
+    a, b = copy.deepcopy(m.households), copy.deepcopy(m.households)
+    got = household_month_arrays(a, wages, tech, p_join, draws, p)
+    want = household_month_numpy(b, wages, tech, p_join, draws, p)
+    for x, y, name in zip(got, want, ("pay", "transfers", "covered", "join"), strict=True):
+        assert np.array_equal(x, y), name
+    for f in ("income", "sick", "employer", "migrants", "enrolled"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert (a.sick.sum() != m.households.sick.sum()
+            or a.migrants.sum() != m.households.migrants.sum())
+
+
+def labour_numpy(m, hh, u_sep, u, c):
+    """The vectorised statement of separations and job search (the oracle)."""
+    b = m.sc.behaviour
+    hh.employer[(hh.employer != NO_JOB) & (u_sep < b.job_separation_prob_month.value)] = NO_JOB
+    cap = m._capacities()
+    filled = np.bincount(hh.employer[hh.employer >= 0], minlength=len(cap))
+    vac = np.maximum(cap - filled, 0.0)
+    vac[OUTSIDE_MARKET] = 0.0
+    seek = np.flatnonzero((hh.idle_labour() > 0) & (hh.employer == NO_JOB))
+    p_out = b.job_search_prob_month.value * (0.5 + hh.skill[seek]) * (
+        1.0 + m.sc.cadre_effects.referral_boost.value * hh.referral[seek])
+    ve = m._village_employers[hh.village[seek]]
+    row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
+    row_w = row_vac * m._village_reach[hh.village[seek]]
+    tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
+    p_in = b.paired_hire_prob_month.value * np.divide(tot_w, tot, out=np.zeros_like(tot),
+                                                      where=tot > 0)
+    us = u[seek]
+    try_in = us < p_in
+    pick = np.argmax(np.cumsum(row_w, axis=1) > (c[seek] * tot_w)[:, None], axis=1)
+    emp = ve[np.arange(seek.size), pick]
+    out = seek[~try_in & (us < p_in + p_out)]
+    hh.employer[out] = OUTSIDE_MARKET
+    hh.referral[out] = False
+    return filled, seek[try_in], emp[try_in], us[try_in] / p_in[try_in]
+
+
+def test_labour_market_kernels_equal_the_vectorised_rules(state):
+    m = state
+    rng = np.random.default_rng(12)
+    n = m.households.n
+    u_sep, u, c = rng.random(n), rng.random(n), rng.random(n)
+    a, b = copy.deepcopy(m.households), copy.deepcopy(m.households)
+    cap = m._capacities()
+    filled = np.zeros(len(cap), np.int64)
+    kernels.separate_and_count(a.employer, u_sep, m.sc.behaviour.job_separation_prob_month.value,
+                               filled)
+    vac = np.maximum(cap - filled, 0.0)
+    vac[OUTSIDE_MARKET] = 0.0
+    ve = m._village_employers
+    row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
+    row_w = row_vac * m._village_reach
+    tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
+    p_in_v = m.sc.behaviour.paired_hire_prob_month.value * np.divide(
+        tot_w, tot, out=np.zeros_like(tot), where=tot > 0)
+    cand, cand_emp, key = np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n)
+    k = kernels.seek_jobs(a.village, a.labourers, a.migrants, a.sick, a.skill, a.referral,
+                          a.employer, u, c, p_in_v, row_w, tot_w, ve,
+                          np.float32(m.sc.behaviour.job_search_prob_month.value),
+                          float(m.sc.cadre_effects.referral_boost.value), cand, cand_emp, key)
+    w_filled, w_cand, w_emp, w_key = labour_numpy(m, b, u_sep, u, c)
+    assert np.array_equal(filled, w_filled)
+    assert np.array_equal(cand[:k], w_cand) and np.array_equal(cand_emp[:k], w_emp)
+    assert np.array_equal(key[:k], w_key)
+    assert np.array_equal(a.employer, b.employer) and np.array_equal(a.referral, b.referral)
+
+
+def test_visits_due_equals_the_vectorised_rule(state):
+    m = state
+    hh, ce = m.households, m.sc.cadre_effects
+    u = np.random.default_rng(13).random(hh.n)
+    load = np.zeros(len(m.cadres), np.int64)
+    visited = np.empty(hh.n, np.int64)
+    k = kernels.visits_due(hh.cadre, hh.poor, hh.village, m.c_home, u, ce.visit_prob_month.value,
+                           ce.other_village_visit_factor.value, load, visited)
+    paired = (hh.cadre >= 0) & hh.poor
+    away = m.c_home[np.maximum(hh.cadre, 0)] != hh.village
+    p_visit = ce.visit_prob_month.value * np.where(away, ce.other_village_visit_factor.value,
+                                                   1.0)
+    assert np.array_equal(load, np.bincount(hh.cadre[paired], minlength=len(m.cadres)))
+    assert np.array_equal(visited[:k], np.flatnonzero(paired & (u < p_visit)))
+    assert k > 0
+
+
+def test_warm_up_compiles_every_kernel_with_the_types_of_a_run():
+    kernels.warm_up()
+    fns = (kernels.household_month, kernels.separate_and_count, kernels.seek_jobs,
+           kernels.visits_due)
+    before = [len(f.signatures) for f in fns]
+    PovertyModel(load_scenario("scenarios/zhenbao.yaml"), scale=5).run()
+    assert [len(f.signatures) for f in fns] == before == [1, 1, 1, 1]
