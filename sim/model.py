@@ -331,24 +331,28 @@ class PovertyModel(mesa.Model):
             self.step()
 
     def release(self) -> None:
-        """Let Python free this model once the caller drops it.
+        """Free this model now; it cannot be used afterwards.
 
         Mesa 3.3 keeps every model as a key of the class-level id counter ``Agent._ids``, so a
         finished model (with all its household arrays) would stay in memory for the life of
-        the process (mesa issue #3179, fixed upstream by PR #3180). Runners call this after
-        collecting a run's tables; the model stays usable apart from creating new agents.
+        the process (mesa issue #3179, fixed upstream by PR #3180); and a model's agents and
+        wrapped ``step`` refer back to it, so without help only the cyclic garbage collector
+        frees it, at some later time. This forgets the model in Mesa's counter and drops
+        everything it holds, so its memory returns at once: runners call it after collecting
+        a run's tables, and a long series of runs then stays flat in memory.
 
         Example:
             >>> import gc, weakref
             >>> from sim.config import load_scenario
             >>> m = PovertyModel(load_scenario("scenarios/sanba.yaml"), scale=500)
-            >>> ref = weakref.ref(m); m.release(); del m; _ = gc.collect()
+            >>> ref = weakref.ref(m); m.release(); del m
             >>> ref() is None
             True
         """
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
+        self.__dict__.clear()
 
     # 1. policy calendar ------------------------------------------------
     def _policy_calendar(self) -> None:

@@ -68,7 +68,11 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
             "registered": hh.registered, "poor": hh.poor,
             "pc_income_baseline": model.pc_income_baseline.astype(float),
             "pc_income": hh.pc_income_last.astype(float), "weight": model.k})
-    model.release()  # mesa 3.3 would otherwise keep every finished model in memory
+    model.release()  # its arrays are freed now (mesa 3.3 would keep the model alive)
+    del model
+    # the tables were allocated among the model's arrays; copies made now sit in the memory
+    # just freed, so many replicates' tables do not pin a growing heap
+    tables = {name: df.copy(deep=True) for name, df in tables.items()}
     for df in tables.values():
         df.insert(0, "replicate", replicate)
     return tables
