@@ -337,7 +337,8 @@ class Comparison:
         return rows
 
     def _headline(self) -> pd.DataFrame:
-        y1 = int(self.annual["year"].max())
+        base = self.annual[self.annual["variant"] == self.baseline.name]
+        y1 = int(base["year"].max())  # labels name the baseline's end year (see the notes)
         rows = self._rows(self.runs, [], [k for k, *_ in HEADLINE])
         meta = {k: (label.format(y1=y1), unit) for k, label, unit, _ in HEADLINE}
         df = pd.DataFrame(rows)
@@ -552,6 +553,10 @@ def compare(baseline: Scenario | Variant, variants: list[Variant], *, replicates
     wall = time.perf_counter() - t0
     notes = [f"{n}: other households than the baseline's (another population), so no "
              "household-level comparison (better/worse off, deciles)" for n in sorted(unmatched)]
+    years = {v.name: (v.scenario.start_year, v.scenario.end_year) for v in everyone}
+    notes += [f"{n}: runs {a}-{b}, not the baseline's {years[baseline.name][0]}-"
+              f"{years[baseline.name][1]}; end-year outcomes compare each run's own last year"
+              for n, (a, b) in years.items() if (a, b) != years[baseline.name]]
     dec = (pd.concat(dec_rows, ignore_index=True)[
         ["variant", "replicate", "decile", "baseline", "value", "diff"]] if dec_rows else
         pd.DataFrame(columns=["variant", "replicate", "decile", "baseline", "value", "diff"]))

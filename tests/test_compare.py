@@ -216,6 +216,13 @@ def test_other_population_skips_household_level_comparison(sanba, tmp_path):
     assert "note: sanba_bigger" in cmp.format()
 
 
+def test_another_period_is_noted_and_labels_name_the_baseline_years(sanba):
+    cmp = compare(sanba, variants_from_files(["scenarios/zhenbao.yaml"]),
+                  **{**SMALL, "replicates": 2})
+    assert set(cmp.headline["label"]) >= {"poverty incidence 2018"}  # Sanba ends in 2018
+    assert any("runs 2015-2021, not the baseline's 2015-2018" in n for n in cmp.notes)
+
+
 def test_compare_needs_a_variant(sanba):
     with pytest.raises(ScenarioError, match="nothing to compare"):
         compare(sanba, [], **SMALL)
