@@ -63,8 +63,9 @@ class MonthParams(NamedTuple):
 
 def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
                            p_join: np.ndarray, draws: np.ndarray, p: MonthParams
-                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Run :func:`household_month` on a ``Households``; return pay, transfers, covered, join.
+                           ) -> tuple[np.ndarray, ...]:
+    """Run :func:`household_month` on a ``Households``; return pay, transfers, covered, join
+    and the wages summed by employer code.
 
     ``draws`` holds four rows of uniforms, one per household: illness, migration, joining and
     transfer claims.
@@ -72,6 +73,7 @@ def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
     n = hh.n
     pay, transfers, covered = np.empty(n), np.empty(n), np.empty(n)
     join = np.zeros(n, np.bool_)
+    by_employer = np.zeros(len(wages))
     household_month(
         hh.village, hh.size, hh.labourers, hh.land, hh.leased, hh.farm_prod, hh.skill,
         hh.cover, hh.member, hh.poor, hh.employer, hh.migrants, hh.sick, hh.enrolled, hh.income,
@@ -80,8 +82,8 @@ def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
         float(p.remittance), float(p.rent_per_mu), float(p.transfer_per_person),
         float(p.other_per_person), float(p.illness_prob), float(p.recovery_prob),
         float(p.illness_cost), np.float32(p.migrate_prob), float(p.return_prob),
-        float(p.claim_prob), pay, transfers, covered, join)
-    return pay, transfers, covered, join
+        float(p.claim_prob), pay, transfers, covered, join, by_employer)
+    return pay, transfers, covered, join, by_employer
 
 
 def warm_up() -> None:
@@ -102,6 +104,7 @@ def warm_up() -> None:
               np.empty(1, np.int32), np.empty(1))
     visits_due(np.full(1, -1, np.int32), hh.poor, hh.village, np.zeros(1, np.int64), one, 0.0,
                0.0, np.zeros(1, np.int64), np.empty(1, np.int64))
+    month_counts(hh.employer, hh.migrants, hh.sick, hh.member, 1)
 
 
 @njit(cache=True, nogil=True)
@@ -110,12 +113,14 @@ def household_month(village, size, labourers, land, leased, farm_prod, skill, co
                     u_ill, u_mig, u_join, u_claim, farm_yield32, growth32, growth, season,
                     remittance, rent_per_mu, transfer_per_person, other_per_person,
                     illness_prob, recovery_prob, illness_cost, migrate_prob32, return_prob,
-                    claim_prob, pay, transfers, covered, join):  # pragma: no cover - compiled
+                    claim_prob, pay, transfers, covered, join, by_employer):  # pragma: no cover
+
     """One month of every household: income, then shocks, then decisions (in place).
 
-    Writes each household's wage (``pay``), transfer and insurance-covered illness cost
-    (``covered``) for the model's money flows, and flags the households that join their
-    cooperative (``join``: the model takes their shares and land).
+    Writes each household's wage (``pay``, also summed by employer code into ``by_employer``),
+    transfer and insurance-covered illness cost (``covered``) for the model's money flows, and
+    flags the households that join their cooperative (``join``: the model takes their shares
+    and land).
     """
     i_farm, i_wage, i_remit = SRC_FARM, SRC_WAGES, SRC_REMIT
     i_rent, i_transfer, i_other, i_shock = SRC_RENT, SRC_TRANSFERS, SRC_OTHER, SRC_SHOCKS
@@ -133,6 +138,7 @@ def household_month(village, size, labourers, land, leased, farm_prod, skill, co
         e = employer[i]
         w = wages[e] if e >= 0 else 0.0
         pay[i] = w
+        by_employer[e if e >= 0 else 0] += w  # as numpy's bincount: in household order
         income[i_wage, i] += w
         income[i_remit, i] += np.float64(migrants[i]) * remittance
         income[i_rent, i] += np.float64(leased[i]) * rent_per_mu
@@ -239,3 +245,22 @@ def visits_due(cadre, poor, village, cadre_home, u_visit, visit_prob, away_facto
             visited[k] = i
             k += 1
     return k
+
+
+@njit(cache=True, nogil=True)
+def month_counts(employer, migrants, sick, member, coop_code0):  # pragma: no cover - compiled
+    """Households with a local job, with an enterprise job, with a cooperative job; migrants,
+    sick households and cooperative members (exact integer counts, one pass)."""
+    local = enterprise = coop = n_migrants = n_sick = n_member = 0
+    for i in range(employer.shape[0]):
+        e = employer[i]
+        if e != NO_JOB:
+            local += 1
+            if e >= coop_code0:
+                coop += 1
+            elif e >= 1:
+                enterprise += 1
+        n_migrants += migrants[i]
+        n_sick += sick[i]
+        n_member += member[i]
+    return local, enterprise, coop, n_migrants, n_sick, n_member

@@ -625,10 +625,9 @@ class PovertyModel(mesa.Model):
             recovery_prob=s.illness_recovery_prob_month.value,
             illness_cost=s.illness_cost_month.value, migrate_prob=b.migrate_prob_month.value,
             return_prob=b.return_prob_month.value, claim_prob=b.transfer_claim_prob_month.value)
-        employer0 = np.maximum(hh.employer, 0)  # this month's employers, before any job loss
-        pay, transfers, covered, join = household_month_arrays(hh, wages, tech, p_join, draws, p)
+        _pay, transfers, covered, join, by_emp = household_month_arrays(hh, wages, tech, p_join,
+                                                                        draws, p)
         # money flows, in the order the rules pay them
-        by_emp = np.bincount(employer0, weights=pay, minlength=len(wages))
         self._flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))
         for e in self.enterprises:
             if by_emp[e.code]:
@@ -882,16 +881,17 @@ class PovertyModel(mesa.Model):
     def _record_month(self) -> None:
         hh = self.households
         w = self.hh_weight
+        local, enterprise, coop, n_migrants, n_sick, n_member = kernels.month_counts(
+            hh.employer, hh.migrants, hh.sick, hh.member, self.coop_code0)
         self.monthly.append({
             "year": self.year, "month": self.month + 1,
             "income_per_capita_ytd": float(hh.income.sum() / hh.size.sum()) if hh.n else 0.0,
-            "employed_local": float((hh.employer != NO_JOB).sum() * w),
-            "enterprise_jobs": float(((hh.employer >= 1) & (hh.employer < self.coop_code0)).sum()
-                                     * w),
-            "cooperative_jobs": float((hh.employer >= self.coop_code0).sum() * w),
-            "migrants": float(hh.migrants.sum() * w),
-            "sick_households": float(hh.sick.sum() * w),
-            "coop_members": float(hh.member.sum() * w),
+            "employed_local": float(local * w),
+            "enterprise_jobs": float(enterprise * w),
+            "cooperative_jobs": float(coop * w),
+            "migrants": float(n_migrants * w),
+            "sick_households": float(n_sick * w),
+            "coop_members": float(n_member * w),
             "active_cooperatives": int(sum(c.active for c in self.coops)),
             "branch_strength_mean": float(np.mean([v.branch_strength for v in self.villages])),
             "collective_operating_revenue_ytd": float(sum(c.revenue for c in self.coops) * self.k),

@@ -48,6 +48,7 @@ def household_month_numpy(hh, wages, tech, p_join, draws, p):
     """The vectorised statement of the households' month (the oracle)."""
     inc = hh.income
     u, um, uj, uc = draws
+    employer0 = hh.employer.copy()  # the month's employers, before any job loss
     own = np.maximum(hh.land - hh.leased, 0.0)
     inc[SRC["farming"]] += (own * p.farm_yield * p.growth * hh.farm_prod * tech[hh.village]
                             * np.float64(p.season))
@@ -74,7 +75,8 @@ def household_month_numpy(hh, wages, tech, p_join, draws, p):
     join = ~hh.member & (uj < p_join[hh.village])
     claim = (hh.poor & ~hh.enrolled & ((hh.labourers == 0) | hh.sick) & (uc < p.claim_prob))
     hh.enrolled[claim] = True
-    return pay, transfers.astype(np.float64), covered, join
+    by_employer = np.bincount(np.maximum(employer0, 0), weights=pay, minlength=len(wages))
+    return pay, transfers.astype(np.float64), covered, join, by_employer
 
 
 def test_household_month_equals_the_vectorised_rules(state):
@@ -91,7 +93,8 @@ def test_household_month_equals_the_vectorised_rules(state):
     a, b = copy.deepcopy(m.households), copy.deepcopy(m.households)
     got = household_month_arrays(a, wages, tech, p_join, draws, p)
     want = household_month_numpy(b, wages, tech, p_join, draws, p)
-    for x, y, name in zip(got, want, ("pay", "transfers", "covered", "join"), strict=True):
+    for x, y, name in zip(got, want, ("pay", "transfers", "covered", "join", "by_employer"),
+                          strict=True):
         assert np.array_equal(x, y), name
     for f in ("income", "sick", "employer", "migrants", "enrolled"):
         assert np.array_equal(getattr(a, f), getattr(b, f)), f
@@ -173,10 +176,19 @@ def test_visits_due_equals_the_vectorised_rule(state):
     assert k > 0
 
 
+def test_month_counts_equal_the_vectorised_counts(state):
+    hh, c0 = state.households, state.coop_code0
+    got = kernels.month_counts(hh.employer, hh.migrants, hh.sick, hh.member, c0)
+    want = ((hh.employer != NO_JOB).sum(), ((hh.employer >= 1) & (hh.employer < c0)).sum(),
+            (hh.employer >= c0).sum(), hh.migrants.sum(), hh.sick.sum(), hh.member.sum())
+    assert tuple(int(x) for x in got) == tuple(int(x) for x in want)
+    assert got[0] > 0
+
+
 def test_warm_up_compiles_every_kernel_with_the_types_of_a_run():
     kernels.warm_up()
     fns = (kernels.household_month, kernels.separate_and_count, kernels.seek_jobs,
-           kernels.visits_due)
+           kernels.visits_due, kernels.month_counts)
     before = [len(f.signatures) for f in fns]
     PovertyModel(load_scenario("scenarios/zhenbao.yaml"), scale=5).run()
-    assert [len(f.signatures) for f in fns] == before == [1, 1, 1, 1]
+    assert [len(f.signatures) for f in fns] == before == [1] * len(fns)
