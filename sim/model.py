@@ -1006,8 +1006,7 @@ class PovertyModel(mesa.Model):
             qs = sorted_weighted_quantiles(s_pc[s_mask], s_size[s_mask], DECILES)
             for q, val in zip(DECILES, qs, strict=True):
                 self.deciles.append({"year": y, "group": group, "quantile": q, "income": val})
-            rows = hh.income if group == "all" else hh.income[:, mask]  # no copy for "all"
-            tot = rows.sum(axis=1) / size[mask].sum()
+            tot = hh.income[:, mask].sum(axis=1) / size[mask].sum()
             for s, i in SRC.items():
                 self.by_source.append({"year": y, "group": group, "source": s,
                                        "income_per_capita": float(tot[i])})
