@@ -444,9 +444,7 @@ class Scenario(_Strict):
         data = self.model_dump()
         where = self._path or self.name
         for path, value in changes.items():
-            parts = path.split(".")
-            if len(parts) == 1 and parts[0] in PolicyCfg.model_fields:
-                parts = ["policy", *parts]
+            parts = _param_parts(path)
             _set_dotted(data, parts, value, path, where)
         try:
             new = Scenario.model_validate(data)
@@ -464,9 +462,7 @@ class Scenario(_Strict):
             >>> sc.get_param("cadre_pairing"), sc.get_param("cadre_groups.paired_cadre.count")
             ('same_village', 2862)
         """
-        parts = path.split(".")
-        if len(parts) == 1 and parts[0] in PolicyCfg.model_fields:
-            parts = ["policy", *parts]
+        parts = _param_parts(path)
         node: Any = self.model_dump()
         for part in parts:
             key = _list_key(node, part) if isinstance(node, list) else part
@@ -477,6 +473,14 @@ class Scenario(_Strict):
         if isinstance(node, dict) and "value" in node and "source" in node:
             return node["value"]
         return node
+
+
+def _param_parts(path: str) -> list[str]:
+    """The keys of a dotted parameter path; a bare policy lever name means ``policy.<name>``."""
+    parts = path.split(".")
+    if len(parts) == 1 and parts[0] in PolicyCfg.model_fields:
+        parts = ["policy", *parts]
+    return parts
 
 
 def _set_dotted(data: dict, parts: list[str], value: Any, path: str, where: str) -> None:

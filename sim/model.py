@@ -83,7 +83,7 @@ class PovertyModel(mesa.Model):
         self.pc_income_baseline = np.zeros(0)  # set at identification (end of baseline year)
         self._draws: np.ndarray | None = None  # the households' monthly uniforms (a buffer)
         self._placed: tuple | None = None  # cadre placements, once made (_placed_cadres)
-        self._job_draws: np.ndarray | None = None  # labour-market uniforms (a buffer)
+        self._job_buffers: tuple | None = None  # labour-market uniforms, applicants (buffers)
         self._visit_draws: tuple | None = None  # cadre-visit uniforms and visited (buffers)
         self.annual: list[dict] = []
         self.monthly: list[dict] = []
@@ -488,10 +488,10 @@ class PovertyModel(mesa.Model):
         """
         hh, b = self.households, self.sc.behaviour
         n = hh.n
-        if self._job_draws is None:
-            self._job_draws = np.empty((3, n))
-            self._cand = (np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n))
-        u_sep, u, c = self._job_draws
+        if self._job_buffers is None:  # uniforms and applicants, kept between months
+            self._job_buffers = (np.empty((3, n)), np.empty(n, np.int64), np.empty(n, np.int32),
+                                 np.empty(n))
+        (u_sep, u, c), cand, cand_emp, cand_key = self._job_buffers
         self.streams["separation"].random(out=u_sep)
         self.streams["jobs"].random(out=u)
         self.streams["jobs_choice"].random(out=c)
@@ -500,18 +500,11 @@ class PovertyModel(mesa.Model):
         kernels.separate_and_count(hh.employer, u_sep, b.job_separation_prob_month.value, filled)
         vac = np.maximum(cap - filled, 0.0)
         vac[OUTSIDE_MARKET] = 0.0
-        # the paired employers' vacancies depend on the village only: computed per village
-        ve = self._village_employers
-        row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
-        # a distant partner's vacancies are less within reach (exp(-distance / reach_km))
-        row_w = row_vac * self._village_reach
-        tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
-        p_in_v = b.paired_hire_prob_month.value * np.divide(tot_w, tot, out=np.zeros_like(tot),
-                                                            where=tot > 0)
-        cand, cand_emp, cand_key = self._cand
+        row_w, tot_w, p_in_v = self._paired_vacancies(vac)
         k = kernels.seek_jobs(
             hh.village, hh.labourers, hh.migrants, hh.sick, hh.skill, hh.referral, hh.employer,
-            u, c, p_in_v, row_w, tot_w, ve, np.float32(b.job_search_prob_month.value),
+            u, c, p_in_v, row_w, tot_w, self._village_employers,
+            np.float32(b.job_search_prob_month.value),
             float(self.sc.cadre_effects.referral_boost.value), cand, cand_emp, cand_key)
         if k == 0:
             return
@@ -526,6 +519,22 @@ class PovertyModel(mesa.Model):
         ok = rank < vac[cand_emp]
         hh.employer[cand[ok]] = cand_emp[ok]
         hh.referral[cand[ok]] = False
+
+    def _paired_vacancies(self, vac: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per village, from the vacancies ``vac`` by employer code: the reach-weighted
+        vacancies of each paired employer (villages x employer slots), their sum, and the
+        chance that a job seeker applies to a paired employer.
+
+        They depend on the village only, so they are computed per village, not per seeker.
+        """
+        ve = self._village_employers
+        row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
+        # a distant partner's vacancies are less within reach (exp(-distance / reach_km))
+        row_w = row_vac * self._village_reach
+        tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
+        p_in = self.sc.behaviour.paired_hire_prob_month.value * np.divide(
+            tot_w, tot, out=np.zeros_like(tot), where=tot > 0)
+        return row_w, tot_w, p_in
 
     # 4. cooperatives -----------------------------------------------------
     def _cooperatives(self) -> None:

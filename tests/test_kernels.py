@@ -141,15 +141,10 @@ def test_labour_market_kernels_equal_the_vectorised_rules(state):
                                filled)
     vac = np.maximum(cap - filled, 0.0)
     vac[OUTSIDE_MARKET] = 0.0
-    ve = m._village_employers
-    row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
-    row_w = row_vac * m._village_reach
-    tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
-    p_in_v = m.sc.behaviour.paired_hire_prob_month.value * np.divide(
-        tot_w, tot, out=np.zeros_like(tot), where=tot > 0)
+    row_w, tot_w, p_in_v = m._paired_vacancies(vac)
     cand, cand_emp, key = np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n)
     k = kernels.seek_jobs(a.village, a.labourers, a.migrants, a.sick, a.skill, a.referral,
-                          a.employer, u, c, p_in_v, row_w, tot_w, ve,
+                          a.employer, u, c, p_in_v, row_w, tot_w, m._village_employers,
                           np.float32(m.sc.behaviour.job_search_prob_month.value),
                           float(m.sc.cadre_effects.referral_boost.value), cand, cand_emp, key)
     w_filled, w_cand, w_emp, w_key = labour_numpy(m, b, u_sep, u, c)
