@@ -114,21 +114,30 @@ class Households:
         """Number of simulated households."""
         return int(self.village.shape[0])
 
-    def idle_labour(self) -> np.ndarray:
-        """Able labourers at home without a local job (int array)."""
-        busy = self.migrants.astype(np.int16) + (self.employer != NO_JOB) + self.sick
-        return np.maximum(self.labourers.astype(np.int16) - busy, 0)
+    def idle_labour(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Able labourers at home without a local job (int array), of households ``idx``
+        (default: all)."""
+        busy = (self.migrants[idx].astype(np.int16) + (self.employer[idx] != NO_JOB)
+                + self.sick[idx])
+        return np.maximum(self.labourers[idx].astype(np.int16) - busy, 0)
 
-    def binding_need(self) -> np.ndarray:
-        """Code (see ``NEEDS``) of each household's binding constraint, for a cadre visit.
+    def binding_need(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Code (see ``NEEDS``) of the binding constraint of households ``idx`` (default: all),
+        for a cadre visit.
 
         Illness first; then idle labour without a job; then own land to farm; else finance
         (no labour and no land to work: credit and social assistance).
+
+        Example:
+            >>> pop = Households.empty(2); pop.sick[1] = True
+            >>> [NEEDS[k] for k in pop.binding_need()]
+            ['finance', 'health']
         """
-        need = np.full(self.n, NEED["finance"], np.int8)
-        need[(self.land - self.leased) > 0.5] = NEED["farming"]
-        need[(self.idle_labour() > 0) & (self.employer == NO_JOB)] = NEED["jobs"]
-        need[self.sick] = NEED["health"]
+        sick = self.sick[idx]
+        need = np.full(sick.shape[0], NEED["finance"], np.int8)
+        need[(self.land[idx] - self.leased[idx]) > 0.5] = NEED["farming"]
+        need[(self.idle_labour(idx) > 0) & (self.employer[idx] == NO_JOB)] = NEED["jobs"]
+        need[sick] = NEED["health"]
         return need
 
     def total_income(self) -> np.ndarray:

@@ -105,6 +105,9 @@ def warm_up() -> None:
     visits_due(np.full(1, -1, np.int32), hh.poor, hh.village, np.zeros(1, np.int64), one, 0.0,
                0.0, np.zeros(1, np.int64), np.empty(1, np.int64))
     month_counts(hh.employer, hh.migrants, hh.sick, hh.member, 1)
+    order_ties(one, np.zeros(1, np.int64))
+    masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
+    sum_rows(hh.leased, np.zeros(1, np.int64), np.array([0, 1]), np.zeros(1, np.int64), one)
 
 
 @njit(cache=True, nogil=True)
@@ -264,3 +267,50 @@ def month_counts(employer, migrants, sick, member, coop_code0):  # pragma: no co
         n_sick += sick[i]
         n_member += member[i]
     return local, enterprise, coop, n_migrants, n_sick, n_member
+
+
+@njit(cache=True, nogil=True)
+def order_ties(s, order):  # pragma: no cover - compiled
+    """Put each run of equal values of the sorted ``s`` (= values[order]) in index order, in
+    place, so that any sort's ``order`` becomes the stable sort's (NaNs, sorted last, count as
+    equal to each other, and -0.0 as equal to 0.0, as in numpy's stable sort)."""
+    n = s.shape[0]
+    i = 0
+    while i < n - 1:
+        a = s[i]
+        if s[i + 1] == a or (a != a and s[i + 1] != s[i + 1]):
+            j = i + 2
+            while j < n and (s[j] == a or (a != a and s[j] != s[j])):
+                j += 1
+            order[i:j] = np.sort(order[i:j])
+            i = j
+        else:
+            i += 1
+
+
+@njit(cache=True, nogil=True)
+def sum_rows(values, rows, cuts, groups, out):  # pragma: no cover - compiled
+    """For each group g in ``groups``, ``out[g]`` = the sum of ``values[rows[cuts[g]:cuts[g+1]]]``
+    added one by one in row order in float64 (``np.bincount``'s order, so the same bits)."""
+    for g in groups:
+        t = 0.0
+        for r in rows[cuts[g]:cuts[g + 1]]:
+            t += values[r]
+        out[g] = t
+
+
+@njit(cache=True, nogil=True)
+def masked_row_sums(table, mask, out):  # pragma: no cover - compiled
+    """``out[s]`` = the sum of ``table[s, i]`` over the columns ``i`` where ``mask`` is true,
+    added in column order from the first such column: the order (and so the bits) of numpy's
+    ``table[:, mask].sum(axis=1)``, whose masked copy is column-major, without the copy."""
+    first = True
+    for i in range(table.shape[1]):
+        if mask[i]:
+            if first:
+                for s in range(table.shape[0]):
+                    out[s] = table[s, i]
+                first = False
+            else:
+                for s in range(table.shape[0]):
+                    out[s] += table[s, i]

@@ -37,7 +37,7 @@ from sim import kernels, programmes, strategies
 from sim.config import INDUSTRIES, SPECIALTIES, Scenario
 from sim.kernels import MonthParams, household_month_arrays
 from sim.population import synthesize
-from sim.stats import sorted_gini, sorted_weighted_quantiles
+from sim.stats import sorted_gini, sorted_weighted_quantiles, stable_argsort
 
 DISASTER_QUARTER = 0.25  # a disaster hits a quarter of a year's farm income; assumed
 INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
@@ -145,6 +145,7 @@ class PovertyModel(mesa.Model):
         by_v = np.argsort(self.households.village, kind="stable")
         cuts = np.searchsorted(self.households.village[by_v], np.arange(n_v + 1))
         self._village_rows = [by_v[cuts[v]:cuts[v + 1]] for v in range(n_v)]
+        self._rows_by_village, self._village_cuts = by_v, cuts  # the same rows, flat
         self._build_cadres(self.streams["cadres"])
         self._build_partners(self.streams["enterprises"])
         # cash crops: each takes the same share of every household's own land (area / all land)
@@ -273,10 +274,10 @@ class PovertyModel(mesa.Model):
             land = np.bincount(hh.village, weights=hh.leased, minlength=len(self.villages))
             todo = range(len(self.coops))
         else:  # the same sums, over the villages' own rows (in the same household order)
-            todo = [int(v) for v in villages]
-            land = {v: np.bincount(np.zeros(self._village_rows[v].size, np.intp),
-                                   weights=hh.leased[self._village_rows[v]], minlength=1)[0]
-                    for v in todo}
+            todo = np.unique(np.asarray(villages, np.int64))
+            land = np.zeros(len(self.villages))
+            kernels.sum_rows(hh.leased, self._rows_by_village, self._village_cuts, todo, land)
+            todo = todo.tolist()
         for v in todo:
             c = self.coops[v]
             c.leased_land = float(land[c.village])
@@ -392,7 +393,7 @@ class PovertyModel(mesa.Model):
             return
         idx = visited[:k].copy()
         c = hh.cadre[idx]
-        need = hh.binding_need()[idx]
+        need = hh.binding_need(idx)
         # a new pairing ramps up to full effect over familiarity_months
         fm = ce.familiarity_months.value
         months = 12 * self.year + self.month - hh.paired_since[idx] + 1
@@ -557,6 +558,11 @@ class PovertyModel(mesa.Model):
                         premium[v] = max(premium[v], e.price_premium * w)
             demand = self._demand.sum(axis=0)
         rent_rate = self.sc.income.land_rent_per_mu.value / 12.0
+        # the four per-cooperative flows, added to the ledger one cooperative after another as
+        # _flow would (the same additions in the same order), without a call per flow
+        keys = ("market->cooperative:sales", "cooperative->households:wages",
+                "cooperative->households:land_rent", "cooperative->market:other_costs")
+        sales, wages_paid, rents, other = (self.ledger.setdefault(key, 0.0) for key in keys)
         for c in self.coops:
             v = self.villages[c.village]
             if not c.active and c.capital > 0 and u[c.village] < (
@@ -570,12 +576,14 @@ class PovertyModel(mesa.Model):
             wage_bill = staff[c.village] * wages[self.coop_code0 + c.village]
             rent = c.leased_land * rent_rate
             c.book_month(rev, from_ent, wage_bill, rent, co.cost_share.value)
-            self._flow("market", "cooperative", "sales", rev - from_ent)
-            self._flow("cooperative", "households", "wages", wage_bill)
-            self._flow("cooperative", "households", "land_rent", rent)
-            self._flow("cooperative", "market", "other_costs", co.cost_share.value * rev)
+            sales += rev - from_ent
+            wages_paid += wage_bill
+            rents += rent
+            other += co.cost_share.value * rev
             if from_ent:
                 self._book_purchase(c.village, from_ent)
+        for key, total in zip(keys, (sales, wages_paid, rents, other), strict=True):
+            self.ledger[key] = total
 
     def _book_purchase(self, village: int, amount: float) -> None:
         """Book ``amount`` of purchases from a village's cooperative to its buyers, in
@@ -807,7 +815,7 @@ class PovertyModel(mesa.Model):
         local = pair_fn(hh_village=hh.village[idx], hh_gap=gap[idx],
                         cadre_village=self.c_home[hcad], capacity=cap,
                         effectiveness=self.c_eff[hcad], rng=self.streams["cadre_pairing"],
-                        hh_need=hh.binding_need()[idx], cadre_specialty=self.c_spec[hcad],
+                        hh_need=hh.binding_need(idx), cadre_specialty=self.c_spec[hcad],
                         match=self._match,
                         other_village_factor=sc.cadre_effects.other_village_visit_factor.value)
         new = np.where(local >= 0, hcad[np.maximum(local, 0)], -1).astype(np.int32)
@@ -954,7 +962,7 @@ class PovertyModel(mesa.Model):
         gap = np.maximum(line - pc, 0.0) / line
         # one stable sort serves every quantile and the Gini (a subset of a stable order is the
         # subset's own stable order), instead of one sort per statistic
-        order = np.argsort(pc, kind="stable")
+        order = stable_argsort(pc)
         s_pc, s_size, s_reg = pc[order], size[order], reg[order]
         threshold = self.sc.cooperatives.asset_threshold.value
         operating = np.array([c.revenue for c in self.coops]) * k
@@ -1015,7 +1023,9 @@ class PovertyModel(mesa.Model):
             qs = sorted_weighted_quantiles(s_pc[s_mask], s_size[s_mask], DECILES)
             for q, val in zip(DECILES, qs, strict=True):
                 self.deciles.append({"year": y, "group": group, "quantile": q, "income": val})
-            tot = hh.income[:, mask].sum(axis=1) / size[mask].sum()
+            tot = np.zeros(len(SRC))
+            kernels.masked_row_sums(hh.income, mask, tot)  # = hh.income[:, mask].sum(axis=1)
+            tot /= size[mask].sum()
             for s, i in SRC.items():
                 self.by_source.append({"year": y, "group": group, "source": s,
                                        "income_per_capita": float(tot[i])})

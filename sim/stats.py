@@ -12,6 +12,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import order_ties
+
+
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """The permutation ``np.argsort(values, kind="stable")`` gives, found faster.
+
+    numpy's quicksort (introsort, SIMD where the CPU has it) orders the values, then the runs of
+    equal values, which a quicksort leaves in any order, are put back in index order. The result
+    is the stable sort's permutation exactly, so every statistic built on it keeps its bits.
+
+    Example:
+        >>> stable_argsort(np.array([2.0, 1.0, 2.0, 1.0])).tolist()
+        [1, 3, 0, 2]
+    """
+    values = np.asarray(values)
+    if values.dtype != np.float64 or values.ndim != 1:
+        return np.argsort(values, kind="stable")  # other types: numpy's own stable sort
+    order = np.argsort(values)
+    order_ties(values[order], order)
+    return order
+
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> np.ndarray:
     """Quantiles of ``values`` where each value counts ``weights`` times (inverted CDF).
@@ -21,7 +42,7 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs) -> np.ndarra
         [10.0, 20.0]
     """
     values = np.asarray(values, float)
-    order = np.argsort(values, kind="stable")
+    order = stable_argsort(values)
     return sorted_weighted_quantiles(values[order], np.asarray(weights, float)[order], qs)
 
 
@@ -50,7 +71,7 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
         0.75
     """
     values = np.asarray(values, float)
-    order = np.argsort(values, kind="stable")
+    order = stable_argsort(values)
     return sorted_gini(values[order], np.asarray(weights, float)[order])
 
 

@@ -11,12 +11,16 @@ import copy
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from agents.households import NO_JOB, OUTSIDE_MARKET, SRC
 from sim import kernels
 from sim.config import load_scenario
 from sim.kernels import MonthParams, household_month_arrays
 from sim.model import PovertyModel
+from sim.stats import stable_argsort
 
 
 @pytest.fixture(scope="module", params=[("xixiu", 100, 20), ("jiangkou", 50, 30),
@@ -183,7 +187,48 @@ def test_month_counts_equal_the_vectorised_counts(state):
 def test_warm_up_compiles_every_kernel_with_the_types_of_a_run():
     kernels.warm_up()
     fns = (kernels.household_month, kernels.separate_and_count, kernels.seek_jobs,
-           kernels.visits_due, kernels.month_counts)
+           kernels.visits_due, kernels.month_counts, kernels.order_ties, kernels.sum_rows,
+           kernels.masked_row_sums)
     before = [len(f.signatures) for f in fns]
     PovertyModel(load_scenario("scenarios/zhenbao.yaml"), scale=5).run()
     assert [len(f.signatures) for f in fns] == before == [1] * len(fns)
+
+
+# few distinct values (many ties), signed zeros, NaNs and infinities
+_floats = st.sampled_from([0.0, -0.0, 1.0, -1.5, 2.0, np.nan, np.inf, -np.inf, 1e300])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(arrays(np.float64, st.integers(0, 300), elements=_floats),
+                 arrays(np.float64, st.integers(0, 300),
+                        elements=st.floats(allow_nan=True, allow_infinity=True))))
+def test_stable_argsort_is_numpys_stable_sort(x):
+    assert np.array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
+
+
+def test_stable_argsort_on_a_real_income_vector(state):
+    pc = state.households.per_capita_income()
+    pc[::7] = pc[3]  # and with many ties
+    assert np.array_equal(stable_argsort(pc), np.argsort(pc, kind="stable"))
+
+
+def test_sum_rows_equals_bincount_over_the_villages_rows(state):
+    m = state
+    hh = m.households
+    want = np.bincount(hh.village, weights=hh.leased, minlength=len(m.villages))
+    todo = np.unique([0, len(m.villages) - 1, int(np.argmax(want))])
+    got = np.zeros(len(m.villages))
+    kernels.sum_rows(hh.leased, m._rows_by_village, m._village_cuts, todo, got)
+    assert np.array_equal(got[todo], want[todo])
+    assert want[todo].sum() > 0
+
+
+@pytest.mark.parametrize("n", [1, 9, 8193, 170_001])
+def test_masked_row_sums_equal_numpys_masked_sums(n):
+    rng = np.random.default_rng(n)
+    table = rng.lognormal(5, 2, (8, n)) * rng.choice([-1.0, 1.0], (8, n))
+    for mask in (np.ones(n, bool), rng.random(n) < 0.3):
+        mask[0] = True
+        got = np.zeros(8)
+        kernels.masked_row_sums(table, mask, got)
+        assert np.array_equal(got, table[:, mask].sum(axis=1))
