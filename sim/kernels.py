@@ -107,7 +107,7 @@ def warm_up() -> None:
     month_counts(hh.employer, hh.migrants, hh.sick, hh.member, 1)
     order_ties(one, np.zeros(1, np.int64))
     masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
-    sum_rows(hh.leased, np.zeros(1, np.int64), np.array([0, 1]), np.zeros(1, np.int64), one)
+    sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
 
 
 @njit(cache=True, nogil=True)
@@ -289,14 +289,14 @@ def order_ties(s, order):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def sum_rows(values, rows, cuts, groups, out):  # pragma: no cover - compiled
-    """For each group g in ``groups``, ``out[g]`` = the sum of ``values[rows[cuts[g]:cuts[g+1]]]``
-    added one by one in row order in float64 (``np.bincount``'s order, so the same bits)."""
-    for g in groups:
-        t = 0.0
-        for r in rows[cuts[g]:cuts[g + 1]]:
-            t += values[r]
-        out[g] = t
+def sum_by_group(values, group, todo, out):  # pragma: no cover - compiled
+    """For each group g with ``todo[g]``, add to ``out[g]`` the ``values`` of the rows in group g,
+    one by one in row order in float64: ``np.bincount(group, weights=values)``'s order, so the
+    same bits, in one sequential pass that skips the groups not asked for."""
+    for i in range(values.shape[0]):
+        g = group[i]
+        if todo[g]:
+            out[g] += values[i]
 
 
 @njit(cache=True, nogil=True)

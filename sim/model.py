@@ -145,7 +145,6 @@ class PovertyModel(mesa.Model):
         by_v = np.argsort(self.households.village, kind="stable")
         cuts = np.searchsorted(self.households.village[by_v], np.arange(n_v + 1))
         self._village_rows = [by_v[cuts[v]:cuts[v + 1]] for v in range(n_v)]
-        self._rows_by_village, self._village_cuts = by_v, cuts  # the same rows, flat
         self._build_cadres(self.streams["cadres"])
         self._build_partners(self.streams["enterprises"])
         # cash crops: each takes the same share of every household's own land (area / all land)
@@ -270,19 +269,18 @@ class PovertyModel(mesa.Model):
         """Each cooperative's leased land (mu) and the jobs it gives, from the households'
         leased land; only ``villages`` (default: all) are recounted."""
         hh = self.households
-        if villages is None:
-            land = np.bincount(hh.village, weights=hh.leased, minlength=len(self.villages))
-            todo = range(len(self.coops))
-        else:  # the same sums, over the villages' own rows (in the same household order)
-            todo = np.unique(np.asarray(villages, np.int64))
-            land = np.zeros(len(self.villages))
-            kernels.sum_rows(hh.leased, self._rows_by_village, self._village_cuts, todo, land)
-            todo = todo.tolist()
-        for v in todo:
-            c = self.coops[v]
-            c.leased_land = float(land[c.village])
-            c.jobs = float(np.floor(self.sc.cooperatives.jobs_per_100mu.value * land[c.village]
-                                    / 100.0 + self._coop_jobs_u[c.village]))
+        todo = np.zeros(len(self.villages), bool)
+        todo[slice(None) if villages is None else np.asarray(villages, np.intp)] = True
+        land = np.zeros(len(self.villages))
+        kernels.sum_by_group(hh.leased, hh.village, todo, land)  # np.bincount's sums and bits
+        for v in np.flatnonzero(todo).tolist():
+            self._set_coop_land(self.coops[v], float(land[v]))
+
+    def _set_coop_land(self, c: Cooperative, land: float) -> None:
+        """A cooperative's leased land (mu) and the jobs it gives (stochastic rounding)."""
+        c.leased_land = land
+        c.jobs = float(np.floor(self.sc.cooperatives.jobs_per_100mu.value * land / 100.0
+                                + self._coop_jobs_u[c.village]))
 
     def _employer_wages(self) -> np.ndarray:
         g = self.growth()
@@ -734,8 +732,8 @@ class PovertyModel(mesa.Model):
             c.reset_year()
         for e in self.enterprises:
             e.reset_year()
-        for c in self.cadres:
-            c.visits += int(self.c_visits[c.index])
+        for c, visits in zip(self.cadres, self.c_visits.tolist(), strict=True):
+            c.visits += visits
         self.c_visits[:] = 0
 
     def _hollow_out(self, coop: Cooperative) -> None:
@@ -745,7 +743,7 @@ class PovertyModel(mesa.Model):
         rows = self._village_rows[coop.village]
         hh.employer[rows[hh.employer[rows] == self.coop_code0 + coop.village]] = NO_JOB
         hh.leased[rows] = 0.0
-        self._update_coop_land([coop.village])
+        self._set_coop_land(coop, 0.0)
 
     def _identify(self, pc: np.ndarray, line: float) -> None:
         """Baseline identification: register the poor, list poor villages, set up the pairings."""
