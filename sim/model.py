@@ -33,7 +33,7 @@ from agents.cooperative import Cooperative
 from agents.enterprise import Enterprise
 from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
 from agents.village import Village
-from sim import kernels, programmes, strategies
+from sim import allocator, kernels, programmes, strategies
 from sim.config import INDUSTRIES, SPECIALTIES, Scenario
 from sim.kernels import MonthParams, household_month_arrays
 from sim.population import synthesize
@@ -140,6 +140,7 @@ class PovertyModel(mesa.Model):
             v.industry = int(self.v_industry[v.index])
         self.households = synthesize(sc, n_h, active, rng)
         kernels.warm_up()  # compile or load the compiled household kernel now, not in month 1
+        allocator.keep_freed_arrays()  # monthly temporaries reuse memory (no page faults)
         # the households of each village, ascending (a household never changes village), so
         # per-village work touches its own rows instead of scanning every household
         by_v = np.argsort(self.households.village, kind="stable")

@@ -8,6 +8,7 @@ and compares every array exactly.
 from __future__ import annotations
 
 import copy
+import sys
 
 import numpy as np
 import pytest
@@ -233,3 +234,11 @@ def test_masked_row_sums_equal_numpys_masked_sums(n):
         got = np.zeros(8)
         kernels.masked_row_sums(table, mask, got)
         assert np.array_equal(got, table[:, mask].sum(axis=1))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_allocator_thresholds_are_set_on_linux():
+    from sim import allocator
+
+    assert allocator.keep_freed_arrays() is True
+    assert allocator.keep_freed_arrays() is True  # once per process, then remembered

@@ -1,0 +1,50 @@
+"""The C allocator set up for large numpy arrays that are freed and allocated every month.
+
+A model's monthly step makes temporaries the size of a household array (1.4 MB at 170,000
+households). glibc's ``malloc`` serves blocks above its mmap threshold (128 KiB at start) with
+fresh ``mmap`` pages and returns them on ``free``, so each temporary costs a page fault per 4 KiB
+page, every month. glibc raises that threshold by itself once such a block is freed (to at most
+32 MiB, with the trim threshold at twice it), which is why a process's second model ran about
+1.5x faster than its first (measured on Xixiu at 170,000 households: 180-210 ns per
+household-step for the first model of a process, 121-127 for later ones).
+:func:`keep_freed_arrays` sets both thresholds to those values at the start, so the first model
+runs as fast as the later ones. Memory freed stays with the process for reuse, up to the trim
+threshold (64 MiB) above the heap's in-use top. Nothing changes in the results.
+
+Linux with glibc only; elsewhere (macOS, musl, Windows) it does nothing and returns False.
+
+Example:
+    >>> keep_freed_arrays() in (True, False)
+    True
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD = 32 * 2**20  # bytes; glibc's own ceiling for its dynamic threshold (64-bit)
+TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # bytes; glibc's dynamic rule: twice the mmap threshold
+
+_state: dict[str, bool] = {}
+
+
+def keep_freed_arrays() -> bool:
+    """Set glibc's mmap and trim thresholds once per process; True where they were set."""
+    if "set" not in _state:
+        _state["set"] = _mallopt()
+    return _state["set"]
+
+
+def _mallopt() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+                and mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
