@@ -42,6 +42,21 @@ from sim.stats import sorted_gini, sorted_weighted_quantiles, stable_argsort
 DISASTER_QUARTER = 0.25  # a disaster hits a quarter of a year's farm income; assumed
 INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
 DECILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+#: the numeric outcome columns of the ``annual`` table (besides ``year`` and ``stage``), in order;
+#: the outputs a sweep may keep (ODD §7.13 describes them)
+ANNUAL_OUTPUTS = (
+    "poverty_line", "incidence", "poor_households", "poor_people", "registered_households",
+    "registered_people", "exits_households", "exits_people", "reentries_households",
+    "reentries_people", "net_exits_people_cumulative", "income_poor_share", "poverty_gap_index",
+    "poor_villages_listed", "poor_villages_exited", "income_mean", "income_median",
+    "income_mean_registered", "income_median_registered", "gini", "collective_operating_revenue",
+    "collective_revenue_total", "collective_operating_min_village",
+    "collective_revenue_total_min_village", "hollow_village_share", "collective_assets",
+    "villages_assets_over_threshold", "dividends_paid", "coop_members", "enterprise_jobs",
+    "migrants", "resident_people", "labour_trained_cumulative", "labour_transferred_cumulative",
+    "loans_households", "branch_strength_mean", "public_cost", "public_cost_cumulative",
+    "cost_per_person_lifted",
+)
 
 
 def _draw_industry(mix: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:

@@ -48,3 +48,11 @@ def test_write_and_read_round_trip(res, tmp_path):
     for name, df in res.tables.items():
         pd.testing.assert_frame_equal(back.tables[name], df)
     assert back.run_info["seed"] == 5
+
+
+def test_annual_outputs_list_every_numeric_column_of_the_annual_table():
+    from sim.model import ANNUAL_OUTPUTS
+    from sim.runner import run_replicate
+
+    annual = run_replicate(load_scenario("scenarios/zhenbao.yaml"), 1, 0, scale=20)["annual"]
+    assert list(annual.columns) == ["replicate", "year", "stage", *ANNUAL_OUTPUTS]

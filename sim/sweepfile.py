@@ -1,0 +1,293 @@
+"""Sweep files: a base scenario, the parameters to vary, a design, replicates and outputs.
+
+A sweep file is YAML, validated like a scenario (pydantic, strict types, one-line errors naming
+the file, field and what is allowed). Example (``scenarios/sweeps/xixiu_pairing.yaml``)::
+
+    name: xixiu_pairing
+    scenario: ../xixiu.yaml            # relative to the sweep file
+    seed: 1
+    replicates: 4
+    scale: 10                           # one simulated household per 10 real ones
+    design: {method: grid}
+    parameters:
+      cadre_pairing: {values: [same_village, need_matched, optimal, random]}
+      cadre_groups.paired_cadre.count: {values: [1000, 2862, 5000]}
+    outputs: [incidence, poor_people, income_mean_registered, public_cost_cumulative]
+
+Parameters are named by dotted path, as in ``povsim compare --vary`` (a bare policy lever name
+means ``policy.<lever>``; see :meth:`sim.config.Scenario.with_params`). Each takes one of:
+
+- ``values: [...]``: listed levels. They are crossed with each other (a grid) and, in a sampled
+  design, with every sampled point;
+- ``range: [low, high]``: uniform between the bounds; in a ``grid`` design it needs ``steps``
+  (evenly spaced levels, bounds included);
+- ``distribution: {name: ..., ...}``: ``uniform`` (low, high), ``loguniform`` (low, high),
+  ``normal`` (mean, sd, optional low/high truncation), ``lognormal`` (median, sigma),
+  ``triangular`` (low, mode, high). Sampled designs only.
+
+Designs: ``grid`` (every combination of levels), ``lhs`` (Latin hypercube of ``samples``
+points, ``scipy.stats.qmc``), ``sobol`` (Saltelli's scheme for Sobol indices, ``samples`` = base
+N, N x (D + 2) points, SALib), ``morris`` (``samples`` trajectories of D + 1 points on
+``levels`` levels, SALib). Outputs are columns of the ``annual`` table.
+
+Example:
+    >>> spec = load_sweep("scenarios/sweeps/xixiu_pairing.yaml")
+    >>> spec.design.method, sorted(spec.parameters)[0]
+    ('grid', 'cadre_groups.paired_cadre.count')
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    model_validator,
+)
+
+from sim.config import (
+    Scenario,
+    ScenarioError,
+    format_validation_error,
+    load_scenario,
+    load_yaml,
+)
+from sim.model import ANNUAL_OUTPUTS
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+DISTRIBUTIONS = {  # name: (required arguments, optional arguments)
+    "uniform": (("low", "high"), ()),
+    "loguniform": (("low", "high"), ()),
+    "normal": (("mean", "sd"), ("low", "high")),
+    "lognormal": (("median", "sigma"), ()),
+    "triangular": (("low", "mode", "high"), ()),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Distribution(_Strict):
+    """A sampling distribution of one parameter (see the module docstring for the names)."""
+
+    name: Literal["uniform", "loguniform", "normal", "lognormal", "triangular"]
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: PositiveFloat | None = None
+    median: PositiveFloat | None = None
+    sigma: PositiveFloat | None = None
+    mode: float | None = None
+
+    @model_validator(mode="after")
+    def _arguments(self) -> Distribution:
+        need, optional = DISTRIBUTIONS[self.name]
+        given = {k for k in ("low", "high", "mean", "sd", "median", "sigma", "mode")
+                 if getattr(self, k) is not None}
+        missing = [k for k in need if k not in given]
+        extra = sorted(given - set(need) - set(optional))
+        if missing or extra:
+            allowed = ", ".join(need + optional)
+            problem = (f"needs {', '.join(missing)}" if missing
+                       else f"does not take {', '.join(extra)}")
+            raise ValueError(f"distribution {self.name!r} {problem} (arguments: {allowed})")
+        lo = self.low if self.low is not None else float("-inf")
+        hi = self.high if self.high is not None else float("inf")
+        if not lo < hi:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if self.name == "loguniform" and lo <= 0:
+            raise ValueError("loguniform needs 0 < low < high")
+        if self.name == "triangular" and not lo <= self.mode <= hi:
+            raise ValueError(f"mode ({self.mode}) must lie between low and high")
+        return self
+
+
+class ParameterSpec(_Strict):
+    """How one parameter varies: listed ``values``, a uniform ``range`` or a ``distribution``."""
+
+    values: list[Any] | None = Field(default=None, min_length=1)
+    range: tuple[float, float] | None = None
+    steps: int | None = Field(default=None, ge=2)
+    distribution: Distribution | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ParameterSpec:
+        kinds = [k for k in ("values", "range", "distribution") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of values, range or distribution"
+                             + (f" (got {', '.join(kinds)})" if kinds else ""))
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"range must be [low, high] with low < high (got {list(self.range)})")
+        if self.steps is not None and self.range is None:
+            raise ValueError("steps goes with range (evenly spaced levels of a grid)")
+        if self.values is not None and len({repr(v) for v in self.values}) < len(self.values):
+            raise ValueError(f"values are repeated: {self.values}")
+        return self
+
+    @property
+    def sampled(self) -> bool:
+        """True for a range or distribution (sampled by lhs/sobol/morris), False for values."""
+        return self.values is None
+
+
+class DesignSpec(_Strict):
+    """The design: method, number of samples (sampled designs) and Morris levels."""
+
+    method: Literal["grid", "lhs", "sobol", "morris"]
+    samples: PositiveInt | None = None
+    levels: int = Field(default=4, ge=2)
+    seed: int | None = Field(default=None, ge=0)
+
+
+class SweepSpec(_Strict):
+    """A validated sweep file (see the module docstring)."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    scenario: str
+    seed: int = Field(default=1, ge=0)
+    replicates: PositiveInt = 1
+    scale: float = Field(default=1.0, ge=1.0)
+    design: DesignSpec
+    parameters: dict[str, ParameterSpec] = Field(min_length=1)
+    outputs: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SweepSpec:
+        d = self.design
+        sampled = [p for p, s in self.parameters.items() if s.sampled]
+        if d.method == "grid":
+            for p, s in self.parameters.items():
+                if s.distribution is not None:
+                    raise ValueError(f"parameter {p!r}: a grid takes values or range with steps, "
+                                     "not a distribution (use lhs, sobol or morris)")
+                if s.range is not None and s.steps is None:
+                    raise ValueError(f"parameter {p!r}: a range in a grid needs steps (the "
+                                     "number of evenly spaced levels)")
+            if d.samples is not None:
+                raise ValueError("design.samples is for lhs, sobol and morris; a grid runs every "
+                                 "combination of levels")
+        else:
+            if not sampled:
+                raise ValueError(f"a {d.method} design needs at least one parameter with a "
+                                 "range or a distribution")
+            if d.samples is None:
+                raise ValueError(f"design.samples is required for {d.method} (lhs: points; "
+                                 "sobol: base N; morris: trajectories)")
+            for p in sampled:
+                if self.parameters[p].steps is not None:
+                    raise ValueError(f"parameter {p!r}: steps is for grids only")
+            if d.method == "sobol" and d.samples & (d.samples - 1):
+                raise ValueError(f"design.samples must be a power of two for sobol (got "
+                                 f"{d.samples}; e.g. {1 << max(d.samples - 1, 1).bit_length()})")
+        unknown = [o for o in self.outputs if o not in ANNUAL_OUTPUTS]
+        if unknown:
+            raise ValueError(f"unknown output {unknown[0]!r}; outputs are columns of the annual "
+                             f"table: {', '.join(ANNUAL_OUTPUTS)}")
+        if len(set(self.outputs)) < len(self.outputs):
+            raise ValueError(f"outputs are repeated: {self.outputs}")
+        return self
+
+    @property
+    def sampled(self) -> list[str]:
+        """Parameters sampled by the design (range or distribution), in file order."""
+        return [p for p, s in self.parameters.items() if s.sampled]
+
+    @property
+    def levels(self) -> list[str]:
+        """Parameters with listed values (crossed with the design), in file order."""
+        return [p for p, s in self.parameters.items() if not s.sampled]
+
+
+class Sweep(BaseModel):
+    """A loaded sweep: its spec, base scenario, source file and the file's hash."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    spec: SweepSpec
+    scenario: Scenario
+    path: str
+    sha256: str
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    """Load and validate a sweep file and its base scenario; raise a one-line ScenarioError.
+
+    Besides the schema, every parameter path must exist in the scenario and its extreme values
+    must give a valid scenario (checked with :meth:`Scenario.with_params`).
+
+    Example:
+        >>> sw = load_sweep("scenarios/sweeps/xixiu_pairing.yaml")
+        >>> sw.scenario.name
+        'xixiu'
+    """
+    p = Path(path)
+    data, raw = load_yaml(p)
+    try:
+        spec = SweepSpec.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(p, err, model=SweepSpec)) from None
+    scen_path = (p.parent / spec.scenario)
+    if not scen_path.is_file():
+        raise ScenarioError(f"{p}: field 'scenario': no scenario file {str(scen_path)!r} "
+                            "(the path is relative to the sweep file)")
+    sc = load_scenario(scen_path)
+    for name, ps in spec.parameters.items():
+        try:
+            base = sc.get_param(name)
+        except ScenarioError:
+            try:  # the same one-line message as with_params, naming what is allowed
+                sc.with_params({name: None})
+            except ScenarioError as exc:
+                raise ScenarioError(f"{p}: field 'parameters.{name}': "
+                                    f"{str(exc).split(': ', 1)[1]}") from None
+            raise
+        if isinstance(base, dict | list):
+            raise ScenarioError(f"{p}: field 'parameters.{name}': {name!r} is a group of "
+                                "settings, not one value; name a single parameter inside it")
+        for value in _extremes(ps, base):
+            try:
+                sc.with_params({name: value})
+            except ScenarioError as exc:
+                raise ScenarioError(f"{p}: field 'parameters.{name}': value {value!r} is not "
+                                    f"valid for the scenario: {str(exc).split(': ', 1)[-1]}"
+                                    ) from None
+    return Sweep(spec=spec, scenario=sc, path=str(p), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def cast_like(value: Any, base: Any) -> Any:
+    """``value`` in the type of the scenario's own ``base`` value (a sampled number rounded for
+    a whole-number parameter; numpy scalars made Python ones).
+
+    Example:
+        >>> cast_like(2861.6, 2862), cast_like(0.5, 0.1), cast_like("optimal", "random")
+        (2862, 0.5, 'optimal')
+    """
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(base, bool) or not isinstance(value, int | float) or isinstance(value, bool):
+        return value
+    if isinstance(base, int):
+        return round(value)
+    if isinstance(base, float):
+        return float(value)
+    return value
+
+
+def _extremes(ps: ParameterSpec, base: Any) -> list[Any]:
+    """The values of a parameter spec worth validating: every listed value, or the bounds."""
+    if ps.values is not None:
+        return [cast_like(v, base) for v in ps.values]
+    if ps.range is not None:
+        return [cast_like(v, base) for v in ps.range]
+    d = ps.distribution
+    return [cast_like(v, base) for v in (d.low, d.high, d.mode, d.mean, d.median)
+            if v is not None]
