@@ -6,6 +6,9 @@ shows a progress bar, prints a summary with 10-90% bands and writes tables, mani
 CASE [--replicates N] [--format text|md|csv]`` compares a case with its reported figures.
 ``povsim compare SCENARIO --vary LEVER=V1,V2 [--against ALT.yaml] [--replicates R]`` runs
 policy variants on common random numbers and reports paired differences with intervals.
+``povsim sweep SWEEP.yaml [--workers N | --scheduler ADDRESS | --serial] [--out DIR]`` runs a
+sweep (design points x replicates) on Dask into a resumable store; ``povsim summarize DIR``
+writes its bands per point, Sobol or Morris indices and plots.
 
 Example:
     >>> main(["run", "scenarios/does-not-exist.yaml", "--quiet"])
@@ -116,6 +119,35 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--level", type=_level, default=0.9,
                    help="confidence level of the paired intervals (default 0.9)")
     c.set_defaults(func=cmd_compare)
+    w = sub.add_parser("sweep", help="run a sweep file (design points x replicates) on Dask "
+                                     "into a resumable store")
+    w.add_argument("sweep", help="sweep YAML file, e.g. scenarios/sweeps/xixiu_pairing.yaml")
+    w.add_argument("--out", default=None, help="store folder (default results/<sweep name>); "
+                                               "run the same command again to resume")
+    how = w.add_mutually_exclusive_group()
+    how.add_argument("--workers", type=_positive_int, default=None,
+                     help="worker processes of the local Dask cluster (default: CPU count)")
+    how.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    how.add_argument("--serial", action="store_true", help="run in this process, without Dask")
+    w.add_argument("--scale", type=_scale, default=None,
+                   help="override the file's scale (one simulated household per K real ones)")
+    w.add_argument("--replicates", type=_positive_int, default=None,
+                   help="override the file's replicates per design point")
+    w.add_argument("--chunk-size", type=_positive_int, default=None,
+                   help="runs per Dask task (default: about a second of work, from a pilot run)")
+    w.add_argument("--overwrite", action="store_true",
+                   help="start afresh in a store that holds another sweep (its runs are deleted)")
+    w.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+    w.set_defaults(func=cmd_sweep)
+    m = sub.add_parser("summarize", help="summarise a sweep store: bands per design point, "
+                                         "Sobol/Morris indices, plots")
+    m.add_argument("store", help="the sweep's --out folder, e.g. results/sweep1")
+    m.add_argument("--year", type=int, default=None,
+                   help="year of the indices and plots (default: the last simulated year)")
+    m.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    m.add_argument("--quiet", action="store_true", help="write the files, print nothing")
+    m.set_defaults(func=cmd_summarize)
     return p
 
 
@@ -200,6 +232,39 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(cmp.format())
         print(f"\n{cmp.run_info['runs']} runs in {cmp.run_info['wall_seconds']:.1f} s; wrote "
               f"{len(written)} files to {out}/ (tables as .parquet and .csv, manifest.json"
+              f"{', plots as .png' if not args.no_plots else ''})")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run the missing runs of a sweep into its store and print what was done."""
+    from sim.sweepfile import load_sweep
+    from sim.sweeps import run_sweep
+
+    sweep = load_sweep(args.sweep)
+    out = Path(args.out or Path("results") / sweep.spec.name)
+    res = run_sweep(sweep, out, workers=args.workers, scheduler=args.scheduler,
+                    serial=args.serial, scale=args.scale, replicates=args.replicates,
+                    chunk_size=args.chunk_size, overwrite=args.overwrite,
+                    progress=not args.quiet)
+    if not args.quiet:
+        how = ("serially" if args.serial else f"on {res['workers']} Dask worker(s)")
+        rate = (f", {res['runs_per_second']:.2f} runs/s" if res["ran"] else "")
+        print(f"{sweep.spec.name}: ran {res['ran']} of {res['runs']} runs {how} in "
+              f"{res['wall_seconds']:.1f} s{rate} ({res['skipped']} already in {out}/, "
+              f"{res['chunk_size']} runs per task); next: povsim summarize {out}")
+    return 0
+
+
+def cmd_summarize(args: argparse.Namespace) -> int:
+    """Summarise a sweep store, write summary/ and print the main table."""
+    from sim.sweep_summary import summarize
+
+    s = summarize(args.store, year=args.year, plots=not args.no_plots)
+    if not args.quiet:
+        print(s.format())
+        print(f"\nwrote {Path(args.store) / 'summary'}/ (points"
+              f"{', indices' if not s.indices.empty else ''} as .parquet and .csv"
               f"{', plots as .png' if not args.no_plots else ''})")
     return 0
 

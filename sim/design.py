@@ -44,7 +44,8 @@ class Design:
         method: ``grid``, ``lhs``, ``sobol`` or ``morris``.
         points: one row per design point: ``point`` (its number), ``level_set`` (which
             combination of listed values), ``sample`` (its row in the sampled design, -1 for a
-            grid) and one column per parameter with the value used.
+            grid), one column per parameter with the value used and, for a sampled design,
+            ``unit:<parameter>``, the point in the unit hypercube.
         unit: the sampled design in the unit hypercube (samples x sampled parameters), the
             input SALib's analyses take; empty for a grid.
         sampled: the sampled parameters (columns of ``unit``); levels: the listed ones.
@@ -84,6 +85,8 @@ def build_design(sweep: Sweep) -> Design:
             row = {"level_set": ls, "sample": s if sampled else -1}
             row.update(dict(zip(levels, combo, strict=True)))
             row.update({p: values[p][s] for p in sampled})
+            # the point in the unit hypercube, the input of SALib's analyses
+            row.update({f"unit:{p}": float(unit[s, j]) for j, p in enumerate(sampled)})
             rows.append(row)
     points = pd.DataFrame(rows)
     points.insert(0, "point", np.arange(len(points)))

@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 
 def plot_bands(results, column: str, title: str, mult: float, unit: str, path) -> None:
@@ -128,6 +129,69 @@ def plot_compare_deciles(cmp, path) -> None:
     ax.grid(alpha=0.3)
     if names and not d.empty:
         ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def plot_outcome_vs_parameters(at_year, params: list[str], output: str, year: int,
+                               path) -> None:
+    """One panel per sweep parameter: each run's ``output`` at ``year`` against the parameter's
+    value (dots), with the median over runs at each distinct value when values repeat (line).
+
+    ``at_year`` holds one row per run with the parameter columns and the output.
+    """
+    n = len(params)
+    cols = min(n, 3)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.0 * cols, 3.2 * rows), dpi=100,
+                             squeeze=False)
+    for ax, p in zip(axes.flat, params, strict=False):
+        x = at_year[p]
+        numeric = pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x)
+        cats = list(dict.fromkeys(x)) if not numeric else None
+        xs = x.to_numpy(float) if numeric else np.array([cats.index(v) for v in x], float)
+        ax.scatter(xs, at_year[output], s=8, alpha=0.5)
+        if x.nunique() < len(x):  # repeated values (grid levels): the median at each
+            med = at_year.groupby(xs)[output].median()
+            ax.plot(med.index, med.to_numpy(), color="C1", marker="o", label="median")
+            ax.legend(fontsize=7)
+        if cats is not None:
+            ax.set_xticks(range(len(cats)), [str(c) for c in cats], rotation=30, fontsize=7,
+                          ha="right")
+        ax.set_xlabel(p, fontsize=8)
+        ax.set_ylabel(output, fontsize=8)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle(f"{output} in {year}, one dot per run", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)
+
+
+def plot_indices(indices, output: str, path) -> None:
+    """Bar chart of one output's sensitivity indices by parameter, with 95% intervals:
+    Sobol S1 and ST side by side, or Morris mu_star; one panel per level set."""
+    sets = sorted(indices["level_set"].unique())
+    fig, axes = plt.subplots(1, len(sets), figsize=(6.0 * len(sets), 3.6), dpi=100,
+                             squeeze=False)
+    for ax, ls in zip(axes.flat, sets, strict=True):
+        sub = indices[indices["level_set"] == ls]
+        kinds = [k for k in ("S1", "ST", "mu_star") if k in set(sub["index"])]
+        params = list(dict.fromkeys(sub["parameter"]))
+        width = 0.8 / len(kinds)
+        for i, k in enumerate(kinds):
+            s = sub[sub["index"] == k].set_index("parameter").loc[params]
+            ax.bar(np.arange(len(params)) + i * width, s["value"], width, yerr=s["conf"],
+                   capsize=3, label=k)
+        ax.set_xticks(np.arange(len(params)) + width * (len(kinds) - 1) / 2,
+                      [p.split(".")[-1] for p in params], rotation=30, ha="right", fontsize=7)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.set_title(f"level set {ls}" if len(sets) > 1 else "", fontsize=8)
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"Sensitivity of {output} (95% bootstrap intervals)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)

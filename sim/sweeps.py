@@ -9,10 +9,10 @@ nothing but the scenario, the point, the seed, the replicate and the scale: not 
 runs finish, the chunking or the number of workers.
 
 Chunks. Runs are grouped in fixed chunks of consecutive runs, one Dask task each, so short runs
-do not drown in the scheduler's overhead (about a second of work per task, estimated from the
-households and months; ``--chunk-size`` sets it). Tasks are submitted with unique keys and
-``pure=False`` (no deduplication of look-alike tasks) and two retries; a worker that dies has
-its tasks rescheduled by Dask.
+do not drown in the scheduler's overhead (about a second of work per task, sized from one timed
+pilot run when the store is created; ``--chunk-size`` sets it). Tasks are submitted with
+unique keys and ``pure=False`` (no deduplication of look-alike tasks) and two retries; a worker
+that dies has its tasks rescheduled by Dask.
 
 Store (``--out DIR``)::
 
@@ -56,8 +56,6 @@ from sim.results import _atomic, git_commit
 from sim.sweepfile import Sweep
 
 CHUNK_SECONDS = 1.0  # target work per Dask task (s); assumed, keeps scheduler overhead small
-NS_PER_HOUSEHOLD_STEP = 200.0  # rough engine cost for the chunking estimate (ns); measured ~120-200
-RUN_OVERHEAD_S = 0.05  # rough per-run set-up cost for the estimate (s); measured 0.04-0.1
 CHUNK_DIR = "chunks"
 RUN_COLUMNS = ("run", "point", "replicate", "year")
 
@@ -92,13 +90,17 @@ def run_chunk(scenario: Scenario, changes: dict[int, dict], runs: list[tuple[int
     return pd.concat(parts, ignore_index=True)
 
 
-def chunk_size_for(sweep: Sweep, scale: float) -> int:
-    """Runs per task: enough that a task holds about ``CHUNK_SECONDS`` of work (at least 1)."""
-    sc = sweep.scenario
-    households = sc.population.total_households.value / scale
-    months = 12 * (sc.end_year - sc.start_year + 2)
-    est = households * months * NS_PER_HOUSEHOLD_STEP * 1e-9 + RUN_OVERHEAD_S
-    return max(1, math.ceil(CHUNK_SECONDS / est))
+def chunk_size_for(sweep: Sweep, design: Design, scale: float) -> int:
+    """Runs per task: enough that a task holds about ``CHUNK_SECONDS`` of work (at least 1),
+    from the time of one pilot run of the first design point in this process (its result is
+    not kept; the compiled kernels are loaded before timing)."""
+    from sim import kernels
+
+    kernels.warm_up()
+    t = time.perf_counter()
+    run_chunk(sweep.scenario, {0: design.changes(0)}, [(0, 0, 0)], sweep.spec.seed, scale,
+              list(sweep.spec.outputs))
+    return max(1, math.ceil(CHUNK_SECONDS / max(time.perf_counter() - t, 1e-3)))
 
 
 class SweepStore:
@@ -198,7 +200,7 @@ def _prepare_store(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
     elif store.out.is_dir() and any(store.out.iterdir()):
         raise ScenarioError(f"--out {store.out}: is a folder with other files and no sweep "
                             "manifest; choose an empty or new folder")
-    size = chunk_size or chunk_size_for(sweep, ident["scale"])
+    size = chunk_size or chunk_size_for(sweep, design, ident["scale"])
     store.chunks.mkdir(parents=True, exist_ok=True)
     spec = sweep.spec
     manifest = {
