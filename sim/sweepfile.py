@@ -31,8 +31,8 @@ N, N x (D + 2) points, SALib), ``morris`` (``samples`` trajectories of D + 1 poi
 ``levels`` levels, SALib). Outputs are columns of the ``annual`` table.
 
 Example:
-    >>> spec = load_sweep("scenarios/sweeps/xixiu_pairing.yaml")
-    >>> spec.design.method, sorted(spec.parameters)[0]
+    >>> sw = load_sweep("scenarios/sweeps/xixiu_pairing.yaml")
+    >>> sw.spec.design.method, sorted(sw.spec.parameters)[0]
     ('grid', 'cadre_groups.paired_cadre.count')
 """
 
@@ -114,7 +114,7 @@ class ParameterSpec(_Strict):
     """How one parameter varies: listed ``values``, a uniform ``range`` or a ``distribution``."""
 
     values: list[Any] | None = Field(default=None, min_length=1)
-    range: tuple[float, float] | None = None
+    range: list[float] | None = Field(default=None, min_length=2, max_length=2)
     steps: int | None = Field(default=None, ge=2)
     distribution: Distribution | None = None
 
