@@ -274,11 +274,21 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
             "runs_per_second": ran / wall if wall > 0 and ran else float("nan")}
 
 
+def _warm_worker() -> int:
+    """Import the model and load its compiled kernels in a worker process (once, before its
+    first task, so that tasks are not slowed by the imports); returns the process id."""
+    from sim import kernels, runner  # noqa: F401
+
+    kernels.warm_up()
+    return os.getpid()
+
+
 def _run_dask(store: SweepStore, sweep: Sweep, design: Design, tasks: dict, fn, args,
               workers: int | None, scheduler: str | None, bar) -> int:
     """Submit the chunks to Dask and write each as it finishes; return the worker count."""
     import logging
 
+    import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
@@ -289,11 +299,14 @@ def _run_dask(store: SweepStore, sweep: Sweep, design: Design, tasks: dict, fn, 
             raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     else:
         n = workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        # Dask's statistical profiler samples each worker's stack every few milliseconds, which
+        # slowed runs by about a tenth here; a local cluster runs without it
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
-        n_workers = len(client.scheduler_info()["workers"])
+        n_workers = len(client.run(_warm_worker))
         sc_future = client.scatter(sweep.scenario, broadcast=True)
         token = uuid.uuid4().hex[:8]
         futures = {}
