@@ -195,3 +195,35 @@ def plot_indices(indices, output: str, path) -> None:
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
+
+
+def plot_grid_lines(points, params: list[str], output: str, year: int, path) -> None:
+    """A grid's medians (10-90% bars over replicates) of ``output`` at ``year`` against its
+    last parameter, one line per combination of the other parameters.
+
+    ``points`` is the summary's per-point table (columns ``median``, ``p10``, ``p90``).
+    """
+    at = points[(points["output"] == output) & (points["year"] == year)]
+    x_name, others = params[-1], params[:-1]
+    xs = list(dict.fromkeys(at[x_name]))
+    numeric = pd.api.types.is_numeric_dtype(at[x_name])
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    groups = at.groupby(others, sort=False) if others else [((), at)]
+    for i, (key, sub) in enumerate(groups):
+        key = key if isinstance(key, tuple) else (key,)
+        sub = sub.set_index(x_name).loc[[x for x in xs if x in set(sub[x_name])]]
+        x = sub.index.to_numpy(float) if numeric else [xs.index(v) for v in sub.index]
+        x = np.asarray(x, float) + (0 if numeric else (i - len(groups) / 2) * 0.04)
+        ax.errorbar(x, sub["median"], yerr=[sub["median"] - sub["p10"], sub["p90"] - sub["median"]],
+                    marker="o", capsize=3, label=", ".join(map(str, key)) or output)
+    if not numeric:
+        ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_xlabel(x_name)
+    ax.set_ylabel(output)
+    ax.set_title(f"{output} in {year}: median and 10-90% over replicates", fontsize=10)
+    ax.grid(alpha=0.3)
+    if others:
+        ax.legend(fontsize=7, title=", ".join(others), title_fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+    plt.close(fig)

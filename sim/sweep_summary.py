@@ -11,7 +11,9 @@
   Morris: ``mu_star`` (with its 95% half-width), ``mu`` and ``sigma`` of the elementary effects,
   in output units per unit-interval step of the parameter's quantile;
 - ``<output>_vs_parameters.png`` (each run's value at the summary year against each parameter,
-  with the point medians) and, for Sobol and Morris designs, ``indices_<output>.png``.
+  with the point medians); for grids ``<output>_grid.png`` (the medians with 10-90% bars
+  against the last parameter, a line per combination of the others); for Sobol and Morris
+  designs ``indices_<output>.png``.
 
 The summary year defaults to the scenario's end year (the last year in the store).
 
@@ -85,13 +87,17 @@ class SweepSummary:
             tables["indices"] = self.indices
         written = write_tables(out, tables)
         if plots:
-            from sim.plots import plot_indices, plot_outcome_vs_parameters
+            from sim.plots import plot_grid_lines, plot_indices, plot_outcome_vs_parameters
 
             at_year = self.runs[self.runs["year"] == self.year].merge(self.design, on="point")
             for o in self.manifest["outputs"]:
                 written.append(_atomic(out / f"{o}_vs_parameters.png",
                                        lambda p, o=o: plot_outcome_vs_parameters(
                                            at_year, self.parameters, o, self.year, p)))
+                if self.manifest["design"]["method"] == "grid":
+                    written.append(_atomic(out / f"{o}_grid.png",
+                                           lambda p, o=o: plot_grid_lines(
+                                               self.points, self.parameters, o, self.year, p)))
                 sub = self.indices[self.indices["output"] == o] if not self.indices.empty else None
                 if sub is not None and not sub.empty:
                     written.append(_atomic(out / f"indices_{o}.png",
