@@ -217,6 +217,24 @@ class Sweep(BaseModel):
     path: str
     sha256: str
 
+    def with_design(self, **changes: Any) -> Sweep:
+        """A copy with design settings changed (validated), e.g. fewer Sobol samples for a
+        quick look; the store records the design itself, so it tells the two apart.
+
+        Example:
+            >>> sw = load_sweep("scenarios/sweeps/xixiu_behaviour_sobol.yaml")
+            >>> sw.with_design(samples=8).spec.design.samples
+            8
+        """
+        data = self.spec.model_dump()
+        data["design"].update(changes)
+        try:
+            spec = SweepSpec.model_validate(data)
+        except ValidationError as err:
+            raise ScenarioError(format_validation_error(self.path, err, model=SweepSpec)
+                                ) from None
+        return Sweep(spec=spec, scenario=self.scenario, path=self.path, sha256=self.sha256)
+
 
 def load_sweep(path: str | Path) -> Sweep:
     """Load and validate a sweep file and its base scenario; raise a one-line ScenarioError.

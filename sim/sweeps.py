@@ -153,12 +153,17 @@ class SweepStore:
         return runs.sort_values(["run", "year"], ignore_index=True)
 
 
-def identity(sweep: Sweep, replicates: int, scale: float) -> dict:
-    """What makes two sweeps the same runs (compared before appending to a store)."""
+def identity(sweep: Sweep, design: Design, replicates: int, scale: float) -> dict:
+    """What makes two sweeps the same runs (compared before appending to a store): the sweep
+    file, the scenario, the design points themselves, seed, replicates, scale and outputs."""
+    import hashlib
+
     from sim.config import scenario_source
 
+    points = hashlib.sha256(design.points.to_csv(index=False).encode()).hexdigest()
     return {"sweep_sha256": sweep.sha256, "scenario_sha256": scenario_source(sweep.scenario)[1],
-            "seed": sweep.spec.seed, "replicates": int(replicates), "scale": float(scale)}
+            "design_sha256": points, "seed": sweep.spec.seed, "replicates": int(replicates),
+            "scale": float(scale), "outputs": list(sweep.spec.outputs)}
 
 
 def code_version() -> dict:
@@ -179,7 +184,10 @@ def _prepare_store(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
     if old is not None and not overwrite:
         diff = [k for k, v in ident.items() if old.get("identity", {}).get(k) != v]
         if diff:
-            what = ", ".join(f"{k} {old.get('identity', {}).get(k)!r} -> {ident[k]!r}"
+            def short(v):  # hashes by their first 12 digits
+                return f"{v[:12]}..." if isinstance(v, str) and len(v) == 64 else repr(v)
+
+            what = ", ".join(f"{k} {short(old.get('identity', {}).get(k))} -> {short(ident[k])}"
                              for k in diff)
             raise ScenarioError(f"{store.out}: holds another sweep ({old.get('sweep')}; changed: "
                                 f"{what}); run with --overwrite to start it afresh, or choose "
@@ -241,7 +249,7 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
     design = build_design(sweep)
     n_runs = len(design.points) * replicates
     store = SweepStore(out)
-    ident = identity(sweep, replicates, scale)
+    ident = identity(sweep, design, replicates, scale)
     size = _prepare_store(store, sweep, design, ident, chunk_size, n_runs, overwrite)
     store.clean_partial()
     done = store.done_chunks()

@@ -14,6 +14,8 @@ matplotlib.use("Agg")
 NOTEBOOKS = sorted(p.resolve() for p in Path("notebooks").glob("*.ipynb"))
 #: parameter cell overrides: small enough for the test suite
 SMALL = {"SCALE": 500, "REPLICATES": 2}
+#: the same for parameters that only some notebooks have (Sobol samples, Dask workers)
+SMALL_IF_PRESENT = {"SAMPLES": 4, "WORKERS": 0}
 
 
 def code_of(path: Path) -> str:
@@ -24,6 +26,8 @@ def code_of(path: Path) -> str:
         code, n = re.subn(rf"^{name} = .*$", f"{name} = {value}", code, count=1,
                           flags=re.MULTILINE)
         assert n == 1, f"{path}: no parameter line '{name} = ...'"
+    for name, value in SMALL_IF_PRESENT.items():
+        code = re.sub(rf"^{name} = .*$", f"{name} = {value}", code, count=1, flags=re.MULTILINE)
     return code
 
 

@@ -330,3 +330,13 @@ def test_summarize_bands_per_point_and_notes_a_partial_store(tmp_path):
 def test_summarize_of_a_folder_without_a_sweep_fails_in_one_line(tmp_path, capsys):
     assert main(["summarize", str(tmp_path)]) == 2
     assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_a_store_refuses_another_design_from_the_same_file(tmp_path):
+    path = _file(tmp_path, SOBOL)
+    out = tmp_path / "s"
+    _serial(path, out)
+    with pytest.raises(ScenarioError, match="design_sha256"):
+        run_sweep(load_sweep(path).with_design(samples=4), out, serial=True, progress=False)
+    with pytest.raises(ScenarioError, match="power of two"):
+        load_sweep(path).with_design(samples=5)
