@@ -36,8 +36,8 @@ RESULTS = Path(__file__).with_name("results")
 ROOT = Path(__file__).resolve().parents[1]
 #: case: (scenario, scale, replicates per point, runs per task)
 CASES = {
-    "xixiu": ("xixiu.yaml", 1.0, 4, 1),
-    "small": ("zhenbao.yaml", 1.0, 100, 20),
+    "xixiu": ("xixiu.yaml", 1.0, 6, 1),
+    "small": ("zhenbao.yaml", 1.0, 150, 20),
 }
 
 
