@@ -340,3 +340,17 @@ def test_a_store_refuses_another_design_from_the_same_file(tmp_path):
         run_sweep(load_sweep(path).with_design(samples=4), out, serial=True, progress=False)
     with pytest.raises(ScenarioError, match="power of two"):
         load_sweep(path).with_design(samples=5)
+
+
+def test_summarize_a_small_morris_sweep(tmp_path):
+    text = SOBOL.replace("{method: sobol, samples: 8}", "{method: morris, samples: 4}")
+    out = tmp_path / "morris"
+    _serial(_file(tmp_path, text), out)
+    s = summarize(out, plots=True)
+    assert set(s.indices["index"]) == {"mu_star", "mu", "sigma"}
+    star = s.indices[s.indices["index"] == "mu_star"]
+    assert len(star) == 2 * 2 and (star["value"] >= 0).all() and (star["conf"] >= 0).all()
+    # mu* is at least |mu| (the mean of absolute effects is at least the mean's size)
+    mu = s.indices[s.indices["index"] == "mu"].set_index(["output", "parameter"])["value"]
+    assert (star.set_index(["output", "parameter"])["value"] >= mu.abs() - 1e-12).all()
+    assert (out / "summary" / "indices_incidence.png").stat().st_size > 0
