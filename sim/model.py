@@ -577,23 +577,28 @@ class PovertyModel(mesa.Model):
         keys = ("market->cooperative:sales", "cooperative->households:wages",
                 "cooperative->households:land_rent", "cooperative->market:other_costs")
         sales, wages_paid, rents, other = (self.ledger.setdefault(key, 0.0) for key in keys)
+        # per-village values as Python numbers (the same doubles; faster in this loop)
+        u, staff, premium, demand = u.tolist(), staff.tolist(), premium.tolist(), demand.tolist()
+        coop_wages = wages[self.coop_code0:].tolist()
+        activation, capital_yield = co.activation_prob_month.value, co.capital_yield.value
+        yield_per_mu, cost_share = co.coop_yield_per_mu.value * g, co.cost_share.value
         for c in self.coops:
-            v = self.villages[c.village]
-            if not c.active and c.capital > 0 and u[c.village] < (
-                    co.activation_prob_month.value * v.branch_strength
-                    * (1.0 + v.first_secretary)):
+            i = c.village
+            v = self.villages[i]
+            if not c.active and c.capital > 0 and u[i] < (
+                    activation * v.branch_strength * (1.0 + v.first_secretary)):
                 c.active = True
                 c.ever_active_year = c.ever_active_year or self.year
-            rev = c.monthly_revenue(co.capital_yield.value, co.coop_yield_per_mu.value * g,
-                                    0.5 + v.branch_strength, 1.0 + premium[c.village])
-            from_ent = min(rev, demand[c.village])
-            wage_bill = staff[c.village] * wages[self.coop_code0 + c.village]
+            rev = c.monthly_revenue(capital_yield, yield_per_mu, 0.5 + v.branch_strength,
+                                    1.0 + premium[i])
+            from_ent = min(rev, demand[i])
+            wage_bill = staff[i] * coop_wages[i]
             rent = c.leased_land * rent_rate
-            c.book_month(rev, from_ent, wage_bill, rent, co.cost_share.value)
+            c.book_month(rev, from_ent, wage_bill, rent, cost_share)
             sales += rev - from_ent
             wages_paid += wage_bill
             rents += rent
-            other += co.cost_share.value * rev
+            other += cost_share * rev
             if from_ent:
                 self._book_purchase(c.village, from_ent)
         for key, total in zip(keys, (sales, wages_paid, rents, other), strict=True):
@@ -603,8 +608,9 @@ class PovertyModel(mesa.Model):
         """Book ``amount`` of purchases from a village's cooperative to its buyers, in
         proportion to each buyer's demand there."""
         want = self._demand[:, village]
-        for i in np.flatnonzero(want > 0):
-            part = amount * want[i] / want.sum()
+        buyers = np.flatnonzero(want > 0)
+        parts = amount * want[buyers] / want.sum()  # each (amount x want) / total, as one by one
+        for i, part in zip(buyers.tolist(), parts.tolist(), strict=True):
             e = self.enterprises[i]
             e.purchases += part
             self._partner_pays(e, "cooperative", "purchases", part)
@@ -702,7 +708,9 @@ class PovertyModel(mesa.Model):
             if fixed:
                 div[fixed_idx] += fixed / fixed_idx.size
             if shares:
-                div[m_idx] += shares * hh.shares[m_idx] / tot
+                # in float64 whatever the scalar's type (a Python float times a float32 array
+                # would stay float32 under numpy 2's promotion rules)
+                div[m_idx] += shares * hh.shares[m_idx].astype(np.float64) / tot
             self._flow("cooperative", "households", "dividends", fixed + shares)
             if c.loss_cover:
                 self._cost("coop_loss_cover", c.loss_cover)
