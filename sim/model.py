@@ -444,14 +444,15 @@ class PovertyModel(mesa.Model):
 
     def _village_cadres(self) -> None:
         ce = self.sc.cadre_effects
-        draws = self.streams["projects"].random(len(self.cadres))
+        draws = self.streams["projects"].random(len(self.cadres)).tolist()
+        eff = self.c_eff.tolist()
         cap = ce.productivity_cap.value
+        size, gain = ce.project_size.value / self.k, ce.expert_productivity_gain_month.value
         for c in self._placed_cadres()[3]:
-            c.effectiveness = float(self.c_eff[c.index])
-            amount = c.act_on_village(self.villages[c.village], self.coops[c.village],
-                                      draws[c.index], ce.project_size.value / self.k,
-                                      ce.expert_productivity_gain_month.value)
-            self.villages[c.village].tech = min(self.villages[c.village].tech, cap)
+            c.effectiveness = eff[c.index]
+            v = self.villages[c.village]
+            amount = c.act_on_village(v, self.coops[c.village], draws[c.index], size, gain)
+            v.tech = min(v.tech, cap)
             if amount:
                 self._cost("projects", amount)
                 self._flow("government", "cooperative", "projects", amount)
@@ -571,6 +572,13 @@ class PovertyModel(mesa.Model):
                             e.share[v] * w)
                         premium[v] = max(premium[v], e.price_premium * w)
             demand = self._demand.sum(axis=0)
+            # each village's buyers (ascending), their demand and its total, as Python numbers
+            # for _book_purchase; a contiguous row's sum has the bits of the column view's sum
+            by_village = np.ascontiguousarray(self._demand.T)
+            vv, ee = np.nonzero(by_village > 0)
+            self._buyers = (np.searchsorted(vv, np.arange(len(self.coops) + 1)).tolist(),
+                            ee.tolist(), by_village[vv, ee].tolist(),
+                            by_village.sum(axis=1).tolist())
         rent_rate = self.sc.income.land_rent_per_mu.value / 12.0
         # the four per-cooperative flows, added to the ledger one cooperative after another as
         # _flow would (the same additions in the same order), without a call per flow
@@ -607,10 +615,10 @@ class PovertyModel(mesa.Model):
     def _book_purchase(self, village: int, amount: float) -> None:
         """Book ``amount`` of purchases from a village's cooperative to its buyers, in
         proportion to each buyer's demand there."""
-        want = self._demand[:, village]
-        buyers = np.flatnonzero(want > 0)
-        parts = amount * want[buyers] / want.sum()  # each (amount x want) / total, as one by one
-        for i, part in zip(buyers.tolist(), parts.tolist(), strict=True):
+        cuts, ents, want, total = self._buyers
+        a, b = cuts[village], cuts[village + 1]
+        for i, w in zip(ents[a:b], want[a:b], strict=True):
+            part = amount * w / total[village]
             e = self.enterprises[i]
             e.purchases += part
             self._partner_pays(e, "cooperative", "purchases", part)
