@@ -23,7 +23,6 @@ Writes ``benchmarks/results/sweep_scaling.csv`` (one row per case and worker cou
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import platform
 import tempfile
@@ -54,11 +53,10 @@ def sweep_file(folder: Path, case: str) -> Path:
 
 def measure(case: str, workers: list[int]) -> list[dict]:
     """Serial and Dask throughput of one case; one row per worker count (0 = serial)."""
-    import dask
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
     from sim.sweepfile import load_sweep
-    from sim.sweeps import _warm_worker, run_sweep
+    from sim.sweeps import _warm_worker, local_cluster, run_sweep
 
     chunk = CASES[case][3]
     rows = []
@@ -72,9 +70,7 @@ def measure(case: str, workers: list[int]) -> list[dict]:
                      "wall_s": res["wall_seconds"], "runs_per_s": serial, "efficiency": 1.0})
         for w in workers:
             t = time.perf_counter()
-            with dask.config.set({"distributed.worker.profile.enabled": False}):  # as run_sweep
-                cluster = LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+            cluster = local_cluster(w)  # the cluster run_sweep starts by default
             with Client(cluster) as client:  # workers import the model and load the kernels
                 client.run(_warm_worker)
             start = time.perf_counter() - t

@@ -254,12 +254,12 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
     store.clean_partial()
     done = store.done_chunks()
     todo = [k for k in range(math.ceil(n_runs / size)) if k not in done]
-    tasks = {}
+    tasks = {}  # chunk: its (run, point, replicate) triples and its points' changes
     for k in todo:
         runs = [(r, r // replicates, r % replicates)
                 for r in range(k * size, min((k + 1) * size, n_runs))]
-        tasks[k] = runs
-    ran = sum(len(r) for r in tasks.values())
+        tasks[k] = (runs, {p: design.changes(p) for p in sorted({p for _, p, _ in runs})})
+    ran = sum(len(runs) for runs, _ in tasks.values())
     bar = tqdm(total=n_runs, initial=n_runs - ran, unit="run", desc=spec.name,
                disable=not progress, smoothing=0.1)
     t0 = time.perf_counter()
@@ -267,13 +267,12 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
     args = (spec.seed, scale, list(spec.outputs))
     try:
         if serial or not tasks:
-            for k, runs in tasks.items():
-                changes = {p: design.changes(p) for p in {p for _, p, _ in runs}}
+            for k, (runs, changes) in tasks.items():
                 store.write_chunk(k, fn(sweep.scenario, changes, runs, *args))
                 bar.update(len(runs))
             n_workers = 1 if serial else 0
         else:
-            n_workers = _run_dask(store, sweep, design, tasks, fn, args, workers, scheduler, bar)
+            n_workers = _run_dask(store, sweep, tasks, fn, args, workers, scheduler, bar)
     finally:
         bar.close()
     wall = time.perf_counter() - t0
@@ -291,13 +290,25 @@ def _warm_worker() -> int:
     return os.getpid()
 
 
-def _run_dask(store: SweepStore, sweep: Sweep, design: Design, tasks: dict, fn, args,
-              workers: int | None, scheduler: str | None, bar) -> int:
-    """Submit the chunks to Dask and write each as it finishes; return the worker count."""
+def local_cluster(workers: int | None = None):
+    """A local Dask cluster for sweeps: ``workers`` processes (default: the CPU count) of one
+    thread each, without a dashboard, quiet, and without Dask's statistical profiler (it
+    samples each worker's stack every few milliseconds, which slowed small (0.05 s) runs by
+    15-80% here)."""
     import logging
 
     import dask
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        return LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                            processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+
+
+def _run_dask(store: SweepStore, sweep: Sweep, tasks: dict, fn, args, workers: int | None,
+              scheduler: str | None, bar) -> int:
+    """Submit the chunks to Dask and write each as it finishes; return the worker count."""
+    from dask.distributed import Client, as_completed
 
     cluster = None
     if scheduler:
@@ -306,27 +317,21 @@ def _run_dask(store: SweepStore, sweep: Sweep, design: Design, tasks: dict, fn, 
         except OSError as exc:
             raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
     else:
-        n = workers or os.cpu_count() or 1
-        # Dask's statistical profiler samples each worker's stack every few milliseconds, which
-        # slowed small (0.05 s) runs by 15-80% here; a local cluster runs without it
-        with dask.config.set({"distributed.worker.profile.enabled": False}):
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+        cluster = local_cluster(workers)
         client = Client(cluster)
     try:
         n_workers = len(client.run(_warm_worker))
         sc_future = client.scatter(sweep.scenario, broadcast=True)
         token = uuid.uuid4().hex[:8]
         futures = {}
-        for k, runs in tasks.items():
-            changes = {p: design.changes(p) for p in {p for _, p, _ in runs}}
+        for k, (runs, changes) in tasks.items():
             fut = client.submit(fn, sc_future, changes, runs, *args, pure=False, retries=2,
                                 key=f"povsim-{sweep.spec.name}-{token}-chunk-{k}")
             futures[fut] = k
         for fut in as_completed(futures):
             k = futures[fut]
             store.write_chunk(k, fut.result())
-            bar.update(len(tasks[k]))
+            bar.update(len(tasks[k][0]))
             fut.release()
         return n_workers
     finally:
