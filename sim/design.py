@@ -74,8 +74,7 @@ def build_design(sweep: Sweep) -> Design:
     sampled = spec.sampled if method != "grid" else []
     level_values = [_levels(spec.parameters[p], base[p]) for p in levels]
     level_sets = list(itertools.product(*level_values)) or [()]
-    problem = {"num_vars": len(sampled), "names": list(sampled),
-               "bounds": [[0.0, 1.0]] * len(sampled)}
+    problem = unit_problem(sampled)
     unit = _unit_sample(method, problem, spec.design, sweep) if sampled else np.empty((0, 0))
     values = {p: [cast_like(v, base[p]) for v in _from_unit(spec.parameters[p], unit[:, j])]
               for j, p in enumerate(sampled)}
@@ -92,6 +91,17 @@ def build_design(sweep: Sweep) -> Design:
     points.insert(0, "point", np.arange(len(points)))
     return Design(method=method, points=points, unit=unit, sampled=list(sampled),
                   levels=list(levels), problem=problem)
+
+
+def unit_problem(names: list[str]) -> dict:
+    """SALib's problem over the unit hypercube of the sampled parameters ``names`` (designs are
+    drawn, and indices computed, in unit space).
+
+    Example:
+        >>> unit_problem(["a"])
+        {'num_vars': 1, 'names': ['a'], 'bounds': [[0.0, 1.0]]}
+    """
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
 
 
 def design_seed(sweep: Sweep) -> int:

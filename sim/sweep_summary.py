@@ -39,8 +39,9 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ScenarioError
+from sim.design import unit_problem
 from sim.results import _atomic, write_tables
-from sim.sweeps import SweepStore
+from sim.sweeps import RUN_COLUMNS, SweepStore
 
 CONF_LEVEL = 0.95  # confidence level of the indices' bootstrap intervals
 RESAMPLES = 500  # bootstrap resamples for the indices' intervals
@@ -153,7 +154,7 @@ def summarize(out: str | Path, year: int | None = None, plots: bool = True,
 def point_bands(runs: pd.DataFrame, design: pd.DataFrame, params: list[str],
                 outputs: list[str]) -> pd.DataFrame:
     """Per design point, year and output: mean, median, p10, p90 over replicates (tidy)."""
-    long = runs.melt(id_vars=["run", "point", "replicate", "year"], value_vars=outputs,
+    long = runs.melt(id_vars=list(RUN_COLUMNS), value_vars=outputs,
                      var_name="output", value_name="value")
     g = long.groupby(["point", "year", "output"], sort=True)["value"]
     bands = pd.DataFrame({
@@ -172,8 +173,7 @@ def sensitivity_indices(method: str, runs: pd.DataFrame, design: pd.DataFrame,
     replicate means at ``year``; returns the tidy table and notes on outputs left out."""
     d = manifest["design"]
     sampled, levels = d["sampled"], d["levels"]
-    problem = {"num_vars": len(sampled), "names": list(sampled),
-               "bounds": [[0.0, 1.0]] * len(sampled)}
+    problem = unit_problem(sampled)
     means = (runs[runs["year"] == year].groupby("point")[manifest["outputs"]].mean())
     seed = int(manifest["identity"]["seed"])
     rows, notes = [], []
