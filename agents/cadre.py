@@ -25,7 +25,7 @@ class Cadre(mesa.Agent):
 
     Attributes:
         index: position in the model's cadre arrays.
-        kind: one of ``sim.config.CADRE_KINDS``.
+        kind: one of ``povsim.config.CADRE_KINDS``.
         role: ``"households"`` (paired one-to-one or one-to-many) or ``"village"``.
         capacity: most households it can be paired with.
         effectiveness: 0..1, raised by training.

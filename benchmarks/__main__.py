@@ -115,8 +115,8 @@ def measure(kind: str, households: int, months: int, seed: int = 1) -> dict:
     The set-up is the construction plus the identification and pairing (timed apart inside
     the December of the baseline year); the run is every monthly step without the latter.
     """
-    from sim.config import load_scenario
-    from sim.model import PovertyModel
+    from povsim.config import load_scenario
+    from povsim.model import PovertyModel
 
     cls = PovertyModel
     if kind == "reference":
@@ -124,7 +124,7 @@ def measure(kind: str, households: int, months: int, seed: int = 1) -> dict:
     sc = load_scenario(SCENARIO).with_params({"population.total_households": households})
     tk = time.perf_counter()
     try:  # once per process: compile or load the compiled kernels (reported apart)
-        from sim import kernels
+        from povsim import kernels
 
         kernels.warm_up()
     except ImportError:  # an engine without compiled kernels (e.g. an older commit)

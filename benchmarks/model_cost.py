@@ -26,8 +26,8 @@ OUT = Path(__file__).with_name("results") / "model_cost.csv"
 
 def measure_once(scenario: str, scale: float) -> dict:
     """Build and run one replicate in this process; return timings and peak memory."""
-    from sim.config import load_scenario
-    from sim.model import PovertyModel
+    from povsim.config import load_scenario
+    from povsim.model import PovertyModel
 
     sc = load_scenario(scenario)
     t0 = time.perf_counter()

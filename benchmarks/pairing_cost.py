@@ -2,7 +2,7 @@
 
 Builds the case at full scale, runs its baseline year (identification), takes the registered
 households and the household-role cadres as the model sees them, and times every strategy of
-``sim.strategies.CADRE_PAIRING`` on that instance (best of ``--repeat``), with its expected gain.
+``povsim.strategies.CADRE_PAIRING`` on that instance (best of ``--repeat``), with its expected gain.
 Writes one row per strategy to ``benchmarks/results/pairing_cost.csv``. Usage::
 
     .venv/bin/python -m benchmarks.pairing_cost [scenarios/xixiu.yaml ...] [--repeat 3]
@@ -25,8 +25,8 @@ OUT = Path(__file__).with_name("results") / "pairing_cost.csv"
 
 def instance(scenario_path: str, scale: float = 1.0) -> dict:
     """The cadre-pairing instance of a case at identification (keyword arguments)."""
-    from sim.config import load_scenario
-    from sim.model import PovertyModel
+    from povsim.config import load_scenario
+    from povsim.model import PovertyModel
 
     m = PovertyModel(load_scenario(scenario_path), seed=1, scale=scale)
     for _ in range(12):
@@ -44,7 +44,7 @@ def instance(scenario_path: str, scale: float = 1.0) -> dict:
 
 def measure(scenario_path: str, repeat: int = 3) -> list[dict]:
     """Time every cadre strategy on the case's instance; one row per strategy."""
-    from sim.strategies import CADRE_PAIRING, expected_gain
+    from povsim.strategies import CADRE_PAIRING, expected_gain
 
     inst = instance(scenario_path)
     rows = []

@@ -1,6 +1,6 @@
 """Reference implementation of the household rules, written the idiomatic Mesa way.
 
-The engine (:class:`sim.model.PovertyModel`) keeps households in flat numpy arrays and applies
+The engine (:class:`povsim.model.PovertyModel`) keeps households in flat numpy arrays and applies
 every household rule to all of them at once. This module restates the same rules one household
 at a time: :class:`HouseholdAgent` is a ``mesa.Agent`` holding one household's state as Python
 scalars, with its own methods and its own ``step()``; :class:`ReferenceModel` is the engine with
@@ -28,7 +28,7 @@ Per agent (rewritten here, one household at a time, scalar draws):
   the model; hiring stops at capacity (first come, first served in the random order, where the
   engine ranks candidates by their draw: the same in distribution).
 - **income, shocks and decisions** (engine ``_households_month``, compiled in
-  :func:`sim.kernels.household_month`), in :meth:`HouseholdAgent.step`: the month's farm income,
+  :func:`povsim.kernels.household_month`), in :meth:`HouseholdAgent.step`: the month's farm income,
   wage, remittances, land rent, transfers and other income; illness onset and recovery (a sole
   labourer at home falling ill loses the job), out-of-pocket illness costs, the household's loss
   when its village suffers a disaster; migrating, returning, joining the cooperative (shares,
@@ -40,7 +40,7 @@ Per agent (rewritten here, one household at a time, scalar draws):
 
 Inherited unchanged (model-level, on the household arrays): the policy calendar, cadre
 rotation and pairing, village cadres and projects, cadre training, the household programmes of
-:mod:`sim.programmes` (labour training, loans, demonstration fields, transfer tracking), village
+:mod:`povsim.programmes` (labour training, loans, demonstration fields, transfer tracking), village
 decay, the cooperatives' production, wages, rent and activation, December (dividends,
 identification, exits and re-entries, hollowing out, poor-village exits), and every record
 (``monthly``, ``annual``, ``deciles``, ``by_source``, ``cadre_loads``, ``costs``,
@@ -56,14 +56,14 @@ the arrays) and ends by writing the fields it may have changed back into the arr
 ``model.sync_s`` so that it can be told apart from the rules themselves.
 
 Random numbers: every draw is a scalar from a numpy Generator owned by the model, one per
-purpose, named ``"reference:<purpose>"`` in the run's :class:`sim.streams.Streams` (so never the
+purpose, named ``"reference:<purpose>"`` in the run's :class:`povsim.streams.Streams` (so never the
 engine's draws, and never the global random state); the random order of job seekers uses Mesa's
 ``model.random``. The population, cadres, partners and every inherited model-level draw use the
 engine's streams, so a reference run and an engine run of the same seed start from the same
 households but then draw differently: they agree in distribution only.
 
 Example:
-    >>> from sim.config import load_scenario
+    >>> from povsim.config import load_scenario
     >>> m = ReferenceModel(load_scenario("scenarios/sanba.yaml"), seed=1, scale=100)
     >>> m.run()
     >>> len(m.agents_by_type[HouseholdAgent]) == m.households.n, m.annual[-1]["year"]
@@ -80,9 +80,9 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
-from sim.config import Scenario, load_scenario
-from sim.model import DISASTER_QUARTER, PovertyModel
+from povsim.agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
+from povsim.config import Scenario, load_scenario
+from povsim.model import DISASTER_QUARTER, PovertyModel
 
 FARMING, JOBS, HEALTH, FINANCE = NEED["farming"], NEED["jobs"], NEED["health"], NEED["finance"]
 I_FARM, I_WAGES, I_REMIT = SRC["farming"], SRC["local_wages"], SRC["migrant_remittances"]
@@ -140,7 +140,7 @@ class HouseholdParams:
         poor_member_shares: extra cooperative shares of a registered poor member.
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> HouseholdParams.from_scenario(load_scenario("scenarios/sanba.yaml")).lease_share
         0.2
     """
@@ -204,9 +204,10 @@ class HouseholdParams:
 class HouseholdAgent(mesa.Agent):
     """One household as a Mesa agent: scalar state and the monthly household rules.
 
-    Its state attributes have the names and meanings of the :class:`agents.households.Households`
-    fields (``CONSTANT_FIELDS`` and ``STATE_FIELDS``); ``income`` is a list of yuan this year by
-    source (indexed like ``SOURCES``). Model-level context of the month (prices, wages, village
+    Its state attributes have the names and meanings of the
+    :class:`povsim.agents.households.Households` fields (``CONSTANT_FIELDS`` and
+    ``STATE_FIELDS``); ``income`` is a list of yuan this year by source (indexed like
+    ``SOURCES``). Model-level context of the month (prices, wages, village
     technology, cooperative activity, disaster hits, vacancies) is read from the model.
 
     Args:
@@ -214,7 +215,7 @@ class HouseholdAgent(mesa.Agent):
         index: its row in ``model.households`` (the engine's household index).
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> m = ReferenceModel(load_scenario("scenarios/sanba.yaml"), seed=1, scale=100)
         >>> a = m.household_agents[0]
         >>> a.index, a.size == int(m.households.size[0])
@@ -395,12 +396,12 @@ class HouseholdAgent(mesa.Agent):
 class ReferenceModel(PovertyModel):
     """The engine with one :class:`HouseholdAgent` per household doing the household rules.
 
-    Same constructor and tables as :class:`sim.model.PovertyModel`; the module docstring lists
+    Same constructor and tables as :class:`povsim.model.PovertyModel`; the module docstring lists
     what runs per agent and what is inherited. ``agent_class`` may be overridden by a subclass
     (e.g. to test a deliberately altered rule).
 
     Args:
-        scenario: a validated :class:`sim.config.Scenario`.
+        scenario: a validated :class:`povsim.config.Scenario`.
         seed: run seed (the engine's population, cadres and partners for this seed).
         replicate: replicate number.
         scale: one simulated household stands for ``scale`` real ones (>= 1).
@@ -412,7 +413,7 @@ class ReferenceModel(PovertyModel):
         sync_s: seconds spent copying state between the arrays and the agents.
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> m = ReferenceModel(load_scenario("scenarios/sanba.yaml"), seed=3, scale=100)
         >>> m.run()
         >>> e = PovertyModel(m.sc, seed=3, scale=100)
@@ -563,7 +564,7 @@ def household_steps_per_second(model_cls: type[PovertyModel], scenario: Scenario
     """Time building and running one model; household-months simulated per second of run.
 
     Args:
-        model_cls: :class:`sim.model.PovertyModel`, :class:`ReferenceModel` or another class
+        model_cls: :class:`povsim.model.PovertyModel`, :class:`ReferenceModel` or another class
             with their constructor.
         scenario: a validated scenario or the path of a scenario file.
         scale: households scale (one simulated household per ``scale`` real ones).

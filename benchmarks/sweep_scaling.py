@@ -1,7 +1,7 @@
 """Parallel efficiency of sweeps: runs per second serially and on a local Dask cluster.
 
 For each case, the same sweep (a grid of two cadre-pairing strategies x replicates) runs once
-serially in this process (:func:`sim.sweeps.run_sweep` with ``serial=True``) and once on a local
+serially in this process (:func:`povsim.sweeps.run_sweep` with ``serial=True``) and once on a local
 Dask cluster of each worker count, into fresh stores. The cluster is started before timing
 and its workers have imported the model before timing (start-up and imports are reported
 apart, ``cluster_start_s``; the serial run's imports are done before timing too), so
@@ -55,8 +55,8 @@ def measure(case: str, workers: list[int]) -> list[dict]:
     """Serial and Dask throughput of one case; one row per worker count (0 = serial)."""
     from dask.distributed import Client
 
-    from sim.sweepfile import load_sweep
-    from sim.sweeps import _warm_worker, local_cluster, run_sweep
+    from povsim.sweepfile import load_sweep
+    from povsim.sweeps import _warm_worker, local_cluster, run_sweep
 
     chunk = CASES[case][3]
     rows = []

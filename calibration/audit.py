@@ -1,8 +1,8 @@
 """Consistency audit of the reported figures (``povsim audit``).
 
-Each check is a function of the figure registry (:mod:`calibration.registry`) that returns zero
-or more :class:`Finding` objects. A finding names its check, its case, the figure ids involved, a
-severity and a message with the arithmetic written out:
+Each check is a function of the figure registry (:mod:`povsim.calibration.registry`) that returns
+zero or more :class:`Finding` objects. A finding names its check, its case, the figure ids
+involved, a severity and a message with the arithmetic written out:
 
 - ``inconsistent``: two or more reported figures contradict each other;
 - ``suspect``: a figure is implausible on its own scale (a probable misprint), or a calibration
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from calibration.registry import Registry, load_registry
+from povsim.calibration.registry import Registry, load_registry
 
 Severity = Literal["inconsistent", "suspect", "derived"]
 SEVERITIES: tuple[Severity, ...] = ("inconsistent", "suspect", "derived")
@@ -255,7 +255,8 @@ def check_xixiu_scenario_population(reg: Registry) -> list[Finding]:
     pop = _xixiu_rural_population(reg)
     if pop is None or not XIXIU_SCENARIO.exists():
         return []
-    from sim.config import ScenarioError, load_scenario
+    from povsim.config import load_scenario
+    from povsim.inputs import ScenarioError
 
     fig = ("xixiu.poor_people_exited", "xixiu.poverty_incidence_start",
            "xixiu.poverty_incidence_end")

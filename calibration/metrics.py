@@ -5,8 +5,8 @@ is either a column of the ``annual`` table (read at that year) or one of the der
 :data:`METRICS`; ``name:argument`` metrics take an argument (a collective-economy model, a crop).
 
 Example:
-    >>> from sim.config import load_scenario
-    >>> from sim.runner import run_scenario
+    >>> from povsim.config import load_scenario
+    >>> from povsim.runner import run_scenario
     >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=1000,
     ...                    progress=False)
     >>> v = metric_values(res, "incidence_percent", 2017)
@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from sim.results import Results
+from povsim.results import Results
 
 
 def _annual_at(res: Results, column: str, year: int) -> pd.Series:

@@ -4,7 +4,7 @@ Each entry carries the figure's id, case, value, unit, period, role (``input``, 
 ``validation``, ``context``), quote and seed file; calibration and validation figures also carry
 a ``target`` saying which simulated metric, in which year, they are compared with. Loading checks
 the file: a missing or duplicated id, an unknown role, kind or unit, or a calibration/validation
-figure without a target is a one-line :class:`sim.config.ScenarioError`.
+figure without a target is a one-line :class:`povsim.inputs.ScenarioError`.
 
 Example:
     >>> reg = load_registry()
@@ -22,10 +22,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import ScenarioError, format_validation_error, load_yaml
+from povsim.inputs import ScenarioError, format_validation_error, load_yaml
+from povsim.scenarios import CASES
 
 REGISTRY_YAML = Path(__file__).with_name("targets.yaml")
-CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")
 ROLES = ("input", "calibration", "validation", "context")
 KINDS = ("structure", "intervention", "outcome", "context")
 # every unit a figure may be given in (the shared CSV's vocabulary)

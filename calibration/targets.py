@@ -6,8 +6,8 @@ gap, and whether the median is within the figure's reporting precision (or on th
 a bound). ``povsim targets CASE`` prints it.
 
 Example:
-    >>> from sim.config import load_scenario
-    >>> from sim.runner import run_scenario
+    >>> from povsim.config import load_scenario
+    >>> from povsim.runner import run_scenario
     >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=1000,
     ...                    progress=False)
     >>> t = targets_table(res)
@@ -23,9 +23,9 @@ import math
 
 import pandas as pd
 
-from calibration.metrics import metric_values
-from calibration.registry import Registry, load_registry
-from sim.results import Results
+from povsim.calibration.metrics import metric_values
+from povsim.calibration.registry import Registry, load_registry
+from povsim.results import Results
 
 COLUMNS = ["id", "role", "quantity", "unit", "when", "reported", "comparison", "sim_p10",
            "sim_median", "sim_p90", "gap", "within_precision", "how"]

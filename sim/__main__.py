@@ -1,5 +1,5 @@
-"""``python -m sim`` is the ``povsim`` command."""
+"""``python -m povsim`` is the ``povsim`` command."""
 
-from sim.cli import main
+from povsim.cli import main
 
 raise SystemExit(main())

@@ -21,7 +21,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.config import ScenarioError, load_scenario
+from povsim.config import load_scenario
+from povsim.inputs import ScenarioError
 
 
 def _positive_int(text: str) -> int:
@@ -153,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario, print its summary and write its files."""
-    from sim.runner import run_scenario
+    from povsim.runner import run_scenario
 
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / sc.name)
@@ -175,7 +176,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     """Print every finding of the consistency audit of calibration/targets.yaml."""
-    from calibration.audit import FLAGGED, format_findings, run_audit
+    from povsim.calibration.audit import FLAGGED, format_findings, run_audit
 
     findings = run_audit()
     print(format_findings(findings, fmt=args.format), end="")
@@ -184,9 +185,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_targets(args: argparse.Namespace) -> int:
     """Run a case and print each calibration/validation figure beside the simulated band."""
-    from calibration.registry import CASES
-    from calibration.targets import format_targets, targets_table
-    from sim.runner import run_scenario
+    from povsim.calibration.registry import CASES
+    from povsim.calibration.targets import format_targets, targets_table
+    from povsim.runner import run_scenario
 
     path = Path(args.case)
     if not path.suffix:
@@ -208,7 +209,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and its variants on common random numbers; print and write the table."""
-    from sim.comparison import compare, parse_vary, variants_from_files, variants_from_levers
+    from povsim.comparison import compare, parse_vary, variants_from_files, variants_from_levers
 
     sc = load_scenario(args.scenario)
     vary: dict[str, list] = {}
@@ -238,8 +239,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the missing runs of a sweep into its store and print what was done."""
-    from sim.sweepfile import load_sweep
-    from sim.sweeps import run_sweep
+    from povsim.sweepfile import load_sweep
+    from povsim.sweeps import run_sweep
 
     sweep = load_sweep(args.sweep)
     out = Path(args.out or Path("results") / sweep.spec.name)
@@ -258,7 +259,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_summarize(args: argparse.Namespace) -> int:
     """Summarise a sweep store, write summary/ and print the main table."""
-    from sim.sweep_summary import summarize
+    from povsim.sweep_summary import summarize
 
     s = summarize(args.store, year=args.year, plots=not args.no_plots)
     if not args.quiet:

@@ -14,7 +14,7 @@ Variants come from policy levers or any parameter by dotted path (:func:`variant
 or from whole alternative scenario files (:func:`variants_from_files`).
 
 Example:
-    >>> from sim.config import load_scenario
+    >>> from povsim.config import load_scenario
     >>> sc = load_scenario("scenarios/xixiu.yaml")
     >>> same = variants_from_levers(sc, {"cadre_pairing": [sc.policy.cadre_pairing]})
     >>> cmp = compare(sc, same, replicates=2, scale=2000, progress=False)
@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,9 +36,18 @@ import yaml
 from scipy import stats
 from tqdm.auto import tqdm
 
-from sim.config import Scenario, ScenarioError, load_scenario, scenario_source
-from sim.results import _atomic, git_commit, write_tables
-from sim.runner import run_replicate
+from povsim.config import Scenario, load_scenario, scenario_source
+from povsim.inputs import ScenarioError
+from povsim.outputs import (
+    VERSION,
+    atomic_write,
+    git_commit,
+    software,
+    table_entries,
+    write_manifest,
+    write_tables,
+)
+from povsim.runner import run_replicate
 
 #: headline outcomes: key, label ({y1} is the end year), unit, number of decimals shown
 HEADLINE = (
@@ -82,7 +90,7 @@ class Variant:
     a file has ``{"file": path}``.
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> v = Variant("baseline", load_scenario("scenarios/sanba.yaml"))
         >>> v.name, v.changes
         ('baseline', {})
@@ -128,7 +136,7 @@ def variants_from_levers(base: Scenario, vary: dict[str, list[Any]]) -> list[Var
     named by its value (one lever) or ``lever=value`` pairs joined by ``,`` (several).
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> sc = load_scenario("scenarios/xixiu.yaml")
         >>> [v.name for v in variants_from_levers(sc, {"cadre_pairing": ["random", "optimal"]})]
         ['random', 'optimal']
@@ -184,7 +192,7 @@ def run_metrics(annual: pd.DataFrame) -> dict[str, float]:
     """The headline outcomes of one run from its ``annual`` table (units as in ``HEADLINE``).
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> t = run_replicate(load_scenario("scenarios/xixiu.yaml"), 1, 0, scale=2000)
         >>> 0 <= run_metrics(t["annual"])["incidence_end"] <= 100
         True
@@ -294,7 +302,7 @@ class Comparison:
         """The baseline's name with its values of the varied levers, e.g. for plot titles.
 
         Example:
-            >>> from sim.config import load_scenario
+            >>> from povsim.config import load_scenario
             >>> sc = load_scenario("scenarios/xixiu.yaml")
             >>> v = variants_from_levers(sc, {"cadre_pairing": ["random"]})
             >>> Comparison(Variant("baseline", sc), v, *[pd.DataFrame()] * 3).baseline_label
@@ -434,24 +442,19 @@ class Comparison:
     # ------------------------------------------------------------------ files
     def manifest(self) -> dict:
         """Provenance: baseline file and hash, every variant's changes and levers, seeds."""
-        import mesa
-
-        from sim import __version__
-
         def describe(v: Variant) -> dict:
             path, sha = scenario_source(v.scenario)
             return {"name": v.name, "changes": v.changes, "file": path, "sha256": sha,
                     "policy": v.scenario.policy.model_dump()}
 
-        return {"povsim_version": __version__, "git_commit": git_commit(),
+        sw = software()
+        return {"povsim_version": VERSION, "git_commit": git_commit(),
                 "kind": "comparison", "level": self.level,
                 "baseline": describe(self.baseline),
                 "variants": [describe(v) for v in self.variants],
                 "run": self.run_info, "notes": self.notes,
-                "numpy": np.__version__, "pandas": pd.__version__, "mesa": mesa.__version__,
-                "tables": {n: {"rows": len(t), "columns": list(map(str, t.columns)),
-                               "files": [f"{n}.parquet", f"{n}.csv"]}
-                           for n, t in self.tables.items()},
+                "numpy": sw["numpy"], "pandas": sw["pandas"], "mesa": sw["mesa"],
+                "tables": table_entries(self.tables),
                 "plots": list(COMPARE_PLOTS)}
 
     def write(self, out: str | Path, plots: bool = True) -> list[Path]:
@@ -465,20 +468,19 @@ class Comparison:
         written = write_tables(out, self.tables)
         if plots:
             written += self.plot(out)
-        text = json.dumps(self.manifest(), indent=2, default=str)
-        written.append(_atomic(out / "manifest.json", lambda p: Path(p).write_text(text)))
+        written.append(write_manifest(out, self.manifest()))
         return written
 
     def plot(self, out: str | Path) -> list[Path]:
         """Draw the comparison plots into folder ``out`` and return their paths."""
-        from sim import plots
+        from povsim import plots
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         written = []
         for name, fn in COMPARE_PLOTS.items():
             draw = getattr(plots, fn)
-            written.append(_atomic(out / name, lambda p, f=draw: f(self, p)))
+            written.append(atomic_write(out / name, lambda p, f=draw: f(self, p)))
         return written
 
 
@@ -511,7 +513,7 @@ def compare(baseline: Scenario | Variant, variants: list[Variant], *, replicates
     counts as neither better nor worse off.
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> sc = load_scenario("scenarios/xixiu.yaml")
         >>> cmp = compare(sc, variants_from_levers(sc, {"cadre_pairing": ["random"]}),
         ...               replicates=2, scale=2000, progress=False)

@@ -9,7 +9,7 @@ Every parameter in a scenario file is written as a flow mapping on one line::
 a cited statistic (``cited: ...``), an ``assumed`` value or one ``to calibrate``.
 
 Example:
-    >>> from sim.config import load_scenario
+    >>> from povsim.config import load_scenario
     >>> sc = load_scenario("scenarios/xixiu.yaml")
     >>> sc.villages.count.value
     182
@@ -18,12 +18,9 @@ Example:
 from __future__ import annotations
 
 import hashlib
-import types
-import typing
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -38,6 +35,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from povsim.calibration.registry import load_registry
+from povsim.inputs import ScenarioError, format_validation_error, load_yaml, resolve_scenario
 
 T = TypeVar("T")
 
@@ -58,15 +58,6 @@ INDUSTRIES = ("crops", "livestock", "forestry", "tourism", "trade")
 # poor-village exit threshold by region (2016 poverty-exit mechanism: incidence below 2%, 3% in
 # the western provinces); the scenario's village_exit_threshold must agree with its region
 EXIT_THRESHOLD = {"western": 0.03, "other": 0.02}
-
-
-class ScenarioError(ValueError):
-    """A scenario (or other input) file is invalid; the message is one line for the user.
-
-    Example:
-        >>> str(ScenarioError("x.yaml: field 'a': bad"))
-        "x.yaml: field 'a': bad"
-    """
 
 
 class _Strict(BaseModel):
@@ -96,13 +87,37 @@ class Param(_Strict, Generic[T]):
 
 
 Prob01 = Annotated[float, Field(ge=0.0, le=1.0)]
-Count = Param[NonNegativeInt]
-PosCount = Param[PositiveInt]
-Prob = Param[Prob01]
-Amount = Param[NonNegativeFloat]
-Positive = Param[PositiveFloat]
-Real = Param[float]
-Year = Param[Annotated[int, Field(ge=1949, le=2100)]]
+
+
+# The parameter kinds are named subclasses (not bare ``Param[...]`` aliases) so that a scenario
+# pickles with the standard library (multiprocessing, Dask, ``mesa.batch_run``): pickle finds a
+# class by its name in its module.
+class Count(Param[NonNegativeInt]):
+    """A count (>= 0)."""
+
+
+class PosCount(Param[PositiveInt]):
+    """A count (>= 1)."""
+
+
+class Prob(Param[Prob01]):
+    """A probability or share (0..1)."""
+
+
+class Amount(Param[NonNegativeFloat]):
+    """A non-negative amount."""
+
+
+class Positive(Param[PositiveFloat]):
+    """A positive amount."""
+
+
+class Real(Param[float]):
+    """Any real number."""
+
+
+class Year(Param[Annotated[int, Field(ge=1949, le=2100)]]):
+    """A calendar year."""
 
 
 def _not_all_zero(v: list[float]) -> list[float]:
@@ -112,8 +127,9 @@ def _not_all_zero(v: list[float]) -> list[float]:
     return v
 
 
-Monthly12 = Param[Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12),
-                            AfterValidator(_not_all_zero)]]
+class Monthly12(Param[Annotated[list[NonNegativeFloat], Field(min_length=12, max_length=12),
+                               AfterValidator(_not_all_zero)]]):
+    """Twelve monthly weights (January first), not all zero."""
 
 
 class Series(_Strict):
@@ -187,8 +203,9 @@ def _some_weight(v: dict) -> dict:
     return v
 
 
-IndustryMix = Param[Annotated[dict[Literal[INDUSTRIES], NonNegativeFloat],  # type: ignore[valid-type]
-                              AfterValidator(_some_weight)]]
+class IndustryMix(Param[Annotated[dict[Literal[INDUSTRIES], NonNegativeFloat],  # type: ignore[valid-type]
+                                 AfterValidator(_some_weight)]]):
+    """Weights of the main industries (``INDUSTRIES``), at least one positive."""
 
 
 class VillagesCfg(_Strict):
@@ -330,7 +347,7 @@ class PolicyCfg(_Strict):
     @field_validator("cadre_pairing", "first_secretary_assignment", "village_pairing")
     @classmethod
     def _known_strategy(cls, v: str, info) -> str:
-        from sim.strategies import REGISTRIES
+        from povsim.strategies import REGISTRIES
 
         known = REGISTRIES[info.field_name]
         if v not in known:
@@ -449,7 +466,7 @@ class Scenario(_Strict):
         try:
             new = Scenario.model_validate(data)
         except ValidationError as err:
-            raise ScenarioError(format_validation_error(where, err)) from None
+            raise ScenarioError(format_validation_error(where, err, Scenario)) from None
         new._path, new._sha256 = self._path, self._sha256
         return new
 
@@ -527,116 +544,23 @@ def _list_key(items: list, part: str) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
-# ----------------------------------------------------------------------------- error formatting
-
-
-def _allowed_keys(model: Any, loc: tuple) -> list[str] | None:
-    """Walk the schema along ``loc`` and return the field names allowed at its end."""
-    tp: Any = model
-    for part in loc:
-        tp = _unwrap(tp)
-        if isinstance(part, int):
-            args = typing.get_args(tp)
-            tp = args[0] if args else None
-        elif isinstance(tp, type) and issubclass(tp, BaseModel):
-            field = tp.model_fields.get(part)
-            if field is None:
-                return None
-            tp = field.annotation
-        else:
-            return None
-    tp = _unwrap(tp)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return list(tp.model_fields)
-    return None
-
-
-def _unwrap(tp: Any) -> Any:
-    origin = typing.get_origin(tp)
-    if origin is Annotated:
-        return _unwrap(typing.get_args(tp)[0])
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _unwrap(args[0]) if len(args) == 1 else tp
-    return tp
-
-
-def _dotted(loc: tuple) -> str:
-    """A field path as ``a.b.0.c``; a key with line breaks or other unprintables is quoted."""
-    parts = [str(p) if str(p).isprintable() else repr(str(p)) for p in loc]
-    return ".".join(parts) or "<top level>"
-
-
-def format_validation_error(path: str | Path, err: ValidationError, model: Any = None) -> str:
-    """Turn the first pydantic error into one line naming file, field path and what is allowed.
-
-    Example:
-        >>> try:
-        ...     Scenario.model_validate({"name": 1})
-        ... except ValidationError as e:
-        ...     format_validation_error("x.yaml", e).startswith("x.yaml: ")
-        True
-    """
-    model = model or Scenario
-    e = err.errors()[0]
-    loc = tuple(e["loc"])
-    field = _dotted(loc)
-    kind = e["type"]
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(model, loc[:-1]) or []
-        parent = _dotted(loc[:-1])
-        msg = f"unknown key {loc[-1]!r} in '{parent}'; allowed keys: {', '.join(allowed)}"
-    elif kind == "missing":
-        msg = f"field '{field}' is missing (required)"
-    else:
-        text = e["msg"].removeprefix("Value error, ")
-        got = e.get("input")
-        got_s = "" if isinstance(got, dict | list) else f" (got {got!r})"
-        msg = f"field '{field}': {text}{got_s}"
-    more = len(err.errors()) - 1
-    return f"{path}: {msg}" + (f" [and {more} more problem(s)]" if more else "")
-
-
-def load_yaml(path: str | Path) -> tuple[dict, bytes]:
-    """Read a YAML mapping with ``safe_load``; raise a one-line ScenarioError on any problem.
-
-    Example:
-        >>> data, raw = load_yaml("scenarios/xixiu.yaml")
-        >>> data["name"]
-        'xixiu'
-    """
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read file ({exc.strerror or exc})") from None
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(f"{p}: not valid YAML{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            f"{p}: expected a mapping of fields at top level, got {type(data).__name__}")
-    return data, raw
-
-
 def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario YAML file.
+    """Load and validate a scenario YAML file, or a bundled case by its name (``"xixiu"``).
 
     Raises ScenarioError with one line naming the file, the field path and what is allowed.
 
     Example:
         >>> load_scenario("scenarios/xixiu.yaml").name
         'xixiu'
+        >>> load_scenario("sanba").case
+        'sanba'
     """
+    path = resolve_scenario(path)
     data, raw = load_yaml(path)
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(format_validation_error(path, err)) from None
+        raise ScenarioError(format_validation_error(path, err, Scenario)) from None
     _check_figure_refs(path, data)
     sc._path = str(path)
     sc._sha256 = hashlib.sha256(raw).hexdigest()
@@ -649,8 +573,6 @@ def _check_figure_refs(path: str | Path, data: Any, where: str = "") -> None:
     Each cited id must exist; a parameter whose source is exactly one figure must have that
     figure's reported value (a scenario contradicting the registry is an error).
     """
-    from calibration.registry import load_registry
-
     if isinstance(data, dict):
         src = data.get("source")
         if isinstance(src, str) and src.strip().lower().startswith("figure:"):

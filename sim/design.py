@@ -12,7 +12,7 @@ same design on any machine. Values are cast to the type of the scenario's own va
 number is rounded for a whole-number parameter such as a cadre count).
 
 Example:
-    >>> from sim.sweepfile import load_sweep
+    >>> from povsim.sweepfile import load_sweep
     >>> d = build_design(load_sweep("scenarios/sweeps/xixiu_pairing.yaml"))
     >>> d.method, len(d.points), d.points.columns[:3].tolist()
     ('grid', 12, ['point', 'level_set', 'sample'])
@@ -28,8 +28,8 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
-from sim.streams import Streams
-from sim.sweepfile import ParameterSpec, Sweep, cast_like
+from povsim.streams import Streams
+from povsim.sweepfile import ParameterSpec, Sweep, cast_like
 
 #: quantiles an unbounded distribution's unit samples are kept within (Morris levels and Sobol
 #: points can sit exactly at 0 or 1, where a normal's inverse CDF is infinite)

@@ -12,7 +12,7 @@ promotion rules gave the vectorised code (a ``float32`` array times a Python flo
 
 Example:
     >>> import numpy as np
-    >>> from agents.households import Households
+    >>> from povsim.agents.households import Households
     >>> hh = Households.empty(2); hh.labourers[:] = 1; hh.land[:] = 10.0
     >>> out = household_month_arrays(hh, wages=np.array([1000.0]), tech=np.ones(1),
     ...     p_join=np.full(1, -1.0), draws=np.full((4, 2), 0.99), p=MonthParams(
@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from agents.households import NO_JOB, OUTSIDE_MARKET, SRC, Households
+from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC, Households
 
 # rows of ``Households.income`` (constants for the compiled kernel)
 SRC_FARM = SRC["farming"]

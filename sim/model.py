@@ -16,7 +16,7 @@ in this order (``docs/ODD.md`` has the full description):
    (baseline year) or exits and re-entries, poor-village exits, annual records.
 
 Example:
-    >>> from sim.config import load_scenario
+    >>> from povsim.config import load_scenario
     >>> m = PovertyModel(load_scenario("scenarios/xixiu.yaml"), seed=1, scale=200)
     >>> m.run()
     >>> bool(0.0 <= m.annual[-1]["incidence"] <= 1.0)
@@ -28,16 +28,16 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from agents.cadre import Cadre
-from agents.cooperative import Cooperative
-from agents.enterprise import Enterprise
-from agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
-from agents.village import Village
-from sim import allocator, kernels, programmes, strategies
-from sim.config import INDUSTRIES, SPECIALTIES, Scenario
-from sim.kernels import MonthParams, household_month_arrays
-from sim.population import synthesize
-from sim.stats import sorted_gini, sorted_weighted_quantiles, stable_argsort
+from povsim import allocator, kernels, programmes, strategies
+from povsim.agents.cadre import Cadre
+from povsim.agents.cooperative import Cooperative
+from povsim.agents.enterprise import Enterprise
+from povsim.agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
+from povsim.agents.village import Village
+from povsim.config import INDUSTRIES, SPECIALTIES, Scenario
+from povsim.kernels import MonthParams, household_month_arrays
+from povsim.population import synthesize
+from povsim.stats import sorted_gini, sorted_weighted_quantiles, stable_argsort
 
 DISASTER_QUARTER = 0.25  # a disaster hits a quarter of a year's farm income; assumed
 INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
@@ -69,13 +69,13 @@ class PovertyModel(mesa.Model):
     """Monthly agent-based model of one case; households array-backed, others Mesa agents.
 
     Args:
-        scenario: a validated :class:`sim.config.Scenario`.
+        scenario: a validated :class:`povsim.config.Scenario`.
         seed: run seed; every draw comes from a named stream derived from it.
         replicate: replicate number (a separate, reproducible set of streams).
         scale: one simulated household stands for ``scale`` real ones (>= 1).
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> m = PovertyModel(load_scenario("scenarios/xixiu.yaml"), seed=2, scale=500)
         >>> m.households.n > 0, len(m.villages)
         (True, 182)
@@ -83,7 +83,7 @@ class PovertyModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0,
                  scale: float = 1.0):
-        from sim.streams import Streams
+        from povsim.streams import Streams
 
         if scale < 1:
             raise ValueError(f"scale must be >= 1 (one simulated household per k), got {scale}")
@@ -358,7 +358,7 @@ class PovertyModel(mesa.Model):
 
         Example:
             >>> import gc, weakref
-            >>> from sim.config import load_scenario
+            >>> from povsim.config import load_scenario
             >>> m = PovertyModel(load_scenario("scenarios/sanba.yaml"), scale=500)
             >>> ref = weakref.ref(m); m.release(); del m
             >>> ref() is None
@@ -500,7 +500,7 @@ class PovertyModel(mesa.Model):
         outside-market job with ``job_search_prob_month`` x (0.5 + skill) x (1 +
         ``referral_boost`` x referral). Applicants to an employer are served in random order
         until its vacancies are filled. The per-household rules run compiled
-        (:func:`sim.kernels.separate_and_count`, :func:`sim.kernels.seek_jobs`).
+        (:func:`povsim.kernels.separate_and_count`, :func:`povsim.kernels.seek_jobs`).
         """
         hh, b = self.households, self.sc.behaviour
         n = hh.n
@@ -640,7 +640,7 @@ class PovertyModel(mesa.Model):
         (one draw); a non-member joins an active cooperative with ``join_prob_month`` x branch
         strength; a poor household without labour or with illness claims transfers with
         ``transfer_claim_prob_month``. The per-household rules run compiled in one pass
-        (:func:`sim.kernels.household_month`); the money flows are booked here.
+        (:func:`povsim.kernels.household_month`); the money flows are booked here.
         """
         hh, sc, s, b = self.households, self.sc, self.sc.shocks, self.sc.behaviour
         g = self.growth()

@@ -2,8 +2,8 @@
 
 Example:
     >>> import tempfile, os
-    >>> from sim.config import load_scenario
-    >>> from sim.runner import run_scenario
+    >>> from povsim.config import load_scenario
+    >>> from povsim.runner import run_scenario
     >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=2000,
     ...                  progress=False)
     >>> p = os.path.join(tempfile.mkdtemp(), "inc.png")

@@ -5,7 +5,7 @@ seed gives the same population whatever the policy levers.
 
 Example:
     >>> import numpy as np
-    >>> from sim.config import load_scenario
+    >>> from povsim.config import load_scenario
     >>> sc = load_scenario("scenarios/xixiu.yaml")
     >>> pop = synthesize(sc, 100, np.ones(182, bool), np.random.default_rng(0))
     >>> pop.n, int(pop.size.min()) >= 1
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.households import NO_JOB, OUTSIDE_MARKET, Households
-from sim.config import Scenario
+from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, Households
+from povsim.config import Scenario
 
 VILLAGE_SIZE_SIGMA = 0.5  # log-sd of village population weights; assumed
 

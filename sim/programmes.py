@@ -17,8 +17,8 @@ Every draw comes from the programme's own stream, one value per household per mo
 common random numbers hold across policy levers.
 
 Example:
-    >>> from sim.config import load_scenario
-    >>> from sim.model import PovertyModel
+    >>> from povsim.config import load_scenario
+    >>> from povsim.model import PovertyModel
     >>> m = PovertyModel(load_scenario("scenarios/sanba.yaml"), seed=1, scale=20)
     >>> m.run()
     >>> m.labour_transferred <= m.labour_trained
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.households import NO_JOB
+from povsim.agents.households import NO_JOB
 
 
 def run_month(m) -> None:

@@ -13,8 +13,8 @@ Tables (pandas, one row per observation, a ``replicate`` column in each):
 - ``ledger``: money flows over the whole run by payer, payee and item (yuan).
 
 Example:
-    >>> from sim.config import load_scenario
-    >>> from sim.runner import run_scenario
+    >>> from povsim.config import load_scenario
+    >>> from povsim.runner import run_scenario
     >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=1000,
     ...                    progress=False)
     >>> list(res.band("annual", "incidence").columns)
@@ -24,16 +24,22 @@ Example:
 from __future__ import annotations
 
 import json
-import os
-import platform
-import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from sim.config import Scenario, scenario_source
+from povsim.config import Scenario, scenario_source
+from povsim.outputs import (
+    VERSION,
+    atomic_write,
+    git_commit,
+    software,
+    table_entries,
+    write_manifest,
+    write_tables,
+)
 
 TABLE_DESCRIPTIONS = {
     "annual": "one row per replicate and year: incidence, poor households and people, exits, "
@@ -96,8 +102,8 @@ class Results:
         """Start (baseline) versus end-year values of the headline outcomes, with 10-90% bands.
 
         Example:
-            >>> from sim.config import load_scenario
-            >>> from sim.runner import run_scenario
+            >>> from povsim.config import load_scenario
+            >>> from povsim.runner import run_scenario
             >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2,
             ...                  scale=1000, progress=False)
             >>> r.summary().columns[:3].tolist()
@@ -148,26 +154,19 @@ class Results:
     # ------------------------------------------------------------------ files
     def manifest(self) -> dict:
         """Provenance of these results: scenario file and hash, seed, versions, git commit."""
-        import mesa
-        import numpy as np
-
-        from sim import __version__
-
         path, sha = scenario_source(self.scenario) if self.scenario else (None, None)
+        sw = software()
         return {
-            "povsim_version": __version__,
+            "povsim_version": VERSION,
             "git_commit": git_commit(),
             "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "scenario": {"name": getattr(self.scenario, "name", None), "file": path,
                          "sha256": sha,
                          "policy": self.scenario.policy.model_dump() if self.scenario else None},
             "run": self.run_info,
-            "python": platform.python_version(),
-            "numpy": np.__version__, "pandas": pd.__version__, "mesa": mesa.__version__,
-            "tables": {name: {"rows": len(df), "columns": list(map(str, df.columns)),
-                              "files": [f"{name}.parquet", f"{name}.csv"],
-                              "description": TABLE_DESCRIPTIONS.get(name, "")}
-                       for name, df in self.tables.items()},
+            "python": sw["python"],
+            "numpy": sw["numpy"], "pandas": sw["pandas"], "mesa": sw["mesa"],
+            "tables": table_entries(self.tables, TABLE_DESCRIPTIONS),
             "plots": sorted(PLOTS),
         }
 
@@ -181,13 +180,12 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         written = write_tables(out, self.tables)
         if plots:
-            from sim.plots import plot_bands
+            from povsim.plots import plot_bands
 
             for fname, (col, title, mult, unit) in PLOTS.items():
-                written.append(_atomic(out / fname, lambda p, c=col, t=title, m=mult, u=unit:
-                                       plot_bands(self, c, t, m, u, p)))
-        text = json.dumps(self.manifest(), indent=2, default=str)
-        written.append(_atomic(out / "manifest.json", lambda p: Path(p).write_text(text)))
+                written.append(atomic_write(out / fname, lambda p, c=col, t=title, m=mult, u=unit:
+                                            plot_bands(self, c, t, m, u, p)))
+        written.append(write_manifest(out, self.manifest()))
         return written
 
     @classmethod
@@ -196,8 +194,8 @@ class Results:
 
         Example:
             >>> import tempfile
-            >>> from sim.config import load_scenario
-            >>> from sim.runner import run_scenario
+            >>> from povsim.config import load_scenario
+            >>> from povsim.runner import run_scenario
             >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), scale=2000, progress=False)
             >>> d = tempfile.mkdtemp(); _ = r.write(d, plots=False)
             >>> Results.read(d).annual.equals(r.annual)
@@ -207,47 +205,3 @@ class Results:
         man = json.loads((out / "manifest.json").read_text())
         tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in man["tables"]}
         return cls(scenario=None, tables=tables, run_info=man.get("run", {}))
-
-
-def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """Write each table as ``NAME.parquet`` and ``NAME.csv`` in ``out`` (atomically); return
-    the paths.
-
-    Example:
-        >>> import tempfile
-        >>> out = Path(tempfile.mkdtemp())
-        >>> [p.name for p in write_tables(out, {"t": pd.DataFrame({"a": [1]})})]
-        ['t.parquet', 't.csv']
-    """
-    written = []
-    for name, df in tables.items():
-        written.append(_atomic(out / f"{name}.parquet",
-                               lambda p, d=df: d.to_parquet(p, index=False)))
-        written.append(_atomic(out / f"{name}.csv", lambda p, d=df: d.to_csv(p, index=False)))
-    return written
-
-
-def _atomic(path: Path, writer) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
-def git_commit() -> str | None:
-    """The git commit of the povsim source tree, or None outside a git checkout."""
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5, check=False)
-        if out.returncode != 0:
-            return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5, check=False).stdout
-        return out.stdout.strip() + ("-dirty" if dirty.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return None

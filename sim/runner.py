@@ -4,7 +4,7 @@ Replicate ``r`` of seed ``s`` always uses the streams of ``SeedSequence(s, spawn
 results do not depend on the order in which replicates run or on how many workers run them.
 
 Example:
-    >>> from sim.config import load_scenario
+    >>> from povsim.config import load_scenario
     >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), seed=1, replicates=2,
     ...                    scale=500, progress=False)
     >>> sorted(res.annual["replicate"].unique().tolist())
@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.config import Scenario
-from sim.model import PovertyModel
-from sim.results import Results
+from povsim.config import Scenario
+from povsim.model import PovertyModel
+from povsim.results import Results
 
 
 def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 1.0,
@@ -39,7 +39,7 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
     so two variants' tables can be compared row by row.
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> t = run_replicate(load_scenario("scenarios/xixiu.yaml"), 1, 0, scale=1000)
         >>> t["annual"]["year"].tolist()
         [2013, 2014, 2015, 2016, 2017]
@@ -86,7 +86,7 @@ def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: 
     recorded in ``results.run_info``.
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=1, scale=1000,
         ...                  progress=False)
         >>> r.run_info["replicates"]

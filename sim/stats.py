@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import order_ties
+from povsim.kernels import order_ties
 
 
 def stable_argsort(values: np.ndarray) -> np.ndarray:

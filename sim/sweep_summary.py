@@ -1,6 +1,6 @@
 """Summaries of a sweep store: bands per design point, Sobol or Morris indices, and plots.
 
-``povsim summarize DIR`` reads a store written by :func:`sim.sweeps.run_sweep` and writes, in
+``povsim summarize DIR`` reads a store written by :func:`povsim.sweeps.run_sweep` and writes, in
 ``DIR/summary/``:
 
 - ``points.parquet/.csv``: one row per design point, year and output: the parameter values,
@@ -19,8 +19,8 @@ The summary year defaults to the scenario's end year (the last year in the store
 
 Example:
     >>> import tempfile
-    >>> from sim.sweepfile import load_sweep
-    >>> from sim.sweeps import run_sweep
+    >>> from povsim.sweepfile import load_sweep
+    >>> from povsim.sweeps import run_sweep
     >>> out = tempfile.mkdtemp()
     >>> _ = run_sweep(load_sweep("scenarios/sweeps/xixiu_pairing.yaml"), out, serial=True,
     ...               scale=2000, replicates=2, progress=False)
@@ -38,10 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config import ScenarioError
-from sim.design import unit_problem
-from sim.results import _atomic, write_tables
-from sim.sweeps import RUN_COLUMNS, SweepStore
+from povsim.design import unit_problem
+from povsim.inputs import ScenarioError
+from povsim.outputs import atomic_write, write_tables
+from povsim.sweeps import RUN_COLUMNS, SweepStore
 
 CONF_LEVEL = 0.95  # confidence level of the indices' bootstrap intervals
 RESAMPLES = 500  # bootstrap resamples for the indices' intervals
@@ -88,20 +88,20 @@ class SweepSummary:
             tables["indices"] = self.indices
         written = write_tables(out, tables)
         if plots:
-            from sim.plots import plot_grid_lines, plot_indices, plot_outcome_vs_parameters
+            from povsim.plots import plot_grid_lines, plot_indices, plot_outcome_vs_parameters
 
             at_year = self.runs[self.runs["year"] == self.year].merge(self.design, on="point")
             for o in self.manifest["outputs"]:
-                written.append(_atomic(out / f"{o}_vs_parameters.png",
+                written.append(atomic_write(out / f"{o}_vs_parameters.png",
                                        lambda p, o=o: plot_outcome_vs_parameters(
                                            at_year, self.parameters, o, self.year, p)))
                 if self.manifest["design"]["method"] == "grid":
-                    written.append(_atomic(out / f"{o}_grid.png",
+                    written.append(atomic_write(out / f"{o}_grid.png",
                                            lambda p, o=o: plot_grid_lines(
                                                self.points, self.parameters, o, self.year, p)))
                 sub = self.indices[self.indices["output"] == o] if not self.indices.empty else None
                 if sub is not None and not sub.empty:
-                    written.append(_atomic(out / f"indices_{o}.png",
+                    written.append(atomic_write(out / f"indices_{o}.png",
                                            lambda p, s=sub, o=o: plot_indices(s, o, p)))
         return written
 
@@ -146,7 +146,7 @@ def summarize(out: str | Path, year: int | None = None, plots: bool = True,
                            points=points, indices=indices, notes=notes)
     if write:
         summary.write(store.out / "summary", plots=plots)
-        _atomic(store.out / "summary" / "summary.json", lambda p: Path(p).write_text(
+        atomic_write(store.out / "summary" / "summary.json", lambda p: Path(p).write_text(
             json.dumps({"year": int(year), "notes": notes}, indent=2)))
     return summary
 

@@ -15,7 +15,7 @@ the file, field and what is allowed). Example (``scenarios/sweeps/xixiu_pairing.
     outputs: [incidence, poor_people, income_mean_registered, public_cost_cumulative]
 
 Parameters are named by dotted path, as in ``povsim compare --vary`` (a bare policy lever name
-means ``policy.<lever>``; see :meth:`sim.config.Scenario.with_params`). Each takes one of:
+means ``policy.<lever>``; see :meth:`povsim.config.Scenario.with_params`). Each takes one of:
 
 - ``values: [...]``: listed levels. They are crossed with each other (a grid) and, in a sampled
   design, with every sampled point;
@@ -52,14 +52,9 @@ from pydantic import (
     model_validator,
 )
 
-from sim.config import (
-    Scenario,
-    ScenarioError,
-    format_validation_error,
-    load_scenario,
-    load_yaml,
-)
-from sim.model import ANNUAL_OUTPUTS
+from povsim.config import Scenario, load_scenario
+from povsim.inputs import ScenarioError, format_validation_error, load_yaml
+from povsim.model import ANNUAL_OUTPUTS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DISTRIBUTIONS = {  # name: (required arguments, optional arguments)

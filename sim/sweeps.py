@@ -29,7 +29,7 @@ scale is refused (one line naming what differs) unless ``overwrite=True``.
 
 Example:
     >>> import tempfile
-    >>> from sim.sweepfile import load_sweep
+    >>> from povsim.sweepfile import load_sweep
     >>> sw = load_sweep("scenarios/sweeps/xixiu_pairing.yaml")
     >>> res = run_sweep(sw, tempfile.mkdtemp(), serial=True, scale=2000, replicates=1,
     ...                 progress=False)
@@ -50,10 +50,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from sim.config import Scenario, ScenarioError
-from sim.design import Design, build_design
-from sim.results import _atomic, git_commit
-from sim.sweepfile import Sweep
+from povsim.config import Scenario
+from povsim.design import Design, build_design
+from povsim.inputs import ScenarioError
+from povsim.outputs import atomic_write, code_version
+from povsim.sweepfile import Sweep
 
 CHUNK_SECONDS = 1.0  # target work per Dask task (s); assumed, keeps scheduler overhead small
 CHUNK_DIR = "chunks"
@@ -68,13 +69,13 @@ def run_chunk(scenario: Scenario, changes: dict[int, dict], runs: list[tuple[int
     worker.
 
     Example:
-        >>> from sim.config import load_scenario
+        >>> from povsim.config import load_scenario
         >>> t = run_chunk(load_scenario("scenarios/zhenbao.yaml"), {0: {}}, [(0, 0, 0)], 1,
         ...               50.0, ["incidence"])
         >>> t.columns.tolist()
         ['run', 'point', 'replicate', 'year', 'incidence']
     """
-    from sim.runner import run_replicate
+    from povsim.runner import run_replicate
 
     scenarios: dict[int, Scenario] = {}
     parts = []
@@ -94,7 +95,7 @@ def chunk_size_for(sweep: Sweep, design: Design, scale: float) -> int:
     """Runs per task: enough that a task holds about ``CHUNK_SECONDS`` of work (at least 1),
     from the time of one pilot run of the first design point in this process (its result is
     not kept; the compiled kernels are loaded before timing)."""
-    from sim import kernels
+    from povsim import kernels
 
     kernels.warm_up()
     t = time.perf_counter()
@@ -142,7 +143,7 @@ class SweepStore:
                 p.unlink(missing_ok=True)
 
     def write_chunk(self, k: int, table: pd.DataFrame) -> Path:
-        return _atomic(self.chunk_path(k), lambda p: table.to_parquet(p, index=False))
+        return atomic_write(self.chunk_path(k), lambda p: table.to_parquet(p, index=False))
 
     def read_runs(self) -> pd.DataFrame:
         """Every finished run's rows, sorted by run and year."""
@@ -158,23 +159,12 @@ def identity(sweep: Sweep, design: Design, replicates: int, scale: float) -> dic
     file, the scenario, the design points themselves, seed, replicates, scale and outputs."""
     import hashlib
 
-    from sim.config import scenario_source
+    from povsim.config import scenario_source
 
     points = hashlib.sha256(design.points.to_csv(index=False).encode()).hexdigest()
     return {"sweep_sha256": sweep.sha256, "scenario_sha256": scenario_source(sweep.scenario)[1],
             "design_sha256": points, "seed": sweep.spec.seed, "replicates": int(replicates),
             "scale": float(scale), "outputs": list(sweep.spec.outputs)}
-
-
-def code_version() -> dict:
-    """povsim's version and git commit (None outside a git checkout)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        v = version("povsim")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        v = None
-    return {"povsim": v, "git_commit": git_commit()}
 
 
 def _prepare_store(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
@@ -224,10 +214,10 @@ def _prepare_store(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
                   f"uses SeedSequence({spec.seed}, spawn_key=(r,)) and its named streams"),
     }
     raw = Path(sweep.path).read_bytes()
-    _atomic(store.out / "sweep.yaml", lambda p: Path(p).write_bytes(raw))
-    _atomic(store.out / "design.parquet", lambda p: design.points.to_parquet(p, index=False))
-    _atomic(store.out / "design.csv", lambda p: design.points.to_csv(p, index=False))
-    _atomic(store.out / "manifest.json",
+    atomic_write(store.out / "sweep.yaml", lambda p: Path(p).write_bytes(raw))
+    atomic_write(store.out / "design.parquet", lambda p: design.points.to_parquet(p, index=False))
+    atomic_write(store.out / "design.csv", lambda p: design.points.to_csv(p, index=False))
+    atomic_write(store.out / "manifest.json",
             lambda p: Path(p).write_text(json.dumps(manifest, indent=2, default=str)))
     return size
 
@@ -284,7 +274,7 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
 def _warm_worker() -> int:
     """Import the model and load its compiled kernels in a worker process (once, before its
     first task, so that tasks are not slowed by the imports); returns the process id."""
-    from sim import kernels, runner  # noqa: F401
+    from povsim import kernels, runner  # noqa: F401
 
     kernels.warm_up()
     return os.getpid()

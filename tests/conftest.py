@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.config import Scenario, load_scenario
+from povsim.config import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 XIXIU = ROOT / "scenarios" / "xixiu.yaml"

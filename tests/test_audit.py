@@ -1,4 +1,5 @@
-"""The consistency audit of the reported figures (``calibration.audit``, ``povsim audit``)."""
+"""The consistency audit of the reported figures (``povsim.calibration.audit``, ``povsim audit``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import io
 
 import pytest
 
-from calibration.audit import CHECKS, Finding, format_findings, run_audit
-from calibration.registry import REGISTRY_YAML, load_registry
-from sim.cli import main
+from povsim.calibration.audit import CHECKS, Finding, format_findings, run_audit
+from povsim.calibration.registry import REGISTRY_YAML, load_registry
+from povsim.cli import main
 
 
 @pytest.fixture(scope="module")

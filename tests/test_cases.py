@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration.registry import load_registry
-from calibration.targets import format_targets, targets_table
-from sim.cli import main
-from sim.config import load_scenario
-from sim.model import PovertyModel
-from sim.runner import run_scenario
+from povsim.calibration.registry import load_registry
+from povsim.calibration.targets import format_targets, targets_table
+from povsim.cli import main
+from povsim.config import load_scenario
+from povsim.model import PovertyModel
+from povsim.runner import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")

@@ -10,14 +10,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from povsim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
 def sc_has_crops(path) -> bool:
-    from sim.config import load_scenario
+    from povsim.config import load_scenario
     return bool(load_scenario(path).income.crops)
 
 
@@ -73,7 +73,7 @@ def test_bad_scenario_is_one_line_without_traceback(tmp_path):
     bad.write_text(text.replace("illness_prob_month: {value: 0.005",
                                 "illness_prob_month: {value: 1.5"))
     out = tmp_path / "never"
-    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(bad), "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "povsim", "run", str(bad), "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 2
     err = proc.stderr.strip()

@@ -1,4 +1,4 @@
-"""Tests of the comparison of policy variants (sim.comparison, povsim compare)."""
+"""Tests of the comparison of policy variants (povsim.comparison, povsim compare)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.cli import main
-from sim.comparison import (
+from povsim.cli import main
+from povsim.comparison import (
     HEADLINE,
     compare,
     household_metrics,
@@ -22,7 +22,7 @@ from sim.comparison import (
     variants_from_files,
     variants_from_levers,
 )
-from sim.config import ScenarioError, load_scenario
+from povsim.config import ScenarioError, load_scenario
 
 SMALL = {"replicates": 3, "scale": 100, "progress": False}
 

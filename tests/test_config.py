@@ -12,9 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import Scenario, ScenarioError, load_scenario, scenario_source
-from sim.model import PovertyModel
-from sim.strategies import REGISTRIES
+from povsim.config import Scenario, ScenarioError, load_scenario, scenario_source
+from povsim.model import PovertyModel
+from povsim.strategies import REGISTRIES
 
 ROOT = Path(__file__).resolve().parents[1]
 XIXIU = ROOT / "scenarios" / "xixiu.yaml"
@@ -210,7 +210,7 @@ def test_unknown_strategy_in_file_lists_known_names(tmp_path, scenario_dict, lev
 
 def _prob_fields(xixiu_data) -> list[str]:
     """Dotted paths of every probability parameter of the schema present in the file."""
-    from sim.config import Prob
+    from povsim.config import Prob
 
     out = []
     for section, field in Scenario.model_fields.items():
@@ -353,7 +353,7 @@ def test_programme_start_in_baseline_year_rejected_or_harmless(tmp_path, scenari
 
 def _cli(path, tmp_path):
     out = tmp_path / "never"
-    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(path), "--out", str(out),
+    proc = subprocess.run([sys.executable, "-m", "povsim", "run", str(path), "--out", str(out),
                            "--quiet", "--no-plots"],
                           capture_output=True, text=True, cwd=ROOT, check=False, timeout=120)
     return proc, out

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import strategies
-from sim.model import PovertyModel
-from sim.runner import run_scenario
+from povsim import strategies
+from povsim.model import PovertyModel
+from povsim.runner import run_scenario
 
 SCALE = 500
 # streams drawn every month (or every programme month) a fixed number of times whatever the

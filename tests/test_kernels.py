@@ -16,12 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from agents.households import NO_JOB, OUTSIDE_MARKET, SRC
-from sim import kernels
-from sim.config import load_scenario
-from sim.kernels import MonthParams, household_month_arrays
-from sim.model import PovertyModel
-from sim.stats import stable_argsort
+from povsim import kernels
+from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
+from povsim.config import load_scenario
+from povsim.kernels import MonthParams, household_month_arrays
+from povsim.model import PovertyModel
+from povsim.stats import stable_argsort
 
 
 @pytest.fixture(scope="module", params=[("xixiu", 100, 20), ("jiangkou", 50, 30),
@@ -238,7 +238,7 @@ def test_masked_row_sums_equal_numpys_masked_sums(n):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 def test_allocator_thresholds_are_set_on_linux():
-    from sim import allocator
+    from povsim import allocator
 
     assert allocator.keep_freed_arrays() is True
     assert allocator.keep_freed_arrays() is True  # once per process, then remembered

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.cadre import Cadre
-from agents.cooperative import Cooperative
-from agents.households import NO_JOB, OUTSIDE_MARKET
-from agents.village import Village
-from sim.model import PovertyModel
-from sim.strategies import CADRE_PAIRING
+from povsim.agents.cadre import Cadre
+from povsim.agents.cooperative import Cooperative
+from povsim.agents.households import NO_JOB, OUTSIDE_MARKET
+from povsim.agents.village import Village
+from povsim.model import PovertyModel
+from povsim.strategies import CADRE_PAIRING
 
 SCALE = 500
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gc
 
-from sim.config import load_scenario
-from sim.model import PovertyModel
-from sim.runner import run_replicate
+from povsim.config import load_scenario
+from povsim.model import PovertyModel
+from povsim.runner import run_replicate
 
 
 def _live_models() -> int:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import load_scenario
-from sim.model import PovertyModel
-from sim.strategies import CADRE_PAIRING, VILLAGE_PAIRING
+from povsim.config import load_scenario
+from povsim.model import PovertyModel
+from povsim.strategies import CADRE_PAIRING, VILLAGE_PAIRING
 from tests.conftest import ROOT
 
 SCALE = 200

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agents.households import NO_JOB, OUTSIDE_MARKET, SRC
-from sim.config import load_scenario
-from sim.model import PovertyModel
-from sim.strategies import CADRE_PAIRING
+from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
+from povsim.config import load_scenario
+from povsim.model import PovertyModel
+from povsim.strategies import CADRE_PAIRING
 
 ROOT = Path(__file__).resolve().parents[1]
 # loaded once here rather than as a fixture, so that hypothesis reports only seed and pairing

@@ -35,9 +35,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from agents.households import SRC
-from sim.config import load_scenario
-from sim.model import PovertyModel
+from povsim.agents.households import SRC
+from povsim.config import load_scenario
+from povsim.model import PovertyModel
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package

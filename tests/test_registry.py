@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from calibration.registry import ROLES, load_registry
-from sim.config import ScenarioError, load_scenario
+from povsim.calibration.registry import ROLES, load_registry
+from povsim.config import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 COPY = ROOT / "calibration" / "reported_figures.csv"

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import load_scenario
-from sim.results import Results
-from sim.runner import run_scenario
+from povsim.config import load_scenario
+from povsim.results import Results
+from povsim.runner import run_scenario
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +51,8 @@ def test_write_and_read_round_trip(res, tmp_path):
 
 
 def test_annual_outputs_list_every_numeric_column_of_the_annual_table():
-    from sim.model import ANNUAL_OUTPUTS
-    from sim.runner import run_replicate
+    from povsim.model import ANNUAL_OUTPUTS
+    from povsim.runner import run_replicate
 
     annual = run_replicate(load_scenario("scenarios/zhenbao.yaml"), 1, 0, scale=20)["annual"]
     assert list(annual.columns) == ["replicate", "year", "stage", *ANNUAL_OUTPUTS]

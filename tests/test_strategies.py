@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import strategies
-from sim.strategies import CADRE_PAIRING, FIRST_SECRETARY, REGISTRIES, VILLAGE_PAIRING
+from povsim import strategies
+from povsim.strategies import CADRE_PAIRING, FIRST_SECRETARY, REGISTRIES, VILLAGE_PAIRING
 
 SETTINGS = settings(max_examples=60, deadline=None)
 

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.cli import main
-from sim.config import ScenarioError
-from sim.design import _from_unit, build_design
-from sim.sweep_summary import analyze, summarize
-from sim.sweepfile import ParameterSpec, load_sweep
-from sim.sweeps import SweepStore, run_chunk, run_sweep
+from povsim.cli import main
+from povsim.config import ScenarioError
+from povsim.design import _from_unit, build_design
+from povsim.sweep_summary import analyze, summarize
+from povsim.sweepfile import ParameterSpec, load_sweep
+from povsim.sweeps import SweepStore, run_chunk, run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 ZHENBAO = ROOT / "scenarios" / "zhenbao.yaml"
@@ -178,7 +178,7 @@ def test_unit_samples_map_monotonically_into_the_bounds(spec, u):
 
 # ---------------------------------------------------------------- running
 def test_a_run_depends_only_on_its_point_and_replicate():
-    from sim.config import load_scenario
+    from povsim.config import load_scenario
 
     sc = load_scenario(ZHENBAO)
     ch = {0: {}, 1: {"cadre_pairing": "random"}}
@@ -232,7 +232,7 @@ def test_a_killed_sweep_finishes_when_run_again(tmp_path):
     # 60 runs of about 0.05 s on 2 workers: over a second between the 3rd chunk and the last
     path = _file(tmp_path, GRID.replace("replicates: 2", "replicates: 10"))
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "2", "--chunk-size",
+    cmd = [sys.executable, "-m", "povsim", "sweep", str(path), "--workers", "2", "--chunk-size",
            "1", "--out", str(out), "--quiet"]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -2,12 +2,12 @@
 
 Three levers, each a registry of small documented functions:
 
-- ``cadre_pairing`` (cadre -> registered poor household; :mod:`sim.strategies.cadres`):
+- ``cadre_pairing`` (cadre -> registered poor household; :mod:`povsim.strategies.cadres`):
   ``random``, ``poorest_first``, ``same_village``, ``need_matched``, ``balanced``, ``optimal``;
-- ``first_secretary_assignment`` (first secretary -> village; :mod:`sim.strategies.secretaries`):
+- ``first_secretary_assignment`` (first secretary -> village; :mod:`povsim.strategies.secretaries`):
   ``all_poor_villages``, ``weakest_branch_first``, ``none``;
 - ``village_pairing`` (enterprise, government unit, organisation or zone -> village;
-  :mod:`sim.strategies.villages`): ``random``, ``industry_match``, ``neediest_first``,
+  :mod:`povsim.strategies.villages`): ``random``, ``industry_match``, ``neediest_first``,
   ``nearest``, ``by_capacity``.
 
 Register a new one with the ``register`` decorator and it becomes selectable from the scenario
@@ -26,7 +26,7 @@ Example:
 
 from __future__ import annotations
 
-from sim.strategies.cadres import (
+from povsim.strategies.cadres import (
     expected_gain,
     pair_balanced,
     pair_need_matched,
@@ -35,7 +35,7 @@ from sim.strategies.cadres import (
     pair_random,
     pair_same_village,
 )
-from sim.strategies.registry import (
+from povsim.strategies.registry import (
     CADRE_PAIRING,
     FIRST_SECRETARY,
     REGISTRIES,
@@ -43,8 +43,8 @@ from sim.strategies.registry import (
     get,
     register,
 )
-from sim.strategies.secretaries import fs_all_poor, fs_none, fs_weakest_branch
-from sim.strategies.villages import (
+from povsim.strategies.secretaries import fs_all_poor, fs_none, fs_weakest_branch
+from povsim.strategies.villages import (
     pairing_score,
     vp_by_capacity,
     vp_industry_match,

@@ -7,9 +7,9 @@ its cadre or -1 when no cadre has room left. No cadre gets more households than 
 Arguments (arrays; H households, C cadres):
 
 - ``hh_village`` (H), ``hh_gap`` (H, poverty line minus per-capita income, yuan),
-  ``hh_need`` (H, code of the binding constraint, ``agents.households.NEEDS``);
+  ``hh_need`` (H, code of the binding constraint, ``povsim.agents.households.NEEDS``);
 - ``cadre_village`` (C, home village), ``capacity`` (C, households), ``effectiveness`` (C, 0-1),
-  ``cadre_specialty`` (C, index into ``sim.config.SPECIALTIES``);
+  ``cadre_specialty`` (C, index into ``povsim.config.SPECIALTIES``);
 - ``match`` (specialties x needs): the visit-effect multiplier of a specialty for a need;
 - ``other_village_factor``: the visit multiplier when cadre and household live in different
   villages (``cadre_effects.other_village_visit_factor``);
@@ -39,7 +39,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import LinearConstraint, milp
 
-from sim.strategies.registry import CADRE_PAIRING, register
+from povsim.strategies.registry import CADRE_PAIRING, register
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ def get(lever: str, name: str) -> Callable:
     """Look a strategy up; unknown names raise ValueError listing the known ones.
 
     Example:
-        >>> import sim.strategies  # registers the built-in strategies
+        >>> import povsim.strategies  # registers the built-in strategies
         >>> get("cadre_pairing", "random").__name__
         'pair_random'
     """

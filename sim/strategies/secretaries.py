@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.strategies.registry import FIRST_SECRETARY, register
+from povsim.strategies.registry import FIRST_SECRETARY, register
 
 
 @register(FIRST_SECRETARY, "all_poor_villages")

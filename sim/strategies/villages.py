@@ -44,7 +44,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from sim.strategies.registry import VILLAGE_PAIRING, register
+from povsim.strategies.registry import VILLAGE_PAIRING, register
 
 
 def _poor_first(poor: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -1,0 +1,61 @@
+"""The bundled scenarios (``povsim.scenarios``): the five case files and the example sweeps.
+
+They are package data, read through :mod:`importlib.resources`, so a case is found by its name
+from any folder, in a checkout or in an installed wheel.
+
+Example:
+    >>> scenario_path("xixiu").name
+    'xixiu.yaml'
+    >>> resolve_scenario("zhenbao") == scenario_path("zhenbao")
+    True
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+#: the bundled cases, one scenario file each (``<case>.yaml``)
+CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")
+
+
+def _bundled(relative: str) -> Path:
+    return Path(str(files(__name__).joinpath(relative)))
+
+
+def scenario_path(case: str) -> Path:
+    """The file of a bundled case (``"xixiu"`` -> ``.../xixiu.yaml``).
+
+    Example:
+        >>> scenario_path("sanba").exists()
+        True
+    """
+    if case not in CASES:
+        raise KeyError(f"unknown case {case!r}; known: {', '.join(CASES)}")
+    return _bundled(f"{case}.yaml")
+
+
+def sweep_paths() -> list[Path]:
+    """The bundled sweep files (``sweeps/*.yaml``), sorted by name.
+
+    Example:
+        >>> [p.name for p in sweep_paths()][:1]
+        ['xixiu_behaviour_sobol.yaml']
+    """
+    folder = _bundled("sweeps")
+    return sorted(folder.glob("*.yaml"))
+
+
+def resolve_scenario(name_or_path: str | Path) -> Path:
+    """A scenario argument as a file: an existing file as it is, a bundled case by its name.
+
+    Anything else is returned unchanged as a path (loading it then reports the missing file).
+
+    Example:
+        >>> resolve_scenario("no/such/file.yaml")
+        PosixPath('no/such/file.yaml')
+    """
+    p = Path(name_or_path)
+    if not p.exists() and str(name_or_path) in CASES:
+        return scenario_path(str(name_or_path))
+    return p
