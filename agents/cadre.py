@@ -1,75 +1,176 @@
 """Cadres: first secretaries, village-help secretaries, paired cadres, commandos, task teams,
 resident cadres and agricultural experts.
 
-Household-role cadres are paired with registered poor households and visit them (the visits
-themselves are computed vectorised by the model from the cadre arrays); village-role cadres
-act on their village: they raise party-branch strength, bring projects to the collective and
-(experts) raise farming technology.
+Cadre state lives in one place, the arrays of :class:`Cadres` (one element per simulated
+cadre), which the submodels read and update vectorised; :class:`Cadre` is a Mesa agent that
+views one element (as :class:`povsim.agents.households.Household` views a household), so a
+Mesa user finds every cadre in ``model.agents`` with its attributes, and nothing is kept twice.
+
+Household-role cadres are paired with registered poor households and visit them
+(:mod:`povsim.submodels.cadre_visits`); village-role cadres act on their village: they raise
+party-branch strength, bring projects to the collective and (experts) raise farming technology
+(:mod:`povsim.submodels.village_cadres`).
 
 Example:
     >>> import mesa
-    >>> m = mesa.Model(rng=1)
-    >>> c = Cadre(m, index=0, kind="paired_cadre", role="households", capacity=5,
-    ...           effectiveness=0.5, specialty="jobs", represents=1.0)
-    >>> c.kind, c.capacity
-    ('paired_cadre', 5)
+    >>> cadres = Cadres.empty(2); cadres.kind[:] = "paired_cadre"; cadres.capacity[:] = 5
+    >>> c = Cadre(mesa.Model(rng=1), cadres, 1)
+    >>> c.kind, c.capacity, c.specialty
+    ('paired_cadre', 5, 'farming')
+    >>> cadres.train(np.array([False, True]), 0.5); c.effectiveness
+    0.5
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import mesa
+import numpy as np
+
+from povsim.config import CADRE_KINDS, SPECIALTIES, CadreGroupCfg
+
+ROLES = ("households", "village")
+
+
+@dataclass
+class Cadres:
+    """Cadre state, one array element per simulated cadre (a simulated cadre stands for
+    ``represents`` real ones at a reduced scale).
+
+    Example:
+        >>> Cadres.empty(3).n
+        3
+    """
+
+    kind: np.ndarray  # str, one of povsim.config.CADRE_KINDS
+    role: np.ndarray  # str, "households" (paired with households) or "village"
+    capacity: np.ndarray  # int32, most households it can be paired with
+    effectiveness: np.ndarray  # float64, 0..1, raised by training
+    specialty: np.ndarray  # int8, index into povsim.config.SPECIALTIES
+    represents: np.ndarray  # float64, real cadres this one stands for
+    monthly_cost: np.ndarray  # float64, yuan per real cadre per month (cadre time)
+    branch_gain: np.ndarray  # float64, monthly strengthening of its village's branch
+    projects_per_year: np.ndarray  # float64, projects it brings to its village per year
+    village: np.ndarray  # int64, assigned (village role) or home (household role) village, -1
+    visits: np.ndarray  # int64, visits made in the years closed so far
+    visits_year: np.ndarray  # int64, visits made this year so far
+
+    @classmethod
+    def empty(cls, n: int) -> Cadres:
+        """``n`` cadres with every number zero, no village and the first kind and specialty."""
+        return cls(kind=np.full(n, CADRE_KINDS[0], dtype=f"<U{max(map(len, CADRE_KINDS))}"),
+                   role=np.full(n, ROLES[0], dtype=f"<U{max(map(len, ROLES))}"),
+                   capacity=np.zeros(n, np.int32), effectiveness=np.zeros(n),
+                   specialty=np.zeros(n, np.int8), represents=np.ones(n),
+                   monthly_cost=np.zeros(n), branch_gain=np.zeros(n),
+                   projects_per_year=np.zeros(n), village=np.full(n, -1, np.int64),
+                   visits=np.zeros(n, np.int64), visits_year=np.zeros(n, np.int64))
+
+    @classmethod
+    def from_groups(cls, groups: list[CadreGroupCfg], k: float,
+                    rng: np.random.Generator) -> Cadres:
+        """The cadres of a scenario's ``cadre_groups``, group by group, at scale ``k``.
+
+        Household-role groups are scaled down with the households (at least one cadre if the
+        group has any); village-role cadres are kept one for one. Specialties are drawn from
+        each group's ``specialty_mix`` (stream ``rng``).
+
+        Example:
+            >>> from povsim.config import load_scenario
+            >>> sc = load_scenario("xixiu")
+            >>> c = Cadres.from_groups(sc.cadre_groups, 100.0, np.random.default_rng(0))
+            >>> int((c.role == "households").sum()) < c.n
+            True
+        """
+        parts = []
+        for g in groups:
+            n = g.count.value
+            if g.role == "households" and n > 0:
+                n = max(1, round(n / k))
+            if n == 0:
+                continue
+            names = list(g.specialty_mix)
+            w = np.array([g.specialty_mix[s] for s in names], float)
+            spec = rng.choice(len(names), size=n, p=w / w.sum())
+            part = cls.empty(n)
+            part.kind[:] = g.kind
+            part.role[:] = g.role
+            part.capacity[:] = g.capacity.value
+            part.effectiveness[:] = g.effectiveness.value
+            part.specialty[:] = [SPECIALTIES.index(names[s]) for s in spec]
+            part.represents[:] = g.count.value / n
+            part.monthly_cost[:] = g.monthly_cost.value
+            part.branch_gain[:] = g.branch_gain_month.value
+            part.projects_per_year[:] = g.projects_per_year.value
+            parts.append(part)
+        if not parts:
+            return cls.empty(0)
+        return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
+                      for f in fields(cls)})
+
+    @property
+    def n(self) -> int:
+        """Number of simulated cadres."""
+        return int(self.kind.shape[0])
+
+    @property
+    def pairs_households(self) -> np.ndarray:
+        """Mask of the household-role cadres (paired with registered poor households)."""
+        return self.role == "households"
+
+    def train(self, trained: np.ndarray, gain: float) -> None:
+        """One training attendance of the cadres in mask ``trained``: effectiveness moves a
+        share ``gain`` of the way to 1."""
+        self.effectiveness[trained] += gain * (1.0 - self.effectiveness[trained])
+
+    def close_year(self) -> None:
+        """December: this year's visits join the total and the year's count starts again."""
+        self.visits += self.visits_year
+        self.visits_year[:] = 0
 
 
 class Cadre(mesa.Agent):
-    """One cadre (or, at a reduced scale, a simulated cadre standing for ``represents`` cadres).
+    """One cadre as a Mesa agent: a view of element ``index`` of a :class:`Cadres`.
 
-    Attributes:
-        index: position in the model's cadre arrays.
+    Attributes (read from the arrays; ``village`` can also be set):
+        index: position in the cadre arrays.
         kind: one of ``povsim.config.CADRE_KINDS``.
         role: ``"households"`` (paired one-to-one or one-to-many) or ``"village"``.
-        capacity: most households it can be paired with.
-        effectiveness: 0..1, raised by training.
+        capacity, effectiveness, represents, monthly_cost, branch_gain, projects_per_year.
         specialty: farming, jobs, health, finance or general.
         village: assigned or home village index, -1 none.
-        visits: visits made so far.
+        visits: visits made so far (closed years and this year).
     """
 
-    def __init__(self, model: mesa.Model, index: int, kind: str, role: str, capacity: int,
-                 effectiveness: float, specialty: str, represents: float,
-                 monthly_cost: float = 0.0, branch_gain: float = 0.0,
-                 projects_per_year: float = 0.0):
+    def __init__(self, model: mesa.Model, cadres: Cadres, index: int):
         super().__init__(model)
+        if not 0 <= index < cadres.n:
+            raise IndexError(f"cadre {index} out of range 0..{cadres.n - 1}")
+        self._cadres = cadres
         self.index = int(index)
-        self.kind = kind
-        self.role = role
-        self.capacity = int(capacity)
-        self.effectiveness = float(effectiveness)
-        self.specialty = specialty
-        self.represents = float(represents)
-        self.monthly_cost = float(monthly_cost)
-        self.branch_gain = float(branch_gain)
-        self.projects_per_year = float(projects_per_year)
-        self.village = -1
-        self.visits = 0
 
-    def train(self, gain: float) -> None:
-        """One training attendance: effectiveness moves a share ``gain`` of the way to 1."""
-        self.effectiveness += gain * (1.0 - self.effectiveness)
+    def _get(self, name: str):
+        return getattr(self._cadres, name)[self.index].item()
 
-    def act_on_village(self, village, coop, draw: float, project_size: float,
-                       expert_gain: float) -> float:
-        """Monthly village work; returns project funds brought to the collective (yuan).
+    kind = property(lambda self: self._get("kind"))
+    role = property(lambda self: self._get("role"))
+    capacity = property(lambda self: self._get("capacity"))
+    effectiveness = property(lambda self: self._get("effectiveness"))
+    represents = property(lambda self: self._get("represents"))
+    monthly_cost = property(lambda self: self._get("monthly_cost"))
+    branch_gain = property(lambda self: self._get("branch_gain"))
+    projects_per_year = property(lambda self: self._get("projects_per_year"))
+    specialty = property(lambda self: SPECIALTIES[self._get("specialty")])
+    visits = property(lambda self: self._get("visits") + self._get("visits_year"))
 
-        A secretary raises branch strength; with probability ``projects_per_year / 12`` (``draw``
-        is this month's uniform draw) it lands a project of ``project_size`` yuan in the village
-        collective. An expert raises the village's farming technology.
-        """
-        if self.village < 0:
-            return 0.0
-        village.strengthen(self.branch_gain * self.effectiveness)
-        if self.kind == "expert":
-            village.tech *= 1.0 + expert_gain * self.effectiveness
-        if draw < self.projects_per_year / 12.0:
-            coop.receive_project(project_size)
-            return project_size
-        return 0.0
+    @property
+    def village(self) -> int:
+        return self._get("village")
+
+    @village.setter
+    def village(self, v: int) -> None:
+        self._cadres.village[self.index] = v
+
+    def __repr__(self) -> str:
+        return f"Cadre({self.index}: {self.kind}, village={self.village})"

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import mesa
+import numpy as np
 
 
 class Cooperative(mesa.Agent):
@@ -28,6 +29,9 @@ class Cooperative(mesa.Agent):
         active: operating (not hollow).
         capital: accumulated collective assets (stock).
         leased_land: mu leased from member households (stock).
+        jobs: jobs it offers (simulated units), from its leased land (:meth:`set_land`).
+        jobs_draw: its fixed uniform draw for the stochastic rounding of its jobs, so that
+            small villages' expected jobs are right at any scale.
         revenue: operating revenue (sales to the market and to paired enterprises).
         sales_to_enterprises: the part of revenue bought by paired enterprises.
         non_operating: project funds and enterprise investment received.
@@ -38,9 +42,11 @@ class Cooperative(mesa.Agent):
     """
 
     def __init__(self, model: mesa.Model, village: int, capital: float, active: bool,
-                 collective_model: str = "standard", revenue_multiplier: float = 1.0):
+                 collective_model: str = "standard", revenue_multiplier: float = 1.0,
+                 jobs_draw: float = 0.0):
         super().__init__(model)
         self.village = int(village)
+        self.jobs_draw = float(jobs_draw)
         self.collective_model = collective_model
         self.revenue_multiplier = float(revenue_multiplier)
         self.capital = float(capital)
@@ -62,6 +68,20 @@ class Cooperative(mesa.Agent):
         self.other_costs = 0.0
         self.fixed_dividends = 0.0
         self.share_dividends = 0.0
+
+    def set_land(self, land: float, jobs_per_100mu: float) -> None:
+        """Its leased land (mu) and the jobs that land gives (``jobs_per_100mu``, rounded
+        stochastically with its fixed draw).
+
+        Example:
+            >>> import mesa
+            >>> c = Cooperative(mesa.Model(rng=1), village=0, capital=0.0, active=True,
+            ...                 jobs_draw=0.5)
+            >>> c.set_land(150.0, 1.0); c.jobs
+            2.0
+        """
+        self.leased_land = land
+        self.jobs = float(np.floor(jobs_per_100mu * land / 100.0 + self.jobs_draw))
 
     def receive_project(self, amount: float) -> None:
         """Project funds (public) or enterprise investment added to collective capital."""

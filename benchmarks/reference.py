@@ -11,14 +11,14 @@ many seeds) and for measuring what vectorising buys (:func:`household_steps_per_
 
 Per agent (rewritten here, one household at a time, scalar draws):
 
-- **cadre visits** (engine ``_cadre_visits``): a paired household still counted poor is visited
+- **cadre visits** (engine :class:`povsim.submodels.cadre_visits.CadreVisits`): a paired household still counted poor is visited
   with probability ``visit_prob_month`` (x ``other_village_visit_factor`` when its cadre lives
   in another village); the visit's effect (cadre effectiveness x specialty match with the
   household's binding need x familiarity ramp / (1 + cadre load / ``load_half``)) raises skill
   and gives a referral (jobs), raises farm productivity and may make it join the cooperative
   (farming), raises illness-cost cover (health), or raises productivity and may enrol a household
   without labour in transfers (finance). The cadres' loads and the visit counts stay model-level.
-- **labour market** (engine ``_labour_market``): each household with a job loses it with
+- **labour market** (engine :class:`povsim.submodels.labour_market.LabourMarket`): each household with a job loses it with
   probability ``job_separation_prob_month``; then, in random order, each household with idle
   labour and no job tries a paired employer (enterprise or its cooperative) with probability
   ``paired_hire_prob_month`` x the reach-weighted share of its village's vacancies, picking one
@@ -27,7 +27,7 @@ Per agent (rewritten here, one household at a time, scalar draws):
   x (1 + ``referral_boost`` x referral). The vacancies (capacities less jobs held) are counted by
   the model; hiring stops at capacity (first come, first served in the random order, where the
   engine ranks candidates by their draw: the same in distribution).
-- **income, shocks and decisions** (engine ``_households_month``, compiled in
+- **income, shocks and decisions** (engine :class:`povsim.submodels.households_month.HouseholdsMonth`, compiled in
   :func:`povsim.kernels.household_month`), in :meth:`HouseholdAgent.step`: the month's farm income,
   wage, remittances, land rent, transfers and other income; illness onset and recovery (a sole
   labourer at home falling ill loses the job), out-of-pocket illness costs, the household's loss
@@ -40,11 +40,12 @@ Per agent (rewritten here, one household at a time, scalar draws):
 
 Inherited unchanged (model-level, on the household arrays): the policy calendar, cadre
 rotation and pairing, village cadres and projects, cadre training, the household programmes of
-:mod:`povsim.programmes` (labour training, loans, demonstration fields, transfer tracking), village
-decay, the cooperatives' production, wages, rent and activation, December (dividends,
-identification, exits and re-entries, hollowing out, poor-village exits), and every record
-(``monthly``, ``annual``, ``deciles``, ``by_source``, ``cadre_loads``, ``costs``,
-``collective_rows``, ``crop_rows``, ``ledger``), so the tables are the engine's own.
+:mod:`povsim.submodels.programmes` (labour training, loans, demonstration fields, transfer
+tracking), branch decay, the cooperatives' production, wages, rent and activation, December
+(dividends, identification, exits and re-entries, hollowing out, poor-village exits), and every
+record (the ``DataCollector``'s monthly reporters and yearly tables, the ledger), so the tables
+are the engine's own. The three per-agent phases take the place of the engine's submodels in the
+model's schedule (:class:`PerAgent`).
 
 Synchronisation: between the per-agent phases the arrays in ``model.households`` are the state
 the inherited code reads and writes. Each per-agent phase first copies into the agents what
@@ -82,7 +83,12 @@ import numpy as np
 
 from povsim.agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
 from povsim.config import Scenario, load_scenario
-from povsim.model import DISASTER_QUARTER, PovertyModel
+from povsim.model import PovertyModel
+from povsim.submodels.base import Submodel
+from povsim.submodels.cadre_visits import CadreVisits
+from povsim.submodels.cooperatives import update_land
+from povsim.submodels.households_month import DISASTER_QUARTER, HouseholdsMonth, farm_yield_per_mu
+from povsim.submodels.labour_market import LabourMarket, capacities, employer_wages
 
 FARMING, JOBS, HEALTH, FINANCE = NEED["farming"], NEED["jobs"], NEED["health"], NEED["finance"]
 I_FARM, I_WAGES, I_REMIT = SRC["farming"], SRC["local_wages"], SRC["migrant_remittances"]
@@ -283,11 +289,11 @@ class HouseholdAgent(mesa.Agent):
             return
         need = self.binding_need()
         fm = p.familiarity_months
-        months = 12 * m.year + m.month - self.paired_since + 1
+        months = m.clock.month_index - self.paired_since + 1
         familiar = min(months / fm, 1.0) if fm > 0 else 1.0
         eff = (m.cadre_eff[c] * m.cadre_match[c][need] * familiar
                / (1.0 + m.cadre_load[c] / p.load_half))
-        m.c_visits[c] += 1
+        m.world.cadres.visits_year[c] += 1
         if need == JOBS:
             self.skill += p.skill_gain * eff * (1.0 - self.skill)
             self.referral = True
@@ -393,6 +399,18 @@ class HouseholdAgent(mesa.Agent):
             self.enrolled = True
 
 
+class PerAgent(Submodel):
+    """A step of the schedule done one household agent at a time: it takes the place of the
+    engine's submodel ``engine`` (same name, ODD section and timing) and runs ``phase``."""
+
+    def __init__(self, engine: type[Submodel], clock, phase):
+        super().__init__(clock)
+        self.name, self.odd, self.when, self.phase = engine.name, engine.odd, engine.when, phase
+
+    def step(self) -> None:
+        self.phase()
+
+
 class ReferenceModel(PovertyModel):
     """The engine with one :class:`HouseholdAgent` per household doing the household rules.
 
@@ -427,15 +445,20 @@ class ReferenceModel(PovertyModel):
     DRAW_PURPOSES = ("visits", "visit_effect", "separation", "jobs", "jobs_choice", "illness",
                      "migrate", "join", "claims")
 
-    def __init__(self, scenario: Scenario, seed: int = 0, replicate: int = 0,
-                 scale: float = 1.0):
-        super().__init__(scenario, seed=seed, replicate=replicate, scale=scale)
-        self.hp = HouseholdParams.from_scenario(scenario)
+    def __init__(self, scenario: Scenario | str | Path, seed: int = 0, replicate: int = 0,
+                 scale: float = 1.0, **overrides):
+        super().__init__(scenario, seed=seed, replicate=replicate, scale=scale, **overrides)
+        self.hp = HouseholdParams.from_scenario(self.sc)
         self.draws = {k: self.streams[f"reference:{k}"] for k in self.DRAW_PURPOSES}
         self.sync_s = 0.0
         self.coop_land_changed = False
         self.household_agents = [self.agent_class(self, i) for i in range(self.households.n)]
         self._mirror = {f: self.households.by_household(f).copy() for f in STATE_FIELDS}
+        self.season = next(s for s in self.schedule if isinstance(s, HouseholdsMonth)).season
+        for engine, phase in ((CadreVisits, self.cadre_visits),
+                              (LabourMarket, self.labour_market),
+                              (HouseholdsMonth, self.households_month)):
+            self.replace_submodel(engine, PerAgent(engine, self.clock, phase))
 
     @property
     def agent_set(self) -> mesa.agent.AgentSet:
@@ -480,35 +503,41 @@ class ReferenceModel(PovertyModel):
         self.village_tech = [v.tech for v in self.villages]
 
     # ------------------------------------------------------------------ 2. cadre visits
-    def _cadre_visits(self) -> None:
+    def update_coop_land(self) -> None:
+        """Recount the cooperatives' leased land if an agent joined since the last count."""
+        if self.coop_land_changed:
+            update_land(self.world, self.sc.cooperatives)
+            self.coop_land_changed = False
+
+    def cadre_visits(self) -> None:
         """Each household agent receives its cadre's visit (``HouseholdAgent.cadre_visit``)."""
         self._pull()
         self._village_context()
         self.cadre_load = Counter(a.cadre for a in self.household_agents
                                   if a.cadre >= 0 and a.poor)
-        self.cadre_home = self.c_home.tolist()
-        self.cadre_eff = self.c_eff.tolist()
-        self.cadre_match = self._match[self.c_spec].tolist()
+        cadres = self.world.cadres
+        self.cadre_home = cadres.village.tolist()
+        self.cadre_eff = cadres.effectiveness.tolist()
+        self.cadre_match = self.world.match[cadres.specialty].tolist()
         self.agent_set.do("cadre_visit")
         self._push(VISIT_WRITES)
-        if self.coop_land_changed:
-            self._update_coop_land()
-            self.coop_land_changed = False
+        self.update_coop_land()
 
     # ------------------------------------------------------------------ 3. labour market
-    def _labour_market(self) -> None:
+    def labour_market(self) -> None:
         """Separations, then job search in random order against the month's vacancies."""
         self._pull()
         agents = self.agent_set
         agents.do("separate")
-        cap = self._capacities()
+        cap = capacities(self.world, self.clock)
         filled = Counter(a.employer for a in self.household_agents if a.employer >= 0)
         vac = [max(c - filled.get(code, 0), 0.0) for code, c in enumerate(cap.tolist())]
         vac[OUTSIDE_MARKET] = 0.0
         self.vacancies, self.hired = vac, Counter()
         # per village: its paired employers, cumulative reach-weighted vacancies, and p_in
         self.job_options = []
-        for codes, reach in zip(self._village_employers.tolist(), self._village_reach.tolist(),
+        for codes, reach in zip(self.world.employers.codes.tolist(),
+                                self.world.employers.reach.tolist(),
                                 strict=True):
             row = [(c, vac[c], vac[c] * r) for c, r in zip(codes, reach, strict=True) if c >= 0]
             tot, tot_w = sum(v for _, v, _ in row), sum(w for _, _, w in row)
@@ -530,32 +559,32 @@ class ReferenceModel(PovertyModel):
         return False
 
     # ------------------------------------------------------------------ 5. households
-    def _households_month(self) -> None:
+    def households_month(self) -> None:
         """Every household agent's month (``HouseholdAgent.step``: income, shocks, decisions);
         then the model books the money flows as the engine does."""
-        g = self.growth()
+        g = self.clock.growth()
         self._village_context()
         self.growth_index = g
-        self.farm_value_year = self.farm_yield_per_mu() * g
-        self.farm_value_month = self.farm_value_year * self._season[self.month]
-        self.wages = self._employer_wages().tolist()
+        self.farm_value_year = farm_yield_per_mu(
+            self.world.crops, self.sc.income.yield_value_per_mu.value, self.clock.year) * g
+        self.farm_value_month = self.farm_value_year * self.season[self.clock.month]
+        self.wages = employer_wages(self.world, self.clock, self.sc.income).tolist()
         self.wage_bill = [0.0] * len(self.wages)
         self.transfers_paid = self.health_cover_paid = 0.0
         self.disaster_hit = (self.streams["reference:disaster"].random(len(self.villages))
                              < self.sc.shocks.disaster_prob_month.value).tolist()
         self.agent_set.do("step")
-        self._flow("market", "households", "wages", self.wage_bill[OUTSIDE_MARKET])
+        led = self.ledger
+        led.flow("market", "households", "wages", self.wage_bill[OUTSIDE_MARKET])
         for e in self.enterprises:
             if self.wage_bill[e.code]:
                 e.wages_paid += self.wage_bill[e.code]
-                self._partner_pays(e, "households", "wages", self.wage_bill[e.code])
-        self._cost("transfers", self.transfers_paid)
-        self._flow("government", "households", "transfers", self.transfers_paid)
-        self._cost("health_cover", self.health_cover_paid)
+                led.partner_pays(e, "households", "wages", self.wage_bill[e.code])
+        led.cost("transfers", self.transfers_paid)
+        led.flow("government", "households", "transfers", self.transfers_paid)
+        led.cost("health_cover", self.health_cover_paid)
         self._push(STEP_WRITES)
-        if self.coop_land_changed:
-            self._update_coop_land()
-            self.coop_land_changed = False
+        self.update_coop_land()
 
 
 

@@ -61,6 +61,18 @@ class MonthParams(NamedTuple):
     claim_prob: float  # monthly probability that an eligible poor household claims transfers
 
 
+class MonthCounts(NamedTuple):
+    """Households with a local job, with a partner's job, with a cooperative job; migrants,
+    sick households and cooperative members (:func:`month_counts`)."""
+
+    local: int
+    enterprise: int
+    coop: int
+    migrants: int
+    sick: int
+    members: int
+
+
 def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
                            p_join: np.ndarray, draws: np.ndarray, p: MonthParams
                            ) -> tuple[np.ndarray, ...]:

@@ -49,24 +49,13 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
         model.step()
         if on_month is not None:
             on_month()
-    tables = {
-        "annual": pd.DataFrame(model.annual),
-        "monthly": pd.DataFrame(model.monthly),
-        "deciles": pd.DataFrame(model.deciles),
-        "sources": pd.DataFrame(model.by_source),
-        "cadres": pd.DataFrame(model.cadre_loads),
-        "costs": pd.DataFrame(model.costs),
-        "collectives": pd.DataFrame(model.collective_rows),
-        "crops": pd.DataFrame(model.crop_rows),
-        "ledger": pd.DataFrame(
-            [{"flow": k, "yuan": v * model.k} for k, v in sorted(model.ledger.items())]),
-    }
+    tables = model.tables()
     if households:
         hh = model.households
         tables["households"] = pd.DataFrame({
             "household": np.arange(hh.n), "village": hh.village, "size": hh.size,
             "registered": hh.registered, "poor": hh.poor,
-            "pc_income_baseline": model.pc_income_baseline.astype(float),
+            "pc_income_baseline": model.world.pc_income_baseline.astype(float),
             "pc_income": hh.pc_income_last.astype(float), "weight": model.k})
     model.release()  # its arrays are freed now (mesa 3.3 would keep the model alive)
     del model

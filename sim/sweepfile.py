@@ -54,7 +54,7 @@ from pydantic import (
 
 from povsim.config import Scenario, load_scenario
 from povsim.inputs import ScenarioError, format_validation_error, load_yaml
-from povsim.model import ANNUAL_OUTPUTS
+from povsim.recording import ANNUAL_OUTPUTS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DISTRIBUTIONS = {  # name: (required arguments, optional arguments)

@@ -1,0 +1,71 @@
+"""The money flows of a run: who paid whom for what, the public cost, household receipts.
+
+Every payment a submodel makes is booked here, and only here: a flow ``payer->payee:item``
+(yuan, simulated units; scaled back by the run's household weight ``k`` in the ``ledger``
+table), and, for public money, a public cost by item (yuan, real units) that December closes
+into the ``costs`` table. The ledger is passed explicitly to the submodels that pay.
+
+Example:
+    >>> led = Ledger(k=10.0)
+    >>> led.flow("government", "households", "transfers", 5.0)
+    >>> led.cost("transfers", 5.0)
+    >>> led.close_year(2014)
+    ([{'year': 2014, 'item': 'transfers', 'yuan': 50.0}], 50.0)
+    >>> led.table()["yuan"].tolist()
+    [50.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class Ledger:
+    """Money flows and public cost of one run.
+
+    Attributes:
+        k: real households per simulated household (flows are kept in simulated units).
+        flows: ``"payer->payee:item"`` -> yuan over the run (simulated units).
+        cost_year: public cost this year by item (yuan, real units), in booking order.
+        cost_cumulative: public cost of the years closed so far (yuan, real units).
+        receipts: households' income by source over the closed years (simulated units).
+    """
+
+    def __init__(self, k: float, sources: int = 8):
+        self.k = float(k)
+        self.flows: dict[str, float] = {}
+        self.cost_year: dict[str, float] = {}
+        self.cost_cumulative = 0.0
+        self.receipts = np.zeros(sources)
+
+    def flow(self, payer: str, payee: str, item: str, yuan: float) -> None:
+        """Book a payment of ``yuan`` (simulated units)."""
+        key = f"{payer}->{payee}:{item}"
+        self.flows[key] = self.flows.get(key, 0.0) + yuan
+
+    def cost(self, item: str, yuan: float) -> None:
+        """Book a public cost of ``yuan`` (simulated units; kept in real units)."""
+        self.cost_year[item] = self.cost_year.get(item, 0.0) + yuan * self.k
+
+    def partner_pays(self, partner, payee: str, item: str, yuan: float) -> None:
+        """Book a partner's payment; a government unit's is public money (a public cost)."""
+        if partner.kind == "government_unit":
+            self.flow("government", payee, item, yuan)
+            self.cost(f"partner_{item}", yuan)
+        else:
+            self.flow(partner.kind, payee, item, yuan)
+
+    def close_year(self, year: int) -> tuple[list[dict], float]:
+        """December: the year's cost rows (year, item, yuan) and total; the year starts again."""
+        rows = [{"year": year, "item": item, "yuan": yuan} for item, yuan in
+                self.cost_year.items()]
+        total = sum(self.cost_year.values())
+        self.cost_cumulative += total
+        self.cost_year = {}
+        return rows, total
+
+    def table(self) -> pd.DataFrame:
+        """Money flows over the run, one row per ``flow`` (payer->payee:item), in yuan."""
+        return pd.DataFrame([{"flow": key, "yuan": v * self.k}
+                             for key, v in sorted(self.flows.items())])

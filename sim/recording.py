@@ -1,0 +1,315 @@
+"""What a run records (ODD §7.13), through Mesa's ``DataCollector``.
+
+- **Monthly**: the model reporters of :data:`MONTHLY_REPORTERS`, collected at the end of every
+  month by :class:`MonthlyRecords` (``model.datacollector.get_model_vars_dataframe()``; one row
+  per month, so ``mesa.batch_run``'s ``Step`` s is month s of the run).
+- **Yearly**, in December after exits, by :class:`YearRecorder`, as rows of the collector's
+  tables (:data:`TABLES`): ``annual`` (one row, one column per reporter of
+  :data:`ANNUAL_REPORTERS`), ``deciles``, ``sources``, ``cadres``, ``costs``, ``collectives`` and
+  ``crops``.
+
+Every reporter is a small function of the state it reads, declared once here.
+
+Example:
+    >>> from povsim.model import PovertyModel
+    >>> m = PovertyModel("sanba", seed=1, scale=50)
+    >>> m.run()
+    >>> list(m.annual.columns[:3]), len(m.monthly) == 12 * (m.sc.end_year - m.sc.start_year + 2)
+    (['year', 'stage', 'poverty_line'], True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from povsim import kernels
+from povsim.agents.households import SRC
+from povsim.clock import Clock
+from povsim.config import Scenario
+from povsim.ledger import Ledger
+from povsim.stats import sorted_gini, sorted_weighted_quantiles, stable_argsort
+from povsim.submodels.base import EVERY_MONTH, Submodel
+
+if TYPE_CHECKING:
+    from povsim.world import World
+
+DECILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _counts(m) -> kernels.MonthCounts:
+    return m.monthly_records.counts
+
+
+#: the monthly table: column -> reporter of the model at the end of a month
+MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
+    "year": lambda m: m.clock.year,
+    "month": lambda m: m.clock.month + 1,
+    "income_per_capita_ytd": lambda m: (float(m.households.income.sum() / m.households.size.sum())
+                                        if m.households.n else 0.0),
+    "employed_local": lambda m: float(_counts(m).local * m.world.k),
+    "enterprise_jobs": lambda m: float(_counts(m).enterprise * m.world.k),
+    "cooperative_jobs": lambda m: float(_counts(m).coop * m.world.k),
+    "migrants": lambda m: float(_counts(m).migrants * m.world.k),
+    "sick_households": lambda m: float(_counts(m).sick * m.world.k),
+    "coop_members": lambda m: float(_counts(m).members * m.world.k),
+    "active_cooperatives": lambda m: int(sum(c.active for c in m.coops)),
+    "branch_strength_mean": lambda m: float(np.mean([v.branch_strength for v in m.villages])),
+    "collective_operating_revenue_ytd": lambda m: float(sum(c.revenue for c in m.coops)
+                                                        * m.world.k),
+    "labour_trained_cumulative": lambda m: m.world.programmes.labour_trained * m.world.k,
+    "labour_transferred_cumulative": lambda m: m.world.programmes.labour_transferred * m.world.k,
+}
+
+
+class MonthlyRecords(Submodel):
+    """The end of every month: count jobs, migrants, illness and members in one compiled pass,
+    then collect the model reporters."""
+
+    name, odd, when = "monthly records", "7.13", EVERY_MONTH
+
+    def __init__(self, clock: Clock, world: World, collect: Callable[[], None]):
+        super().__init__(clock)
+        self.world, self.collect = world, collect
+        self.counts = kernels.MonthCounts(0, 0, 0, 0, 0, 0)
+
+    def step(self) -> None:
+        hh = self.world.households
+        self.counts = kernels.MonthCounts(*kernels.month_counts(
+            hh.employer, hh.migrants, hh.sick, hh.member, self.world.coop_code0))
+        self.collect()
+
+
+@dataclass
+class YearEnd:
+    """The state of December a yearly reporter reads (after exits and re-entries).
+
+    ``pc`` is every household's per-capita income of the year, ``order`` its stable sort
+    order (one sort serves every quantile and the Gini: a subset of a stable order is the
+    subset's own stable order), ``s_*`` the sorted arrays; ``size`` is household size as float;
+    money of the cooperatives is scaled to real units (``operating``, ``total``).
+    """
+
+    world: World
+    clock: Clock
+    sc: Scenario
+    line: float
+    pc: np.ndarray
+    exits: np.ndarray
+    reentries: np.ndarray
+    size: np.ndarray
+    people: float
+    poor_people: float
+    ex_people: float
+    re_people: float
+    s_pc: np.ndarray
+    s_size: np.ndarray
+    s_reg: np.ndarray
+    operating: np.ndarray
+    total: np.ndarray
+    net_exits_people: float
+    cost_year: float
+    cost_cumulative: float
+
+    @property
+    def hh(self):
+        return self.world.households
+
+    @property
+    def w(self) -> float:
+        return self.world.k
+
+
+def _median_registered(y: YearEnd) -> float:
+    if not y.hh.registered.any():
+        return float("nan")
+    return float(sorted_weighted_quantiles(y.s_pc[y.s_reg], y.s_size[y.s_reg], [0.5])[0])
+
+
+#: the annual table: column -> reporter of the year's end (ODD §7.13 describes each)
+ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
+    "year": lambda y: y.clock.year,
+    "stage": lambda y: "baseline" if y.clock.year < y.clock.programme_start else "programme",
+    "poverty_line": lambda y: y.line,
+    "incidence": lambda y: y.poor_people / y.people,
+    "poor_households": lambda y: float(y.hh.poor.sum() * y.w),
+    "poor_people": lambda y: y.poor_people * y.w,
+    "registered_households": lambda y: float(y.hh.registered.sum() * y.w),
+    "registered_people": lambda y: y.size[y.hh.registered].sum() * y.w,
+    "exits_households": lambda y: float(y.exits.sum() * y.w),
+    "exits_people": lambda y: y.ex_people * y.w,
+    "reentries_households": lambda y: float(y.reentries.sum() * y.w),
+    "reentries_people": lambda y: y.re_people * y.w,
+    "net_exits_people_cumulative": lambda y: y.net_exits_people,
+    "income_poor_share": lambda y: y.size[y.pc < y.line].sum() / y.people,
+    "poverty_gap_index": lambda y: float(
+        (np.maximum(y.line - y.pc, 0.0) / y.line * y.size).sum() / y.people),
+    "poor_villages_listed": lambda y: int(sum(v.poor and v.exit_year is None
+                                              for v in y.world.villages)),
+    "poor_villages_exited": lambda y: int(sum(v.exit_year is not None
+                                              for v in y.world.villages)),
+    "income_mean": lambda y: float((y.pc * y.size).sum() / y.people),
+    "income_median": lambda y: float(sorted_weighted_quantiles(y.s_pc, y.s_size, [0.5])[0]),
+    "income_mean_registered": lambda y: float(
+        (y.pc[y.hh.registered] * y.size[y.hh.registered]).sum()
+        / max(y.size[y.hh.registered].sum(), 1)),
+    "income_median_registered": _median_registered,
+    "gini": lambda y: sorted_gini(y.s_pc, y.s_size),
+    "collective_operating_revenue": lambda y: float(y.operating.sum()),
+    "collective_revenue_total": lambda y: float(y.total.sum()),
+    "collective_operating_min_village": lambda y: float(y.operating.min()),
+    "collective_revenue_total_min_village": lambda y: float(y.total.min()),
+    "hollow_village_share": lambda y: float(np.mean([c.revenue <= 0 for c in y.world.coops])),
+    "collective_assets": lambda y: sum(c.capital for c in y.world.coops) * y.world.k,
+    "villages_assets_over_threshold": lambda y: int(sum(
+        c.capital * y.world.k >= y.sc.cooperatives.asset_threshold.value
+        for c in y.world.coops)),
+    "dividends_paid": lambda y: float(y.hh.income[SRC["dividends"]].sum() * y.w),
+    "coop_members": lambda y: float(y.hh.member.sum() * y.w),
+    "enterprise_jobs": lambda y: float(((y.hh.employer >= 1)
+                                        & (y.hh.employer < y.world.coop_code0)).sum() * y.w),
+    "migrants": lambda y: float(y.hh.migrants.sum() * y.w),
+    "resident_people": lambda y: float((y.size - y.hh.migrants).sum() * y.w),
+    "labour_trained_cumulative": lambda y: y.world.programmes.labour_trained * y.w,
+    "labour_transferred_cumulative": lambda y: y.world.programmes.labour_transferred * y.w,
+    "loans_households": lambda y: y.world.programmes.loans_households * y.w,
+    "branch_strength_mean": lambda y: float(np.mean([v.branch_strength
+                                                     for v in y.world.villages])),
+    "public_cost": lambda y: y.cost_year,
+    "public_cost_cumulative": lambda y: y.cost_cumulative,
+    "cost_per_person_lifted": lambda y: (y.cost_cumulative / y.net_exits_people
+                                         if y.net_exits_people > 0 else float("nan")),
+}
+
+#: the numeric outcome columns of the ``annual`` table (besides ``year`` and ``stage``), in
+#: order; the outputs a sweep may keep
+ANNUAL_OUTPUTS = tuple(ANNUAL_REPORTERS)[2:]
+
+#: the yearly tables of the DataCollector and their columns
+TABLES = {
+    "annual": list(ANNUAL_REPORTERS),
+    "deciles": ["year", "group", "quantile", "income"],
+    "sources": ["year", "group", "source", "income_per_capita"],
+    "cadres": ["year", "kind", "cadres", "capacity", "paired_mean", "paired_max",
+               "poor_paired_mean", "visits_per_cadre", "effectiveness_mean"],
+    "costs": ["year", "item", "yuan"],
+    "collectives": ["year", "model", "villages", "operating_revenue", "revenue_total",
+                    "revenue_total_per_village", "active"],
+    "crops": ["year", "crop", "area_mu", "mature", "income_per_mu", "income_total"],
+}
+
+
+def data_collector() -> mesa.DataCollector:
+    """A DataCollector with the monthly model reporters and the yearly tables."""
+    return mesa.DataCollector(model_reporters=MONTHLY_REPORTERS, tables=TABLES)
+
+
+class YearRecorder:
+    """December's records: the annual row and the yearly tables' rows, and the year's close of
+    the public cost (the ledger)."""
+
+    def __init__(self, world: World, clock: Clock, sc: Scenario, ledger: Ledger,
+                 datacollector: mesa.DataCollector):
+        self.world, self.clock, self.sc, self.ledger = world, clock, sc, ledger
+        self.dc = datacollector
+        self.net_exits_people = 0.0  # exits less re-entries so far (persons, real units)
+
+    def add(self, table: str, row: dict) -> None:
+        """One row of a yearly table."""
+        self.dc.add_table_row(table, row)
+
+    def record_year(self, pc: np.ndarray, line: float, exits: np.ndarray,
+                    reentries: np.ndarray) -> None:
+        """Every yearly record of December: annual, collectives, crops, deciles, sources,
+        cadres and costs."""
+        w, k, hh, year = self.world, self.world.k, self.world.households, self.clock.year
+        size = hh.size.astype(float)
+        ex_people, re_people = size[exits].sum(), size[reentries].sum()
+        self.net_exits_people += (ex_people - re_people) * k
+        cost_rows, cost_year = self.ledger.close_year(year)
+        for row in cost_rows:
+            self.add("costs", row)
+        order = stable_argsort(pc)
+        operating = np.array([c.revenue for c in w.coops]) * k
+        y = YearEnd(world=w, clock=self.clock, sc=self.sc, line=line, pc=pc, exits=exits,
+                    reentries=reentries, size=size, people=size.sum(),
+                    poor_people=size[hh.poor].sum(), ex_people=ex_people, re_people=re_people,
+                    s_pc=pc[order], s_size=size[order], s_reg=hh.registered[order],
+                    operating=operating,
+                    total=operating + np.array([c.non_operating for c in w.coops]) * k,
+                    net_exits_people=self.net_exits_people, cost_year=cost_year,
+                    cost_cumulative=self.ledger.cost_cumulative)
+        self.add("annual", {name: fn(y) for name, fn in ANNUAL_REPORTERS.items()})
+        self.collectives_and_crops(y)
+        self.deciles_and_sources(y)
+        if self.clock.identified:
+            self.cadre_loads(year)
+
+    def collectives_and_crops(self, y: YearEnd) -> None:
+        """Collective revenue by collective-economy model; cash-crop income per mu and total."""
+        w, year = self.world, self.clock.year
+        models = np.array([c.collective_model for c in w.coops])
+        for name in dict.fromkeys(models.tolist()):
+            m = models == name
+            self.add("collectives", {
+                "year": year, "model": name, "villages": int(m.sum()),
+                "operating_revenue": float(y.operating[m].sum()),
+                "revenue_total": float(y.total[m].sum()),
+                "revenue_total_per_village": float(y.total[m].mean()),
+                "active": int(sum(c.active for c, x in zip(w.coops, m, strict=True) if x)),
+            })
+        if not w.crops:
+            return
+        hh = w.households
+        tech = np.array([v.tech for v in w.villages])
+        own = np.maximum(hh.land - hh.leased, 0.0)
+        w_own = own.sum()
+        prod = float((own * hh.farm_prod * tech[hh.village]).sum() / w_own) if w_own > 0 else 0.0
+        for c, sh in w.crops:
+            mature = year >= c.planted_year.value + c.maturity_years.value
+            per_mu = c.yield_value_per_mu.value * self.clock.growth() * prod * mature
+            self.add("crops", {
+                "year": year, "crop": c.name, "area_mu": float(sh * own.sum() * w.k),
+                "mature": bool(mature), "income_per_mu": per_mu,
+                "income_total": per_mu * sh * float(own.sum()) * w.k,
+            })
+
+    def deciles_and_sources(self, y: YearEnd) -> None:
+        """Per-capita income deciles and income by source, all households and registered."""
+        hh, year = self.world.households, self.clock.year
+        reg = hh.registered
+        for group, mask, s_mask in (("all", np.ones(hh.n, bool), np.ones(hh.n, bool)),
+                                    ("registered", reg, y.s_reg)):
+            if not mask.any():
+                continue
+            qs = sorted_weighted_quantiles(y.s_pc[s_mask], y.s_size[s_mask], DECILES)
+            for q, val in zip(DECILES, qs, strict=True):
+                self.add("deciles", {"year": year, "group": group, "quantile": q, "income": val})
+            tot = np.zeros(len(SRC))
+            kernels.masked_row_sums(hh.income, mask, tot)  # = hh.income[:, mask].sum(axis=1)
+            tot /= y.size[mask].sum()
+            for s, i in SRC.items():
+                self.add("sources", {"year": year, "group": group, "source": s,
+                                     "income_per_capita": float(tot[i])})
+
+    def cadre_loads(self, year: int) -> None:
+        """Household-role cadres by kind: loads, visits this year and effectiveness."""
+        hh, cadres = self.world.households, self.world.cadres
+        paired = hh.cadre >= 0
+        load_all = np.bincount(hh.cadre[paired], minlength=cadres.n)
+        load_poor = np.bincount(hh.cadre[paired & hh.poor], minlength=cadres.n)
+        hcad = cadres.pairs_households
+        for kind in sorted(set(cadres.kind[hcad].tolist())):
+            m = hcad & (cadres.kind == kind)
+            self.add("cadres", {
+                "year": year, "kind": kind, "cadres": float(sum(cadres.represents[m].tolist())),
+                "capacity": int(cadres.capacity[m].max()),
+                "paired_mean": float(load_all[m].mean()), "paired_max": int(load_all[m].max()),
+                "poor_paired_mean": float(load_poor[m].mean()),
+                "visits_per_cadre": float(cadres.visits_year[m].mean()),
+                "effectiveness_mean": float(cadres.effectiveness[m].mean()),
+            })

@@ -1,0 +1,167 @@
+"""Village cooperatives' month (ODD §7.7): activation, production, sales, wages and rent;
+households joining; leased land and the jobs it gives; hollowing out.
+
+Each month a hollow cooperative with capital activates with probability
+``activation_prob_month`` x branch strength x (2 with a first secretary). An active one earns
+operating revenue from its capital (``capital_yield``) and leased land (``coop_yield_per_mu`` x
+growth), scaled by management (0.5 + branch strength), by the best price premium of its paired
+buyers and by its collective-economy model's multiplier. Paired partners (in the programme) buy
+from it up to their demand (``purchase_per_village_year`` x growth, x reach x industry fit,
+split by size); the rest sells on the market. It pays its staff the local wage, land rent to the
+households it leases from, and other costs (``cost_share`` of revenue).
+
+Example:
+    >>> from povsim.model import PovertyModel
+    >>> m = PovertyModel("zhenbao", seed=1)
+    >>> m.step()
+    >>> m.coops[0].revenue >= 0
+    True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from povsim import kernels
+from povsim.agents.cooperative import Cooperative
+from povsim.agents.households import NO_JOB
+from povsim.clock import Clock
+from povsim.config import CooperativesCfg, IncomeCfg
+from povsim.ledger import Ledger
+from povsim.streams import Streams
+from povsim.submodels.base import EVERY_MONTH, Submodel
+from povsim.submodels.labour_market import employer_wages
+
+if TYPE_CHECKING:
+    from povsim.world import World
+
+#: the four per-cooperative money flows of a month, in booking order
+COOP_FLOWS = ("market->cooperative:sales", "cooperative->households:wages",
+              "cooperative->households:land_rent", "cooperative->market:other_costs")
+
+
+def update_land(world: World, co: CooperativesCfg, villages=None) -> None:
+    """Each cooperative's leased land (mu) and the jobs it gives, from the households' leased
+    land; only ``villages`` (default: all) are recounted."""
+    hh = world.households
+    todo = np.zeros(len(world.villages), bool)
+    todo[slice(None) if villages is None else np.asarray(villages, np.intp)] = True
+    land = np.zeros(len(world.villages))
+    kernels.sum_by_group(hh.leased, hh.village, todo, land)  # np.bincount's sums and bits
+    for v in np.flatnonzero(todo).tolist():
+        world.coops[v].set_land(float(land[v]), co.jobs_per_100mu.value)
+
+
+def join(world: World, idx: np.ndarray, co: CooperativesCfg, lease_share: float) -> None:
+    """Households ``idx`` join their cooperative: they take shares (``1 +
+    poor_member_shares`` for a registered household) and lease ``lease_share`` of their land."""
+    if idx.size == 0:
+        return
+    hh = world.households
+    hh.member[idx] = True
+    hh.shares[idx] += 1.0 + co.poor_member_shares.value * hh.registered[idx]
+    hh.leased[idx] = (lease_share * hh.land[idx]).astype(np.float32)
+    update_land(world, co, np.unique(hh.village[idx]))
+
+
+def hollow_out(world: World, coop: Cooperative, co: CooperativesCfg) -> None:
+    """A collective that lost all its capital stops: staff laid off, leased land returned."""
+    hh = world.households
+    coop.active = False
+    rows = world.village_rows[coop.village]
+    hh.employer[rows[hh.employer[rows] == world.coop_code0 + coop.village]] = NO_JOB
+    hh.leased[rows] = 0.0
+    coop.set_land(0.0, co.jobs_per_100mu.value)
+
+
+class Cooperatives(Submodel):
+    """Every cooperative's month: activation, revenue, purchases by partners, costs."""
+
+    name, odd, when = "cooperatives", "7.7", EVERY_MONTH
+
+    def __init__(self, clock: Clock, world: World, co: CooperativesCfg, income: IncomeCfg,
+                 streams: Streams, ledger: Ledger):
+        super().__init__(clock)
+        self.world, self.co, self.income, self.ledger = world, co, income, ledger
+        self.draws = streams["coop"]
+        self._buyers: tuple = ([], [], [], [])
+
+    def purchase_demand(self, growth: float) -> tuple[np.ndarray, np.ndarray]:
+        """Paired partners' demand this month (partners x villages, yuan) and each village's
+        best price premium; each village's buyers are kept for :meth:`book_purchase`."""
+        w = self.world
+        n_v = len(w.coops)
+        demand = np.zeros((len(w.partners), n_v))
+        premium = np.zeros(n_v)
+        for e in w.partners:
+            if e.active(self.clock.year) and e.purchase_per_village_year > 0:
+                for v in e.villages:
+                    fit = e.reach[v] * e.fit[v]
+                    demand[e.index, v] = e.purchase_per_village_year * growth / 12.0 * (
+                        e.share[v] * fit)
+                    premium[v] = max(premium[v], e.price_premium * fit)
+        # each village's buyers (ascending), their demand and its total, as Python numbers
+        # for book_purchase; a contiguous row's sum has the bits of the column view's sum
+        by_village = np.ascontiguousarray(demand.T)
+        vv, ee = np.nonzero(by_village > 0)
+        self._buyers = (np.searchsorted(vv, np.arange(n_v + 1)).tolist(), ee.tolist(),
+                        by_village[vv, ee].tolist(), by_village.sum(axis=1).tolist())
+        return demand, premium
+
+    def book_purchase(self, village: int, amount: float) -> None:
+        """Book ``amount`` of purchases from a village's cooperative to its buyers, in
+        proportion to each buyer's demand there."""
+        cuts, ents, want, total = self._buyers
+        a, b = cuts[village], cuts[village + 1]
+        for i, w in zip(ents[a:b], want[a:b], strict=True):
+            part = amount * w / total[village]
+            e = self.world.partners[i]
+            e.purchases += part
+            self.ledger.partner_pays(e, "cooperative", "purchases", part)
+
+    def step(self) -> None:
+        w, co = self.world, self.co
+        hh, coops, villages = w.households, w.coops, w.villages
+        g = self.clock.growth()
+        u = self.draws.random(len(coops))
+        wages = employer_wages(w, self.clock, self.income)
+        emp = hh.employer[hh.employer >= w.coop_code0] - w.coop_code0
+        staff = np.bincount(emp, minlength=len(coops))
+        demand = np.zeros(len(coops))
+        premium = np.zeros(len(coops))
+        if self.clock.in_programme:
+            by_partner, premium = self.purchase_demand(g)
+            demand = by_partner.sum(axis=0)
+        rent_rate = self.income.land_rent_per_mu.value / 12.0
+        # the four per-cooperative flows, added to the ledger one cooperative after another as
+        # Ledger.flow would (the same additions in the same order), without a call per flow
+        flows = self.ledger.flows
+        sales, wages_paid, rents, other = (flows.setdefault(key, 0.0) for key in COOP_FLOWS)
+        # per-village values as Python numbers (the same doubles; faster in this loop)
+        u, staff, premium, demand = u.tolist(), staff.tolist(), premium.tolist(), demand.tolist()
+        coop_wages = wages[w.coop_code0:].tolist()
+        activation, capital_yield = co.activation_prob_month.value, co.capital_yield.value
+        yield_per_mu, cost_share = co.coop_yield_per_mu.value * g, co.cost_share.value
+        for c in coops:
+            i = c.village
+            v = villages[i]
+            if not c.active and c.capital > 0 and u[i] < (
+                    activation * v.branch_strength * (1.0 + v.first_secretary)):
+                c.active = True
+                c.ever_active_year = c.ever_active_year or self.clock.year
+            rev = c.monthly_revenue(capital_yield, yield_per_mu, 0.5 + v.branch_strength,
+                                    1.0 + premium[i])
+            from_ent = min(rev, demand[i])
+            wage_bill = staff[i] * coop_wages[i]
+            rent = c.leased_land * rent_rate
+            c.book_month(rev, from_ent, wage_bill, rent, cost_share)
+            sales += rev - from_ent
+            wages_paid += wage_bill
+            rents += rent
+            other += cost_share * rev
+            if from_ent:
+                self.book_purchase(c.village, from_ent)
+        for key, total in zip(COOP_FLOWS, (sales, wages_paid, rents, other), strict=True):
+            flows[key] = total

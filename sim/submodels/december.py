@@ -1,0 +1,134 @@
+"""December accounting (ODD §7.10): dividends, the year's income, identification or exits and
+re-entries, poor-village exits, the year's records and the books' close.
+
+1. Every cooperative closes its year (:meth:`Cooperative.close_year`): fixed dividends to its
+   registered member households, share dividends by shares, the rest retained; a loss beyond
+   capital is covered by the township (a public cost); a collective left without capital after a
+   loss is hollowed out (:func:`povsim.submodels.cooperatives.hollow_out`).
+2. In programme years every active partner pays its fixed dividend per registered household of
+   its paired villages (split by size among partners sharing a village).
+3. Per-capita income ``pc`` against the year's poverty line: in the baseline year the households
+   are identified (:func:`povsim.submodels.identification.identify`); later, a poor household
+   exits when ``pc >= line x (1 + household_exit_margin)`` and an exited registered household
+   re-enters when ``pc < line``.
+4. A listed poor village exits (from the programme's start) when its incidence falls below
+   ``village_exit_threshold``.
+5. The year is recorded (:class:`povsim.recording.YearRecorder`), incomes and books reset.
+
+Example:
+    >>> from povsim.model import PovertyModel
+    >>> m = PovertyModel("zhenbao", seed=1)
+    >>> for _ in range(24):
+    ...     m.step()
+    >>> m.annual["year"].tolist()
+    [2014, 2015]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from povsim.agents.households import SRC
+from povsim.clock import Clock
+from povsim.config import Scenario
+from povsim.ledger import Ledger
+from povsim.recording import YearRecorder
+from povsim.streams import Streams
+from povsim.submodels.base import DECEMBER, Submodel
+from povsim.submodels.cooperatives import hollow_out
+from povsim.submodels.identification import identify, poverty_by_village
+
+if TYPE_CHECKING:
+    from povsim.world import World
+
+
+class December(Submodel):
+    """The year's close: dividends, income, identification or exits, records."""
+
+    name, odd, when = "December close", "7.10", DECEMBER
+
+    def __init__(self, clock: Clock, world: World, sc: Scenario, streams: Streams,
+                 ledger: Ledger, recorder: YearRecorder):
+        super().__init__(clock)
+        self.world, self.sc, self.streams = world, sc, streams
+        self.ledger, self.recorder = ledger, recorder
+
+    def dividends(self) -> np.ndarray:
+        """Cooperative and partner dividends of the year by household (yuan)."""
+        w, co, led = self.world, self.sc.cooperatives, self.ledger
+        hh = w.households
+        div = np.zeros(hh.n)
+        for c in w.coops:
+            rows = w.village_rows[c.village]
+            m_idx = rows[hh.member[rows]]
+            fixed_idx = m_idx[hh.registered[m_idx]]
+            tot = float(hh.shares[m_idx].sum())
+            fixed, shares = c.close_year(co.fixed_dividend_poor_member.value * fixed_idx.size,
+                                         co.share_payout.value if tot > 0 else 0.0)
+            if fixed:
+                div[fixed_idx] += fixed / fixed_idx.size
+            if shares:
+                # in float64 whatever the scalar's type (a Python float times a float32 array
+                # would stay float32 under numpy 2's promotion rules)
+                div[m_idx] += shares * hh.shares[m_idx].astype(np.float64) / tot
+            led.flow("cooperative", "households", "dividends", fixed + shares)
+            if c.loss_cover:
+                led.cost("coop_loss_cover", c.loss_cover)
+                led.flow("government", "cooperative", "loss_cover", c.loss_cover)
+            if c.active and c.capital <= 0 and c.retained < 0:
+                hollow_out(w, c, co)
+        if self.clock.in_programme:
+            for e in w.partners:
+                if not e.active(self.clock.year) or not e.fixed_dividend or not e.villages:
+                    continue
+                share = np.zeros(len(w.villages))
+                share[list(e.share)] = list(e.share.values())
+                rows = np.sort(np.concatenate(
+                    [w.village_rows[v] for v in np.flatnonzero(share > 0)] or [[]]
+                )).astype(np.intp)
+                idx = rows[hh.registered[rows]]
+                each = e.fixed_dividend * share[hh.village[idx]]
+                pay = float(each.sum())
+                div[idx] += each
+                e.dividends_paid += pay
+                led.partner_pays(e, "households", "dividends", pay)
+        return div
+
+    def village_exits(self) -> None:
+        """Listed poor villages whose incidence fell below the threshold leave the list."""
+        if self.clock.year < self.clock.programme_start:
+            return
+        _, inc = poverty_by_village(self.world)
+        threshold = self.sc.village_exit_threshold.value
+        for v in self.world.villages:
+            if v.poor and v.exit_year is None and inc[v.index] < threshold:
+                v.exit_year = self.clock.year
+
+    def step(self) -> None:
+        w, sc, clock = self.world, self.sc, self.clock
+        hh = w.households
+        hh.income[SRC["dividends"]] += self.dividends()
+        pc = hh.per_capita_income()
+        line = sc.poverty_line.values[clock.year]
+        exits = reentries = np.zeros(hh.n, bool)
+        if not clock.identified:
+            identify(w, clock, sc, self.streams, pc, line)
+        else:
+            exits = hh.poor & (pc >= line * (1.0 + sc.household_exit_margin.value))
+            reentries = hh.registered & ~hh.poor & (hh.exit_year >= 0) & (pc < line)
+            hh.poor[exits] = False
+            hh.exit_year[exits] = clock.year
+            hh.poor[reentries] = True
+            hh.reentered[reentries] = True
+        self.village_exits()
+        self.recorder.record_year(pc, line, exits, reentries)
+        self.ledger.receipts += hh.income.sum(axis=1)
+        hh.pc_income_last[:] = pc
+        hh.income[:] = 0.0
+        for c in w.coops:
+            c.reset_year()
+        for e in w.partners:
+            e.reset_year()
+        w.cadres.close_year()

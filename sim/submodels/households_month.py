@@ -1,0 +1,132 @@
+"""The households' month (ODD §7.8 income, §7.9 shocks and decisions).
+
+Income: farm income on own (not leased) land (land x net yield per mu (:func:`farm_yield_per_mu`)
+x growth x own productivity x village technology x the month's seasonal share), the wage of a
+local job, migrants' remittances, rent for land leased to the cooperative, transfers of the
+enrolled (per person) and other income (per person, x growth). Shocks: a healthy household falls
+ill with ``illness_prob_month`` and a sick one recovers with ``illness_recovery_prob_month`` (one
+draw); a sole labourer at home falling ill loses the job; a sick household pays
+``illness_cost_month``, the uncovered part (1 - cover) out of pocket; a disaster in a village
+destroys ``disaster_severity`` of a quarter of its households' yearly farm income. Decisions: an
+idle labourer migrates with ``migrate_prob_month`` x (0.5 + skill), a migrant returns with
+``return_prob_month`` (one draw); a non-member joins an active cooperative with
+``join_prob_month`` x branch strength; a poor household without labour or with illness claims
+transfers with ``transfer_claim_prob_month``. The per-household rules run compiled in one pass
+(:func:`povsim.kernels.household_month`); the money flows are booked here.
+
+Example:
+    >>> from povsim.model import PovertyModel
+    >>> m = PovertyModel("zhenbao", seed=1)
+    >>> m.step()
+    >>> float(m.households.income.sum()) != 0.0
+    True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from povsim import kernels
+from povsim.agents.households import OUTSIDE_MARKET, SRC
+from povsim.clock import Clock
+from povsim.config import CropCfg, Scenario
+from povsim.ledger import Ledger
+from povsim.streams import Streams
+from povsim.submodels.base import EVERY_MONTH, Submodel
+from povsim.submodels.cooperatives import join
+from povsim.submodels.labour_market import employer_wages
+
+if TYPE_CHECKING:
+    from povsim.world import World
+
+DISASTER_QUARTER = 0.25  # a disaster hits a quarter of a year's farm income; assumed
+
+
+def farm_yield_per_mu(crops: list[tuple[CropCfg, float]], base: float, year: int) -> float:
+    """Net farm income per mu of own land in ``year`` at baseline prices (crop mix, maturity).
+
+    Land under a cash crop yields the base value ``base`` before the crop is planted, nothing
+    while it matures, and the crop's value once mature.
+
+    Example:
+        >>> farm_yield_per_mu([], 500.0, 2015)
+        500.0
+    """
+    y = base * (1.0 - sum(sh for _, sh in crops))
+    for c, sh in crops:
+        if year < c.planted_year.value:
+            y += sh * base
+        elif year >= c.planted_year.value + c.maturity_years.value:
+            y += sh * c.yield_value_per_mu.value
+    return y
+
+
+class HouseholdsMonth(Submodel):
+    """Every household's month: income, then shocks, then decisions."""
+
+    name, odd, when = "households' month", "7.8-7.9", EVERY_MONTH
+
+    def __init__(self, clock: Clock, world: World, sc: Scenario, streams: Streams,
+                 ledger: Ledger):
+        super().__init__(clock)
+        self.world, self.sc, self.ledger = world, sc, ledger
+        self.streams = streams
+        season = np.asarray(sc.income.farm_seasonality.value, float)
+        self.season = season / season.sum()
+        self._draws = np.empty((4, world.households.n))  # kept between months
+
+    def farm_yield(self) -> float:
+        """This year's net farm income per mu of own land (baseline prices)."""
+        return farm_yield_per_mu(self.world.crops, self.sc.income.yield_value_per_mu.value,
+                                 self.clock.year)
+
+    def step(self) -> None:
+        w, sc, s, b = self.world, self.sc, self.sc.shocks, self.sc.behaviour
+        hh, st = w.households, self.streams
+        g = self.clock.growth()
+        draws = self._draws
+        st["illness"].random(out=draws[0])
+        ud = st["disaster"].random(len(w.villages))
+        st["migrate"].random(out=draws[1])
+        st["join"].random(out=draws[2])
+        st["claims"].random(out=draws[3])
+        tech = np.array([v.tech for v in w.villages])
+        active = np.array([c.active for c in w.coops])
+        branch = np.array([v.branch_strength for v in w.villages])
+        # a village's joining probability, -1 (never) where its cooperative is not active
+        p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
+        wages = employer_wages(w, self.clock, sc.income)
+        farm_yield = self.farm_yield()
+        p = kernels.MonthParams(
+            farm_yield=farm_yield, growth=g, season=self.season[self.clock.month],
+            remittance=sc.income.migrant_remittance_month.value * g,
+            rent_per_mu=sc.income.land_rent_per_mu.value / 12.0,
+            transfer_per_person=sc.income.transfer_per_person_month.value,
+            other_per_person=sc.income.other_income_per_person_month.value,
+            illness_prob=s.illness_prob_month.value,
+            recovery_prob=s.illness_recovery_prob_month.value,
+            illness_cost=s.illness_cost_month.value, migrate_prob=b.migrate_prob_month.value,
+            return_prob=b.return_prob_month.value, claim_prob=b.transfer_claim_prob_month.value)
+        _pay, transfers, covered, joining, by_emp = kernels.household_month_arrays(
+            hh, wages, tech, p_join, draws, p)
+        # money flows, in the order the rules pay them
+        led = self.ledger
+        led.flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))
+        for e in w.partners:
+            if by_emp[e.code]:
+                e.wages_paid += by_emp[e.code]
+                led.partner_pays(e, "households", "wages", float(by_emp[e.code]))
+        paid = float(transfers.sum())
+        led.cost("transfers", paid)
+        led.flow("government", "households", "transfers", paid)
+        led.cost("health_cover", float(covered.sum()))
+        hit = ud < s.disaster_prob_month.value
+        if hit.any():  # only the households of the villages hit lose anything
+            rows = np.concatenate([w.village_rows[v] for v in np.flatnonzero(hit)])
+            own = np.maximum(hh.land[rows] - hh.leased[rows], 0.0)
+            annual = (own * farm_yield * g * hh.farm_prod[rows] * tech[hh.village[rows]])
+            loss = DISASTER_QUARTER * s.disaster_severity.value * annual
+            hh.income[SRC["shocks"], rows] -= loss
+        join(w, np.flatnonzero(joining), sc.cooperatives, b.lease_share.value)

@@ -1,0 +1,208 @@
+"""Identification and pairing (ODD §7.10 identification, §7.11 pairing strategies).
+
+In December of the baseline year the households below the poverty line (or, under a reported
+quota, the lowest incomes) are registered as poor and the poorest villages listed; then the
+programme's pairings are made, each by its policy lever (:mod:`povsim.strategies`), each lever
+with its own random stream so that changing one leaves the others' draws unchanged:
+
+- village-role cadres to villages: first secretaries by ``first_secretary_assignment``, the
+  other village-role kinds to the poor villages;
+- household-role cadres: a home village each, drawn in proportion to the registered poor people,
+  then paired with the registered households by ``cadre_pairing`` (capacity
+  ``cadre_capacity``);
+- partners to villages, group by group, by ``village_pairing``; each pair's reach and industry
+  fit set the partner's hiring and purchases there.
+
+Under ``cadre_tenure: rotating`` the still-poor households are paired afresh every January
+(:class:`CadreRotation`).
+
+Example:
+    >>> from povsim.model import PovertyModel
+    >>> m = PovertyModel("sanba", seed=1, scale=50)
+    >>> for _ in range(12):
+    ...     m.step()
+    >>> m.clock.identified, bool(m.households.registered.any())
+    (True, True)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from povsim import strategies
+from povsim.clock import Clock
+from povsim.config import Scenario
+from povsim.streams import Streams
+from povsim.submodels.base import PROGRAMME, Submodel
+
+if TYPE_CHECKING:
+    from povsim.world import World
+
+
+def poverty_by_village(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Each village's poor people (registered and still poor) and poverty incidence (poor
+    people / people)."""
+    hh, n_v = world.households, len(world.villages)
+    poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
+    people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
+    return poor_people, np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
+
+
+def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.ndarray,
+             line: float) -> None:
+    """Baseline identification: register the poor, list poor villages, set up the pairings."""
+    hh = world.households
+    quota = sc.population.registered_households
+    if quota is None:  # every household below the line is registered
+        hh.registered[:] = pc < line
+    else:  # a reported quota of registered households: the lowest incomes are registered
+        u = streams["identification"].random(hh.n + 1)
+        want = quota.value / world.k
+        n_reg = min(hh.n, int(np.floor(want) + (u[-1] < want - np.floor(want))))
+        hh.registered[:] = False
+        hh.registered[np.lexsort((u[:-1], pc))[:n_reg]] = True
+    hh.poor[:] = hh.registered
+    clock.identified = True
+    world.pc_income_baseline = pc.copy()  # identification-year income, the same under any policy
+    n_v = len(world.villages)
+    poor_people, inc = poverty_by_village(world)
+    order = np.lexsort((streams["poor_villages"].random(n_v), -inc))
+    poor_v = np.zeros(n_v, bool)
+    poor_v[order[:sc.villages.poor_villages.value]] = True
+    for v in world.villages:
+        v.poor = bool(poor_v[v.index])
+    place_village_cadres(world, sc, streams, poor_v)
+    # household-role cadres: home villages in proportion to registered poor, then pairing
+    cadres = world.cadres
+    hcad = np.flatnonzero(cadres.pairs_households)
+    if hcad.size and poor_people.sum() > 0:
+        cadres.village[hcad] = streams["cadre_homes"].choice(
+            n_v, size=hcad.size, p=poor_people / poor_people.sum())
+        pair_cadres(world, sc, streams, np.flatnonzero(hh.registered), line - pc,
+                    12 * (clock.year + 1))
+    pair_villages(world, sc, streams, inc, poor_v)
+
+
+def place_village_cadres(world: World, sc: Scenario, streams: Streams,
+                         poor_v: np.ndarray) -> None:
+    """Village-role cadres to villages, kind by kind: first secretaries by the
+    ``first_secretary_assignment`` strategy, the other kinds to the poor villages."""
+    cadres = world.cadres
+    fs_fn = strategies.get("first_secretary_assignment", sc.policy.first_secretary_assignment)
+    branch = np.array([v.branch_strength for v in world.villages])
+    village_role = cadres.role == "village"
+    for kind in dict.fromkeys(cadres.kind[village_role].tolist()):
+        members = np.flatnonzero(village_role & (cadres.kind == kind))
+        fn = fs_fn if kind == "first_secretary" else strategies.fs_all_poor
+        placed = fn(members.size, poor_v, branch, streams[f"village_cadres:{kind}"])
+        cadres.village[members] = placed
+        if kind == "first_secretary":
+            for v in placed:
+                if v >= 0:
+                    world.villages[v].first_secretary = True
+
+
+def pair_cadres(world: World, sc: Scenario, streams: Streams, idx: np.ndarray,
+                gap: np.ndarray, start: int) -> None:
+    """Pair households ``idx`` (income gaps ``gap``, over all households) with household-role
+    cadres; new pairings begin in month index ``start`` (12 x year + month).
+
+    Uses the ``cadre_pairing`` strategy with each cadre's capacity (1 under
+    ``cadre_capacity: one_to_one``); a household keeping its cadre keeps its familiarity.
+    """
+    hh, cadres = world.households, world.cadres
+    hcad = np.flatnonzero(cadres.pairs_households)
+    cap = cadres.capacity[hcad]
+    if sc.policy.cadre_capacity == "one_to_one":
+        cap = np.minimum(cap, 1)
+    pair_fn = strategies.get("cadre_pairing", sc.policy.cadre_pairing)
+    local = pair_fn(hh_village=hh.village[idx], hh_gap=gap[idx],
+                    cadre_village=cadres.village[hcad], capacity=cap,
+                    effectiveness=cadres.effectiveness[hcad], rng=streams["cadre_pairing"],
+                    hh_need=hh.binding_need(idx), cadre_specialty=cadres.specialty[hcad],
+                    match=world.match,
+                    other_village_factor=sc.cadre_effects.other_village_visit_factor.value)
+    new = np.where(local >= 0, hcad[np.maximum(local, 0)], -1).astype(np.int32)
+    changed = new != hh.cadre[idx]
+    hh.paired_since[idx[changed]] = np.where(new[changed] >= 0, start, -1)
+    hh.cadre[idx] = new
+
+
+def pair_villages(world: World, sc: Scenario, streams: Streams, incidence: np.ndarray,
+                  poor_v: np.ndarray) -> None:
+    """Pair partners with villages by the ``village_pairing`` strategy, group by group.
+
+    A group's per-village amounts (purchases, investment, aid, fixed dividends, branch
+    gain) go to each paired village once: partners sharing a village split them in
+    proportion to their sizes. Each pair's reach ``exp(-distance / reach_km)`` scales
+    hiring and purchases; an industry mismatch scales purchases. The villages' employer table
+    (their cooperative, then their partners) is rebuilt.
+    """
+    n_v, pe = len(world.villages), sc.partner_effects
+    v_xy, v_industry = world.village_xy(), world.village_industry()
+    vp_fn = strategies.get("village_pairing", sc.policy.village_pairing)
+    pairs, offset = [], 0
+    for gi, g in enumerate(sc.partners):
+        members = world.partners[offset:offset + g.count.value]
+        ctx = dict(need=incidence, village_xy=v_xy,
+                   partner_xy=np.array([e.xy for e in members]).reshape(-1, 2),
+                   village_industry=v_industry,
+                   partner_industry=np.array([e.industry for e in members], np.int64),
+                   partner_capacity=np.array([e.size * max(g.jobs_per_partner.value, 1.0)
+                                              for e in members]))
+        pairs += [(offset + e, v) for e, v in vp_fn(g.count.value, g.paired_villages.value,
+                                                     poor_v, streams[f"village_pairing:{gi}"],
+                                                     **ctx)]
+        offset += g.count.value
+    total: dict[tuple[int, int], float] = {}
+    for e, v in pairs:
+        ent = world.partners[e]
+        ent.villages.append(v)
+        total[ent.group, v] = total.get((ent.group, v), 0.0) + ent.size
+        d = float(np.hypot(*(np.asarray(ent.xy) - v_xy[v])))
+        ent.reach[v] = float(np.exp(-d / pe.reach_km.value))
+        ent.fit[v] = 1.0 if ent.industry < 0 or ent.industry == v_industry[v] else (
+            pe.industry_mismatch_factor.value)
+    for e, v in pairs:
+        ent = world.partners[e]
+        ent.share[v] = ent.size / total[ent.group, v]
+    emp_lists = [[(world.coop_code0 + v, 1.0)] for v in range(n_v)]
+    for e, v in pairs:
+        emp_lists[v].append((world.partners[e].code, world.partners[e].reach[v]))
+    width = max(len(x) for x in emp_lists)
+    codes = np.full((n_v, width), -1, np.int32)
+    reach = np.zeros((n_v, width))
+    for v, lst in enumerate(emp_lists):
+        codes[v, :len(lst)] = [c for c, _ in lst]
+        reach[v, :len(lst)] = [r for _, r in lst]
+    world.employers.codes, world.employers.reach = codes, reach
+
+
+class CadreRotation(Submodel):
+    """January re-pairing under ``cadre_tenure: rotating`` (ODD §7.11): the currently poor
+    households are paired afresh by the same strategy; households no longer poor are released.
+    It runs from the second programme year on."""
+
+    name, odd, when = "cadre rotation", "7.11", PROGRAMME
+
+    def __init__(self, clock: Clock, world: World, sc: Scenario, streams: Streams):
+        super().__init__(clock)
+        self.world, self.sc, self.streams = world, sc, streams
+
+    def due(self) -> bool:
+        c = self.clock
+        return (super().due() and c.month == 0 and self.sc.policy.cadre_tenure == "rotating"
+                and c.year > max(c.programme_start, c.baseline_year + 1))
+
+    def step(self) -> None:
+        hh = self.world.households
+        if not self.world.cadres.pairs_households.any():
+            return
+        line = self.sc.poverty_line.values[self.clock.year - 1]
+        released = ~hh.poor & (hh.cadre >= 0)
+        hh.cadre[released] = -1
+        hh.paired_since[released] = -1
+        pair_cadres(self.world, self.sc, self.streams, np.flatnonzero(hh.poor),
+                    line - hh.pc_income_last, 12 * self.clock.year)

@@ -1,0 +1,126 @@
+"""The local labour market (ODD §7.6): separations, then job search against the month's
+vacancies.
+
+A local job ends with ``job_separation_prob_month``. A household with idle labour and no local
+job applies to a paired employer of its village (its cooperative, paired partners) with
+``paired_hire_prob_month`` x the reach-weighted share of their vacancies, picking one in
+proportion to reach-weighted vacancies; otherwise it finds an outside-market job with
+``job_search_prob_month`` x (0.5 + skill) x (1 + ``referral_boost`` x referral). Applicants to
+an employer are served in random order until its vacancies are filled. The per-household rules
+run compiled (:func:`povsim.kernels.separate_and_count`, :func:`povsim.kernels.seek_jobs`).
+
+Employers (employer codes of ``povsim.agents.households``): the outside market (unlimited),
+paired partners (their ``jobs`` while their pairing runs in the programme) and the village
+cooperatives (their ``jobs`` while active); :func:`capacities` and :func:`employer_wages` give
+their jobs and monthly wages.
+
+Example:
+    >>> from povsim.model import PovertyModel
+    >>> m = PovertyModel("zhenbao", seed=1)
+    >>> capacities(m.world, m.clock)[0]
+    np.float64(inf)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from povsim import kernels
+from povsim.agents.households import OUTSIDE_MARKET
+from povsim.clock import Clock
+from povsim.config import BehaviourCfg, IncomeCfg
+from povsim.streams import Streams
+from povsim.submodels.base import EVERY_MONTH, Submodel
+
+if TYPE_CHECKING:
+    from povsim.world import EmployerTable, World
+
+
+def employer_wages(world: World, clock: Clock, income: IncomeCfg) -> np.ndarray:
+    """Monthly wage by employer code (yuan, x growth): the local wage for the outside market
+    and the cooperatives, each partner's own wage."""
+    g = clock.growth()
+    local = income.local_wage_month.value * g
+    ent = [e.wage_month * g for e in world.partners]
+    return np.array([local, *ent, *([local] * len(world.coops))], float)
+
+
+def capacities(world: World, clock: Clock) -> np.ndarray:
+    """Jobs by employer code this month: unlimited in the outside market, a partner's jobs while
+    its pairing runs in the programme, an active cooperative's jobs."""
+    cap = np.zeros(world.coop_code0 + len(world.coops), float)
+    cap[OUTSIDE_MARKET] = np.inf
+    for e in world.partners:
+        cap[e.code] = e.jobs if (clock.in_programme and e.active(clock.year)) else 0.0
+    for c in world.coops:
+        cap[world.coop_code0 + c.village] = c.jobs if c.active else 0.0
+    return cap
+
+
+def paired_vacancies(employers: EmployerTable, vac: np.ndarray, paired_hire_prob_month: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per village, from the vacancies ``vac`` by employer code: the reach-weighted vacancies of
+    each paired employer (villages x employer slots), their sum, and the chance that a job seeker
+    applies to a paired employer.
+
+    They depend on the village only, so they are computed per village, not per seeker.
+    """
+    ve = employers.codes
+    row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
+    # a distant partner's vacancies are less within reach (exp(-distance / reach_km))
+    row_w = row_vac * employers.reach
+    tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
+    p_in = paired_hire_prob_month * np.divide(tot_w, tot, out=np.zeros_like(tot), where=tot > 0)
+    return row_w, tot_w, p_in
+
+
+class LabourMarket(Submodel):
+    """Separations and job search, with paired employers' hiring capped by their vacancies."""
+
+    name, odd, when = "labour market", "7.6", EVERY_MONTH
+
+    def __init__(self, clock: Clock, world: World, behaviour: BehaviourCfg, referral_boost: float,
+                 streams: Streams):
+        super().__init__(clock)
+        self.world, self.b, self.referral_boost = world, behaviour, referral_boost
+        self.u_sep, self.u_jobs = streams["separation"], streams["jobs"]
+        self.u_choice = streams["jobs_choice"]
+        n = world.households.n
+        # uniforms and applicants, kept between months
+        self._draws = np.empty((3, n))
+        self._cand, self._cand_emp = np.empty(n, np.int64), np.empty(n, np.int32)
+        self._cand_key = np.empty(n)
+
+    def step(self) -> None:
+        hh, b = self.world.households, self.b
+        (u_sep, u, c) = self._draws
+        self.u_sep.random(out=u_sep)
+        self.u_jobs.random(out=u)
+        self.u_choice.random(out=c)
+        cap = capacities(self.world, self.clock)
+        filled = np.zeros(len(cap), np.int64)
+        kernels.separate_and_count(hh.employer, u_sep, b.job_separation_prob_month.value, filled)
+        vac = np.maximum(cap - filled, 0.0)
+        vac[OUTSIDE_MARKET] = 0.0
+        row_w, tot_w, p_in_v = paired_vacancies(self.world.employers, vac,
+                                                b.paired_hire_prob_month.value)
+        k = kernels.seek_jobs(
+            hh.village, hh.labourers, hh.migrants, hh.sick, hh.skill, hh.referral, hh.employer,
+            u, c, p_in_v, row_w, tot_w, self.world.employers.codes,
+            np.float32(b.job_search_prob_month.value), float(self.referral_boost),
+            self._cand, self._cand_emp, self._cand_key)
+        if k == 0:
+            return
+        cand, cand_emp, key = self._cand[:k], self._cand_emp[:k], self._cand_key[:k]
+        # applicants to an employer are served in random order: the key u / p_in is uniform on
+        # (0, 1) for every applicant whatever its village's chance of applying (ranking by u
+        # itself would favour the villages least likely to apply, the most distant ones)
+        order = np.lexsort((key, cand_emp))
+        cand, cand_emp = cand[order], cand_emp[order]
+        starts = np.searchsorted(cand_emp, cand_emp, "left")
+        rank = np.arange(cand.size) - starts
+        ok = rank < vac[cand_emp]
+        hh.employer[cand[ok]] = cand_emp[ok]
+        hh.referral[cand[ok]] = False

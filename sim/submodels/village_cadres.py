@@ -1,0 +1,145 @@
+"""Village-role cadres, cadre training and branch decay (ODD §7.3, §7.4, §7.5).
+
+- **Village cadres** (§7.3): each placed village-role cadre (first secretaries, village-help
+  secretaries, commandos, task teams, resident cadres, experts) strengthens its village's party
+  branch by ``branch_gain x effectiveness`` of the way to 1 each month; an expert raises the
+  village's farming technology by ``expert_productivity_gain_month x effectiveness`` (up to
+  ``productivity_cap``); with probability ``projects_per_year / 12`` a cadre lands a project of
+  ``project_size`` yuan in the village collective (public money).
+- **Training and cadre time** (§7.4): ``training_person_times_per_year`` attendances a year are
+  spread at random over the placed cadres (by the real cadres each stands for); an attendance
+  moves effectiveness ``training_gain`` of the way to 1 (:meth:`Cadres.train`) and costs
+  ``training_cost_per_person_time``; the placed cadres' time costs ``monthly_cost`` each.
+- **Branch decay** (§7.5): every village's branch strength decays by ``branch_decay_month``.
+
+Example:
+    >>> from povsim.model import PovertyModel
+    >>> m = PovertyModel("xixiu", seed=1, scale=200)
+    >>> m.run()
+    >>> bool((m.world.cadres.effectiveness >= 0).all())
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from povsim.agents.cadre import Cadres
+from povsim.clock import Clock
+from povsim.config import CadreEffectsCfg
+from povsim.ledger import Ledger
+from povsim.streams import Streams
+from povsim.submodels.base import EVERY_MONTH, PROGRAMME, Submodel
+
+if TYPE_CHECKING:
+    from povsim.world import World
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The cadres placed in a village (made at identification; they do not move afterwards).
+
+    Attributes:
+        placed: mask of the cadres with a village.
+        represents: the real cadres each stands for, 0 where not placed.
+        monthly_cost: the placed cadres' time per month (yuan, simulated units x k).
+        village_role: indices of the placed village-role cadres.
+    """
+
+    placed: np.ndarray
+    represents: np.ndarray
+    monthly_cost: float
+    village_role: list[int]
+
+    @classmethod
+    def of(cls, cadres: Cadres) -> Placement:
+        """The placement of ``cadres`` now."""
+        placed = cadres.village >= 0
+        cost = float(sum(mc * r for mc, r, v in zip(cadres.monthly_cost.tolist(),
+                                                     cadres.represents.tolist(),
+                                                     cadres.village.tolist(), strict=True)
+                         if v >= 0))
+        village_role = np.flatnonzero((cadres.role == "village") & placed).tolist()
+        return cls(placed, cadres.represents * placed, cost, village_role)
+
+
+class VillageCadres(Submodel):
+    """Placed village-role cadres strengthen branches, raise technology and bring projects."""
+
+    name, odd, when = "village cadres", "7.3", PROGRAMME
+
+    def __init__(self, clock: Clock, world: World, ce: CadreEffectsCfg, streams: Streams,
+                 ledger: Ledger):
+        super().__init__(clock)
+        self.world, self.ce, self.ledger = world, ce, ledger
+        self.draws = streams["projects"]
+        self._placement: Placement | None = None
+
+    def step(self) -> None:
+        cadres, ce, w = self.world.cadres, self.ce, self.world
+        if self._placement is None:
+            self._placement = Placement.of(cadres)
+        draws = self.draws.random(cadres.n).tolist()
+        eff, gain_b = cadres.effectiveness.tolist(), cadres.branch_gain.tolist()
+        per_year, kind, where = (cadres.projects_per_year.tolist(), cadres.kind.tolist(),
+                                 cadres.village.tolist())
+        cap = ce.productivity_cap.value
+        size, gain = ce.project_size.value / w.k, ce.expert_productivity_gain_month.value
+        for i in self._placement.village_role:
+            v = w.villages[where[i]]
+            v.strengthen(gain_b[i] * eff[i])
+            if kind[i] == "expert":
+                v.tech *= 1.0 + gain * eff[i]
+            amount = 0.0
+            if draws[i] < per_year[i] / 12.0:
+                w.coops[where[i]].receive_project(size)
+                amount = size
+            v.tech = min(v.tech, cap)
+            if amount:
+                self.ledger.cost("projects", amount)
+                self.ledger.flow("government", "cooperative", "projects", amount)
+
+
+class Training(Submodel):
+    """Cadre training attendances (effectiveness) and the cost of cadre time."""
+
+    name, odd, when = "training and cadre time", "7.4", PROGRAMME
+
+    def __init__(self, clock: Clock, world: World, ce: CadreEffectsCfg, streams: Streams,
+                 ledger: Ledger):
+        super().__init__(clock)
+        self.world, self.ce, self.ledger = world, ce, ledger
+        self.draws = streams["training"]
+        self._placement: Placement | None = None
+
+    def step(self) -> None:
+        cadres, ce, k = self.world.cadres, self.ce, self.world.k
+        if self._placement is None:
+            self._placement = Placement.of(cadres)
+        placed, reps = self._placement.placed, self._placement.represents
+        u = self.draws.random(cadres.n)
+        if reps.sum() == 0:
+            return
+        p = min(1.0, ce.training_person_times_per_year.value / 12.0 / reps.sum())
+        trained = placed & (u < p)
+        cadres.train(trained, ce.training_gain.value)
+        self.ledger.cost("training", float(reps[trained].sum())
+                         * ce.training_cost_per_person_time.value / k)
+        self.ledger.cost("cadre_time", self._placement.monthly_cost / k)
+
+
+class BranchDecay(Submodel):
+    """Every village's party-branch strength decays a little each month."""
+
+    name, odd, when = "branch decay", "7.5", EVERY_MONTH
+
+    def __init__(self, clock: Clock, world: World, rate: float):
+        super().__init__(clock)
+        self.world, self.rate = world, rate
+
+    def step(self) -> None:
+        for v in self.world.villages:
+            v.decay(self.rate)

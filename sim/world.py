@@ -1,0 +1,237 @@
+"""Building the world of one run: villages, cooperatives, households, cadres and partners.
+
+:func:`build_world` draws everything a run starts from (ODD §5, Initialization), each kind of
+draw from its own named stream, so the same seed gives the same world whatever the policy
+levers; :class:`World` holds it, and the submodels change it month by month.
+
+Example:
+    >>> import mesa
+    >>> from povsim.config import load_scenario
+    >>> from povsim.streams import Streams
+    >>> w = build_world(mesa.Model(rng=1), load_scenario("xixiu"), Streams(1), scale=500)
+    >>> len(w.villages), w.households.n > 0, w.cadres.n == len(w.cadre_agents)
+    (182, True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from povsim.agents.cadre import Cadre, Cadres
+from povsim.agents.cooperative import Cooperative
+from povsim.agents.enterprise import Enterprise
+from povsim.agents.households import NEED, Households
+from povsim.agents.village import Village
+from povsim.config import INDUSTRIES, SPECIALTIES, CadreEffectsCfg, CropCfg, Scenario
+from povsim.population import synthesize
+from povsim.streams import Streams
+
+INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
+
+
+@dataclass
+class EmployerTable:
+    """Each village's local employers a job seeker can apply to, by employer code (see
+    ``povsim.agents.households``), with their reach ``exp(-distance / reach_km)``.
+
+    Before the partners are paired (identification), a village's only local employer is its
+    own cooperative, at reach 1.
+
+    Attributes:
+        codes: villages x slots, employer codes, -1 for an empty slot.
+        reach: villages x slots, the reach of each (0 for an empty slot).
+    """
+
+    codes: np.ndarray
+    reach: np.ndarray
+
+    @classmethod
+    def own_cooperatives(cls, n_villages: int, coop_code0: int) -> EmployerTable:
+        """Each village with its own cooperative only."""
+        return cls((coop_code0 + np.arange(n_villages, dtype=np.int32))[:, None],
+                   np.ones((n_villages, 1)))
+
+
+@dataclass
+class ProgrammeCounts:
+    """Running counts of the household programmes (simulated households)."""
+
+    labour_trained: int = 0
+    labour_transferred: int = 0
+    loans_households: int = 0
+
+
+@dataclass
+class World:
+    """The simulated world of one run (ODD §2): agents, geography and pairings.
+
+    Attributes:
+        households: every household, array-backed.
+        villages, coops, partners: Mesa agents, one list each (``partners`` are the
+            enterprises, government units, organisations and industrial zones, in group order).
+        cadres: every cadre, array-backed; ``cadre_agents`` are their Mesa agent views.
+        k: real households per simulated household (counts and money are scaled back by it).
+        side_km: side of the square the villages and partners lie in.
+        crops: the cash crops, each with the share of every household's own land it takes.
+        match: cadre specialty x household need -> match factor of a visit's effect.
+        village_rows: each village's households (row indices, ascending).
+        employers: each village's local employers and their reach.
+        coop_code0: employer code of village 0's cooperative (village v's is ``coop_code0 + v``).
+        programmes: the household programmes' running counts.
+        pc_income_baseline: identification-year per-capita income (yuan), set at identification.
+    """
+
+    households: Households
+    villages: list[Village]
+    coops: list[Cooperative]
+    cadres: Cadres
+    cadre_agents: list[Cadre]
+    partners: list[Enterprise]
+    k: float
+    side_km: float
+    crops: list[tuple[CropCfg, float]]
+    match: np.ndarray
+    village_rows: list[np.ndarray]
+    employers: EmployerTable
+    coop_code0: int
+    programmes: ProgrammeCounts = field(default_factory=ProgrammeCounts)
+    pc_income_baseline: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def village_xy(self) -> np.ndarray:
+        """Village locations (km), villages x 2."""
+        return np.array([v.xy for v in self.villages]).reshape(-1, 2)
+
+    def village_industry(self) -> np.ndarray:
+        """Village main industries (indices into ``INDUSTRIES``)."""
+        return np.array([v.industry for v in self.villages], np.int64)
+
+
+def draw_industry(mix: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` industry codes (indices into ``INDUSTRIES``) drawn from a mix of weights.
+
+    Example:
+        >>> draw_industry({"crops": 1.0}, 2, np.random.default_rng(0)).tolist()
+        [0, 0]
+    """
+    w = np.array([mix.get(name, 0.0) for name in INDUSTRIES], float)
+    return rng.choice(len(INDUSTRIES), size=n, p=w / w.sum()).astype(np.int64)
+
+
+def match_matrix(ce: CadreEffectsCfg) -> np.ndarray:
+    """Cadre specialty x household need -> the match factor of a visit's effect: ``match_same``
+    where they agree, ``match_general`` for a general cadre, ``match_other`` otherwise.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> match_matrix(load_scenario("xixiu").cadre_effects).shape
+        (5, 4)
+    """
+    m = np.full((len(SPECIALTIES), len(NEED)), ce.match_other.value)
+    for s in range(len(NEED)):
+        m[s, s] = ce.match_same.value
+    m[SPECIALTIES.index("general"), :] = ce.match_general.value
+    return m
+
+
+def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float) -> World:
+    """Draw the world of scenario ``sc`` at ``scale`` (one simulated household per ``scale``
+    real ones); ``model`` is the Mesa model its agents belong to."""
+    rng = streams["population"]
+    n_v = sc.villages.count.value
+    n_h = max(1, round(sc.population.total_households.value / scale))
+    # one factor for money and counts: a simulated household stands for exactly k real ones
+    k = sc.population.total_households.value / n_h
+    villages = [Village(model, i, b) for i, b in enumerate(
+        rng.beta(sc.villages.branch_strength_alpha.value, sc.villages.branch_strength_beta.value,
+                 n_v))]
+    co = sc.cooperatives
+    active = rng.random(n_v) < co.initial_active_share.value
+    sig = INITIAL_CAPITAL_SIGMA
+    cap = rng.lognormal(-0.5 * sig**2, sig, n_v) * co.initial_capital_mean.value / k
+    cap = np.where(active, cap, 0.0)
+    # collective-economy models (e.g. Yushu's five) run by villages drawn at random
+    names, mult = ["standard"] * n_v, np.ones(n_v)
+    order = streams["collective_models"].permutation(n_v)
+    first = 0
+    for cm in co.models:
+        for v in order[first:first + cm.villages.value]:
+            names[v], mult[v] = cm.name, cm.revenue_multiplier.value
+            cap[v] = cm.initial_capital.value / k
+            active[v] = active[v] or cm.active_from_start
+        first += cm.villages.value
+    # stochastic rounding of cooperative jobs (a fixed draw per village) keeps small villages'
+    # expected jobs right at any scale
+    jobs_draw = streams["coop_jobs"].random(n_v)
+    coops = [Cooperative(model, v, cap[v], bool(active[v]), names[v], mult[v], jobs_draw[v])
+             for v in range(n_v)]
+    # geography: villages at random in a square of the scenario's area, each with a main
+    # industry (used by the village-pairing strategies and the partner effects)
+    geo = streams["geography"]
+    side_km = float(np.sqrt(sc.villages.area_km2.value))
+    xy = geo.random((n_v, 2)) * side_km
+    industry = draw_industry(sc.villages.industry_mix.value, n_v, geo)
+    for v in villages:
+        v.xy = (float(xy[v.index, 0]), float(xy[v.index, 1]))
+        v.industry = int(industry[v.index])
+    households = synthesize(sc, n_h, active, rng)
+    # the households of each village, ascending (a household never changes village), so
+    # per-village work touches its own rows instead of scanning every household
+    by_v = np.argsort(households.village, kind="stable")
+    cuts = np.searchsorted(households.village[by_v], np.arange(n_v + 1))
+    village_rows = [by_v[cuts[v]:cuts[v + 1]] for v in range(n_v)]
+    cadres = Cadres.from_groups(sc.cadre_groups, k, streams["cadres"])
+    cadre_agents = [Cadre(model, cadres, i) for i in range(cadres.n)]
+    partners = build_partners(model, sc, k, side_km, streams)
+    # cash crops: each takes the same share of every household's own land (area / all land)
+    land_real = float(households.land.sum()) * k
+    crops = [(c, c.area_mu.value / land_real if land_real > 0 else 0.0) for c in sc.income.crops]
+    total_share = sum(sh for _, sh in crops)
+    if total_share > 1.0:  # drawn land fell short of the crops' area: shrink proportionally
+        crops = [(c, sh / total_share) for c, sh in crops]
+    coop_code0 = 1 + len(partners)
+    world = World(households=households, villages=villages, coops=coops, cadres=cadres,
+                  cadre_agents=cadre_agents, partners=partners, k=k, side_km=side_km,
+                  crops=crops, match=match_matrix(sc.cadre_effects), village_rows=village_rows,
+                  employers=EmployerTable.own_cooperatives(n_v, coop_code0),
+                  coop_code0=coop_code0)
+    from povsim.submodels.cooperatives import update_land
+
+    update_land(world, co)
+    return world
+
+
+def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
+                   streams: Streams) -> list[Enterprise]:
+    """Partner agents (enterprises, government units, organisations, zones), group by group.
+
+    Each partner has a size (LogNormal, mean 1, log-sd ``partner_effects.size_sigma``), a
+    location in the scenario's square and an industry (from the group's ``industry_mix``;
+    -1, buys any produce, without one); sizes, places and industries come from the stream
+    ``partner_traits``, the rounding of jobs from ``enterprises``.
+    """
+    partners: list[Enterprise] = []
+    traits, rng = streams["partner_traits"], streams["enterprises"]
+    ss = sc.partner_effects.size_sigma.value
+    programme_start = sc.policy.programme_start_year or sc.start_year
+    for gi, g in enumerate(sc.partners):
+        n = g.count.value
+        size = traits.lognormal(-0.5 * ss**2, ss, n)
+        xy = traits.random((n, 2)) * side_km
+        ind = (draw_industry(g.industry_mix.value, n, traits) if g.industry_mix is not None
+               else np.full(n, -1))
+        jobs = g.jobs_per_partner.value * size / k
+        jobs_i = np.floor(jobs) + (rng.random(n) < jobs - np.floor(jobs))
+        for i in range(n):
+            partners.append(Enterprise(
+                model, len(partners), jobs_i[i], g.wage_month.value,
+                g.purchase_per_village_year.value / k, g.investment_per_village.value / k,
+                g.fixed_dividend_per_poor_household.value,
+                max(g.start_year.value, programme_start), kind=g.kind, group=gi,
+                price_premium=g.price_premium.value,
+                aid_per_village_year=g.aid_per_village_year.value / k,
+                branch_gain_month=g.branch_gain_month.value, size=float(size[i]),
+                xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i])))
+    return partners
