@@ -33,12 +33,13 @@ def instance(scenario_path: str, scale: float = 1.0) -> dict:
         m.step()
     hh = m.households
     reg = np.flatnonzero(hh.registered)
-    hcad = np.flatnonzero(m.c_hh)
-    line = m.sc.poverty_line.values[m.baseline_year]
+    cadres = m.world.cadres
+    hcad = np.flatnonzero(cadres.pairs_households)
+    line = m.sc.poverty_line.values[m.clock.baseline_year]
     return dict(hh_village=hh.village[reg], hh_gap=line - hh.pc_income_last[reg],
-                cadre_village=m.c_home[hcad], capacity=m.c_cap[hcad],
-                effectiveness=m.c_eff[hcad], hh_need=hh.binding_need()[reg],
-                cadre_specialty=m.c_spec[hcad], match=m._match,
+                cadre_village=cadres.village[hcad], capacity=cadres.capacity[hcad],
+                effectiveness=cadres.effectiveness[hcad], hh_need=hh.binding_need()[reg],
+                cadre_specialty=cadres.specialty[hcad], match=m.world.match,
                 other_village_factor=m.sc.cadre_effects.other_village_visit_factor.value)
 
 

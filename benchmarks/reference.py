@@ -11,27 +11,30 @@ many seeds) and for measuring what vectorising buys (:func:`household_steps_per_
 
 Per agent (rewritten here, one household at a time, scalar draws):
 
-- **cadre visits** (engine :class:`povsim.submodels.cadre_visits.CadreVisits`): a paired household still counted poor is visited
-  with probability ``visit_prob_month`` (x ``other_village_visit_factor`` when its cadre lives
-  in another village); the visit's effect (cadre effectiveness x specialty match with the
-  household's binding need x familiarity ramp / (1 + cadre load / ``load_half``)) raises skill
-  and gives a referral (jobs), raises farm productivity and may make it join the cooperative
-  (farming), raises illness-cost cover (health), or raises productivity and may enrol a household
-  without labour in transfers (finance). The cadres' loads and the visit counts stay model-level.
-- **labour market** (engine :class:`povsim.submodels.labour_market.LabourMarket`): each household with a job loses it with
-  probability ``job_separation_prob_month``; then, in random order, each household with idle
-  labour and no job tries a paired employer (enterprise or its cooperative) with probability
-  ``paired_hire_prob_month`` x the reach-weighted share of its village's vacancies, picking one
-  in proportion to reach-weighted vacancies and getting the job if a vacancy is still left, or
-  else finds an outside-market job with probability ``job_search_prob_month`` x (0.5 + skill)
-  x (1 + ``referral_boost`` x referral). The vacancies (capacities less jobs held) are counted by
-  the model; hiring stops at capacity (first come, first served in the random order, where the
-  engine ranks candidates by their draw: the same in distribution).
-- **income, shocks and decisions** (engine :class:`povsim.submodels.households_month.HouseholdsMonth`, compiled in
-  :func:`povsim.kernels.household_month`), in :meth:`HouseholdAgent.step`: the month's farm income,
-  wage, remittances, land rent, transfers and other income; illness onset and recovery (a sole
-  labourer at home falling ill loses the job), out-of-pocket illness costs, the household's loss
-  when its village suffers a disaster; migrating, returning, joining the cooperative (shares,
+- **cadre visits** (engine :class:`povsim.submodels.cadre_visits.CadreVisits`): a paired household
+  still counted poor is visited with probability ``visit_prob_month`` (x
+  ``other_village_visit_factor`` when its cadre lives in another village); the visit's effect
+  (cadre effectiveness x specialty match with the household's binding need x familiarity ramp / (1
+  + cadre load / ``load_half``)) raises skill and gives a referral (jobs), raises farm
+  productivity and may make it join the cooperative (farming), raises illness-cost cover (health),
+  or raises productivity and may enrol a household without labour in transfers (finance). The
+  cadres' loads and the visit counts stay model-level.
+- **labour market** (engine :class:`povsim.submodels.labour_market.LabourMarket`): each household
+  with a job loses it with probability ``job_separation_prob_month``; then, in random order, each
+  household with idle labour and no job tries a paired employer (enterprise or its cooperative)
+  with probability ``paired_hire_prob_month`` x the reach-weighted share of its village's
+  vacancies, picking one in proportion to reach-weighted vacancies and getting the job if a
+  vacancy is still left, or else finds an outside-market job with probability
+  ``job_search_prob_month`` x (0.5 + skill) x (1 + ``referral_boost`` x referral). The vacancies
+  (capacities less jobs held) are counted by the model; hiring stops at capacity (first come,
+  first served in the random order, where the engine ranks candidates by their draw: the same in
+  distribution).
+- **income, shocks and decisions** (engine
+  :class:`povsim.submodels.households_month.HouseholdsMonth`, compiled in
+  :func:`povsim.kernels.household_month`), in :meth:`HouseholdAgent.step`: the month's farm
+  income, wage, remittances, land rent, transfers and other income; illness onset and recovery (a
+  sole labourer at home falling ill loses the job), out-of-pocket illness costs, the household's
+  loss when its village suffers a disaster; migrating, returning, joining the cooperative (shares,
   leased land) and claiming transfers. Nothing in the engine between these three phases depends on
   other households, so one agent ``step()`` doing all three is the same rule as three passes. The
   disaster draw is per village (model-level, stream ``"reference:disaster"``); money flows (wages
@@ -67,7 +70,7 @@ Example:
     >>> from povsim.config import load_scenario
     >>> m = ReferenceModel(load_scenario("scenarios/sanba.yaml"), seed=1, scale=100)
     >>> m.run()
-    >>> len(m.agents_by_type[HouseholdAgent]) == m.households.n, m.annual[-1]["year"]
+    >>> len(m.agents_by_type[HouseholdAgent]) == m.households.n, int(m.annual["year"].iloc[-1])
     (True, 2018)
 """
 
@@ -436,7 +439,7 @@ class ReferenceModel(PovertyModel):
         >>> m.run()
         >>> e = PovertyModel(m.sc, seed=3, scale=100)
         >>> e.run()
-        >>> list(m.annual[-1]) == list(e.annual[-1]), len(m.monthly) == len(e.monthly)
+        >>> list(m.annual.columns) == list(e.annual.columns), len(m.monthly) == len(e.monthly)
         (True, True)
     """
 

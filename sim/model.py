@@ -55,7 +55,7 @@ from povsim.submodels.identification import CadreRotation
 from povsim.submodels.labour_market import LabourMarket
 from povsim.submodels.programmes import HouseholdProgrammes, TransferTracking
 from povsim.submodels.village_cadres import BranchDecay, Training, VillageCadres
-from povsim.world import World, build_world
+from povsim.world import build_world
 
 __all__ = ["ANNUAL_OUTPUTS", "PovertyModel", "as_scenario"]
 
@@ -101,12 +101,15 @@ class PovertyModel(mesa.Model):
         (True, 182)
     """
 
+    #: the class of the run's named random streams (a subclass may count or log draws)
+    streams_class: type[Streams] = Streams
+
     def __init__(self, scenario: Scenario | str | Path, seed: int = 0, replicate: int = 0,
                  scale: float = 1.0, **overrides: Any):
         if scale < 1:
             raise ValueError(f"scale must be >= 1 (one simulated household per k), got {scale}")
         sc = as_scenario(scenario, overrides)
-        self.streams = Streams(seed, replicate)
+        self.streams = self.streams_class(seed, replicate)
         super().__init__(rng=self.streams.mesa_rng_seed())
         self.sc = sc
         self.seed, self.replicate, self.scale = int(seed), int(replicate), float(scale)
@@ -142,10 +145,19 @@ class PovertyModel(mesa.Model):
             December(c, w, sc, st, led, recorder),
         ]
 
+    def submodel(self, kind: type[Submodel]) -> Submodel:
+        """The scheduled submodel of class ``kind``.
+
+        Example:
+            >>> from povsim.submodels.labour_market import LabourMarket
+            >>> PovertyModel("zhenbao").submodel(LabourMarket).name
+            'labour market'
+        """
+        return next(s for s in self.schedule if isinstance(s, kind))
+
     def replace_submodel(self, kind: type[Submodel], new: Submodel) -> None:
         """Put ``new`` in the schedule in place of the submodel of class ``kind``."""
-        i = next(i for i, s in enumerate(self.schedule) if type(s) is kind)
-        self.schedule[i] = new
+        self.schedule[self.schedule.index(self.submodel(kind))] = new
 
     def schedule_table(self) -> pd.DataFrame:
         """The monthly schedule: order, submodel, module, ODD section and when it runs.

@@ -13,6 +13,7 @@ from povsim.cli import main
 from povsim.config import load_scenario
 from povsim.model import PovertyModel
 from povsim.runner import run_scenario
+from povsim.submodels.households_month import HouseholdsMonth
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")
@@ -73,18 +74,19 @@ def test_collective_models_partner_kinds_and_government_aid_cost():
         cm.name for cm in m.sc.cooperatives.models)
     assert {e.kind for e in m.enterprises} == {"government_unit", "organisation"}
     m.run()
-    aid_cost = sum(r["yuan"] for r in m.costs if r["item"] == "partner_aid")
-    aid_flow = m.ledger.get("government->cooperative:aid", 0.0) * m.k
+    costs = m.table("costs")
+    aid_cost = costs.loc[costs["item"] == "partner_aid", "yuan"].sum()
+    aid_flow = m.ledger.flows.get("government->cooperative:aid", 0.0) * m.k
     assert aid_cost > 0 and aid_cost == pytest.approx(aid_flow)
-    assert "organisation->cooperative:aid" not in m.ledger
+    assert "organisation->cooperative:aid" not in m.ledger.flows
 
 
 def test_crops_yield_nothing_until_mature():
     m = PovertyModel(scenario("sanba"), seed=1, scale=20)
     m.run()
-    rows = [r for r in m.crop_rows if r["crop"] == "pepper_2018"]
+    rows = [r for r in m.table("crops").to_dict("records") if r["crop"] == "pepper_2018"]
     assert rows and all(not r["mature"] and r["income_per_mu"] == 0.0 for r in rows)
-    walnut = [r for r in m.crop_rows if r["crop"] == "walnut"]
+    walnut = [r for r in m.table("crops").to_dict("records") if r["crop"] == "walnut"]
     assert all((r["income_per_mu"] > 0) == r["mature"] for r in walnut)
     assert [r["mature"] for r in walnut] == [r["year"] >= 2016 for r in walnut]
 
@@ -92,21 +94,21 @@ def test_crops_yield_nothing_until_mature():
 def test_farm_yield_per_mu_switches_with_planting_and_maturity():
     m = PovertyModel(scenario("sanba"), seed=1, scale=20)
     base = m.sc.income.yield_value_per_mu.value
-    m.year = 2017
-    before = m.farm_yield_per_mu()
-    m.year = 2018  # the 2018 pepper is planted (yields nothing while it matures) and the oil
+    m.clock.year = 2017
+    before = m.submodel(HouseholdsMonth).farm_yield()
+    m.clock.year = 2018  # the 2018 pepper is planted (yields nothing while it matures) and the oil
     # peony planted in 2015 matures after 3 years; nothing else changes
-    share = {c.name: sh for c, sh in m._crops}
-    peony = next(c for c, _ in m._crops if c.name == "oil_peony").yield_value_per_mu.value
-    assert m.farm_yield_per_mu() == pytest.approx(
+    share = {c.name: sh for c, sh in m.world.crops}
+    peony = next(c for c, _ in m.world.crops if c.name == "oil_peony").yield_value_per_mu.value
+    assert m.submodel(HouseholdsMonth).farm_yield() == pytest.approx(
         before - share["pepper_2018"] * base + share["oil_peony"] * peony)
 
 
 def test_labour_training_counts_transfers_and_respects_eligibility():
     m = PovertyModel(scenario("sanba"), seed=4, scale=5)
     m.run()
-    assert 0 < m.labour_transferred <= m.labour_trained
-    monthly = np.array([r["labour_transferred_cumulative"] for r in m.monthly])
+    assert 0 < m.world.programmes.labour_transferred <= m.world.programmes.labour_trained
+    monthly = np.array([r["labour_transferred_cumulative"] for r in m.monthly.to_dict("records")])
     assert (np.diff(monthly) >= 0).all()
     assert not (m.households.trained & ~m.households.registered).any()
 
@@ -115,8 +117,8 @@ def test_loans_reach_the_configured_households_once():
     sc = scenario("sanba")
     m = PovertyModel(sc, seed=1, scale=1)
     m.run()
-    assert m.loans_households == sc.programmes.loans.households.value
-    cost = sum(r["yuan"] for r in m.costs if r["item"] == "loans")
+    assert m.world.programmes.loans_households == sc.programmes.loans.households.value
+    cost = sum(r["yuan"] for r in m.table("costs").to_dict("records") if r["item"] == "loans")
     assert cost == pytest.approx(sc.programmes.loans.amount_total.value)
 
 

@@ -344,8 +344,8 @@ def test_programme_start_in_baseline_year_rejected_or_harmless(tmp_path, scenari
     m = PovertyModel(sc, seed=1, scale=1000)
     for _ in range(12):
         m.step()
-    assert m.annual[0]["stage"] == "baseline"
-    assert m.annual[0]["poor_villages_exited"] == 0
+    assert m.annual.iloc[0]["stage"] == "baseline"
+    assert m.annual.iloc[0]["poor_villages_exited"] == 0
 
 
 # ----------------------------------------------------------------------------- the command line

@@ -22,6 +22,8 @@ from povsim.config import load_scenario
 from povsim.kernels import MonthParams, household_month_arrays
 from povsim.model import PovertyModel
 from povsim.stats import stable_argsort
+from povsim.submodels.households_month import HouseholdsMonth
+from povsim.submodels.labour_market import capacities, employer_wages, paired_vacancies
 
 
 @pytest.fixture(scope="module", params=[("xixiu", 100, 20), ("jiangkou", 50, 30),
@@ -36,9 +38,10 @@ def state(request):
 
 
 def _params(m):
-    sc, s, b, g = m.sc, m.sc.shocks, m.sc.behaviour, m.growth()
+    sc, s, b, g = m.sc, m.sc.shocks, m.sc.behaviour, m.clock.growth()
     return MonthParams(
-        farm_yield=m.farm_yield_per_mu(), growth=g, season=m._season[m.month],
+        farm_yield=m.submodel(HouseholdsMonth).farm_yield(), growth=g,
+        season=m.submodel(HouseholdsMonth).season[m.clock.month],
         remittance=sc.income.migrant_remittance_month.value * g,
         rent_per_mu=sc.income.land_rent_per_mu.value / 12.0,
         transfer_per_person=sc.income.transfer_per_person_month.value,
@@ -89,7 +92,7 @@ def test_household_month_equals_the_vectorised_rules(state):
     rng = np.random.default_rng(11)
     draws = rng.random((4, m.households.n))
     draws[0, :50] = 0.0  # some fall ill, claim, join, migrate for sure
-    wages = m._employer_wages()
+    wages = employer_wages(m.world, m.clock, m.sc.income)
     tech = np.array([v.tech for v in m.villages])
     p_join = np.where(np.array([c.active for c in m.coops]),
                       m.sc.behaviour.join_prob_month.value
@@ -111,16 +114,16 @@ def labour_numpy(m, hh, u_sep, u, c):
     """The vectorised statement of separations and job search (the oracle)."""
     b = m.sc.behaviour
     hh.employer[(hh.employer != NO_JOB) & (u_sep < b.job_separation_prob_month.value)] = NO_JOB
-    cap = m._capacities()
+    cap = capacities(m.world, m.clock)
     filled = np.bincount(hh.employer[hh.employer >= 0], minlength=len(cap))
     vac = np.maximum(cap - filled, 0.0)
     vac[OUTSIDE_MARKET] = 0.0
     seek = np.flatnonzero((hh.idle_labour() > 0) & (hh.employer == NO_JOB))
     p_out = b.job_search_prob_month.value * (0.5 + hh.skill[seek]) * (
         1.0 + m.sc.cadre_effects.referral_boost.value * hh.referral[seek])
-    ve = m._village_employers[hh.village[seek]]
+    ve = m.world.employers.codes[hh.village[seek]]
     row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
-    row_w = row_vac * m._village_reach[hh.village[seek]]
+    row_w = row_vac * m.world.employers.reach[hh.village[seek]]
     tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
     p_in = b.paired_hire_prob_month.value * np.divide(tot_w, tot, out=np.zeros_like(tot),
                                                       where=tot > 0)
@@ -140,16 +143,17 @@ def test_labour_market_kernels_equal_the_vectorised_rules(state):
     n = m.households.n
     u_sep, u, c = rng.random(n), rng.random(n), rng.random(n)
     a, b = copy.deepcopy(m.households), copy.deepcopy(m.households)
-    cap = m._capacities()
+    cap = capacities(m.world, m.clock)
     filled = np.zeros(len(cap), np.int64)
     kernels.separate_and_count(a.employer, u_sep, m.sc.behaviour.job_separation_prob_month.value,
                                filled)
     vac = np.maximum(cap - filled, 0.0)
     vac[OUTSIDE_MARKET] = 0.0
-    row_w, tot_w, p_in_v = m._paired_vacancies(vac)
+    row_w, tot_w, p_in_v = paired_vacancies(m.world.employers, vac,
+                                            m.sc.behaviour.paired_hire_prob_month.value)
     cand, cand_emp, key = np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n)
     k = kernels.seek_jobs(a.village, a.labourers, a.migrants, a.sick, a.skill, a.referral,
-                          a.employer, u, c, p_in_v, row_w, tot_w, m._village_employers,
+                          a.employer, u, c, p_in_v, row_w, tot_w, m.world.employers.codes,
                           np.float32(m.sc.behaviour.job_search_prob_month.value),
                           float(m.sc.cadre_effects.referral_boost.value), cand, cand_emp, key)
     w_filled, w_cand, w_emp, w_key = labour_numpy(m, b, u_sep, u, c)
@@ -165,10 +169,11 @@ def test_visits_due_equals_the_vectorised_rule(state):
     u = np.random.default_rng(13).random(hh.n)
     load = np.zeros(len(m.cadres), np.int64)
     visited = np.empty(hh.n, np.int64)
-    k = kernels.visits_due(hh.cadre, hh.poor, hh.village, m.c_home, u, ce.visit_prob_month.value,
-                           ce.other_village_visit_factor.value, load, visited)
+    k = kernels.visits_due(hh.cadre, hh.poor, hh.village, m.world.cadres.village, u,
+                           ce.visit_prob_month.value, ce.other_village_visit_factor.value, load,
+                           visited)
     paired = (hh.cadre >= 0) & hh.poor
-    away = m.c_home[np.maximum(hh.cadre, 0)] != hh.village
+    away = m.world.cadres.village[np.maximum(hh.cadre, 0)] != hh.village
     p_visit = ce.visit_prob_month.value * np.where(away, ce.other_village_visit_factor.value,
                                                    1.0)
     assert np.array_equal(load, np.bincount(hh.cadre[paired], minlength=len(m.cadres)))
@@ -177,7 +182,7 @@ def test_visits_due_equals_the_vectorised_rule(state):
 
 
 def test_month_counts_equal_the_vectorised_counts(state):
-    hh, c0 = state.households, state.coop_code0
+    hh, c0 = state.households, state.world.coop_code0
     got = kernels.month_counts(hh.employer, hh.migrants, hh.sick, hh.member, c0)
     want = ((hh.employer != NO_JOB).sum(), ((hh.employer >= 1) & (hh.employer < c0)).sum(),
             (hh.employer >= c0).sum(), hh.migrants.sum(), hh.sick.sum(), hh.member.sum())

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povsim.agents.cadre import Cadre
 from povsim.agents.cooperative import Cooperative
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET
 from povsim.agents.village import Village
 from povsim.model import PovertyModel
 from povsim.strategies import CADRE_PAIRING
+from povsim.submodels.labour_market import LabourMarket
+from povsim.submodels.village_cadres import act_on_village
 
 SCALE = 500
 
@@ -128,16 +129,18 @@ def test_monthly_revenue_zero_when_hollow():
 # ----------------------------------------------------------------------------- village cadres
 
 
-def make_cadre(kind="first_secretary", branch_gain=0.03, projects=1.2, eff=0.5, village=0):
+def make_cadre(kind="first_secretary", branch_gain=0.03, projects=1.2, eff=0.5):
+    """A village-role cadre's month as keyword arguments of ``act_on_village``, with its
+    village (branch strength 0.4) and cooperative (capital 1000)."""
     m = mesa.Model(rng=1)
-    c = Cadre(m, 0, kind, "village", 0, eff, "general", 1.0, 1000.0, branch_gain, projects)
-    c.village = village
-    return c, Village(m, 0, 0.4), Cooperative(m, 0, 1000.0, True)
+    args = dict(kind=kind, branch_gain=branch_gain, effectiveness=eff,
+                projects_per_year=projects)
+    return args, Village(m, 0, 0.4), Cooperative(m, 0, 1000.0, True)
 
 
 def test_secretary_strengthens_branch_and_lands_projects():
     c, v, co = make_cadre(branch_gain=0.03, projects=1.2, eff=0.5)
-    got = c.act_on_village(v, co, draw=0.05, project_size=2000.0, expert_gain=0.01)
+    got = act_on_village(v, co, **c, draw=0.05, project_size=2000.0, expert_gain=0.01)
     assert got == 2000.0  # 0.05 < 1.2 / 12
     assert co.capital == 3000.0 and co.non_operating == 2000.0
     assert v.branch_strength == pytest.approx(0.4 + 0.03 * 0.5 * 0.6)
@@ -146,23 +149,42 @@ def test_secretary_strengthens_branch_and_lands_projects():
 
 def test_no_project_when_draw_not_below_rate():
     c, v, co = make_cadre(projects=1.2)
-    assert c.act_on_village(v, co, draw=0.1, project_size=2000.0, expert_gain=0.01) == 0.0
+    assert act_on_village(v, co, **c, draw=0.1, project_size=2000.0, expert_gain=0.01) == 0.0
     assert co.capital == 1000.0 and co.non_operating == 0.0
     c2, v2, co2 = make_cadre(projects=0.0)
-    assert c2.act_on_village(v2, co2, draw=0.0, project_size=2000.0, expert_gain=0.01) == 0.0
+    assert act_on_village(v2, co2, **c2, draw=0.0, project_size=2000.0, expert_gain=0.01) == 0.0
 
 
 def test_expert_raises_technology():
     c, v, co = make_cadre(kind="expert", branch_gain=0.0, projects=0.0, eff=0.6)
-    assert c.act_on_village(v, co, draw=0.5, project_size=1.0, expert_gain=0.01) == 0.0
+    assert act_on_village(v, co, **c, draw=0.5, project_size=1.0, expert_gain=0.01) == 0.0
     assert v.tech == pytest.approx(1.0 + 0.01 * 0.6)
     assert v.branch_strength == pytest.approx(0.4)
 
 
-def test_unplaced_cadre_does_nothing():
-    c, v, co = make_cadre(village=-1)
-    assert c.act_on_village(v, co, draw=0.0, project_size=2000.0, expert_gain=0.5) == 0.0
-    assert (v.branch_strength, v.tech, co.capital) == (0.4, 1.0, 1000.0)
+def test_unplaced_cadre_does_nothing(xixiu):
+    """A village-role cadre without a village (no first secretaries sent) acts nowhere: the
+    village cadres' month is the same as with none of them."""
+    none = PovertyModel(xixiu.with_overrides(first_secretary_assignment="none"), seed=1,
+                        scale=SCALE)
+    cadres = none.world.cadres
+    fs = cadres.kind == "first_secretary"
+    assert fs.any()
+    none.run()
+    assert (cadres.village[fs] == -1).all()
+    assert not any(v.first_secretary for v in none.villages)
+    assert (cadres.visits_year[fs] == 0).all() and (cadres.visits[fs] == 0).all()
+
+
+def test_cadre_view_reads_and_writes_the_arrays(xixiu):
+    """A Cadre agent is a view of the cadre arrays: one source of truth."""
+    m = PovertyModel(xixiu, seed=1, scale=SCALE)
+    c = m.cadres[3]
+    assert c in m.agents and c.effectiveness == m.world.cadres.effectiveness[3]
+    m.world.cadres.effectiveness[3] = 0.123
+    assert c.effectiveness == 0.123
+    c.village = 7
+    assert m.world.cadres.village[3] == 7
 
 
 # ----------------------------------------------------------------------------- the model
@@ -181,7 +203,7 @@ def test_identification_after_baseline_year(xixiu, pairing, seed):
     sc = xixiu.with_overrides(cadre_pairing=pairing)
     m = after_baseline(sc, seed)
     hh = m.households
-    assert m.identified and m.year == sc.start_year and m.month == 0
+    assert m.clock.identified and m.clock.year == sc.start_year and m.clock.month == 0
     line = sc.poverty_line.values[sc.start_year - 1]
     if sc.population.registered_households is None:
         np.testing.assert_array_equal(hh.registered, hh.pc_income_last < line)
@@ -199,13 +221,14 @@ def test_identification_after_baseline_year(xixiu, pairing, seed):
     # pairing: only registered households, only household-role cadres, within capacity
     assert (hh.cadre[~hh.registered] == -1).all()
     paired = hh.cadre >= 0
-    assert m.c_hh[hh.cadre[paired]].all()
+    assert m.world.cadres.pairs_households[hh.cadre[paired]].all()
     load = np.bincount(hh.cadre[paired], minlength=len(m.cadres))
-    assert (load <= m.c_cap).all()
-    free = int((m.c_cap[m.c_hh] - load[m.c_hh]).sum())
+    assert (load <= m.world.cadres.capacity).all()
+    hcad = m.world.cadres.pairs_households
+    free = int((m.world.cadres.capacity[hcad] - load[hcad]).sum())
     assert free == 0 or paired.sum() == hh.registered.sum()  # nobody unpaired with room left
     # the baseline annual row is the registration
-    row = m.annual[0]
+    row = m.annual.iloc[0]
     assert row["stage"] == "baseline" and row["year"] == sc.start_year - 1
     size = hh.size.astype(float)
     assert row["incidence"] == pytest.approx(size[hh.registered].sum() / size.sum())
@@ -234,16 +257,17 @@ def _check_hiring(m):
     hh = m.households
     emp = hh.employer
     assert ((emp == NO_JOB) | (emp >= OUTSIDE_MARKET)).all()
-    assert emp.max(initial=-1) < m.coop_code0 + len(m.coops)
-    filled = np.bincount(emp[emp > OUTSIDE_MARKET], minlength=m.coop_code0 + len(m.coops))
+    assert emp.max(initial=-1) < m.world.coop_code0 + len(m.coops)
+    filled = np.bincount(emp[emp > OUTSIDE_MARKET], minlength=m.world.coop_code0 + len(m.coops))
     for e in m.enterprises:
-        open_ = m.in_programme and e.active(m.year)
-        assert filled[e.code] <= (e.jobs if open_ else 0), (m.year, m.month, e.index)
+        open_ = m.clock.in_programme and e.active(m.clock.year)
+        assert filled[e.code] <= (e.jobs if open_ else 0), (m.clock.year, m.clock.month, e.index)
         staff_v = hh.village[emp == e.code]
         assert np.isin(staff_v, e.villages).all()  # hired only from its paired villages
     for c in m.coops:
-        assert filled[m.coop_code0 + c.village] <= (c.jobs if c.active else 0), (m.year, c.village)
-        assert (hh.village[emp == m.coop_code0 + c.village] == c.village).all()
+        assert filled[m.world.coop_code0 + c.village] <= (c.jobs if c.active else 0), (
+            m.clock.year, c.village)
+        assert (hh.village[emp == m.world.coop_code0 + c.village] == c.village).all()
     # a job needs a labourer at home
     assert (hh.labourers[emp != NO_JOB] > hh.migrants[emp != NO_JOB]).all()
 
@@ -251,19 +275,20 @@ def _check_hiring(m):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_hiring_never_exceeds_capacity(xixiu, seed):
     m = PovertyModel(xixiu, seed=seed, scale=200)
-    orig = m._labour_market
+    market = m.submodel(LabourMarket)
+    orig = market.step
 
     def checked():
         orig()
         _check_hiring(m)
 
-    m._labour_market = checked  # check right after hiring, every month
+    market.step = checked  # check right after hiring, every month
     hired_by_partners = 0
     while m.running:
         m.step()
         _check_hiring(m)
         hired_by_partners += int(((m.households.employer > OUTSIDE_MARKET)
-                                  & (m.households.employer < m.coop_code0)).sum())
+                                  & (m.households.employer < m.world.coop_code0)).sum())
     assert hired_by_partners > 0  # the check is not vacuous
 
 
@@ -274,7 +299,7 @@ def test_village_exit_only_for_poor_villages_below_threshold(xixiu, variant, reg
     n_v = len(m.villages)
     exited_any = False
     while m.running:
-        december, year = m.month == 11, m.year
+        december, year = m.clock.month == 11, m.clock.year
         before = {v.index for v in m.villages if v.exit_year is not None}
         m.step()
         after = {v.index for v in m.villages if v.exit_year is not None}
@@ -287,19 +312,19 @@ def test_village_exit_only_for_poor_villages_below_threshold(xixiu, variant, reg
         people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
         poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
         inc = np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
-        if year < m.programme_start:
+        if year < m.clock.programme_start:
             assert not new
         for v in new:
             assert m.villages[v].poor and m.villages[v].exit_year == year
             assert inc[v] < threshold
-        if year >= m.programme_start:
+        if year >= m.clock.programme_start:
             for v in m.villages:
                 if v.poor and v.exit_year is None:
                     assert inc[v.index] >= threshold
         exited_any |= bool(new)
     assert exited_any
     assert not any(v.exit_year is not None for v in m.villages if not v.poor)
-    assert m.annual[-1]["poor_villages_exited"] == sum(v.exit_year is not None
+    assert m.annual.iloc[-1]["poor_villages_exited"] == sum(v.exit_year is not None
                                                         for v in m.villages)
 
 
@@ -310,13 +335,13 @@ def test_household_exit_needs_income_above_line_with_margin(xixiu, variant, marg
     hh = m.households
     n_exits = 0
     while m.running:
-        december, year = m.month == 11, m.year
+        december, year = m.clock.month == 11, m.clock.year
         poor_before = hh.poor.copy()
         m.step()
         if not december:
             np.testing.assert_array_equal(hh.poor, poor_before)  # status changes in December
             continue
-        if year == m.baseline_year:
+        if year == m.clock.baseline_year:
             np.testing.assert_array_equal(hh.poor, hh.registered)  # registration, no exits
             assert (hh.exit_year == -1).all()
             continue

@@ -28,7 +28,8 @@ def test_one_to_one_gives_each_cadre_at_most_one_household(xixiu, pairing):
     hh = m.households
     load = np.bincount(hh.cadre[hh.cadre >= 0], minlength=len(m.cadres))
     assert load.max() <= 1
-    assert (hh.cadre >= 0).sum() == min(int(hh.registered.sum()), int(m.c_hh.sum()))
+    n_cadres = int(m.world.cadres.pairs_households.sum())
+    assert (hh.cadre >= 0).sum() == min(int(hh.registered.sum()), n_cadres)
 
 
 @pytest.mark.parametrize("pairing", sorted(CADRE_PAIRING))
@@ -36,8 +37,9 @@ def test_pairings_respect_capacity_in_the_model(xixiu, pairing):
     m = _identified(xixiu.with_overrides(cadre_pairing=pairing))
     hh = m.households
     load = np.bincount(hh.cadre[hh.cadre >= 0], minlength=len(m.cadres))
-    assert (load <= m.c_cap).all()
-    assert (load[~m.c_hh] == 0).all()  # only household-role cadres are paired
+    assert (load <= m.world.cadres.capacity).all()
+    # only household-role cadres are paired
+    assert (load[~m.world.cadres.pairs_households] == 0).all()
     assert not (hh.cadre[~hh.registered] >= 0).any()  # only registered households
     # every new pairing starts in January of the first programme year
     assert set(hh.paired_since[hh.cadre >= 0].tolist()) == {12 * m.sc.start_year}
@@ -68,13 +70,13 @@ def test_cadres_living_elsewhere_never_visit_when_the_factor_is_zero(xixiu, vari
     m = _identified(sc)
     hh = m.households
     paired = hh.cadre >= 0
-    home = m.c_home[hh.cadre[paired]] == hh.village[paired]
+    home = m.world.cadres.village[hh.cadre[paired]] == hh.village[paired]
     only_away = np.setdiff1d(hh.cadre[paired][~home], hh.cadre[paired][home])
     assert only_away.size > 0
     for _ in range(6):
         m.step()
-    assert (m.c_visits[only_away] == 0).all()
-    assert m.c_visits.sum() > 0
+    assert (m.world.cadres.visits_year[only_away] == 0).all()
+    assert m.world.cadres.visits_year.sum() > 0
 
 
 def test_familiarity_slows_the_first_visits(xixiu, variant):
@@ -102,9 +104,9 @@ def test_partner_shares_reach_and_fit(case, pairing):
         assert set(e.share) == set(e.reach) == set(e.fit) == set(e.villages)
         for v in e.villages:
             per_group_village[e.group, v] = per_group_village.get((e.group, v), 0.0) + e.share[v]
-            d = np.hypot(e.xy[0] - m.v_xy[v, 0], e.xy[1] - m.v_xy[v, 1])
+            d = np.hypot(e.xy[0] - m.world.village_xy()[v, 0], e.xy[1] - m.world.village_xy()[v, 1])
             assert e.reach[v] == pytest.approx(np.exp(-d / pe.reach_km.value))
-            same = e.industry < 0 or e.industry == m.v_industry[v]
+            same = e.industry < 0 or e.industry == m.villages[v].industry
             assert e.fit[v] == (1.0 if same else pe.industry_mismatch_factor.value)
     np.testing.assert_allclose(list(per_group_village.values()), 1.0)
     for gi, g in enumerate(sc.partners):
@@ -119,7 +121,7 @@ def test_group_aid_is_per_village_however_many_partners_share_it():
     m.run()
     g = sc.partners[0]
     years = sc.end_year - max(g.start_year.value, sc.start_year) + 1
-    aid = sum(v for k, v in m.ledger.items() if k == "government->cooperative:partner_aid"
+    aid = sum(v for k, v in m.ledger.flows.items() if k == "government->cooperative:partner_aid"
               or k.endswith(":aid")) * m.k
     expected = g.aid_per_village_year.value * g.paired_villages.value * years
     assert aid == pytest.approx(expected, rel=1e-9)

@@ -16,6 +16,7 @@ from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
 from povsim.config import load_scenario
 from povsim.model import PovertyModel
 from povsim.strategies import CADRE_PAIRING
+from povsim.submodels.december import December
 
 ROOT = Path(__file__).resolve().parents[1]
 # loaded once here rather than as a fixture, so that hypothesis reports only seed and pairing
@@ -72,15 +73,15 @@ def test_households_and_people_conserved(seed, pairing):
         assert ((hh.skill >= 0) & (hh.skill <= 1)).all()
         assert ((hh.cover >= 0) & (hh.cover <= 1)).all()
         assert (hh.leased[~hh.member] == 0).all()
-        if m.identified:
+        if m.clock.identified:
             if registered is None:
                 registered = hh.registered.copy()
             np.testing.assert_array_equal(hh.registered, registered)  # the register is closed
             assert not (hh.poor & ~hh.registered).any()
-    reg_people = {row["registered_people"] for row in m.annual}
+    reg_people = {row["registered_people"] for row in m.annual.to_dict("records")}
     assert len(reg_people) == 1  # registered at baseline, never changed
     assert reg_people.pop() == pytest.approx(
-        float(hh.size[hh.registered].sum()) * m.hh_weight)
+        float(hh.size[hh.registered].sum()) * m.k)
     assert len(m.annual) == XIXIU.end_year - XIXIU.start_year + 2
 
 
@@ -89,9 +90,9 @@ def test_households_and_people_conserved(seed, pairing):
 def test_shares_and_counts_in_range_every_year(seed, pairing):
     m = model(XIXIU, seed, pairing)
     m.run()
-    people_total = float(m.households.size.sum()) * m.hh_weight
+    people_total = float(m.households.size.sum()) * m.k
     n_poor_v = XIXIU.villages.poor_villages.value
-    for row in m.annual:
+    for row in m.annual.to_dict("records"):
         for col in ("incidence", "income_poor_share", "hollow_village_share",
                     "poverty_gap_index"):
             assert 0.0 <= row[col] <= 1.0, (row["year"], col, row[col])
@@ -99,9 +100,9 @@ def test_shares_and_counts_in_range_every_year(seed, pairing):
         assert row["incidence"] == pytest.approx(row["poor_people"] / people_total)
         assert row["poor_villages_listed"] + row["poor_villages_exited"] == n_poor_v
         assert 0 <= row["gini"] <= 1
-    years = [r["year"] for r in m.annual]
+    years = [r["year"] for r in m.annual.to_dict("records")]
     assert years == list(range(XIXIU.start_year - 1, XIXIU.end_year + 1))
-    exited = [r["poor_villages_exited"] for r in m.annual]
+    exited = [r["poor_villages_exited"] for r in m.annual.to_dict("records")]
     assert exited == sorted(exited)  # cumulative
 
 
@@ -121,31 +122,31 @@ def test_household_receipts_match_the_ledger(seed, pairing):
     m = model(XIXIU, seed, pairing)
     m.run()
     paid = defaultdict(float)
-    for key, yuan in m.ledger.items():
+    for key, yuan in m.ledger.flows.items():
         payee, item = key.split("->", 1)[1].split(":", 1)
         if payee == "households":
             source = ITEM_TO_SOURCE.get(item, item)
             assert source in SRC, f"ledger item {key!r} has no household income source"
             paid[source] += yuan
     assert set(paid) >= {"local_wages", "dividends", "land_rent", "transfers"}
-    got = m.household_receipts
+    got = m.ledger.receipts
     for source, yuan in paid.items():
         if source == "land_rent":
             continue  # see the float32 tests below
         assert close(got[SRC[source]], yuan), (source, got[SRC[source]], yuan)
     assert close(got[SRC["land_rent"]], paid["land_rent"], rel=1e-6)
     # the wage bill: outside market + partners + cooperatives
-    assert close(got[SRC["local_wages"]], flows(m.ledger, payee="households", item="wages"))
-    assert flows(m.ledger, payer="market", payee="households", item="wages") > 0
+    assert close(got[SRC["local_wages"]], flows(m.ledger.flows, payee="households", item="wages"))
+    assert flows(m.ledger.flows, payer="market", payee="households", item="wages") > 0
 
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_land_rent_received_equals_paid_exactly(seed):
     m = model(XIXIU, seed)
     m.run()
-    paid = flows(m.ledger, payer="cooperative", payee="households", item="land_rent")
+    paid = flows(m.ledger.flows, payer="cooperative", payee="households", item="land_rent")
     assert paid > 0
-    assert close(m.household_receipts[SRC["land_rent"]], paid, rel=1e-9)
+    assert close(m.ledger.receipts[SRC["land_rent"]], paid, rel=1e-9)
 
 
 @RUNS
@@ -153,19 +154,19 @@ def test_land_rent_received_equals_paid_exactly(seed):
 def test_cooperative_capital_change_equals_net_flows(seed, pairing):
     m, cap0 = _run_with_capital(XIXIU, seed, pairing)
     cap1 = sum(c.capital for c in m.coops)
-    inflow = flows(m.ledger, payee="cooperative")
-    outflow = flows(m.ledger, payer="cooperative")
+    inflow = flows(m.ledger.flows, payee="cooperative")
+    outflow = flows(m.ledger.flows, payer="cooperative")
     gross = inflow + outflow + cap0
     assert close(cap1 - cap0, inflow - outflow, scale=gross), (cap1 - cap0, inflow - outflow)
     # the annual table agrees with the ledger (scaled back by k)
     k = m.k
-    assert close(m.annual[-1]["collective_assets"], cap1 * k)
-    rev = sum(r["collective_operating_revenue"] for r in m.annual)
-    sold = flows(m.ledger, payee="cooperative", item="sales") + flows(
-        m.ledger, payee="cooperative", item="purchases")
+    assert close(m.annual.iloc[-1]["collective_assets"], cap1 * k)
+    rev = sum(r["collective_operating_revenue"] for r in m.annual.to_dict("records"))
+    sold = flows(m.ledger.flows, payee="cooperative", item="sales") + flows(
+        m.ledger.flows, payee="cooperative", item="purchases")
     assert close(rev, sold * k, scale=rev)
-    div = sum(r["dividends_paid"] for r in m.annual)
-    assert close(div, flows(m.ledger, payee="households", item="dividends") * k, scale=div)
+    div = sum(r["dividends_paid"] for r in m.annual.to_dict("records"))
+    assert close(div, flows(m.ledger.flows, payee="households", item="dividends") * k, scale=div)
 
 
 @RUNS
@@ -176,7 +177,8 @@ def test_each_cooperative_year_close_balances(seed, pairing):
     m = model(XIXIU, seed, pairing)
     start = np.array([c.capital for c in m.coops])
     seen = []
-    orig = m._december
+    close = m.submodel(December)
+    orig = close.step
 
     def december():
         non_op = np.array([c.non_operating for c in m.coops])
@@ -192,9 +194,9 @@ def test_each_cooperative_year_close_balances(seed, pairing):
         assert (retained <= surplus + 1e-6).all()  # dividends are never negative
         assert (after[cover > 0] == 0).all()
         start[:] = after
-        seen.append(m.year)
+        seen.append(m.clock.year)
 
-    m._december = december
+    close.step = december
     m.run()
     assert len(seen) == XIXIU.end_year - XIXIU.start_year + 2
 
@@ -205,16 +207,16 @@ def test_public_costs_match_government_flows(seed, pairing):
     m = model(XIXIU, seed, pairing)
     m.run()
     cost = defaultdict(float)
-    for row in m.costs:
+    for row in m.table("costs").to_dict("records"):
         assert row["yuan"] >= 0, row
         cost[row["item"]] += row["yuan"]
     k = m.k
     for item, key in (("transfers", ("households", "transfers")),
                       ("projects", ("cooperative", "projects")),
                       ("coop_loss_cover", ("cooperative", "loss_cover"))):
-        ledger = flows(m.ledger, payer="government", payee=key[0], item=key[1]) * k
+        ledger = flows(m.ledger.flows, payer="government", payee=key[0], item=key[1]) * k
         assert close(cost.get(item, 0.0), ledger, scale=ledger), (item, cost.get(item), ledger)
-    assert close(sum(cost.values()), m.annual[-1]["public_cost_cumulative"],
+    assert close(sum(cost.values()), m.annual.iloc[-1]["public_cost_cumulative"],
                  scale=sum(cost.values()))
 
 
@@ -231,8 +233,8 @@ def test_capacities_respected_every_month(seed, pairing):
         m.step()
         paired = hh.cadre >= 0
         load = np.bincount(hh.cadre[paired], minlength=len(m.cadres))
-        assert (load <= m.c_cap).all()
-        if m.identified:
+        assert (load <= m.world.cadres.capacity).all()
+        if m.clock.identified:
             if pairing_fixed is None:
                 pairing_fixed = hh.cadre.copy()
                 assert paired.any()
@@ -241,11 +243,12 @@ def test_capacities_respected_every_month(seed, pairing):
             assert not paired.any()
         emp = hh.employer
         assert ((emp == NO_JOB) | (emp >= OUTSIDE_MARKET)).all()
-        filled = np.bincount(emp[emp > OUTSIDE_MARKET], minlength=m.coop_code0 + len(m.coops))
+        filled = np.bincount(emp[emp > OUTSIDE_MARKET], minlength=m.world.coop_code0 + len(m.coops))
         for e in m.enterprises:
-            assert filled[e.code] <= e.jobs, (m.year, m.month, e.index, filled[e.code], e.jobs)
+            assert filled[e.code] <= e.jobs, (m.clock.year, m.clock.month, e.index,
+                                              filled[e.code], e.jobs)
         for c in m.coops:
-            assert filled[m.coop_code0 + c.village] <= (c.jobs if c.active else 0)
+            assert filled[m.world.coop_code0 + c.village] <= (c.jobs if c.active else 0)
 
 
 # ----------------------------------------------------------------------------- every case
@@ -263,24 +266,25 @@ def test_every_scenario_balances_its_books(path):
     while m.running:
         m.step()
         load = np.bincount(hh.cadre[hh.cadre >= 0], minlength=len(m.cadres))
-        assert (load <= m.c_cap).all()
+        assert (load <= m.world.cadres.capacity).all()
         emp = hh.employer
-        filled = np.bincount(emp[emp > OUTSIDE_MARKET], minlength=m.coop_code0 + len(m.coops))
+        filled = np.bincount(emp[emp > OUTSIDE_MARKET], minlength=m.world.coop_code0 + len(m.coops))
         for e in m.enterprises:
             assert filled[e.code] <= e.jobs
         for c in m.coops:
-            assert filled[m.coop_code0 + c.village] <= (c.jobs if c.active else 0)
+            assert filled[m.world.coop_code0 + c.village] <= (c.jobs if c.active else 0)
     assert hh.n == n and int(hh.size.sum()) == people
-    for row in m.annual:
+    for row in m.annual.to_dict("records"):
         assert 0.0 <= row["incidence"] <= 1.0
     paid = defaultdict(float)
-    for key, yuan in m.ledger.items():
+    for key, yuan in m.ledger.flows.items():
         payee, item = key.split("->", 1)[1].split(":", 1)
         if payee == "households":
             paid[ITEM_TO_SOURCE.get(item, item)] += yuan
     for source, yuan in paid.items():
         rel = 1e-6 if source == "land_rent" else 1e-9  # float32 rent, see above
-        assert close(m.household_receipts[SRC[source]], yuan, rel=rel), source
+        assert close(m.ledger.receipts[SRC[source]], yuan, rel=rel), source
     cap1 = sum(c.capital for c in m.coops)
-    inflow, outflow = flows(m.ledger, payee="cooperative"), flows(m.ledger, payer="cooperative")
+    inflow = flows(m.ledger.flows, payee="cooperative")
+    outflow = flows(m.ledger.flows, payer="cooperative")
     assert close(cap1 - cap0, inflow - outflow, scale=inflow + outflow + cap0)

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from povsim.agents.cadre import Cadres
+from povsim.agents.cooperative import Cooperative
+from povsim.agents.village import Village
 from povsim.clock import Clock
 from povsim.config import CadreEffectsCfg
 from povsim.ledger import Ledger
@@ -90,17 +92,42 @@ class VillageCadres(Submodel):
         size, gain = ce.project_size.value / w.k, ce.expert_productivity_gain_month.value
         for i in self._placement.village_role:
             v = w.villages[where[i]]
-            v.strengthen(gain_b[i] * eff[i])
-            if kind[i] == "expert":
-                v.tech *= 1.0 + gain * eff[i]
-            amount = 0.0
-            if draws[i] < per_year[i] / 12.0:
-                w.coops[where[i]].receive_project(size)
-                amount = size
+            amount = act_on_village(v, w.coops[where[i]], kind=kind[i], branch_gain=gain_b[i],
+                                    effectiveness=eff[i], projects_per_year=per_year[i],
+                                    draw=draws[i], project_size=size, expert_gain=gain)
             v.tech = min(v.tech, cap)
             if amount:
                 self.ledger.cost("projects", amount)
                 self.ledger.flow("government", "cooperative", "projects", amount)
+
+
+def act_on_village(village: Village, coop: Cooperative, *, kind: str, branch_gain: float,
+                   effectiveness: float, projects_per_year: float, draw: float,
+                   project_size: float, expert_gain: float) -> float:
+    """One placed village-role cadre's month in its village; returns the project funds it
+    brought to the collective (yuan, 0 if none).
+
+    It raises branch strength by ``branch_gain x effectiveness`` of the way to 1; an expert
+    raises farming technology by ``expert_gain x effectiveness``; with probability
+    ``projects_per_year / 12`` (``draw`` is this month's uniform) it lands a project of
+    ``project_size`` yuan in the collective.
+
+    Example:
+        >>> import mesa
+        >>> m = mesa.Model(rng=1)
+        >>> v, c = Village(m, 0, 0.4), Cooperative(m, 0, 1000.0, True)
+        >>> act_on_village(v, c, kind="first_secretary", branch_gain=0.03, effectiveness=0.5,
+        ...                projects_per_year=1.2, draw=0.05, project_size=2000.0,
+        ...                expert_gain=0.01), c.capital
+        (2000.0, 3000.0)
+    """
+    village.strengthen(branch_gain * effectiveness)
+    if kind == "expert":
+        village.tech *= 1.0 + expert_gain * effectiveness
+    if draw < projects_per_year / 12.0:
+        coop.receive_project(project_size)
+        return project_size
+    return 0.0
 
 
 class Training(Submodel):
