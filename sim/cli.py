@@ -23,6 +23,7 @@ from pathlib import Path
 
 from povsim.config import load_scenario
 from povsim.inputs import ScenarioError
+from povsim.outputs import VERSION
 
 
 def _positive_int(text: str) -> int:
@@ -82,9 +83,11 @@ def _run_options(p: argparse.ArgumentParser, replicates: int, out: str, quiet: s
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``povsim``."""
     p = argparse.ArgumentParser(prog="povsim", description=__doc__.split("\n\n")[0])
+    p.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario for several replicates and write results")
-    r.add_argument("scenario", help="scenario YAML file, e.g. scenarios/xixiu.yaml")
+    r.add_argument("scenario", help="a bundled case (yushu, xixiu, jiangkou, sanba, zhenbao) or "
+                                    "a scenario YAML file, e.g. scenarios/xixiu.yaml")
     _run_options(r, replicates=8, out="results/<scenario name>", quiet="no summary")
     r.set_defaults(func=cmd_run)
     a = sub.add_parser("audit", help="check the reported figures against each other")
@@ -185,17 +188,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_targets(args: argparse.Namespace) -> int:
     """Run a case and print each calibration/validation figure beside the simulated band."""
-    from povsim.calibration.registry import CASES
     from povsim.calibration.targets import format_targets, targets_table
     from povsim.runner import run_scenario
 
-    path = Path(args.case)
-    if not path.suffix:
-        if args.case not in CASES:
-            raise ScenarioError(f"unknown case {args.case!r}; known: {', '.join(CASES)} "
-                                "(or give a scenario YAML file)")
-        path = Path("scenarios") / f"{args.case}.yaml"
-    sc = load_scenario(path)
+    sc = load_scenario(args.case)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet)
     table = targets_table(res)

@@ -38,6 +38,7 @@ from pydantic import (
 
 from povsim.calibration.registry import load_registry
 from povsim.inputs import ScenarioError, format_validation_error, load_yaml, resolve_scenario
+from povsim.scenarios import CASES
 
 T = TypeVar("T")
 
@@ -556,6 +557,9 @@ def load_scenario(path: str | Path) -> Scenario:
         'sanba'
     """
     path = resolve_scenario(path)
+    if not path.suffix and not path.exists():
+        raise ScenarioError(f"unknown case {str(path)!r}; known: {', '.join(CASES)} (or give a "
+                            "scenario YAML file)")
     data, raw = load_yaml(path)
     try:
         sc = Scenario.model_validate(data)

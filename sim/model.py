@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import mesa
+import numpy as np
 import pandas as pd
 
 from povsim import allocator, kernels, recording
@@ -83,7 +84,9 @@ class PovertyModel(mesa.Model):
     Args:
         scenario: a validated :class:`povsim.config.Scenario`, a scenario file, or a bundled
             case name (``"xixiu"``).
-        seed: run seed; every draw comes from a named stream derived from it.
+        seed: run seed; every draw comes from a named stream derived from it (None: fresh
+            entropy from the operating system, kept in ``model.seed``; what ``mesa.batch_run``
+            passes on Mesa 3.5 when given ``iterations`` instead of ``rng``).
         replicate: replicate number (a separate, reproducible set of streams).
         scale: one simulated household stands for ``scale`` real ones (>= 1).
         **overrides: policy levers (``cadre_pairing="optimal"``) or parameters by dotted path
@@ -104,11 +107,13 @@ class PovertyModel(mesa.Model):
     #: the class of the run's named random streams (a subclass may count or log draws)
     streams_class: type[Streams] = Streams
 
-    def __init__(self, scenario: Scenario | str | Path, seed: int = 0, replicate: int = 0,
+    def __init__(self, scenario: Scenario | str | Path, seed: int | None = 0, replicate: int = 0,
                  scale: float = 1.0, **overrides: Any):
         if scale < 1:
             raise ValueError(f"scale must be >= 1 (one simulated household per k), got {scale}")
         sc = as_scenario(scenario, overrides)
+        if seed is None:  # as Mesa does without a seed: fresh entropy, kept in self.seed
+            seed = int(np.random.SeedSequence().entropy)
         self.streams = self.streams_class(seed, replicate)
         super().__init__(rng=self.streams.mesa_rng_seed())
         self.sc = sc
