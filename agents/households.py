@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import njit
 
 #: Income sources, the rows of ``Households.income`` (yuan, year to date, simulated units).
 SOURCES = (
@@ -38,6 +39,27 @@ NEED = {name: i for i, name in enumerate(NEEDS)}
 #: 1..E enterprises, then E+1..E+V village cooperatives.
 NO_JOB = -1
 OUTSIDE_MARKET = 0
+
+
+@njit(cache=True, nogil=True)
+def idle_labourers(labourers, migrants, employed, sick):  # pragma: no cover - compiled
+    """The household's idle labour (int16; <= 0: none): able labourers at home, neither away as
+    migrants, nor in a local job (``employed``), nor ill (``sick``). The one statement of the
+    rule: the compiled kernels call it per household, :meth:`Households.idle_labour` over
+    arrays.
+
+    Example:
+        >>> int(idle_labourers(np.int8(3), np.int8(1), True, False))
+        1
+    """
+    return np.int16(labourers) - (np.int16(migrants) + np.int16(employed) + np.int16(sick))
+
+
+@njit(cache=True, nogil=True)
+def _idle_labour_all(labourers, migrants, employer, sick, out):  # pragma: no cover - compiled
+    for i in range(labourers.shape[0]):
+        idle = idle_labourers(labourers[i], migrants[i], employer[i] != NO_JOB, sick[i])
+        out[i] = idle if idle > 0 else 0
 
 
 @dataclass
@@ -117,9 +139,10 @@ class Households:
     def idle_labour(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Able labourers at home without a local job (int array), of households ``idx``
         (default: all)."""
-        busy = (self.migrants[idx].astype(np.int16) + (self.employer[idx] != NO_JOB)
-                + self.sick[idx])
-        return np.maximum(self.labourers[idx].astype(np.int16) - busy, 0)
+        labourers = self.labourers[idx]
+        out = np.empty(labourers.shape[0], np.int16)
+        _idle_labour_all(labourers, self.migrants[idx], self.employer[idx], self.sick[idx], out)
+        return out
 
     def binding_need(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Code (see ``NEEDS``) of the binding constraint of households ``idx`` (default: all),

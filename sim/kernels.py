@@ -2,13 +2,18 @@
 
 The engine's household rules touch every household every month; written as separate numpy
 expressions they make dozens of passes over the household arrays and allocate a temporary for
-each. :func:`household_month` applies the same rules (``PovertyModel._households_month`` documents
-them) household by household in one compiled loop over the arrays. The random numbers are
+each. :func:`household_month` applies the same rules (:mod:`povsim.submodels.households_month`
+documents them) household by household in one compiled loop over the arrays. The random numbers are
 drawn beforehand, vectorised, from the same named streams; sums over households (wages by
 employer, transfers, health cover) are left to numpy on per-household arrays the kernel fills,
 so totals keep numpy's summation order. Each arithmetic step keeps the precision numpy's
 promotion rules gave the vectorised code (a ``float32`` array times a Python float stays
 ``float32``), so results are bit-for-bit those of the vectorised rules.
+
+Kernel arguments are typed records (named tuples: :class:`HouseholdArrays`,
+:class:`MonthParams`, :class:`PairedVacancies`, :class:`MonthOutputs`, :class:`Applicants`), and a
+scenario parameter keeps its schema name down to the kernel (``visit_prob_month``,
+``other_village_visit_factor``, ``job_search_prob_month`` ...).
 
 Example:
     >>> import numpy as np
@@ -16,10 +21,11 @@ Example:
     >>> hh = Households.empty(2); hh.labourers[:] = 1; hh.land[:] = 10.0
     >>> out = household_month_arrays(hh, wages=np.array([1000.0]), tech=np.ones(1),
     ...     p_join=np.full(1, -1.0), draws=np.full((4, 2), 0.99), p=MonthParams(
-    ...     farm_yield=500.0, growth=1.0, season=0.1, remittance=0.0, rent_per_mu=0.0,
-    ...     transfer_per_person=0.0, other_per_person=0.0, illness_prob=0.01,
-    ...     recovery_prob=0.2, illness_cost=0.0, migrate_prob=0.01, return_prob=0.0,
-    ...     claim_prob=0.0))
+    ...     farm_yield_per_mu=500.0, growth=1.0, season_share=0.1, migrant_remittance_month=0.0,
+    ...     land_rent_per_mu=0.0, transfer_per_person_month=0.0,
+    ...     other_income_per_person_month=0.0, illness_prob_month=0.01,
+    ...     illness_recovery_prob_month=0.2, illness_cost_month=0.0, migrate_prob_month=0.01,
+    ...     return_prob_month=0.0, transfer_claim_prob_month=0.0))
     >>> hh.income[0].tolist()  # 10 mu x 500 yuan x 0.1 (this month's share)
     [500.0, 500.0]
 """
@@ -31,7 +37,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC, Households
+from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC, Households, idle_labourers
+from povsim.config import Scenario
 
 # rows of ``Households.income`` (constants for the compiled kernel)
 SRC_FARM = SRC["farming"]
@@ -43,22 +50,81 @@ SRC_OTHER = SRC["other"]
 SRC_SHOCKS = SRC["shocks"]
 
 
-class MonthParams(NamedTuple):
-    """The month's scalar parameters of the household rules (see ``_households_month``)."""
+class HouseholdArrays(NamedTuple):
+    """The household arrays the kernels read and write: the arrays of a
+    :class:`povsim.agents.households.Households` themselves (not copies), under their names."""
 
-    farm_yield: float  # net farm income per mu of own land this year, yuan (crop mix)
+    village: np.ndarray
+    size: np.ndarray
+    labourers: np.ndarray
+    land: np.ndarray
+    leased: np.ndarray
+    farm_prod: np.ndarray
+    skill: np.ndarray
+    cover: np.ndarray
+    member: np.ndarray
+    poor: np.ndarray
+    employer: np.ndarray
+    migrants: np.ndarray
+    sick: np.ndarray
+    enrolled: np.ndarray
+    referral: np.ndarray
+    cadre: np.ndarray
+    income: np.ndarray
+
+    @classmethod
+    def of(cls, hh: Households) -> HouseholdArrays:
+        """The arrays of ``hh``."""
+        return cls(*(getattr(hh, name) for name in cls._fields))
+
+
+class MonthParams(NamedTuple):
+    """The month's scalar parameters of the households' rules (``HouseholdsMonth``), each a
+    scenario parameter under its schema name, or a value of the month under its own."""
+
+    farm_yield_per_mu: float  # net farm income per mu of own land this year, yuan (crop mix)
     growth: float  # background growth index of prices and wages
-    season: float  # this month's share of the year's farm income
-    remittance: float  # remittance per migrant this month (x growth), yuan
-    rent_per_mu: float  # land rent per leased mu this month, yuan
-    transfer_per_person: float  # social-assistance transfer per person per month, yuan
-    other_per_person: float  # other income per person per month at baseline prices, yuan
-    illness_prob: float  # monthly probability that a healthy household falls ill
-    recovery_prob: float  # monthly probability that a sick household recovers
-    illness_cost: float  # monthly illness cost of a sick household, yuan
-    migrate_prob: float  # monthly probability of migrating (x (0.5 + skill)), idle labourer
-    return_prob: float  # monthly probability that a migrant returns
-    claim_prob: float  # monthly probability that an eligible poor household claims transfers
+    season_share: float  # this month's share of the year's farm income
+    migrant_remittance_month: float  # income.*: remittance per migrant, yuan (x growth)
+    land_rent_per_mu: float  # income.*: land rent per leased mu per year, yuan
+    transfer_per_person_month: float  # income.*: social-assistance transfer per person, yuan
+    other_income_per_person_month: float  # income.*: other income per person, yuan (x growth)
+    illness_prob_month: float  # shocks.*
+    illness_recovery_prob_month: float  # shocks.*
+    illness_cost_month: float  # shocks.*: yuan
+    migrate_prob_month: float  # behaviour.*: x (0.5 + skill), an idle labourer
+    return_prob_month: float  # behaviour.*
+    transfer_claim_prob_month: float  # behaviour.*: an eligible poor household
+
+    @classmethod
+    def of(cls, sc: Scenario, farm_yield_per_mu: float, growth: float, season_share: float
+           ) -> MonthParams:
+        """The parameters of scenario ``sc`` with the month's yield, growth and season."""
+        i, s, b = sc.income, sc.shocks, sc.behaviour
+        return cls(farm_yield_per_mu, growth, season_share, i.migrant_remittance_month.value,
+                   i.land_rent_per_mu.value, i.transfer_per_person_month.value,
+                   i.other_income_per_person_month.value, s.illness_prob_month.value,
+                   s.illness_recovery_prob_month.value, s.illness_cost_month.value,
+                   b.migrate_prob_month.value, b.return_prob_month.value,
+                   b.transfer_claim_prob_month.value)
+
+
+class MonthOutputs(NamedTuple):
+    """What :func:`household_month` writes for the model's money flows and decisions, per
+    household: wage paid, transfer, insurance-covered illness cost, joining the cooperative; and
+    the wages summed by employer code."""
+
+    pay: np.ndarray
+    transfers: np.ndarray
+    covered: np.ndarray
+    join: np.ndarray
+    by_employer: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, employers: int) -> MonthOutputs:
+        """Outputs for ``n`` households and ``employers`` employer codes."""
+        return cls(np.empty(n), np.empty(n), np.empty(n), np.zeros(n, np.bool_),
+                   np.zeros(employers))
 
 
 class MonthCounts(NamedTuple):
@@ -73,29 +139,41 @@ class MonthCounts(NamedTuple):
     members: int
 
 
+class PairedVacancies(NamedTuple):
+    """Per village: its paired employers' codes and reach-weighted vacancies (villages x
+    slots), their sum, and the chance that a job seeker applies to a paired employer."""
+
+    codes: np.ndarray
+    weighted: np.ndarray
+    total_weighted: np.ndarray
+    p_apply: np.ndarray
+
+
+class Applicants(NamedTuple):
+    """Buffers :func:`seek_jobs` fills: applicants to paired employers (household index, the
+    employer picked, the serving key)."""
+
+    household: np.ndarray
+    employer: np.ndarray
+    key: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Applicants:
+        """Room for ``n`` applicants."""
+        return cls(np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n))
+
+
 def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
                            p_join: np.ndarray, draws: np.ndarray, p: MonthParams
-                           ) -> tuple[np.ndarray, ...]:
-    """Run :func:`household_month` on a ``Households``; return pay, transfers, covered, join
-    and the wages summed by employer code.
+                           ) -> MonthOutputs:
+    """Run :func:`household_month` on a ``Households``; return its :class:`MonthOutputs`.
 
     ``draws`` holds four rows of uniforms, one per household: illness, migration, joining and
     transfer claims.
     """
-    n = hh.n
-    pay, transfers, covered = np.empty(n), np.empty(n), np.empty(n)
-    join = np.zeros(n, np.bool_)
-    by_employer = np.zeros(len(wages))
-    household_month(
-        hh.village, hh.size, hh.labourers, hh.land, hh.leased, hh.farm_prod, hh.skill,
-        hh.cover, hh.member, hh.poor, hh.employer, hh.migrants, hh.sick, hh.enrolled, hh.income,
-        wages, tech, p_join, draws[0], draws[1], draws[2], draws[3],
-        np.float32(p.farm_yield), np.float32(p.growth), float(p.growth), float(p.season),
-        float(p.remittance), float(p.rent_per_mu), float(p.transfer_per_person),
-        float(p.other_per_person), float(p.illness_prob), float(p.recovery_prob),
-        float(p.illness_cost), np.float32(p.migrate_prob), float(p.return_prob),
-        float(p.claim_prob), pay, transfers, covered, join, by_employer)
-    return pay, transfers, covered, join, by_employer
+    out = MonthOutputs.empty(hh.n, len(wages))
+    household_month(HouseholdArrays.of(hh), p, wages, tech, p_join, draws, out)
+    return out
 
 
 def warm_up() -> None:
@@ -106,16 +184,16 @@ def warm_up() -> None:
         >>> warm_up()
     """
     hh = Households.empty(1)
+    h = HouseholdArrays.of(hh)
     household_month_arrays(hh, np.zeros(1), np.ones(1), np.full(1, -1.0), np.ones((4, 1)),
                            MonthParams(*([0.0] * len(MonthParams._fields))))
     one = np.ones(1)
     separate_and_count(hh.employer, one, 0.0, np.zeros(1, np.int64))
-    seek_jobs(hh.village, hh.labourers, hh.migrants, hh.sick, hh.skill, hh.referral,
-              hh.employer, one, one, np.zeros(1), np.zeros((1, 1)), np.zeros(1),
-              np.zeros((1, 1), np.int32), np.float32(0.0), 0.0, np.empty(1, np.int64),
-              np.empty(1, np.int32), np.empty(1))
-    visits_due(np.full(1, -1, np.int32), hh.poor, hh.village, np.zeros(1, np.int64), one, 0.0,
-               0.0, np.zeros(1, np.int64), np.empty(1, np.int64))
+    seek_jobs(h, one, one, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
+                                           np.zeros(1), np.zeros(1)),
+              0.0, 0.0, Applicants.empty(1))
+    visits_due(h, np.zeros(1, np.int64), one, 0.0, 0.0, np.zeros(1, np.int64),
+               np.empty(1, np.int64))
     month_counts(hh.employer, hh.migrants, hh.sick, hh.member, 1)
     order_ties(one, np.zeros(1, np.int64))
     masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
@@ -123,119 +201,121 @@ def warm_up() -> None:
 
 
 @njit(cache=True, nogil=True)
-def household_month(village, size, labourers, land, leased, farm_prod, skill, cover, member,
-                    poor, employer, migrants, sick, enrolled, income, wages, tech, p_join,
-                    u_ill, u_mig, u_join, u_claim, farm_yield32, growth32, growth, season,
-                    remittance, rent_per_mu, transfer_per_person, other_per_person,
-                    illness_prob, recovery_prob, illness_cost, migrate_prob32, return_prob,
-                    claim_prob, pay, transfers, covered, join, by_employer):  # pragma: no cover
-
+def household_month(h, p, wages, tech, p_join, draws, out):  # pragma: no cover - compiled
     """One month of every household: income, then shocks, then decisions (in place).
 
-    Writes each household's wage (``pay``, also summed by employer code into ``by_employer``),
-    transfer and insurance-covered illness cost (``covered``) for the model's money flows, and
-    flags the households that join their cooperative (``join``: the model takes their shares
-    and land).
+    ``h`` is a :class:`HouseholdArrays`, ``p`` a :class:`MonthParams`, ``draws`` the month's
+    uniforms (illness, migration, joining, claims; one row each) and ``out`` a
+    :class:`MonthOutputs`: each household's wage (also summed by employer code), transfer and
+    insurance-covered illness cost (``covered``) for the model's money flows, and the households
+    that join their cooperative (``join``: the model takes their shares and land). Each step keeps
+    the precision numpy's promotion rules gave the vectorised rules (a ``float32`` array times a
+    Python float stays ``float32``).
     """
     i_farm, i_wage, i_remit = SRC_FARM, SRC_WAGES, SRC_REMIT
     i_rent, i_transfer, i_other, i_shock = SRC_RENT, SRC_TRANSFERS, SRC_OTHER, SRC_SHOCKS
     one32, half32, zero32 = np.float32(1.0), np.float32(0.5), np.float32(0.0)
-    recover_above = 1.0 - recovery_prob
-    return_above = 1.0 - return_prob
-    for i in range(village.shape[0]):
-        v = village[i]
+    farm_yield32, growth32 = np.float32(p.farm_yield_per_mu), np.float32(p.growth)
+    migrate_prob32 = np.float32(p.migrate_prob_month)
+    remittance = p.migrant_remittance_month * p.growth
+    rent_per_mu = p.land_rent_per_mu / 12.0
+    season, growth = p.season_share, p.growth
+    recover_above = 1.0 - p.illness_recovery_prob_month
+    return_above = 1.0 - p.return_prob_month
+    income, employer, migrants, sick = h.income, h.employer, h.migrants, h.sick
+    for i in range(h.village.shape[0]):
+        v = h.village[i]
         # income: the month's farm income, wage, remittances, rent, transfers, other income
-        own = land[i] - leased[i]
+        own = h.land[i] - h.leased[i]
         if not own > zero32:
             own = zero32
-        farm32 = own * farm_yield32 * growth32 * farm_prod[i]
+        farm32 = own * farm_yield32 * growth32 * h.farm_prod[i]
         income[i_farm, i] += np.float64(farm32) * tech[v] * season
         e = employer[i]
         w = wages[e] if e >= 0 else 0.0
-        pay[i] = w
-        by_employer[e if e >= 0 else 0] += w  # as numpy's bincount: in household order
+        out.pay[i] = w
+        out.by_employer[e if e >= 0 else 0] += w  # as numpy's bincount: in household order
         income[i_wage, i] += w
         income[i_remit, i] += np.float64(migrants[i]) * remittance
-        income[i_rent, i] += np.float64(leased[i]) * rent_per_mu
-        t = np.float64(size[i]) * transfer_per_person if enrolled[i] else 0.0
-        transfers[i] = t
+        income[i_rent, i] += np.float64(h.leased[i]) * rent_per_mu
+        t = np.float64(h.size[i]) * p.transfer_per_person_month if h.enrolled[i] else 0.0
+        out.transfers[i] = t
         income[i_transfer, i] += t
-        income[i_other, i] += np.float64(size[i]) * other_per_person * growth
+        income[i_other, i] += np.float64(h.size[i]) * p.other_income_per_person_month * growth
         # shocks: illness onset or recovery; a sole labourer at home falling ill loses the job
-        u = u_ill[i]
+        u = draws[0, i]
         was_sick = sick[i]
-        new = (not was_sick) and u < illness_prob
+        new = (not was_sick) and u < p.illness_prob_month
         if new:
             sick[i] = True
-            if employer[i] != NO_JOB and labourers[i] - migrants[i] <= 1:
+            if employer[i] != NO_JOB and h.labourers[i] - migrants[i] <= 1:
                 employer[i] = NO_JOB
         elif was_sick and u > recover_above:
             sick[i] = False
-        cost = illness_cost if sick[i] else 0.0
-        income[i_shock, i] -= cost * np.float64(one32 - cover[i])
-        covered[i] = cost * np.float64(cover[i])
+        cost = p.illness_cost_month if sick[i] else 0.0
+        income[i_shock, i] -= cost * np.float64(one32 - h.cover[i])
+        out.covered[i] = cost * np.float64(h.cover[i])
         # decisions: migrate or return, join the cooperative, claim transfers
-        busy = np.int16(migrants[i]) + np.int16(employer[i] != NO_JOB) + np.int16(sick[i])
-        idle = np.int16(labourers[i]) - busy
-        um = u_mig[i]
-        go = idle > 0 and um < np.float64(migrate_prob32 * (half32 + skill[i]))
+        idle = idle_labourers(h.labourers[i], migrants[i], employer[i] != NO_JOB, sick[i])
+        um = draws[1, i]
+        go = idle > 0 and um < np.float64(migrate_prob32 * (half32 + h.skill[i]))
         back = migrants[i] > 0 and um > return_above
         migrants[i] = migrants[i] + np.int8(go) - np.int8(back)
-        join[i] = (not member[i]) and u_join[i] < p_join[v]
-        if (poor[i] and not enrolled[i] and (labourers[i] == 0 or sick[i])
-                and u_claim[i] < claim_prob):
-            enrolled[i] = True
-
+        out.join[i] = (not h.member[i]) and draws[2, i] < p_join[v]
+        if (h.poor[i] and not h.enrolled[i] and (h.labourers[i] == 0 or sick[i])
+                and draws[3, i] < p.transfer_claim_prob_month):
+            h.enrolled[i] = True
 
 
 @njit(cache=True, nogil=True)
-def separate_and_count(employer, u_sep, separation_prob, filled):  # pragma: no cover - compiled
-    """Job separations (a job ends if ``u_sep < separation_prob``), then the jobs each employer
-    holds, counted into ``filled`` (by employer code)."""
+def separate_and_count(employer, u_sep, job_separation_prob_month,
+                       filled):  # pragma: no cover - compiled
+    """Job separations (a job ends if ``u_sep < job_separation_prob_month``), then the jobs each
+    employer holds, counted into ``filled`` (by employer code)."""
     for i in range(employer.shape[0]):
-        if employer[i] != NO_JOB and u_sep[i] < separation_prob:
+        if employer[i] != NO_JOB and u_sep[i] < job_separation_prob_month:
             employer[i] = NO_JOB
         if employer[i] >= 0:
             filled[employer[i]] += 1
 
 
 @njit(cache=True, nogil=True)
-def seek_jobs(village, labourers, migrants, sick, skill, referral, employer, u_jobs, u_choice,
-              p_in_v, row_w, tot_w, village_employers, search_prob32, referral_boost,
-              cand, cand_emp, cand_key):  # pragma: no cover - compiled
-    """Job search of every household with idle labour and no local job (see
-    ``PovertyModel._labour_market``). An applicant to a paired employer is written to ``cand``
-    (in household order) with the employer it picked and its serving key ``u_jobs / p_in``;
-    a household that finds an outside-market job takes it here. Returns the applicants'
-    number.
+def seek_jobs(h, u_jobs, u_choice, vac, job_search_prob_month, referral_boost,
+              out):  # pragma: no cover - compiled
+    """Job search of every household with idle labour and no local job (ODD §7.6, ``h`` a
+    :class:`HouseholdArrays`, ``vac`` the :class:`PairedVacancies`). An applicant to a paired
+    employer is written to ``out`` (an :class:`Applicants`, in household order) with the
+    employer it picked and its serving key ``u_jobs / p_apply``; a household that finds an
+    outside-market job takes it here. Returns the applicants' number.
     """
     half32 = np.float32(0.5)
+    search_prob32 = np.float32(job_search_prob_month)
+    employer, referral = h.employer, h.referral
     k = 0
-    for i in range(village.shape[0]):
+    for i in range(h.village.shape[0]):
         if employer[i] != NO_JOB:
             continue
-        busy = np.int16(migrants[i]) + np.int16(sick[i])
-        if np.int16(labourers[i]) - busy <= 0:
+        if idle_labourers(h.labourers[i], h.migrants[i], False, h.sick[i]) <= 0:
             continue
-        v = village[i]
+        v = h.village[i]
         us = u_jobs[i]
-        p_in = p_in_v[v]
+        p_in = vac.p_apply[v]
         if us < p_in:  # applies to a paired employer, picked by reach-weighted vacancies
-            threshold = u_choice[i] * tot_w[v]
+            threshold = u_choice[i] * vac.total_weighted[v]
             cum = 0.0
             pick = 0
-            for j in range(row_w.shape[1]):
-                cum += row_w[v, j]
+            for j in range(vac.weighted.shape[1]):
+                cum += vac.weighted[v, j]
                 if cum > threshold:
                     pick = j
                     break
-            cand[k] = i
-            cand_emp[k] = village_employers[v, pick]
-            cand_key[k] = us / p_in
+            out.household[k] = i
+            out.employer[k] = vac.codes[v, pick]
+            out.key[k] = us / p_in
             k += 1
         else:
             boost = referral_boost if referral[i] else 0.0
-            p_out = np.float64(search_prob32 * (half32 + skill[i])) * (1.0 + boost)
+            p_out = np.float64(search_prob32 * (half32 + h.skill[i])) * (1.0 + boost)
             if us < p_in + p_out:
                 employer[i] = OUTSIDE_MARKET
                 referral[i] = False
@@ -243,19 +323,20 @@ def seek_jobs(village, labourers, migrants, sick, skill, referral, employer, u_j
 
 
 @njit(cache=True, nogil=True)
-def visits_due(cadre, poor, village, cadre_home, u_visit, visit_prob, away_factor, load,
+def visits_due(h, cadre_village, u_visit, visit_prob_month, other_village_visit_factor, load,
                visited):  # pragma: no cover - compiled
     """Cadre loads (paired households still poor, by cadre, into ``load``) and the households
     visited this month (into ``visited``, in household order): a paired poor household is
-    visited if ``u_visit < visit_prob`` (x ``away_factor`` when its cadre lives in another
-    village). Returns the number visited."""
+    visited if ``u_visit < visit_prob_month`` (x ``other_village_visit_factor`` when its cadre
+    lives in another village). Returns the number visited."""
     k = 0
-    for i in range(cadre.shape[0]):
-        c = cadre[i]
-        if c < 0 or not poor[i]:
+    for i in range(h.cadre.shape[0]):
+        c = h.cadre[i]
+        if c < 0 or not h.poor[i]:
             continue
         load[c] += 1
-        p = visit_prob * (away_factor if cadre_home[c] != village[i] else 1.0)
+        away = cadre_village[c] != h.village[i]
+        p = visit_prob_month * (other_village_visit_factor if away else 1.0)
         if u_visit[i] < p:
             visited[k] = i
             k += 1

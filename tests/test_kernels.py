@@ -38,18 +38,8 @@ def state(request):
 
 
 def _params(m):
-    sc, s, b, g = m.sc, m.sc.shocks, m.sc.behaviour, m.clock.growth()
-    return MonthParams(
-        farm_yield=m.submodel(HouseholdsMonth).farm_yield(), growth=g,
-        season=m.submodel(HouseholdsMonth).season[m.clock.month],
-        remittance=sc.income.migrant_remittance_month.value * g,
-        rent_per_mu=sc.income.land_rent_per_mu.value / 12.0,
-        transfer_per_person=sc.income.transfer_per_person_month.value,
-        other_per_person=sc.income.other_income_per_person_month.value,
-        illness_prob=s.illness_prob_month.value,
-        recovery_prob=s.illness_recovery_prob_month.value, illness_cost=s.illness_cost_month.value,
-        migrate_prob=b.migrate_prob_month.value, return_prob=b.return_prob_month.value,
-        claim_prob=b.transfer_claim_prob_month.value)
+    hm = m.submodel(HouseholdsMonth)
+    return MonthParams.of(m.sc, hm.farm_yield(), m.clock.growth(), hm.season[m.clock.month])
 
 
 def household_month_numpy(hh, wages, tech, p_join, draws, p):
@@ -58,30 +48,31 @@ def household_month_numpy(hh, wages, tech, p_join, draws, p):
     u, um, uj, uc = draws
     employer0 = hh.employer.copy()  # the month's employers, before any job loss
     own = np.maximum(hh.land - hh.leased, 0.0)
-    inc[SRC["farming"]] += (own * p.farm_yield * p.growth * hh.farm_prod * tech[hh.village]
-                            * np.float64(p.season))
+    inc[SRC["farming"]] += (own * p.farm_yield_per_mu * p.growth * hh.farm_prod
+                            * tech[hh.village] * np.float64(p.season_share))
     pay = np.where(hh.employer >= 0, wages[np.maximum(hh.employer, 0)], 0.0)
     inc[SRC["local_wages"]] += pay
-    inc[SRC["migrant_remittances"]] += hh.migrants * p.remittance
-    inc[SRC["land_rent"]] += hh.leased.astype(np.float64) * p.rent_per_mu
-    transfers = hh.enrolled * hh.size * p.transfer_per_person
+    inc[SRC["migrant_remittances"]] += hh.migrants * (p.migrant_remittance_month * p.growth)
+    inc[SRC["land_rent"]] += hh.leased.astype(np.float64) * (p.land_rent_per_mu / 12.0)
+    transfers = hh.enrolled * hh.size * p.transfer_per_person_month
     inc[SRC["transfers"]] += transfers
-    inc[SRC["other"]] += hh.size * p.other_per_person * p.growth
-    new = ~hh.sick & (u < p.illness_prob)
-    recover = hh.sick & (u > 1.0 - p.recovery_prob)
+    inc[SRC["other"]] += hh.size * p.other_income_per_person_month * p.growth
+    new = ~hh.sick & (u < p.illness_prob_month)
+    recover = hh.sick & (u > 1.0 - p.illness_recovery_prob_month)
     hh.sick[new] = True
     hh.sick[recover] = False
     lone = new & (hh.employer != NO_JOB) & (hh.labourers - hh.migrants <= 1)
     hh.employer[lone] = NO_JOB
-    cost = hh.sick * p.illness_cost
+    cost = hh.sick * p.illness_cost_month
     inc[SRC["shocks"]] -= cost * (1.0 - hh.cover)
     covered = cost * hh.cover
-    go = (hh.idle_labour() > 0) & (um < p.migrate_prob * (0.5 + hh.skill))
-    back = (hh.migrants > 0) & (um > 1.0 - p.return_prob)
+    go = (hh.idle_labour() > 0) & (um < p.migrate_prob_month * (0.5 + hh.skill))
+    back = (hh.migrants > 0) & (um > 1.0 - p.return_prob_month)
     hh.migrants[go] += 1
     hh.migrants[back] -= 1
     join = ~hh.member & (uj < p_join[hh.village])
-    claim = (hh.poor & ~hh.enrolled & ((hh.labourers == 0) | hh.sick) & (uc < p.claim_prob))
+    claim = (hh.poor & ~hh.enrolled & ((hh.labourers == 0) | hh.sick)
+             & (uc < p.transfer_claim_prob_month))
     hh.enrolled[claim] = True
     by_employer = np.bincount(np.maximum(employer0, 0), weights=pay, minlength=len(wages))
     return pay, transfers.astype(np.float64), covered, join, by_employer
@@ -149,13 +140,12 @@ def test_labour_market_kernels_equal_the_vectorised_rules(state):
                                filled)
     vac = np.maximum(cap - filled, 0.0)
     vac[OUTSIDE_MARKET] = 0.0
-    row_w, tot_w, p_in_v = paired_vacancies(m.world.employers, vac,
-                                            m.sc.behaviour.paired_hire_prob_month.value)
-    cand, cand_emp, key = np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n)
-    k = kernels.seek_jobs(a.village, a.labourers, a.migrants, a.sick, a.skill, a.referral,
-                          a.employer, u, c, p_in_v, row_w, tot_w, m.world.employers.codes,
-                          np.float32(m.sc.behaviour.job_search_prob_month.value),
-                          float(m.sc.cadre_effects.referral_boost.value), cand, cand_emp, key)
+    paired = paired_vacancies(m.world.employers, vac, m.sc.behaviour.paired_hire_prob_month.value)
+    app = kernels.Applicants.empty(n)
+    k = kernels.seek_jobs(kernels.HouseholdArrays.of(a), u, c, paired,
+                          m.sc.behaviour.job_search_prob_month.value,
+                          m.sc.cadre_effects.referral_boost.value, app)
+    cand, cand_emp, key = app
     w_filled, w_cand, w_emp, w_key = labour_numpy(m, b, u_sep, u, c)
     assert np.array_equal(filled, w_filled)
     assert np.array_equal(cand[:k], w_cand) and np.array_equal(cand_emp[:k], w_emp)
@@ -169,7 +159,7 @@ def test_visits_due_equals_the_vectorised_rule(state):
     u = np.random.default_rng(13).random(hh.n)
     load = np.zeros(len(m.cadres), np.int64)
     visited = np.empty(hh.n, np.int64)
-    k = kernels.visits_due(hh.cadre, hh.poor, hh.village, m.world.cadres.village, u,
+    k = kernels.visits_due(kernels.HouseholdArrays.of(hh), m.world.cadres.village, u,
                            ce.visit_prob_month.value, ce.other_village_visit_factor.value, load,
                            visited)
     paired = (hh.cadre >= 0) & hh.poor

@@ -80,7 +80,7 @@ class CadreVisits(Submodel):
         self.u_visit.random(out=u)
         self.u_effect.random(out=u2)
         load = np.zeros(cadres.n, np.int64)
-        k = kernels.visits_due(hh.cadre, hh.poor, hh.village, cadres.village, u,
+        k = kernels.visits_due(kernels.HouseholdArrays.of(hh), cadres.village, u,
                                ce.visit_prob_month.value, ce.other_village_visit_factor.value,
                                load, visited)
         if k == 0:

@@ -99,18 +99,9 @@ class HouseholdsMonth(Submodel):
         p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
         wages = employer_wages(w, self.clock, sc.income)
         farm_yield = self.farm_yield()
-        p = kernels.MonthParams(
-            farm_yield=farm_yield, growth=g, season=self.season[self.clock.month],
-            remittance=sc.income.migrant_remittance_month.value * g,
-            rent_per_mu=sc.income.land_rent_per_mu.value / 12.0,
-            transfer_per_person=sc.income.transfer_per_person_month.value,
-            other_per_person=sc.income.other_income_per_person_month.value,
-            illness_prob=s.illness_prob_month.value,
-            recovery_prob=s.illness_recovery_prob_month.value,
-            illness_cost=s.illness_cost_month.value, migrate_prob=b.migrate_prob_month.value,
-            return_prob=b.return_prob_month.value, claim_prob=b.transfer_claim_prob_month.value)
-        _pay, transfers, covered, joining, by_emp = kernels.household_month_arrays(
-            hh, wages, tech, p_join, draws, p)
+        p = kernels.MonthParams.of(sc, farm_yield, g, self.season[self.clock.month])
+        out = kernels.household_month_arrays(hh, wages, tech, p_join, draws, p)
+        transfers, covered, joining, by_emp = out.transfers, out.covered, out.join, out.by_employer
         # money flows, in the order the rules pay them
         led = self.ledger
         led.flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))

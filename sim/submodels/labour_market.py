@@ -60,10 +60,10 @@ def capacities(world: World, clock: Clock) -> np.ndarray:
 
 
 def paired_vacancies(employers: EmployerTable, vac: np.ndarray, paired_hire_prob_month: float
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per village, from the vacancies ``vac`` by employer code: the reach-weighted vacancies of
-    each paired employer (villages x employer slots), their sum, and the chance that a job seeker
-    applies to a paired employer.
+                     ) -> kernels.PairedVacancies:
+    """Per village, from the vacancies ``vac`` by employer code: its paired employers, their
+    reach-weighted vacancies (villages x employer slots), their sum, and the chance that a job
+    seeker applies to a paired employer.
 
     They depend on the village only, so they are computed per village, not per seeker.
     """
@@ -73,7 +73,7 @@ def paired_vacancies(employers: EmployerTable, vac: np.ndarray, paired_hire_prob
     row_w = row_vac * employers.reach
     tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
     p_in = paired_hire_prob_month * np.divide(tot_w, tot, out=np.zeros_like(tot), where=tot > 0)
-    return row_w, tot_w, p_in
+    return kernels.PairedVacancies(ve, row_w, tot_w, p_in)
 
 
 class LabourMarket(Submodel):
@@ -90,8 +90,7 @@ class LabourMarket(Submodel):
         n = world.households.n
         # uniforms and applicants, kept between months
         self._draws = np.empty((3, n))
-        self._cand, self._cand_emp = np.empty(n, np.int64), np.empty(n, np.int32)
-        self._cand_key = np.empty(n)
+        self._applicants = kernels.Applicants.empty(n)
 
     def step(self) -> None:
         hh, b = self.world.households, self.b
@@ -104,16 +103,13 @@ class LabourMarket(Submodel):
         kernels.separate_and_count(hh.employer, u_sep, b.job_separation_prob_month.value, filled)
         vac = np.maximum(cap - filled, 0.0)
         vac[OUTSIDE_MARKET] = 0.0
-        row_w, tot_w, p_in_v = paired_vacancies(self.world.employers, vac,
-                                                b.paired_hire_prob_month.value)
-        k = kernels.seek_jobs(
-            hh.village, hh.labourers, hh.migrants, hh.sick, hh.skill, hh.referral, hh.employer,
-            u, c, p_in_v, row_w, tot_w, self.world.employers.codes,
-            np.float32(b.job_search_prob_month.value), float(self.referral_boost),
-            self._cand, self._cand_emp, self._cand_key)
+        paired = paired_vacancies(self.world.employers, vac, b.paired_hire_prob_month.value)
+        app = self._applicants
+        k = kernels.seek_jobs(kernels.HouseholdArrays.of(hh), u, c, paired,
+                              b.job_search_prob_month.value, self.referral_boost, app)
         if k == 0:
             return
-        cand, cand_emp, key = self._cand[:k], self._cand_emp[:k], self._cand_key[:k]
+        cand, cand_emp, key = app.household[:k], app.employer[:k], app.key[:k]
         # applicants to an employer are served in random order: the key u / p_in is uniform on
         # (0, 1) for every applicant whatever its village's chance of applying (ranking by u
         # itself would favour the villages least likely to apply, the most distant ones)
