@@ -56,13 +56,13 @@ def measure(case: str, workers: list[int]) -> list[dict]:
     from dask.distributed import Client
 
     from povsim.sweepfile import load_sweep
-    from povsim.sweeps import _warm_worker, local_cluster, run_sweep
+    from povsim.sweeps import local_cluster, run_sweep, warm_worker
 
     chunk = CASES[case][3]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         sweep = load_sweep(sweep_file(Path(tmp), case))
-        _warm_worker()  # this process's kernels loaded before timing, as the workers' are
+        warm_worker()  # this process's kernels loaded before timing, as the workers' are
         res = run_sweep(sweep, Path(tmp) / "serial", serial=True, chunk_size=chunk,
                         progress=False)
         serial = res["runs_per_second"]
@@ -72,7 +72,7 @@ def measure(case: str, workers: list[int]) -> list[dict]:
             t = time.perf_counter()
             cluster = local_cluster(w)  # the cluster run_sweep starts by default
             with Client(cluster) as client:  # workers import the model and load the kernels
-                client.run(_warm_worker)
+                client.run(warm_worker)
             start = time.perf_counter() - t
             try:
                 res = run_sweep(sweep, Path(tmp) / f"w{w}", scheduler=cluster.scheduler_address,

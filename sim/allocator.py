@@ -1,4 +1,5 @@
-"""The C allocator set up for large numpy arrays that are freed and allocated every month.
+"""Memory set up once per process: the C allocator for large monthly arrays, and the cyclic
+garbage collector kept off the import-time objects.
 
 A model's monthly step makes temporaries the size of a household array (1.4 MB at 170,000
 households). glibc's ``malloc`` serves blocks above its mmap threshold (128 KiB at start) with
@@ -13,6 +14,12 @@ threshold (64 MiB) above the heap's in-use top. Nothing changes in the results.
 
 Linux with glibc only; elsewhere (macOS, musl, Windows) it does nothing and returns False.
 
+:func:`freeze_imports` moves every object alive at the first model build (the modules of numba,
+pandas, scipy, Mesa ...: about a million objects) to the collector's permanent generation
+(``gc.freeze``), so a full collection no longer walks them. Without it a full collection cost
+about 85 ms, landing at random in a model's build or run (measured: the build of a Xixiu model of
+10,000 households took 0.095 s when one landed there and 0.018 s with the objects frozen).
+
 Example:
     >>> keep_freed_arrays() in (True, False)
     True
@@ -21,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import ctypes
+import gc
 import sys
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
@@ -29,6 +37,21 @@ MMAP_THRESHOLD = 32 * 2**20  # bytes; glibc's own ceiling for its dynamic thresh
 TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # bytes; glibc's dynamic rule: twice the mmap threshold
 
 _state: dict[str, bool] = {}
+
+
+def freeze_imports() -> bool:
+    """Once per process, move the objects alive now to the permanent generation (``gc.freeze``);
+    True the first time.
+
+    Example:
+        >>> freeze_imports() in (True, False)
+        True
+    """
+    if "frozen" in _state:
+        return False
+    gc.freeze()  # no collection first: it would cost the full walk this avoids
+    _state["frozen"] = True
+    return True
 
 
 def keep_freed_arrays() -> bool:

@@ -76,7 +76,7 @@ def build_design(sweep: Sweep) -> Design:
     level_sets = list(itertools.product(*level_values)) or [()]
     problem = unit_problem(sampled)
     unit = _unit_sample(method, problem, spec.design, sweep) if sampled else np.empty((0, 0))
-    values = {p: [cast_like(v, base[p]) for v in _from_unit(spec.parameters[p], unit[:, j])]
+    values = {p: [cast_like(v, base[p]) for v in from_unit(spec.parameters[p], unit[:, j])]
               for j, p in enumerate(sampled)}
     rows = []
     for ls, combo in enumerate(level_sets):
@@ -132,7 +132,7 @@ def _levels(ps: ParameterSpec, base) -> list:
     return [cast_like(v, base) for v in np.linspace(ps.range[0], ps.range[1], ps.steps)]
 
 
-def _from_unit(ps: ParameterSpec, u: np.ndarray) -> np.ndarray:
+def from_unit(ps: ParameterSpec, u: np.ndarray) -> np.ndarray:
     """Map unit-interval samples to a parameter's values (inverse CDF)."""
     if ps.range is not None:
         lo, hi = ps.range

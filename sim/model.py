@@ -111,6 +111,7 @@ class PovertyModel(mesa.Model):
                  scale: float = 1.0, **overrides: Any):
         if scale < 1:
             raise ValueError(f"scale must be >= 1 (one simulated household per k), got {scale}")
+        allocator.freeze_imports()  # full collections skip the import-time objects
         sc = as_scenario(scenario, overrides)
         if seed is None:  # as Mesa does without a seed: fresh entropy, kept in self.seed
             seed = int(np.random.SeedSequence().entropy)

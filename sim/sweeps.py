@@ -271,7 +271,7 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
             "runs_per_second": ran / wall if wall > 0 and ran else float("nan")}
 
 
-def _warm_worker() -> int:
+def warm_worker() -> int:
     """Import the model and load its compiled kernels in a worker process (once, before its
     first task, so that tasks are not slowed by the imports); returns the process id."""
     from povsim import kernels, runner  # noqa: F401
@@ -310,7 +310,7 @@ def _run_dask(store: SweepStore, sweep: Sweep, tasks: dict, fn, args, workers: i
         cluster = local_cluster(workers)
         client = Client(cluster)
     try:
-        n_workers = len(client.run(_warm_worker))
+        n_workers = len(client.run(warm_worker))
         sc_future = client.scatter(sweep.scenario, broadcast=True)
         token = uuid.uuid4().hex[:8]
         futures = {}

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from povsim.cli import main
 from povsim.config import ScenarioError
-from povsim.design import _from_unit, build_design
+from povsim.design import build_design, from_unit
 from povsim.sweep_summary import analyze, summarize
 from povsim.sweepfile import ParameterSpec, load_sweep
 from povsim.sweeps import SweepStore, run_chunk, run_sweep
@@ -169,7 +169,7 @@ def test_a_whole_number_parameter_is_rounded(tmp_path):
 def test_unit_samples_map_monotonically_into_the_bounds(spec, u):
     ps = ParameterSpec.model_validate(spec)
     u = np.sort(np.array(u))
-    x = _from_unit(ps, u)
+    x = from_unit(ps, u)
     lo, hi = (spec["range"] if "range" in spec else
               (spec["distribution"]["low"], spec["distribution"]["high"]))
     assert np.all((x >= lo - 1e-12) & (x <= hi + 1e-12))
