@@ -63,7 +63,10 @@ EXIT_THRESHOLD = {"western": 0.03, "other": 0.02}
 
 class _Strict(BaseModel):
     # strict: no coercion, so a YAML boolean or a quoted number is a wrong type, not 1 or 3.0
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # each field's docstring is its description (the ODD's parameter tables are generated from
+    # them: povsim.paramdoc)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True,
+                              use_attribute_docstrings=True)
 
 
 class Param(_Strict, Generic[T]):
@@ -137,65 +140,109 @@ class Series(_Strict):
     """A yearly parameter series, such as the poverty line (year -> value)."""
 
     values: dict[Annotated[int, Field(strict=False)], PositiveFloat]  # "2014": also read as 2014
+    """value by year"""
     unit: str
+    """unit of the values"""
     source: str
+    """where the values come from"""
 
 
 class PopulationCfg(_Strict):
     total_households: PosCount
+    """rural households of the case"""
     household_size_mean: Positive
+    """mean household size (1 + Poisson, at most 12)"""
     labourers_share: Prob
+    """share of persons able to work (binomial per household)"""
     land_mu_mean: Amount
+    """mean contracted land per household (log-normal)"""
     land_sigma: Amount
+    """log-sd of land across households"""
     farm_productivity_sigma: Amount
+    """log-sd of household farm productivity"""
     village_productivity_sigma: Amount
+    """log-sd of village farm productivity"""
     skill_alpha: Positive
+    """first Beta shape of labour-market skill"""
     skill_beta: Positive
+    """second Beta shape of labour-market skill"""
     migrant_share: Prob
+    """share of labourers working away at baseline"""
     local_job_share: Prob
+    """share of households with a labourer at home holding a local job at baseline"""
     coop_member_share: Prob
+    """initial members in villages with an active collective"""
     registered_households: Count | None = None
+    """optional registration quota: identification registers this many households, lowest
+    per-capita income first (§5); unset: every household below the line"""
 
 
 class CropCfg(_Strict):
     """A cash crop on households' own land: no yield until ``maturity_years`` after planting."""
 
     name: str
+    """crop name (rows of the `crops` table)"""
     area_mu: Amount
+    """area; its share of all households' land is taken from every household's own land"""
     yield_value_per_mu: Amount
+    """net income per mu once mature (x growth)"""
     planted_year: Year
+    """year planted; before it the land yields the base `yield_value_per_mu`"""
     maturity_years: Count
+    """years without yield after planting (0: an annual crop)"""
 
 
 class IncomeCfg(_Strict):
     yield_value_per_mu: Amount
+    """net farm income per mu of own land at baseline prices"""
     crops: list[CropCfg] = []
+    """optional cash crops on households' own land (§5, §7.8)"""
     farm_seasonality: Monthly12
+    """monthly weights of farm income, January first (normalised)"""
     migrant_remittance_month: Amount
+    """remittance per migrant (x growth)"""
     local_wage_month: Amount
+    """outside-market and cooperative wage (x growth)"""
     income_growth: Real
+    """background growth of yields, wages, remittances and other income"""
     land_rent_per_mu: Amount
+    """rent the cooperative pays per leased mu"""
     transfer_per_person_month: Amount
+    """social-assistance transfer of an enrolled household, per person"""
     other_income_per_person_month: Amount
+    """pensions, farm subsidies and other small incomes (x growth)"""
 
 
 class ShocksCfg(_Strict):
     illness_prob_month: Prob
+    """onset of serious illness in a healthy household"""
     illness_recovery_prob_month: Prob
+    """recovery of a sick household"""
     illness_cost_month: Amount
+    """cost while ill, before cover"""
     disaster_prob_month: Prob
+    """disaster in a village"""
     disaster_severity: Prob
+    """share of a quarter of the year's farm income a disaster destroys"""
 
 
 class BehaviourCfg(_Strict):
     job_search_prob_month: Prob
+    """outside-market job finding of an idle labourer, x (0.5 + skill)"""
     job_separation_prob_month: Prob
+    """loss of a local job"""
     paired_hire_prob_month: Prob
+    """applying to the village's paired employers, x their reach-weighted share of vacancies"""
     migrate_prob_month: Prob
+    """migration of an idle labourer, x (0.5 + skill)"""
     return_prob_month: Prob
+    """return of a migrant"""
     join_prob_month: Prob
+    """joining an active cooperative, x branch strength"""
     lease_share: Prob
+    """share of a member's land leased to the cooperative"""
     transfer_claim_prob_month: Prob
+    """transfer claim of a poor household without labour or ill"""
 
 
 def _some_weight(v: dict) -> dict:
@@ -211,25 +258,44 @@ class IndustryMix(Param[Annotated[dict[Literal[INDUSTRIES], NonNegativeFloat],  
 
 class VillagesCfg(_Strict):
     count: PosCount
+    """administrative villages"""
     poor_villages: Count
+    """villages listed poor at baseline (the highest incidence)"""
     branch_strength_alpha: Positive
+    """first Beta shape of initial party-branch strength"""
     branch_strength_beta: Positive
+    """second Beta shape of initial party-branch strength"""
     branch_decay_month: Prob
+    """branch strength lost each month"""
     area_km2: Positive
+    """area of the square over which villages and partners are placed at random (§5)"""
     industry_mix: IndustryMix
+    """weights of village main industries (§5)"""
 
 
 class CadreGroupCfg(_Strict):
     kind: Literal[CADRE_KINDS]  # type: ignore[valid-type]
+    """cadre kind (first secretary, village-help secretary, paired cadre, commando, task team,
+    resident cadre, expert)"""
     count: Count
+    """cadres of the group (household-role groups are scaled with the households)"""
     role: Literal["households", "village"]
+    """`households`: paired with registered households and visiting them; `village`: acting on a
+    village"""
     capacity: Count
+    """most households a cadre of the group can be paired with"""
     effectiveness: Prob
+    """initial effectiveness (0..1), raised by training"""
     specialty_mix: dict[Literal[SPECIALTIES], NonNegativeFloat]  # type: ignore[valid-type]
+    """weights of specialties (farming, jobs, health, finance, general)"""
     monthly_cost: Amount
+    """a cadre's time, a public cost"""
     branch_gain_month: Prob
+    """strengthening of its village's branch, x effectiveness"""
     projects_per_year: Amount
+    """projects a village-role cadre lands in its collective"""
     source: str
+    """where the group and its count come from"""
 
     @field_validator("specialty_mix")
     @classmethod
@@ -241,109 +307,185 @@ class CadreGroupCfg(_Strict):
 
 class CadreEffectsCfg(_Strict):
     visit_prob_month: Prob
+    """a paired poor household is visited"""
     load_half: Positive
+    """cadre load at which a visit's effect halves"""
     match_same: Prob
+    """effect multiplier when the specialty is the binding need"""
     match_general: Prob
+    """effect multiplier of a general cadre"""
     match_other: Prob
+    """effect multiplier of another specialty"""
     skill_gain: Prob
+    """share of the way to skill 1 per jobs visit x effect"""
     referral_boost: Amount
+    """relative increase in outside job finding with a referral"""
     productivity_gain: Prob
+    """farm-productivity gain per farming visit x effect"""
     productivity_cap: Positive
+    """maximum of household farm productivity and village technology"""
     health_cover_gain: Prob
+    """share of the way to full illness-cost cover per health visit x effect"""
     loan_productivity_gain: Prob
+    """farm-productivity gain per finance visit x effect"""
     training_person_times_per_year: Amount
+    """cadre training attendances"""
     training_gain: Prob
+    """share of the way to effectiveness 1 per attendance"""
     training_cost_per_person_time: Amount
+    """cost per attendance, public"""
     project_size: Amount
+    """project brought by a village-role cadre, public money"""
     expert_productivity_gain_month: Prob
+    """village technology gain per expert-month x effectiveness"""
     other_village_visit_factor: Prob
+    """visit probability multiplier when the cadre lives in another village (§7.2); also weights
+    such pairs in the expected gain (§7.11)"""
     familiarity_months: Amount
+    """months for a newly paired cadre to reach full visit effect, ramping linearly (§7.2)"""
 
 
 class PartnerEffectsCfg(_Strict):
     reach_km: Positive
+    """distance at which a partner's hiring and purchases in a village fall to 1/e: reach =
+    exp(-distance / reach_km)"""
     industry_mismatch_factor: Prob
+    """purchase (and price-premium) multiplier when the partner's industry is not the village's"""
     size_sigma: Amount
-
-
-class CooperativesCfg(_Strict):
-    initial_active_share: Prob
-    initial_capital_mean: Amount
-    capital_yield: Amount
-    coop_yield_per_mu: Amount
-    jobs_per_100mu: Amount
-    cost_share: Prob
-    fixed_dividend_poor_member: Amount
-    share_payout: Prob
-    poor_member_shares: Amount
-    activation_prob_month: Prob
-    asset_threshold: Amount
-    models: list[CollectiveModelCfg] = []
+    """log-sd of partner size (mean 1), which scales its jobs and its part of a shared village's
+    amounts"""
 
 
 class CollectiveModelCfg(_Strict):
     """A collective-economy model run by ``villages`` villages (e.g. Yushu's five models)."""
 
     name: str
+    """model name (rows of the `collectives` table)"""
     villages: Count
+    """villages running it, drawn at random"""
     revenue_multiplier: Positive
+    """multiplier of the collective's operating revenue"""
     initial_capital: Amount
+    """capital at start, replacing the drawn one"""
     active_from_start: bool = True
+    """operating from the start"""
     source: str
+    """where the model comes from"""
+
+
+class CooperativesCfg(_Strict):
+    initial_active_share: Prob
+    """villages with an operating collective at start"""
+    initial_capital_mean: Amount
+    """mean capital of an active collective at start"""
+    capital_yield: Amount
+    """operating revenue per yuan of capital"""
+    coop_yield_per_mu: Amount
+    """revenue per leased mu (x growth)"""
+    jobs_per_100mu: Amount
+    """cooperative jobs per 100 leased mu"""
+    cost_share: Prob
+    """input costs, as a share of revenue"""
+    fixed_dividend_poor_member: Amount
+    """fixed dividend to each registered member household"""
+    share_payout: Prob
+    """share of the surplus after fixed dividends paid on shares"""
+    poor_member_shares: Amount
+    """extra shares of a registered member (poverty funds as shares)"""
+    activation_prob_month: Prob
+    """activation of a hollow collective with capital, x branch strength x (1 + first secretary)"""
+    asset_threshold: Amount
+    """collective assets counted as accumulated (villages_assets_over_threshold)"""
+    models: list[CollectiveModelCfg] = []
+    """optional collective-economy models (§5, §7.7), each run by some villages"""
 
 
 class PartnerGroupCfg(_Strict):
     """Enterprises, government units, organisations or industrial zones paired with villages."""
 
     kind: Literal[PARTNER_KINDS]  # type: ignore[valid-type]
+    """`enterprise`, `government_unit` (payments are public money), `organisation` or
+    `industrial_zone`"""
     count: Count
+    """partners in the group"""
     paired_villages: Count
+    """villages paired with a partner of the group"""
     start_year: Year
+    """first pairing year (not before the programme)"""
     jobs_per_partner: Amount
+    """mean local jobs offered to paired villages (each partner x size)"""
     wage_month: Amount
+    """wage of those jobs (x growth)"""
     purchase_per_village_year: Amount
+    """purchases from each paired cooperative (x growth)"""
     price_premium: Amount
+    """premium on cooperative sales when the partner buys"""
     investment_per_village: Amount
+    """one-off investment in each paired cooperative"""
     aid_per_village_year: Amount
+    """yearly aid to each paired collective, paid monthly into its capital"""
     fixed_dividend_per_poor_household: Amount
+    """fixed dividend to each registered household of a paired village"""
     branch_gain_month: Prob
+    """strengthening of each paired village's branch"""
     industry_mix: IndustryMix | None = None  # None: buys any produce (e.g. government units)
+    """optional weights of partner industries (§5); without it the group's partners buy any produce
+"""
     source: str
+    """where the group and its count come from"""
 
 
 class LabourTrainingCfg(_Strict):
     person_times_per_year: Amount
+    """labour-training attendances of registered households"""
     skill_gain: Prob
+    """share of the way to skill 1 per training"""
     cost_per_person_time: Amount
+    """public cost per attendance"""
 
 
 class LoansCfg(_Strict):
     amount_total: Amount
+    """loan principal, a public cost"""
     households: Count
+    """households receiving a loan"""
     year: Year
+    """year of the loans (January)"""
     productivity_gain: Prob
+    """relative farm-productivity gain of a loan"""
 
 
 class DemonstrationCfg(_Strict):
     area_mu: Amount
+    """area under demonstration fields"""
     tech_gain_per_share_year: Amount
+    """village technology gain per year per unit share of land under demonstration"""
 
 
 class ProgrammesCfg(_Strict):
     """Optional household programmes: labour training, business loans, demonstration fields."""
 
     labour_training: LabourTrainingCfg | None = None
+    """labour training and transfer of registered households (Sanba)"""
     loans: LoansCfg | None = None
+    """business loans in one January (Sanba)"""
     demonstration_fields: DemonstrationCfg | None = None
+    """demonstration fields raising village farming technology (Zhenbao)"""
 
 
 class PolicyCfg(_Strict):
     cadre_pairing: str = "same_village"
+    """strategy pairing household-role cadres with registered households (§7.11)"""
     first_secretary_assignment: str = "all_poor_villages"
+    """strategy placing first secretaries in villages (§7.11)"""
     village_pairing: str = "random"
+    """strategy pairing partners with villages (§7.11)"""
     cadre_tenure: Literal["fixed", "rotating"] = "fixed"
+    """`fixed`: a pairing lasts until the household exits; `rotating`: re-paired every January"""
     cadre_capacity: Literal["one_to_many", "one_to_one"] = "one_to_many"
+    """`one_to_many`: the groups' capacities; `one_to_one`: at most one household per cadre"""
     programme_start_year: int | None = None
+    """first programme year (default: start_year)"""
 
     @field_validator("cadre_pairing", "first_secretary_assignment", "village_pairing")
     @classmethod
@@ -366,27 +508,49 @@ class Scenario(_Strict):
     """
 
     name: str
+    """scenario name (the default output folder)"""
     title: str
+    """title printed in summaries"""
     case: str
+    """case of the figure registry"""
     seed_file: str
+    """case report in shared/seeds"""
     region: Literal["western", "other"]
+    """region; fixes the village exit threshold"""
     start_year: int = Field(ge=1949, le=2100)
+    """first programme year; the year before it is the simulated baseline"""
     end_year: int = Field(ge=1949, le=2100)
+    """last simulated year"""
     poverty_line: Series
+    """rural poverty line by year"""
     village_exit_threshold: Prob
+    """a listed poor village exits below this incidence (must agree with region)"""
     household_exit_margin: Amount
+    """a poor household exits when per-capita income >= line x (1 + margin)"""
     population: PopulationCfg
+    """households (§5)"""
     income: IncomeCfg
+    """income sources (§7.8)"""
     shocks: ShocksCfg
+    """illness and disasters (§7.9)"""
     behaviour: BehaviourCfg
+    """household decisions and the labour market (§7.6, §7.9)"""
     villages: VillagesCfg
+    """villages and their party branches"""
     cadre_groups: list[CadreGroupCfg]
+    """cadres, group by group"""
     cadre_effects: CadreEffectsCfg
+    """what cadre visits, training and projects do (§7.2-7.4)"""
     cooperatives: CooperativesCfg
+    """village collective economies (§7.7, §7.10)"""
     partner_effects: PartnerEffectsCfg
+    """how pairings work through distance, industry and size"""
     partners: list[PartnerGroupCfg]
+    """partner groups paired with villages (§7.1)"""
     programmes: ProgrammesCfg = ProgrammesCfg()
+    """optional household programmes (§7.4a)"""
     policy: PolicyCfg = PolicyCfg()
+    """the policy levers"""
     _path: str | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)
 
