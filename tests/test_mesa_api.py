@@ -113,3 +113,13 @@ def test_batch_run_with_one_and_two_processes_gives_the_same_rows():
     last = m.monthly.iloc[-1]
     row = one[(one["seed"] == 1) & (one["cadre_pairing"] == "optimal")].iloc[0]
     assert np.isclose(row["income_per_capita_ytd"], last["income_per_capita_ytd"], rtol=0)
+
+
+def test_the_odd_states_the_schedule_the_model_runs():
+    """ODD §3's schedule table is the model's own (order, submodel, module, section, timing)."""
+    from pathlib import Path
+
+    odd = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+    for r in PovertyModel("zhenbao").schedule_table().itertuples():
+        row = f"| {r.order} | {r.submodel} | `{r.module}` | §{r.odd_section} | {r.runs} |"
+        assert row in odd, row
