@@ -9,7 +9,7 @@ two marker lines, and are rewritten there by::
 
 Example:
     >>> text = parameter_tables()
-    >>> "| `total_households` | rural households of the case | households |" in text
+    >>> "| `population.total_households` | rural households of the case | households |" in text
     True
 """
 
