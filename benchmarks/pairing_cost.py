@@ -40,7 +40,7 @@ def instance(scenario_path: str, scale: float = 1.0) -> dict:
                 cadre_village=cadres.village[hcad], capacity=cadres.capacity[hcad],
                 effectiveness=cadres.effectiveness[hcad], hh_need=hh.binding_need()[reg],
                 cadre_specialty=cadres.specialty[hcad], match=m.world.match,
-                other_village_factor=m.sc.cadre_effects.other_village_visit_factor.value)
+                other_village_visit_factor=m.sc.cadre_effects.other_village_visit_factor.value)
 
 
 def measure(scenario_path: str, repeat: int = 3) -> list[dict]:
@@ -57,7 +57,7 @@ def measure(scenario_path: str, repeat: int = 3) -> list[dict]:
             best = min(best, time.perf_counter() - t0)
         gain = expected_gain(out, inst["hh_village"], inst["cadre_village"],
                              inst["effectiveness"], inst["hh_need"], inst["cadre_specialty"],
-                             inst["match"], inst["other_village_factor"])
+                             inst["match"], inst["other_village_visit_factor"])
         rows.append({"scenario": scenario_path, "strategy": name,
                      "households": len(inst["hh_village"]), "cadres": len(inst["capacity"]),
                      "seconds": round(best, 4), "paired": int((out >= 0).sum()),

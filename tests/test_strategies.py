@@ -125,7 +125,7 @@ def rich_cadre_instances(draw):
         cadre_specialty=np.array(draw(st.lists(st.integers(0, n_spec - 1), min_size=n_c,
                                                max_size=n_c)), np.int64),
         match=match,
-        other_village_factor=draw(st.sampled_from([0.0, 0.25, 0.5, 1.0])),
+        other_village_visit_factor=draw(st.sampled_from([0.0, 0.25, 0.5, 1.0])),
     )
     return inst
 
@@ -134,7 +134,7 @@ def _gain(inst, out):
     return strategies.expected_gain(out, inst["hh_village"], inst["cadre_village"],
                                     inst["effectiveness"], inst["hh_need"],
                                     inst["cadre_specialty"], inst["match"],
-                                    inst["other_village_factor"])
+                                    inst["other_village_visit_factor"])
 
 
 @pytest.mark.parametrize("name", sorted(CADRE_PAIRING))
@@ -169,7 +169,7 @@ def test_optimal_matches_brute_force_on_tiny_instances():
                     effectiveness=rng.choice([0.3, 0.6, 0.9], n_c),
                     hh_need=rng.integers(0, 2, n_h), cadre_specialty=rng.integers(0, 3, n_c),
                     match=np.array([[1.0, 0.2], [0.2, 1.0], [0.5, 0.5]]),
-                    other_village_factor=0.4, seed=int(rng.integers(1 << 30)))
+                    other_village_visit_factor=0.4, seed=int(rng.integers(1 << 30)))
         got = _gain(inst, _pair("optimal", inst))
         brute = 0.0
         for a in itertools.product(range(-1, n_c), repeat=n_h):
@@ -215,7 +215,7 @@ def test_optimal_is_fast_at_full_scale():
     inst = dict(hh_village=rng.integers(0, v, h), hh_gap=rng.random(h),
                 cadre_village=rng.integers(0, v, c), capacity=np.full(c, 5),
                 effectiveness=rng.choice([0.5, 0.6], c), hh_need=rng.integers(0, 4, h),
-                cadre_specialty=rng.integers(0, 5, c), match=match, other_village_factor=0.5,
+                cadre_specialty=rng.integers(0, 5, c), match=match, other_village_visit_factor=0.5,
                 seed=1)
     out = _pair("optimal", inst)
     assert (out >= 0).all()

@@ -11,12 +11,12 @@ Arguments (arrays; H households, C cadres):
 - ``cadre_village`` (C, home village), ``capacity`` (C, households), ``effectiveness`` (C, 0-1),
   ``cadre_specialty`` (C, index into ``povsim.config.SPECIALTIES``);
 - ``match`` (specialties x needs): the visit-effect multiplier of a specialty for a need;
-- ``other_village_factor``: the visit multiplier when cadre and household live in different
+- ``other_village_visit_factor``: the visit multiplier when cadre and household live in different
   villages (``cadre_effects.other_village_visit_factor``);
 - ``rng``: the lever's own generator.
 
 The **expected gain** of a pairing (:func:`expected_gain`) is the sum over paired households of
-``effectiveness x match[specialty, need] x (1, or other_village_factor away from home)``: the
+``effectiveness x match[specialty, need] x (1, or other_village_visit_factor away from home)``: the
 expected effect per month the model applies (``sim/model.py _cadre_visits``: the factor scales
 the chance of a visit, effectiveness and match its effect) before the load penalty
 ``1 / (1 + load / load_half)``, which depends on the pairing as a whole and is what ``balanced``
@@ -26,7 +26,7 @@ Example:
     >>> import numpy as np
     >>> kw = dict(hh_village=np.array([0, 1]), hh_gap=np.ones(2), cadre_village=np.array([1, 0]),
     ...           capacity=np.array([1, 1]), effectiveness=np.array([0.5, 0.5]),
-    ...           other_village_factor=0.5)
+    ...           other_village_visit_factor=0.5)
     >>> pair_optimal(**kw, rng=np.random.default_rng(0)).tolist()  # each at home
     [1, 0]
 """
@@ -52,7 +52,7 @@ class _Instance:
     eff: np.ndarray
     spec: np.ndarray
     match: np.ndarray
-    far: float
+    other_village_visit_factor: float
 
     @property
     def n(self) -> int:
@@ -65,7 +65,7 @@ class _Instance:
 
 
 def _instance(hh_village, hh_gap, cadre_village, capacity, effectiveness, hh_need=None,
-              cadre_specialty=None, match=None, other_village_factor=1.0) -> _Instance:
+              cadre_specialty=None, match=None, other_village_visit_factor=1.0) -> _Instance:
     hv = np.asarray(hh_village, np.int64)
     n_c = len(capacity)
     return _Instance(
@@ -77,25 +77,25 @@ def _instance(hh_village, hh_gap, cadre_village, capacity, effectiveness, hh_nee
         spec=(np.zeros(n_c, np.int64) if cadre_specialty is None
               else np.asarray(cadre_specialty, np.int64)),
         match=np.ones((1, 1)) if match is None else np.asarray(match, float),
-        far=float(other_village_factor))
+        other_village_visit_factor=float(other_village_visit_factor))
 
 
 def expected_gain(assignment, hh_village, cadre_village, effectiveness, hh_need=None,
-                  cadre_specialty=None, match=None, other_village_factor=1.0) -> float:
+                  cadre_specialty=None, match=None, other_village_visit_factor=1.0) -> float:
     """Sum of ``effectiveness x match x proximity`` over the paired households.
 
     Example:
         >>> import numpy as np
         >>> expected_gain(np.array([0, -1]), np.array([0, 0]), np.array([1]), np.array([0.5]),
-        ...               other_village_factor=0.5)
+        ...               other_village_visit_factor=0.5)
         0.25
     """
     a = np.asarray(assignment)
     inst = _instance(hh_village, np.zeros(len(a)), cadre_village, np.zeros(len(cadre_village)),
-                     effectiveness, hh_need, cadre_specialty, match, other_village_factor)
+                     effectiveness, hh_need, cadre_specialty, match, other_village_visit_factor)
     h = np.flatnonzero(a >= 0)
     c = a[h]
-    prox = np.where(inst.cv[c] == inst.hv[h], 1.0, inst.far)
+    prox = np.where(inst.cv[c] == inst.hv[h], 1.0, inst.other_village_visit_factor)
     return float(np.sum(inst.eff[c] * inst.match[inst.spec[c], inst.need[h]] * prox))
 
 
@@ -244,7 +244,7 @@ def pair_optimal(hh_village, hh_gap, cadre_village, capacity, effectiveness, rng
     needs = np.unique(h_n)
     z_n = np.repeat(needs, n_c)
     z_c = np.tile(np.arange(n_c), len(needs))
-    z_gain = c_e[z_c] * inst.match[c_s[z_c], z_n] * inst.far
+    z_gain = c_e[z_c] * inst.match[c_s[z_c], z_n] * inst.other_village_visit_factor
     n_d, n_y, n_z = len(d_h), n_h, len(z_n)
     gain = np.concatenate([d_gain, np.zeros(n_y), z_gain])
     hub_of = np.searchsorted(needs, h_n)

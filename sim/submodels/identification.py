@@ -123,7 +123,7 @@ def pair_cadres(world: World, sc: Scenario, streams: Streams, idx: np.ndarray,
                     effectiveness=cadres.effectiveness[hcad], rng=streams["cadre_pairing"],
                     hh_need=hh.binding_need(idx), cadre_specialty=cadres.specialty[hcad],
                     match=world.match,
-                    other_village_factor=sc.cadre_effects.other_village_visit_factor.value)
+                    other_village_visit_factor=sc.cadre_effects.other_village_visit_factor.value)
     new = np.where(local >= 0, hcad[np.maximum(local, 0)], -1).astype(np.int32)
     changed = new != hh.cadre[idx]
     hh.paired_since[idx[changed]] = np.where(new[changed] >= 0, start, -1)
