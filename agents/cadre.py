@@ -130,6 +130,40 @@ class Cadres:
         self.visits_year[:] = 0
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where the cadres were placed at identification (they do not move afterwards).
+
+    Attributes:
+        placed: mask of the cadres with a village (assigned or home).
+        represents: the real cadres each stands for, 0 where not placed.
+        monthly_cost: the placed cadres' time per month (yuan per simulated cadre-month x the
+            real cadres it stands for, summed in cadre order).
+        village_role: indices of the placed village-role cadres.
+
+    Example:
+        >>> c = Cadres.empty(2); c.village[1] = 4; c.monthly_cost[:] = 10.0
+        >>> p = Placement.of(c); p.placed.tolist(), p.monthly_cost
+        ([False, True], 10.0)
+    """
+
+    placed: np.ndarray
+    represents: np.ndarray
+    monthly_cost: float
+    village_role: list[int]
+
+    @classmethod
+    def of(cls, cadres: Cadres) -> Placement:
+        """The placement of ``cadres`` now."""
+        placed = cadres.village >= 0
+        cost = float(sum(mc * r for mc, r, v in zip(cadres.monthly_cost.tolist(),
+                                                     cadres.represents.tolist(),
+                                                     cadres.village.tolist(), strict=True)
+                         if v >= 0))
+        village_role = np.flatnonzero((cadres.role == "village") & placed).tolist()
+        return cls(placed, cadres.represents * placed, cost, village_role)
+
+
 class Cadre(mesa.Agent):
     """One cadre as a Mesa agent: a view of element ``index`` of a :class:`Cadres`.
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from povsim.agents.cadre import Cadre, Cadres
+from povsim.agents.cadre import Cadre, Cadres, Placement
 from povsim.agents.cooperative import Cooperative
 from povsim.agents.enterprise import Enterprise
 from povsim.agents.households import NEED, Households
@@ -82,6 +82,7 @@ class World:
         coop_code0: employer code of village 0's cooperative (village v's is ``coop_code0 + v``).
         programmes: the household programmes' running counts.
         pc_income_baseline: identification-year per-capita income (yuan), set at identification.
+        placement: where the cadres were placed, set at identification.
     """
 
     households: Households
@@ -99,6 +100,7 @@ class World:
     coop_code0: int
     programmes: ProgrammeCounts = field(default_factory=ProgrammeCounts)
     pc_income_baseline: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    placement: Placement | None = None
 
     def village_xy(self) -> np.ndarray:
         """Village locations (km), villages x 2."""

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from povsim import strategies
+from povsim.agents.cadre import Placement
 from povsim.clock import Clock
 from povsim.config import Scenario
 from povsim.streams import Streams
@@ -82,6 +83,7 @@ def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.
             n_v, size=hcad.size, p=poor_people / poor_people.sum())
         pair_cadres(world, sc, streams, np.flatnonzero(hh.registered), line - pc,
                     12 * (clock.year + 1))
+    world.placement = Placement.of(cadres)
     pair_villages(world, sc, streams, inc, poor_v)
 
 

@@ -22,12 +22,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from povsim.agents.cadre import Cadres
 from povsim.agents.cooperative import Cooperative
 from povsim.agents.village import Village
 from povsim.clock import Clock
@@ -40,34 +36,6 @@ if TYPE_CHECKING:
     from povsim.world import World
 
 
-@dataclass(frozen=True)
-class Placement:
-    """The cadres placed in a village (made at identification; they do not move afterwards).
-
-    Attributes:
-        placed: mask of the cadres with a village.
-        represents: the real cadres each stands for, 0 where not placed.
-        monthly_cost: the placed cadres' time per month (yuan, simulated units x k).
-        village_role: indices of the placed village-role cadres.
-    """
-
-    placed: np.ndarray
-    represents: np.ndarray
-    monthly_cost: float
-    village_role: list[int]
-
-    @classmethod
-    def of(cls, cadres: Cadres) -> Placement:
-        """The placement of ``cadres`` now."""
-        placed = cadres.village >= 0
-        cost = float(sum(mc * r for mc, r, v in zip(cadres.monthly_cost.tolist(),
-                                                     cadres.represents.tolist(),
-                                                     cadres.village.tolist(), strict=True)
-                         if v >= 0))
-        village_role = np.flatnonzero((cadres.role == "village") & placed).tolist()
-        return cls(placed, cadres.represents * placed, cost, village_role)
-
-
 class VillageCadres(Submodel):
     """Placed village-role cadres strengthen branches, raise technology and bring projects."""
 
@@ -78,19 +46,16 @@ class VillageCadres(Submodel):
         super().__init__(clock)
         self.world, self.ce, self.ledger = world, ce, ledger
         self.draws = streams["projects"]
-        self._placement: Placement | None = None
 
     def step(self) -> None:
         cadres, ce, w = self.world.cadres, self.ce, self.world
-        if self._placement is None:
-            self._placement = Placement.of(cadres)
         draws = self.draws.random(cadres.n).tolist()
         eff, gain_b = cadres.effectiveness.tolist(), cadres.branch_gain.tolist()
         per_year, kind, where = (cadres.projects_per_year.tolist(), cadres.kind.tolist(),
                                  cadres.village.tolist())
         cap = ce.productivity_cap.value
         size, gain = ce.project_size.value / w.k, ce.expert_productivity_gain_month.value
-        for i in self._placement.village_role:
+        for i in w.placement.village_role:
             v = w.villages[where[i]]
             amount = act_on_village(v, w.coops[where[i]], kind=kind[i], branch_gain=gain_b[i],
                                     effectiveness=eff[i], projects_per_year=per_year[i],
@@ -140,13 +105,10 @@ class Training(Submodel):
         super().__init__(clock)
         self.world, self.ce, self.ledger = world, ce, ledger
         self.draws = streams["training"]
-        self._placement: Placement | None = None
 
     def step(self) -> None:
         cadres, ce, k = self.world.cadres, self.ce, self.world.k
-        if self._placement is None:
-            self._placement = Placement.of(cadres)
-        placed, reps = self._placement.placed, self._placement.represents
+        placed, reps = self.world.placement.placed, self.world.placement.represents
         u = self.draws.random(cadres.n)
         if reps.sum() == 0:
             return
@@ -155,7 +117,7 @@ class Training(Submodel):
         cadres.train(trained, ce.training_gain.value)
         self.ledger.cost("training", float(reps[trained].sum())
                          * ce.training_cost_per_person_time.value / k)
-        self.ledger.cost("cadre_time", self._placement.monthly_cost / k)
+        self.ledger.cost("cadre_time", self.world.placement.monthly_cost / k)
 
 
 class BranchDecay(Submodel):
