@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from povsim.agents.households import SRC
+from povsim.agents.households import SRC, Households
 from povsim.clock import Clock
 from povsim.config import Scenario
 from povsim.ledger import Ledger
@@ -42,6 +42,28 @@ from povsim.submodels.identification import identify, poverty_by_village
 
 if TYPE_CHECKING:
     from povsim.world import World
+
+
+def exits_and_reentries(hh: Households, pc: np.ndarray, line: float, margin: float, year: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The year's exits and re-entries (masks), applied to ``hh``: a poor household exits when
+    its per-capita income ``pc >= line x (1 + margin)``; a registered household that exited
+    re-enters when ``pc < line``. The register is closed: nobody else becomes poor.
+
+    Example:
+        >>> hh = Households.empty(3); hh.registered[:] = hh.poor[:] = True
+        >>> hh.poor[2] = False; hh.exit_year[2] = 2015
+        >>> ex, re = exits_and_reentries(hh, np.array([3000.0, 100.0, 100.0]), 2800.0, 0.0, 2016)
+        >>> ex.tolist(), re.tolist(), hh.poor.tolist()
+        ([True, False, False], [False, False, True], [False, True, True])
+    """
+    exits = hh.poor & (pc >= line * (1.0 + margin))
+    reentries = hh.registered & ~hh.poor & (hh.exit_year >= 0) & (pc < line)
+    hh.poor[exits] = False
+    hh.exit_year[exits] = year
+    hh.poor[reentries] = True
+    hh.reentered[reentries] = True
+    return exits, reentries
 
 
 class December(Submodel):
@@ -116,12 +138,8 @@ class December(Submodel):
         if not clock.identified:
             identify(w, clock, sc, self.streams, pc, line)
         else:
-            exits = hh.poor & (pc >= line * (1.0 + sc.household_exit_margin.value))
-            reentries = hh.registered & ~hh.poor & (hh.exit_year >= 0) & (pc < line)
-            hh.poor[exits] = False
-            hh.exit_year[exits] = clock.year
-            hh.poor[reentries] = True
-            hh.reentered[reentries] = True
+            exits, reentries = exits_and_reentries(hh, pc, line, sc.household_exit_margin.value,
+                                                   clock.year)
         self.village_exits()
         self.recorder.record_year(pc, line, exits, reentries)
         self.ledger.receipts += hh.income.sum(axis=1)
