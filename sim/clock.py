@@ -32,6 +32,7 @@ class Clock:
     year: int = 0
     month: int = 0
     identified: bool = False
+    programme_on: bool = True  # policy.programme: off never runs the programme (counterfactual)
 
     def __post_init__(self) -> None:
         if not self.year:
@@ -39,8 +40,9 @@ class Clock:
 
     @property
     def in_programme(self) -> bool:
-        """Whether the programme (cadres, pairing, projects) runs this month."""
-        return self.identified and self.year >= self.programme_start
+        """Whether the programme (cadres, pairing, projects) runs this month: from
+        identification on, in the programme's years, unless it is switched off."""
+        return self.programme_on and self.identified and self.year >= self.programme_start
 
     @property
     def december(self) -> bool:

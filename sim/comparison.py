@@ -127,6 +127,13 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     return lever, parsed
 
 
+def _value_name(value: Any) -> str:
+    """A lever value as a variant's name shows it (a switch as ``on`` / ``off``)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
 def variants_from_levers(base: Scenario, vary: dict[str, list[Any]]) -> list[Variant]:
     """One variant per combination of the given values (a grid when several levers vary).
 
@@ -143,15 +150,17 @@ def variants_from_levers(base: Scenario, vary: dict[str, list[Any]]) -> list[Var
         >>> [v.name for v in variants_from_levers(sc, {"cadre_pairing": ["random"],
         ...                                            "cadre_tenure": ["fixed", "rotating"]})]
         ['cadre_pairing=random,cadre_tenure=fixed', 'cadre_pairing=random,cadre_tenure=rotating']
+        >>> [v.name for v in variants_from_levers(sc, {"programme": [False]})]
+        ['off']
     """
     levers = list(vary)
     out = []
     for combo in itertools.product(*(vary[k] for k in levers)):
         changes = dict(zip(levers, combo, strict=True))
         if len(levers) == 1:
-            name = str(combo[0])
+            name = _value_name(combo[0])
         else:
-            name = ",".join(f"{k}={v}" for k, v in changes.items())
+            name = ",".join(f"{k}={_value_name(v)}" for k, v in changes.items())
         out.append(Variant(name, base.with_params(changes), changes))
     return out
 

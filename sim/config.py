@@ -486,6 +486,10 @@ class PolicyCfg(_Strict):
     """`one_to_many`: the groups' capacities; `one_to_one`: at most one household per cadre"""
     programme_start_year: int | None = None
     """first programme year (default: start_year)"""
+    programme: bool = True
+    """`on` (true): the programme runs; `off` (false): the no-programme counterfactual, in which
+    households are registered at baseline as usual but no cadre, partner or household programme
+    ever acts (markets, shocks, transfers, health cover and the collectives go on)"""
 
     @field_validator("cadre_pairing", "first_secretary_assignment", "village_pairing")
     @classmethod

@@ -121,7 +121,8 @@ class PovertyModel(mesa.Model):
         self.seed, self.replicate, self.scale = int(seed), int(replicate), float(scale)
         self.clock = Clock(baseline_year=sc.start_year - 1,
                            programme_start=sc.policy.programme_start_year or sc.start_year,
-                           end_year=sc.end_year, income_growth=sc.income.income_growth.value)
+                           end_year=sc.end_year, income_growth=sc.income.income_growth.value,
+                           programme_on=sc.policy.programme)
         self.world = build_world(self, sc, self.streams, self.scale)
         kernels.warm_up()  # compile or load the compiled household kernel now, not in month 1
         allocator.keep_freed_arrays()  # monthly temporaries reuse memory (no page faults)

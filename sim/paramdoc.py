@@ -45,7 +45,7 @@ def _fmt(v) -> str:
     if v is None:
         return "–"
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return "true" if v else "false"  # as YAML writes it (on / off read the same)
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
