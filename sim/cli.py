@@ -6,6 +6,8 @@ shows a progress bar, prints a summary with 10-90% bands and writes tables, mani
 CASE [--replicates N] [--format text|md|csv]`` compares a case with its reported figures.
 ``povsim compare SCENARIO --vary LEVER=V1,V2 [--against ALT.yaml] [--replicates R]`` runs
 policy variants on common random numbers and reports paired differences with intervals.
+``povsim attribute SCENARIO [--replicates R] [--scale K] [--out DIR]`` switches each intervention
+channel off in turn (and the whole programme) and reports what each adds.
 ``povsim sweep SWEEP.yaml [--workers N | --scheduler ADDRESS | --serial] [--out DIR]`` runs a
 sweep (design points x replicates) on Dask into a resumable store; ``povsim summarize DIR``
 writes its bands per point, Sobol or Morris indices and plots.
@@ -123,6 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--level", type=_level, default=0.9,
                    help="confidence level of the paired intervals (default 0.9)")
     c.set_defaults(func=cmd_compare)
+    at = sub.add_parser("attribute", help="what each intervention channel adds: the scenario "
+                                          "with each channel off in turn, on common random "
+                                          "numbers (paired differences, 90%% intervals)")
+    at.add_argument("scenario", help="a bundled case or a scenario YAML file")
+    _run_options(at, replicates=10, out="results/<scenario name>-attribution", quiet="no table",
+                 what="paired replicates per variant")
+    at.add_argument("--level", type=_level, default=0.9,
+                    help="confidence level of the paired intervals (default 0.9)")
+    at.set_defaults(func=cmd_attribute)
     w = sub.add_parser("sweep", help="run a sweep file (design points x replicates) on Dask "
                                      "into a resumable store")
     w.add_argument("sweep", help="sweep YAML file, e.g. scenarios/sweeps/xixiu_pairing.yaml")
@@ -230,6 +241,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"\n{cmp.run_info['runs']} runs in {cmp.run_info['wall_seconds']:.1f} s; wrote "
               f"{len(written)} files to {out}/ (tables as .parquet and .csv, manifest.json"
               f"{', plots as .png' if not args.no_plots else ''})")
+    return 0
+
+
+def cmd_attribute(args: argparse.Namespace) -> int:
+    """Attribute a scenario's outcomes to its channels; print and write the table."""
+    from povsim.attribution import attribute
+
+    sc = load_scenario(args.scenario)
+    out = Path(args.out or Path("results") / f"{sc.name}-attribution")
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a folder")
+    att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
+                    level=args.level, progress=not args.quiet)
+    written = att.write(out, plots=not args.no_plots)
+    if not args.quiet:
+        print(att.format())
+        print(f"\nwrote {len(written)} files to {out}/ (attribution and runs as .parquet and "
+              f".csv, manifest.json{', attribution.png' if not args.no_plots else ''})")
     return 0
 
 
