@@ -90,6 +90,7 @@ def _crop_income_per_mu(res: Results, year: int, month: int | None, arg: str | N
 #: Derived metrics: name -> function(results, year, month, argument) -> values by replicate.
 METRICS: dict[str, Callable] = {
     "incidence_percent": _percent("incidence"),
+    "income_poverty_percent": _percent("income_poor_share"),
     "hollow_village_percent": _percent("hollow_village_share"),
     "poor_households_reduction": _reduction("poor_households"),
     "poor_people_reduction": _reduction("poor_people"),

@@ -51,7 +51,8 @@ from povsim.runner import run_replicate
 
 #: headline outcomes: key, label ({y1} is the end year), unit, number of decimals shown
 HEADLINE = (
-    ("incidence_end", "poverty incidence {y1}", "%", 3),
+    ("incidence_end", "poverty incidence {y1} (register-based)", "%", 3),
+    ("income_poverty_end", "income-poverty rate {y1} (everyone below the line)", "%", 3),
     ("poor_people_end", "registered poor people still poor {y1}", "people", 0),
     ("exited_people", "people exited, gross, programme years", "people", 0),
     ("exited_households", "households exited, gross, programme years", "households", 0),
@@ -211,6 +212,7 @@ def run_metrics(annual: pd.DataFrame) -> dict[str, float]:
     prog = a[a["stage"] == "programme"]
     return {
         "incidence_end": 100.0 * float(end["incidence"]),
+        "income_poverty_end": 100.0 * float(end["income_poor_share"]),
         "poor_people_end": float(end["poor_people"]),
         "exited_people": float(prog["exits_people"].sum()),
         "exited_households": float(prog["exits_households"].sum()),

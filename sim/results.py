@@ -61,7 +61,8 @@ PLOTS = {
                                1e-6, "million yuan"),
 }
 SUMMARY_ROWS = (
-    ("incidence", "poverty incidence (%)", 100.0),
+    ("incidence", "poverty incidence, register-based (%)", 100.0),
+    ("income_poor_share", "income-poverty rate, everyone below the line (%)", 100.0),
     ("poor_people", "registered poor people", 1.0),
     ("income_mean", "mean per-capita income (yuan)", 1.0),
     ("income_mean_registered", "mean per-capita income, registered (yuan)", 1.0),

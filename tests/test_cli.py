@@ -28,7 +28,7 @@ def test_run_writes_tables_manifest_and_plots(scenario, tmp_path, capsys):
                "--out", str(out)])
     assert rc == 0
     printed = capsys.readouterr().out
-    assert "poverty incidence (%)" in printed and "[" in printed
+    assert "poverty incidence, register-based (%)" in printed and "[" in printed
     man = json.loads((out / "manifest.json").read_text())
     assert man["run"]["seed"] == 3 and man["run"]["replicates"] == 2
     assert man["run"]["scale"] == 400.0

@@ -219,7 +219,7 @@ def test_other_population_skips_household_level_comparison(sanba, tmp_path):
 def test_another_period_is_noted_and_labels_name_the_baseline_years(sanba):
     cmp = compare(sanba, variants_from_files(["scenarios/zhenbao.yaml"]),
                   **{**SMALL, "replicates": 2})
-    assert set(cmp.headline["label"]) >= {"poverty incidence 2018"}  # Sanba ends in 2018
+    assert set(cmp.headline["label"]) >= {"poverty incidence 2018 (register-based)"}  # Sanba: 2018
     assert any("runs 2015-2021, not the baseline's 2015-2018" in n for n in cmp.notes)
 
 
@@ -255,7 +255,7 @@ def test_cli_compare_end_to_end(tmp_path, capsys):
     assert rc == 0
     text = capsys.readouterr().out
     assert "cadre_pairing=optimal,cadre_tenure=rotating" in text
-    assert "poverty incidence 2018 (%)" in text and "90% paired interval" in text
+    assert "poverty incidence 2018 (register-based) (%)" in text and "90% paired interval" in text
     head = pd.read_csv(out / "headline.csv")
     assert set(head["variant"]) == {"cadre_pairing=random,cadre_tenure=rotating",
                                     "cadre_pairing=optimal,cadre_tenure=rotating"}

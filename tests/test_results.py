@@ -26,7 +26,7 @@ def test_band_orders_quantiles(res):
 
 def test_summary_start_is_baseline_year(res):
     s = res.summary().set_index("outcome")
-    inc = s.loc["poverty incidence (%)"]
+    inc = s.loc["poverty incidence, register-based (%)"]
     base = res.annual[res.annual["stage"] == "baseline"]["incidence"].median() * 100
     assert inc["start_year"] == 2013 and inc["start_median"] == pytest.approx(base)
     assert "registered poor people" in res.format_summary()
