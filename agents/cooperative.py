@@ -32,7 +32,7 @@ class Cooperative(mesa.Agent):
         jobs: jobs it offers (simulated units), from its leased land (:meth:`set_land`).
         jobs_draw: its fixed uniform draw for the stochastic rounding of its jobs, so that
             small villages' expected jobs are right at any scale.
-        revenue: operating revenue (sales to the market and to paired enterprises).
+        revenue: operating revenue (sales on the open market and to paired partners).
         sales_to_enterprises: the part of revenue bought by paired enterprises.
         non_operating: project funds and enterprise investment received.
         wages, rent, other_costs: costs paid.
@@ -88,13 +88,14 @@ class Cooperative(mesa.Agent):
         self.capital += amount
         self.non_operating += amount
 
-    def monthly_revenue(self, capital_yield: float, yield_per_mu: float, management: float,
-                        market: float) -> float:
-        """Operating revenue this month (yuan) from capital and leased land; 0 when hollow."""
+    def monthly_output(self, capital_yield: float, yield_per_mu: float,
+                       management: float) -> float:
+        """This month's output (yuan at market prices) from capital and leased land, scaled by
+        management and the collective-economy model's multiplier; 0 when hollow."""
         if not self.active:
             return 0.0
         annual = (self.capital * capital_yield + self.leased_land * yield_per_mu)
-        return annual * management * market * self.revenue_multiplier / 12.0
+        return annual * management * self.revenue_multiplier / 12.0
 
     def book_month(self, revenue: float, from_enterprises: float, wages: float, rent: float,
                    cost_share: float) -> None:

@@ -386,6 +386,9 @@ class CooperativesCfg(_Strict):
     """cooperative jobs per 100 leased mu"""
     cost_share: Prob
     """input costs, as a share of revenue"""
+    market_access: Prob
+    """share of its output (at market prices) a collective sells on the open market; partners'
+    purchase contracts buy from the rest, at their price premium (§7.7)"""
     fixed_dividend_poor_member: Amount
     """fixed dividend to each registered member household"""
     share_payout: Prob

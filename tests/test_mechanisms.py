@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from povsim.agents.cooperative import Cooperative
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET
 from povsim.agents.village import Village
+from povsim.config import load_scenario
 from povsim.model import PovertyModel
 from povsim.strategies import CADRE_PAIRING
+from povsim.submodels.cooperatives import sell
 from povsim.submodels.labour_market import LabourMarket
 from povsim.submodels.village_cadres import act_on_village
 
@@ -118,12 +120,12 @@ def test_reset_year_keeps_capital_and_clears_books():
     assert c.surplus() == 0.0
 
 
-def test_monthly_revenue_zero_when_hollow():
+def test_monthly_output_zero_when_hollow():
     c = coop(capital=1000.0, active=False)
     c.leased_land = 50.0
-    assert c.monthly_revenue(0.08, 250.0, 1.0, 1.1) == 0.0
+    assert c.monthly_output(0.08, 250.0, 1.0) == 0.0
     c.active = True
-    assert c.monthly_revenue(0.08, 250.0, 1.0, 1.0) > 0.0
+    assert c.monthly_output(0.08, 250.0, 1.0) > 0.0
 
 
 # ----------------------------------------------------------------------------- village cadres
@@ -364,3 +366,44 @@ def test_household_exit_needs_income_above_line_with_margin(xixiu, variant, marg
 def test_synthesised_productivity_respects_cap(xixiu, seed):
     m = PovertyModel(xixiu, seed=seed, scale=100)
     assert m.households.farm_prod.max() <= xixiu.cadre_effects.productivity_cap.value
+
+
+# ----------------------------------------------------------------------------- purchase contracts
+
+
+@settings(max_examples=60, deadline=None)
+@given(output=st.floats(0, 1e6), access=st.floats(0, 1), demand=st.floats(0, 1e6),
+       more=st.floats(0, 1e6), premium=st.floats(0, 0.5))
+def test_contracts_add_sales_and_more_demand_never_sells_less(output, access, demand, more,
+                                                               premium):
+    """A contract adds sales beyond the open market (volume) at its premium (price), capped by
+    the output left unsold; more demand never sells less (dose), none adds nothing."""
+    market, contracts = sell(output, access, demand, premium)
+    assert market == pytest.approx(access * output)
+    assert 0.0 <= contracts <= (1 - access) * output * (1 + premium) + 1e-9
+    assert contracts <= demand + 1e-9
+    assert sell(output, access, 0.0, premium) == (market, 0.0)
+    assert sell(output, access, demand + more, premium)[1] >= contracts
+
+
+@settings(max_examples=4, deadline=None)
+@given(dose=st.sampled_from([0.5, 2.0, 5.0]))
+def test_more_purchases_never_lower_collective_revenue_or_dividends(dose):
+    """Direction and dose on common random numbers: scaling every partner's purchases by
+    ``dose`` (> 1 more, < 1 less) moves Jiangkou's collective revenue and dividends the same
+    way, and none of them leaves them where the contracts' absence puts them."""
+    sc = load_scenario("jiangkou")
+    runs = {}
+    for d in (0.0, 1.0, dose):
+        changes = {f"partners.{i}.purchase_per_village_year":
+                   g.purchase_per_village_year.value * d for i, g in enumerate(sc.partners)}
+        m = PovertyModel(sc.with_params(changes), seed=3, scale=40)
+        m.run()
+        runs[d] = m.annual
+    lo, hi = (1.0, dose) if dose > 1 else (dose, 1.0)
+    for col in ("collective_operating_revenue", "dividends_paid"):
+        none = runs[0.0][col].sum()
+        assert runs[lo][col].sum() >= none - 1e-6
+        assert runs[hi][col].sum() >= runs[lo][col].sum() - 1e-6
+    assert runs[max(dose, 1.0)]["collective_operating_revenue"].sum() > runs[0.0][
+        "collective_operating_revenue"].sum()

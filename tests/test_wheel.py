@@ -11,6 +11,7 @@ installed wheel. ``pip check`` there confirms that the wheel's declared dependen
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -33,7 +34,12 @@ def _run(cmd, cwd, env=None, timeout=600):
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, ROOT],
+    # built from a copy, so that setuptools' build/ folder is not written into the checkout
+    src = tmp_path_factory.mktemp("src") / "povsim"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "build", "results", "*.egg-info", "__pycache__", ".hypothesis",
+        ".pytest_cache", ".ruff_cache"))
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, src],
          cwd=out)
     (whl,) = out.glob("povsim-*.whl")
     return whl

@@ -2,13 +2,16 @@
 households joining; leased land and the jobs it gives; hollowing out.
 
 Each month a hollow cooperative with capital activates with probability
-``activation_prob_month`` x branch strength x (2 with a first secretary). An active one earns
-operating revenue from its capital (``capital_yield``) and leased land (``coop_yield_per_mu`` x
-growth), scaled by management (0.5 + branch strength), by the best price premium of its paired
-buyers and by its collective-economy model's multiplier. Paired partners (in the programme) buy
-from it up to their demand (``purchase_per_village_year`` x growth, x reach x industry fit,
-split by size); the rest sells on the market. It pays its staff the local wage, land rent to the
-households it leases from, and other costs (``cost_share`` of revenue).
+``activation_prob_month`` x branch strength x (2 with a first secretary). An active one produces
+output worth (at market prices) its capital's yield (``capital_yield``) and its leased land's
+(``coop_yield_per_mu`` x growth), scaled by management (0.5 + branch strength) and by its
+collective-economy model's multiplier. It sells ``market_access`` of that output on the open
+market; paired partners' purchase contracts (in the programme) buy from the rest, up to their
+demand (``purchase_per_village_year`` x growth, x reach x industry fit, split by size), at the
+market price x (1 + the best price premium); what neither buys is not sold (:func:`sell`). So a
+contract adds sales the collective would not otherwise make (volume) and pays more for them
+(price). It pays its staff the local wage, land rent to the households it leases from, and other
+costs (``cost_share`` of its sales).
 
 Example:
     >>> from povsim.model import PovertyModel
@@ -40,6 +43,27 @@ if TYPE_CHECKING:
 #: the four per-cooperative money flows of a month, in booking order
 COOP_FLOWS = ("market->cooperative:sales", "cooperative->households:wages",
               "cooperative->households:land_rent", "cooperative->market:other_costs")
+
+
+def sell(output: float, market_access: float, demand: float, premium: float
+         ) -> tuple[float, float]:
+    """A collective's sales of a month's ``output`` (yuan at market prices): ``market_access``
+    of it sells on the open market; purchase contracts buy from the rest, up to the partners'
+    ``demand`` (yuan, at their price), paying ``1 + premium`` times the market price. Returns
+    (open-market sales, contract sales). What neither buys is not sold.
+
+    Example:
+        >>> sell(1000.0, 0.7, 0.0, 0.1)      # no buyer: 30% of the output unsold
+        (700.0, 0.0)
+        >>> sell(1000.0, 0.7, 200.0, 0.1)    # a buyer takes 200 yuan of it, at its price
+        (700.0, 200.0)
+        >>> market, contracts = sell(1000.0, 0.5, 900.0, 0.1)  # at most the rest, 500 x 1.1
+        >>> market, round(contracts, 6)
+        (500.0, 550.0)
+    """
+    market = market_access * output
+    contracts = min(demand, (1.0 - market_access) * output * (1.0 + premium))
+    return market, contracts
 
 
 def update_land(world: World, co: CooperativesCfg, villages=None) -> None:
@@ -144,6 +168,7 @@ class Cooperatives(Submodel):
         coop_wages = wages[w.coop_code0:].tolist()
         activation, capital_yield = co.activation_prob_month.value, co.capital_yield.value
         yield_per_mu, cost_share = co.coop_yield_per_mu.value * g, co.cost_share.value
+        access = co.market_access.value
         for c in coops:
             i = c.village
             v = villages[i]
@@ -151,17 +176,17 @@ class Cooperatives(Submodel):
                     activation * v.branch_strength * (1.0 + v.first_secretary)):
                 c.active = True
                 c.ever_active_year = c.ever_active_year or self.clock.year
-            rev = c.monthly_revenue(capital_yield, yield_per_mu, 0.5 + v.branch_strength,
-                                    1.0 + premium[i])
-            from_ent = min(rev, demand[i])
+            output = c.monthly_output(capital_yield, yield_per_mu, 0.5 + v.branch_strength)
+            market, contracts = sell(output, access, demand[i], premium[i])
+            rev = market + contracts
             wage_bill = staff[i] * coop_wages[i]
             rent = c.leased_land * rent_rate
-            c.book_month(rev, from_ent, wage_bill, rent, cost_share)
-            sales += rev - from_ent
+            c.book_month(rev, contracts, wage_bill, rent, cost_share)
+            sales += market
             wages_paid += wage_bill
             rents += rent
             other += cost_share * rev
-            if from_ent:
-                self.book_purchase(c.village, from_ent)
+            if contracts:
+                self.book_purchase(c.village, contracts)
         for key, total in zip(COOP_FLOWS, (sales, wages_paid, rents, other), strict=True):
             flows[key] = total
