@@ -15,7 +15,7 @@ Example:
     >>> from povsim.config import load_scenario
     >>> sc = load_scenario("zhenbao")
     >>> [c for c, changes in channel_changes(sc).items() if not changes]  # Zhenbao lacks them
-    ['labour_training', 'loans']
+    ['partner_investment_dividends', 'labour_training', 'loans']
     >>> channel_changes(sc)["transfers"]
     {'income.transfer_per_person_month': 0.0}
 """
@@ -140,8 +140,11 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
 
 
 def channel_changes(sc: Scenario) -> dict[str, dict[str, Any]]:
-    """Each channel's parameter changes for scenario ``sc`` (empty: the case lacks it)."""
-    return {name: c.switch_off(sc) for name, c in CHANNELS.items()}
+    """Each channel's parameter changes for scenario ``sc``, without those that change nothing
+    (a value already off); empty: the case lacks the channel."""
+    return {name: {path: value for path, value in c.switch_off(sc).items()
+                   if sc.get_param(path) != value}
+            for name, c in CHANNELS.items()}
 
 
 def attribution_variants(sc: Scenario, channels: list[str] | None = None) -> list[Variant]:
