@@ -32,6 +32,7 @@ import pandas as pd
 
 from povsim.comparison import Comparison, Variant, compare, paired_interval
 from povsim.config import Scenario, scenario_source
+from povsim.inputs import ScenarioError
 from povsim.outputs import VERSION, atomic_write, git_commit, software, write_manifest, write_tables
 
 #: the outcomes attributed: comparison metric, label, unit
@@ -310,8 +311,6 @@ def attribute(sc: Scenario, *, replicates: int = 10, seed: int = 1, scale: float
     """
     unknown = sorted(set(channels or ()) - set(CHANNELS))
     if unknown:
-        from povsim.inputs import ScenarioError
-
         raise ScenarioError(f"unknown channel(s) {', '.join(unknown)}; known: "
                             f"{', '.join(CHANNELS)}")
     changes = channel_changes(sc)

@@ -17,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -29,14 +29,13 @@ class Clock:
     programme_start: int
     end_year: int
     income_growth: float  # yearly growth of prices and wages (income.income_growth)
-    year: int = 0
+    year: int = field(init=False)  # starts at the baseline year
     month: int = 0
     identified: bool = False
     programme_on: bool = True  # policy.programme: off never runs the programme (counterfactual)
 
     def __post_init__(self) -> None:
-        if not self.year:
-            self.year = self.baseline_year
+        self.year = self.baseline_year
 
     @property
     def in_programme(self) -> bool:

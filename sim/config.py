@@ -37,8 +37,8 @@ from pydantic import (
 )
 
 from povsim.calibration.registry import load_registry
-from povsim.inputs import ScenarioError, format_validation_error, load_yaml, resolve_scenario
-from povsim.scenarios import CASES
+from povsim.inputs import ScenarioError, format_validation_error, load_yaml
+from povsim.scenarios import CASES, resolve_scenario
 
 T = TypeVar("T")
 

@@ -6,7 +6,8 @@ one line, ``FILE: field 'a.b.0.c': what is wrong (got X)``, raised as :class:`Sc
 which the command line prints without a traceback.
 
 Example:
-    >>> data, raw = load_yaml(resolve_scenario("xixiu"))
+    >>> from povsim.scenarios import scenario_path
+    >>> data, raw = load_yaml(scenario_path("xixiu"))
     >>> data["name"]
     'xixiu'
 """
@@ -21,9 +22,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from povsim.scenarios import resolve_scenario
-
-__all__ = ["ScenarioError", "format_validation_error", "load_yaml", "resolve_scenario"]
+__all__ = ["ScenarioError", "format_validation_error", "load_yaml"]
 
 
 class ScenarioError(ValueError):

@@ -28,6 +28,7 @@ from povsim.agents.village import Village
 from povsim.config import INDUSTRIES, SPECIALTIES, CadreEffectsCfg, CropCfg, Scenario
 from povsim.population import synthesize
 from povsim.streams import Streams
+from povsim.submodels.cooperatives import update_land
 
 INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
 
@@ -199,8 +200,6 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
                   crops=crops, match=match_matrix(sc.cadre_effects), village_rows=village_rows,
                   employers=EmployerTable.own_cooperatives(n_v, coop_code0),
                   coop_code0=coop_code0)
-    from povsim.submodels.cooperatives import update_land
-
     update_land(world, co)
     return world
 
