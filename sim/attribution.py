@@ -9,7 +9,10 @@ channel's **effect**, the baseline minus the run without it (positive: the chann
 people lifted out, end-year incidence, registered households' income and collective revenue,
 with paired intervals; the row "sum of single channels" adds the single channels' effects
 replicate by replicate, so that beside "all channels off" it shows how much the channels
-interact.
+interact. The row "regression to the mean" is what the registration error
+(``population.registration_error_sigma``) adds with the programme off: the programme-off run
+minus the programme-off run that registers on true income, on the same replicates. It counts the
+exits of households registered on a transiently low measured income, which need no programme.
 
 Example:
     >>> from povsim.config import load_scenario
@@ -44,6 +47,8 @@ OUTCOMES = (
     ("collective_revenue_end", "collective operating revenue, end year", "million yuan"),
 )
 PROGRAMME_OFF = "programme off"
+RTM = "regression to the mean"
+TRUE_OFF = "programme off, registered on true income"
 ALL_OFF = "all channels off"
 SUM = "sum of single channels"
 
@@ -156,6 +161,9 @@ def attribution_variants(sc: Scenario, channels: list[str] | None = None) -> lis
     out = [Variant(c, sc.with_params(changes[c]), changes[c]) for c in names]
     off = {"programme": False}
     out.append(Variant(PROGRAMME_OFF, sc.with_params(off), off))
+    if sc.population.registration_error_sigma.value > 0:
+        true = {**off, "population.registration_error_sigma": 0.0}
+        out.append(Variant(TRUE_OFF, sc.with_params(true), true))
     every = {k: v for c in names for k, v in changes[c].items()}
     out.append(Variant(ALL_OFF, sc.with_params(every), every))
     return out
@@ -188,7 +196,11 @@ class Attribution:
         runs = self.comparison.runs
         wide = runs.pivot(index="replicate", columns="variant", values=outcome)
         base = wide[self.comparison.baseline.name]
-        return wide.drop(columns=self.comparison.baseline.name).rsub(base, axis=0)
+        eff = wide.drop(columns=self.comparison.baseline.name).rsub(base, axis=0)
+        if TRUE_OFF in wide:  # with the registration error minus without, programme off
+            eff[RTM] = wide[PROGRAMME_OFF] - wide.pop(TRUE_OFF)
+            eff = eff.drop(columns=TRUE_OFF)
+        return eff
 
     def _table(self) -> pd.DataFrame:
         level = self.comparison.level
@@ -199,9 +211,11 @@ class Attribution:
         for outcome, label, unit in OUTCOMES:
             eff = self._effects(outcome)
             eff[SUM] = eff[singles].sum(axis=1) if singles else 0.0
-            for name in [*singles, PROGRAMME_OFF, ALL_OFF, SUM]:
+            extra = [RTM] if RTM in eff else []
+            for name in [*singles, PROGRAMME_OFF, *extra, ALL_OFF, SUM]:
                 m, lo, hi = paired_interval(eff[name].to_numpy(), level)
-                without = (runs.loc[runs["variant"] == name, outcome].mean()
+                variant = TRUE_OFF if name == RTM else name
+                without = (runs.loc[runs["variant"] == variant, outcome].mean()
                            if name != SUM else float("nan"))
                 rows.append({"channel": name, "outcome": outcome, "label": label, "unit": unit,
                              "baseline": float(base[outcome].mean()),
@@ -274,7 +288,7 @@ class Attribution:
             sub = t[t["outcome"] == outcome].set_index("channel").loc[names]
             y = np.arange(len(names))
             err = np.vstack([sub["effect"] - sub["effect_lo"], sub["effect_hi"] - sub["effect"]])
-            colors = ["#888888" if n in (PROGRAMME_OFF, ALL_OFF, SUM) else "#1f77b4"
+            colors = ["#888888" if n in (PROGRAMME_OFF, RTM, ALL_OFF, SUM) else "#1f77b4"
                       for n in names]
             ax.barh(y, sub["effect"], xerr=np.nan_to_num(err), color=colors, capsize=2)
             ax.axvline(0, color="black", lw=0.8)
@@ -294,6 +308,8 @@ def _signed(x: float, digits: int) -> str:
 
 
 _WHAT = {PROGRAMME_OFF: "policy.programme: off (no cadre, partner or household programme acts)",
+         RTM: "with the programme off: registration on measured income (error log-sd "
+              "population.registration_error_sigma) minus registration on true income",
          ALL_OFF: "every channel of the table off at once",
          SUM: "the single channels' effects added, replicate by replicate"}
 

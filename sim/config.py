@@ -172,6 +172,9 @@ class PopulationCfg(_Strict):
     """share of households with a labourer at home holding a local job at baseline"""
     coop_member_share: Prob
     """initial members in villages with an active collective"""
+    registration_error_sigma: Amount
+    """log-sd of the error in the per-capita income measured at registration: measured = true x
+    exp(sigma z - sigma^2 / 2), z standard normal (§7.10); 0: registered on true income"""
     registered_households: Count | None = None
     """optional registration quota: identification registers this many households, lowest
     per-capita income first (§5); unset: every household below the line"""

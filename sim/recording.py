@@ -158,6 +158,9 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
         (y.pc[y.hh.registered] * y.size[y.hh.registered]).sum()
         / max(y.size[y.hh.registered].sum(), 1)),
     "income_median_registered": _median_registered,
+    "registered_income_poor_share": lambda y: float(
+        y.size[y.hh.registered & (y.pc < y.line)].sum()
+        / max(y.size[y.hh.registered].sum(), 1)),
     "gini": lambda y: sorted_gini(y.s_pc, y.s_size),
     "collective_operating_revenue": lambda y: float(y.operating.sum()),
     "collective_revenue_total": lambda y: float(y.total.sum()),

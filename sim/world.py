@@ -83,6 +83,7 @@ class World:
         coop_code0: employer code of village 0's cooperative (village v's is ``coop_code0 + v``).
         programmes: the household programmes' running counts.
         pc_income_baseline: identification-year per-capita income (yuan), set at identification.
+        pc_income_measured: that income as measured at registration (yuan; §7.10).
         placement: where the cadres were placed, set at identification.
     """
 
@@ -101,6 +102,7 @@ class World:
     coop_code0: int
     programmes: ProgrammeCounts = field(default_factory=ProgrammeCounts)
     pc_income_baseline: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    pc_income_measured: np.ndarray = field(default_factory=lambda: np.zeros(0))
     placement: Placement | None = None
 
     def village_xy(self) -> np.ndarray:

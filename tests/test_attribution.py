@@ -10,7 +10,9 @@ from povsim.attribution import (
     CHANNELS,
     OUTCOMES,
     PROGRAMME_OFF,
+    RTM,
     SUM,
+    TRUE_OFF,
     attribute,
     attribution_variants,
     channel_changes,
@@ -35,7 +37,12 @@ def test_every_channel_switches_off_validly_in_every_case(case):
     missing = {c for c, ch in channel_changes(sc).items() if not ch}
     assert missing == EXPECTED_MISSING[case]
     names = [v.name for v in attribution_variants(sc)]
-    assert names == [c for c in CHANNELS if c not in missing] + [PROGRAMME_OFF, ALL_OFF]
+    assert names == [c for c in CHANNELS if c not in missing] + [PROGRAMME_OFF, TRUE_OFF,
+                                                                    ALL_OFF]
+    # registered on true income, the regression-to-the-mean pair is not made
+    names = [v.name for v in attribution_variants(
+        sc.with_params({"population.registration_error_sigma": 0.0}))]
+    assert TRUE_OFF not in names
 
 
 @pytest.fixture(scope="module")
@@ -46,13 +53,18 @@ def zhenbao():
 def test_the_table_has_every_row_and_the_sum_of_the_single_channels(zhenbao):
     t = zhenbao.table
     singles = [c for c in CHANNELS if c not in EXPECTED_MISSING["zhenbao"]]
-    assert list(dict.fromkeys(t["channel"])) == [*singles, PROGRAMME_OFF, ALL_OFF, SUM]
+    assert list(dict.fromkeys(t["channel"])) == [*singles, PROGRAMME_OFF, RTM, ALL_OFF, SUM]
     assert set(t["outcome"]) == {o for o, *_ in OUTCOMES}
     for outcome in t["outcome"].unique():
         sub = t[t["outcome"] == outcome].set_index("channel")
         assert sub.loc[SUM, "effect"] == pytest.approx(sub.loc[singles, "effect"].sum(),
                                                        abs=1e-9)
         assert (sub["replicates"] == 3).all()
+    # regression to the mean: programme off with the registration error minus without it
+    wide = zhenbao.comparison.runs.pivot(index="replicate", columns="variant",
+                                         values="lifted_out")
+    rtm = t[(t["channel"] == RTM) & (t["outcome"] == "lifted_out")].iloc[0]
+    assert rtm.effect == pytest.approx((wide[PROGRAMME_OFF] - wide[TRUE_OFF]).mean())
     # the programme's cost goes with it: switching it off saves public money
     runs = zhenbao.comparison.runs.set_index(["variant", "replicate"])["public_cost"]
     assert (runs.loc[PROGRAMME_OFF] < runs.loc["baseline"]).all()

@@ -57,14 +57,47 @@ def test_targets_cli_and_unknown_case(capsys):
     assert "unknown case 'atlantis'" in err and "\n" not in err
 
 
-def test_registration_quota_registers_the_lowest_incomes():
-    m = PovertyModel(scenario("zhenbao"), seed=3, scale=1)
+@pytest.mark.parametrize("sigma", [0.0, 0.3])
+def test_registration_quota_registers_the_lowest_measured_incomes(sigma):
+    m = PovertyModel(scenario("zhenbao"), seed=3, scale=1,
+                     **{"population.registration_error_sigma": sigma})
     for _ in range(12):
         m.step()
     hh = m.households
     assert hh.registered.sum() == 104
-    pc = hh.pc_income_last
-    assert pc[hh.registered].max() <= pc[~hh.registered].min()
+    measured = m.world.pc_income_measured
+    assert measured[hh.registered].max() <= measured[~hh.registered].min()
+    if sigma == 0.0:  # registered on true income
+        pc = hh.pc_income_last
+        assert np.array_equal(measured, pc)
+        assert pc[hh.registered].max() <= pc[~hh.registered].min()
+
+
+def test_the_registration_error_has_its_stated_size_and_mean_one():
+    """log(measured / true) is normal with sd sigma and mean -sigma^2/2 (a mean-one error)."""
+    sigma = 0.3
+    m = PovertyModel(scenario("xixiu"), seed=2, scale=10)
+    for _ in range(12):
+        m.step()
+    r = np.log(m.world.pc_income_measured / m.world.pc_income_baseline)
+    r = r[np.isfinite(r)]
+    assert r.size > 5000
+    assert r.std() == pytest.approx(sigma, rel=0.05)
+    assert r.mean() == pytest.approx(-sigma ** 2 / 2, abs=0.01)
+
+
+def test_a_larger_registration_error_registers_more_households_that_are_not_poor():
+    """Direction: the more the measured income errs, the smaller the share of registered people
+    who are income-poor at registration (Xixiu registers everyone measured below the line)."""
+    shares = []
+    for sigma in (0.0, 0.2, 0.5):
+        m = PovertyModel(scenario("xixiu"), seed=4, scale=10,
+                         **{"population.registration_error_sigma": sigma})
+        for _ in range(12):
+            m.step()
+        shares.append(m.annual["registered_income_poor_share"].iloc[0])
+    assert shares[0] == 1.0
+    assert shares[0] > shares[1] > shares[2]
 
 
 def test_collective_models_partner_kinds_and_government_aid_cost():

@@ -208,7 +208,7 @@ def test_identification_after_baseline_year(xixiu, pairing, seed):
     assert m.clock.identified and m.clock.year == sc.start_year and m.clock.month == 0
     line = sc.poverty_line.values[sc.start_year - 1]
     if sc.population.registered_households is None:
-        np.testing.assert_array_equal(hh.registered, hh.pc_income_last < line)
+        np.testing.assert_array_equal(hh.registered, m.world.pc_income_measured < line)
     np.testing.assert_array_equal(hh.poor, hh.registered)
     assert hh.registered.any()
     # poor villages: as many as configured, those with the highest incidence

@@ -1,7 +1,11 @@
 """Identification and pairing (ODD §7.10 identification, §7.11 pairing strategies).
 
-In December of the baseline year the households below the poverty line (or, under a reported
-quota, the lowest incomes) are registered as poor and the poorest villages listed; then the
+In December of the baseline year the households whose *measured* per-capita income is below the
+poverty line (or, under a reported quota, the lowest measured incomes) are registered as poor and
+the poorest villages listed. Measured income is the year's true income times a mean-one
+log-normal error of log-sd ``population.registration_error_sigma`` (:func:`measured_income`):
+households registered on a low measured income earn more than it on average the next year,
+which is regression to the mean, an exit the programme did not cause. Then then the
 programme's pairings are made, each by its policy lever (:mod:`povsim.strategies`), each lever
 with its own random stream so that changing one leaves the others' draws unchanged:
 
@@ -51,19 +55,37 @@ def poverty_by_village(world: World) -> tuple[np.ndarray, np.ndarray]:
     return poor_people, np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
 
 
+def measured_income(pc: np.ndarray, sigma: float, z: np.ndarray) -> np.ndarray:
+    """Per-capita income as measured at registration: ``pc x exp(sigma z - sigma^2 / 2)``, a
+    mean-one multiplicative error for standard-normal ``z`` (one per household).
+
+    Example:
+        >>> measured_income(np.array([1000.0, 2000.0]), 0.0, np.array([1.0, -1.0])).tolist()
+        [1000.0, 2000.0]
+        >>> bool(measured_income(np.array([1000.0]), 0.5, np.array([1.0]))[0] > 1000.0)
+        True
+    """
+    return pc * np.exp(sigma * z - 0.5 * sigma * sigma)
+
+
 def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.ndarray,
              line: float) -> None:
-    """Baseline identification: register the poor, list poor villages, set up the pairings."""
+    """Baseline identification: register the poor on measured income, list poor villages, set
+    up the pairings."""
     hh = world.households
     quota = sc.population.registered_households
-    if quota is None:  # every household below the line is registered
-        hh.registered[:] = pc < line
+    # one normal per household whatever sigma, so that its value changes no other draw
+    z = streams["registration_error"].standard_normal(hh.n)
+    measured = measured_income(pc, sc.population.registration_error_sigma.value, z)
+    world.pc_income_measured = measured
+    if quota is None:  # every household measured below the line is registered
+        hh.registered[:] = measured < line
     else:  # a reported quota of registered households: the lowest incomes are registered
         u = streams["identification"].random(hh.n + 1)
         want = quota.value / world.k
         n_reg = min(hh.n, int(np.floor(want) + (u[-1] < want - np.floor(want))))
         hh.registered[:] = False
-        hh.registered[np.lexsort((u[:-1], pc))[:n_reg]] = True
+        hh.registered[np.lexsort((u[:-1], measured))[:n_reg]] = True
     hh.poor[:] = hh.registered
     clock.identified = True
     world.pc_income_baseline = pc.copy()  # identification-year income, the same under any policy
@@ -81,7 +103,7 @@ def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.
     if hcad.size and poor_people.sum() > 0:
         cadres.village[hcad] = streams["cadre_homes"].choice(
             n_v, size=hcad.size, p=poor_people / poor_people.sum())
-        pair_cadres(world, sc, streams, np.flatnonzero(hh.registered), line - pc,
+        pair_cadres(world, sc, streams, np.flatnonzero(hh.registered), line - measured,
                     12 * (clock.year + 1))
     world.placement = Placement.of(cadres)
     pair_villages(world, sc, streams, inc, poor_v)
