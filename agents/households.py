@@ -27,6 +27,7 @@ SOURCES = (
     "dividends",  # cooperative fixed and share dividends, enterprise fixed dividends
     "transfers",  # social-assistance transfers (minimum living allowance and the like)
     "other",  # pensions, agricultural subsidies and other small incomes
+    "business",  # net income of a business financed by a programme loan
     "shocks",  # minus out-of-pocket illness costs and disaster losses (<= 0)
 )
 SRC = {name: i for i, name in enumerate(SOURCES)}
@@ -69,7 +70,7 @@ class Households:
     Example:
         >>> pop = Households.empty(2)
         >>> pop.n, pop.income.shape
-        (2, (8, 2))
+        (2, (9, 2))
     """
 
     village: np.ndarray  # int32, village index
@@ -164,21 +165,15 @@ class Households:
         return need
 
     def total_income(self) -> np.ndarray:
-        """Income this year so far, all sources, per household (yuan).
-
-        The eight sources are added in numpy's pairwise order for eight values,
-        ``((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))``, the order of the earlier
-        household-major layout's ``income.sum(axis=1)``, so results do not depend on the layout.
+        """Income this year so far, all sources, per household (yuan): the sources' rows added
+        in order.
 
         Example:
-            >>> pop = Households.empty(1); pop.income[:, 0] = np.arange(8.0)
+            >>> pop = Households.empty(1); pop.income[:, 0] = np.arange(9.0)
             >>> pop.total_income().tolist()
-            [28.0]
+            [36.0]
         """
-        r = self.income
-        if r.shape[0] != 8:  # pragma: no cover - SOURCES has eight entries
-            return r.sum(axis=0)
-        return ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        return self.income.sum(axis=0)
 
     def per_capita_income(self) -> np.ndarray:
         """Income this year so far, all sources, per person (yuan)."""
@@ -189,7 +184,7 @@ class Households:
 
         Example:
             >>> Households.empty(3).by_household("income").shape
-            (3, 8)
+            (3, 9)
         """
         arr = getattr(self, name)
         return arr.T if name == "income" else arr

@@ -452,13 +452,26 @@ class LabourTrainingCfg(_Strict):
 
 class LoansCfg(_Strict):
     amount_total: Amount
-    """loan principal, a public cost"""
+    """loan principal of all loans, a public cost"""
     households: Count
     """households receiving a loan"""
-    year: Year
-    """year of the loans (January)"""
-    productivity_gain: Prob
-    """relative farm-productivity gain of a loan"""
+    first_year: Year
+    """first year of loans (January); the loans are spread evenly over the years from
+    ``first_year`` to ``last_year``"""
+    last_year: Year
+    """last year of loans (January)"""
+    return_rate: Amount
+    """net income of the financed business per yuan of principal per year, paid monthly to the
+    household while the loan runs"""
+    term_years: PosCount
+    """years a loan runs (its business income with it)"""
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> LoansCfg:
+        if self.last_year.value < self.first_year.value:
+            raise ValueError(f"last_year {self.last_year.value} is before first_year "
+                             f"{self.first_year.value}")
+        return self
 
 
 class DemonstrationCfg(_Strict):
@@ -474,7 +487,7 @@ class ProgrammesCfg(_Strict):
     labour_training: LabourTrainingCfg | None = None
     """labour training and transfer of registered households (Sanba)"""
     loans: LoansCfg | None = None
-    """business loans in one January (Sanba)"""
+    """business loans spread over some Januaries (Sanba)"""
     demonstration_fields: DemonstrationCfg | None = None
     """demonstration fields raising village farming technology (Zhenbao)"""
 

@@ -40,7 +40,9 @@ from numba import njit
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC, Households, idle_labourers
 from povsim.config import Scenario
 
-# rows of ``Households.income`` (constants for the compiled kernel)
+# rows of ``Households.income`` (constants for the compiled kernel). numba freezes them into
+# the cached machine code and keys its cache on this file only: a change of ``SOURCES`` must come
+# with a change of this file (or ``make clean``), or a stale cache writes to the old rows.
 SRC_FARM = SRC["farming"]
 SRC_WAGES = SRC["local_wages"]
 SRC_REMIT = SRC["migrant_remittances"]

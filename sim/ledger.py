@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from povsim.agents.households import SOURCES
+
 
 class Ledger:
     """Money flows and public cost of one run.
@@ -32,7 +34,7 @@ class Ledger:
         receipts: households' income by source over the closed years (simulated units).
     """
 
-    def __init__(self, k: float, sources: int = 8):
+    def __init__(self, k: float, sources: int = len(SOURCES)):
         self.k = float(k)
         self.flows: dict[str, float] = {}
         self.cost_year: dict[str, float] = {}

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from povsim.agents.households import SRC
 from povsim.calibration.registry import load_registry
 from povsim.calibration.targets import format_targets, targets_table
 from povsim.cli import main
@@ -14,6 +15,7 @@ from povsim.config import load_scenario
 from povsim.model import PovertyModel
 from povsim.runner import run_scenario
 from povsim.submodels.households_month import HouseholdsMonth
+from povsim.submodels.programmes import HouseholdProgrammes
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")
@@ -146,13 +148,23 @@ def test_labour_training_counts_transfers_and_respects_eligibility():
     assert not (m.households.trained & ~m.households.registered).any()
 
 
-def test_loans_reach_the_configured_households_once():
+def test_loans_reach_the_configured_households_once_spread_over_the_loan_years():
     sc = scenario("sanba")
     m = PovertyModel(sc, seed=1, scale=1)
     m.run()
-    assert m.world.programmes.loans_households == sc.programmes.loans.households.value
-    cost = sum(r["yuan"] for r in m.table("costs").to_dict("records") if r["item"] == "loans")
-    assert cost == pytest.approx(sc.programmes.loans.amount_total.value)
+    cfg = sc.programmes.loans
+    assert m.world.programmes.loans_households == cfg.households.value
+    programmes = m.submodel(HouseholdProgrammes)
+    assert np.unique(programmes.loan_idx).size == cfg.households.value
+    costs = m.table("costs")
+    loans = costs[costs["item"] == "loans"]
+    assert loans["yuan"].sum() == pytest.approx(cfg.amount_total.value)
+    # 43 loans over 2015-2018: 10, 11, 11, 11
+    assert loans.groupby("year")["yuan"].sum().div(
+        cfg.amount_total.value / cfg.households.value).round().tolist() == [10, 11, 11, 11]
+    # business income: return_rate x principal a year while the loan runs
+    business = m.ledger.receipts[SRC["business"]]
+    assert business > 0
 
 
 def test_demonstration_fields_raise_village_technology():

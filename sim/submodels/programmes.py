@@ -8,9 +8,12 @@ Each is optional (``programmes:`` in the scenario file) and runs in programme mo
   scenario's yearly rate; training raises skill and gives a job referral. A trained household is
   *transferred* when it next takes a local job or sends a migrant; transfers are counted, not
   forced, so the transfer rate is an outcome.
-- **business loans** (Sanba: 300,000 yuan to 43 households): in January of the loan year,
-  households drawn at random get a loan that raises farm productivity; the principal is a public
-  cost.
+- **business loans** (Sanba: 300,000 yuan to 43 households, 28 party members' and 15 other
+  households, by mid-2018): the loans are spread evenly over the Januaries from ``first_year``
+  to ``last_year``, each to a household drawn at random among those without one, of principal
+  ``amount_total / households``. The loan finances a business whose net income,
+  ``return_rate`` x principal a year, is paid to the household monthly (income source
+  ``business``) for ``term_years``; the principal is a public cost.
 - **demonstration fields** (Zhenbao: 260 mu): village farming technology grows each month in
   proportion to the share of land under demonstration fields.
 
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from povsim.agents.households import NO_JOB
+from povsim.agents.households import NO_JOB, SRC
 from povsim.clock import Clock
 from povsim.config import (
     DemonstrationCfg,
@@ -58,13 +61,19 @@ class HouseholdProgrammes(Submodel):
         super().__init__(clock)
         self.world, self.pg, self.cap, self.ledger = world, pg, productivity_cap, ledger
         self.streams = streams
+        # the loans made so far: household, principal (yuan), month index the loan ends
+        self.loan_idx = np.zeros(0, np.int64)
+        self.loan_end = np.zeros(0, np.int64)
+        self.loans_planned = -1  # simulated loans over all years, set at the first loan year
 
     def step(self) -> None:
         pg, c = self.pg, self.clock
         if pg.labour_training is not None:
             self.labour_training(pg.labour_training)
-        if pg.loans is not None and c.month == 0 and c.year == pg.loans.year.value:
-            self.loans(pg.loans)
+        if pg.loans is not None:
+            if c.month == 0 and pg.loans.first_year.value <= c.year <= pg.loans.last_year.value:
+                self.loans(pg.loans)
+            self.business_income(pg.loans)
         if pg.demonstration_fields is not None:
             self.demonstration(pg.demonstration_fields)
 
@@ -86,17 +95,39 @@ class HouseholdProgrammes(Submodel):
         self.ledger.cost("labour_training", idx.size * cfg.cost_per_person_time.value)
 
     def loans(self, cfg: LoansCfg) -> None:
-        """Business loans to households drawn at random: farm productivity rises."""
-        hh, k = self.world.households, self.world.k
+        """This January's business loans, to households drawn at random among those without
+        one: the year's part of the planned loans (spread evenly over the loan years)."""
+        hh, k, c = self.world.households, self.world.k, self.clock
         rng = self.streams["loans"]
-        want = cfg.households.value / k
-        n = int(np.floor(want) + (rng.random() < want - np.floor(want)))
-        idx = rng.choice(hh.n, size=min(n, hh.n), replace=False)
-        hh.farm_prod[idx] = np.minimum(hh.farm_prod[idx] * (1.0 + cfg.productivity_gain.value),
-                                       self.cap)
+        if self.loans_planned < 0:  # stochastic rounding of the loans at this scale, once
+            want = cfg.households.value / k
+            self.loans_planned = min(hh.n, int(np.floor(want)
+                                               + (rng.random() < want - np.floor(want))))
+        years = cfg.last_year.value - cfg.first_year.value + 1
+        j = c.year - cfg.first_year.value
+        n = self.loans_planned * (j + 1) // years - self.loans_planned * j // years
+        free = np.setdiff1d(np.arange(hh.n), self.loan_idx, assume_unique=True)
+        idx = np.sort(rng.choice(free, size=min(n, free.size), replace=False))
+        self.loan_idx = np.concatenate([self.loan_idx, idx])
+        self.loan_end = np.concatenate([self.loan_end, np.full(
+            idx.size, 12 * (c.year + cfg.term_years.value), np.int64)])
         self.world.programmes.loans_households += idx.size
-        # the principal is invested in the households' farming (productivity), not paid as income
-        self.ledger.cost("loans", cfg.amount_total.value / k)
+        if idx.size:
+            self.ledger.cost("loans", idx.size * self.principal(cfg))
+
+    @staticmethod
+    def principal(cfg: LoansCfg) -> float:
+        """One loan's principal (yuan)."""
+        return cfg.amount_total.value / max(cfg.households.value, 1)
+
+    def business_income(self, cfg: LoansCfg) -> None:
+        """This month's net business income of the households whose loan runs."""
+        now = 12 * self.clock.year + self.clock.month
+        idx = self.loan_idx[self.loan_end > now]
+        if idx.size:
+            each = self.principal(cfg) * cfg.return_rate.value / 12.0
+            self.world.households.income[SRC["business"], idx] += each
+            self.ledger.flow("market", "households", "business", idx.size * each)
 
     def demonstration(self, cfg: DemonstrationCfg) -> None:
         """Demonstration fields raise every village's farming technology."""
