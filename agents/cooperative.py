@@ -34,6 +34,8 @@ class Cooperative(mesa.Agent):
             small villages' expected jobs are right at any scale.
         revenue: operating revenue (sales on the open market and to paired partners).
         sales_to_enterprises: the part of revenue bought by paired enterprises.
+        stake_dividends: the part of revenue that is share dividends on its stakes in partners
+            (investment income, counted as operating revenue as village accounts do).
         non_operating: project funds and enterprise investment received.
         wages, rent, other_costs: costs paid.
         fixed_dividends, share_dividends: paid to households in December.
@@ -62,6 +64,7 @@ class Cooperative(mesa.Agent):
         """Open a new year's books."""
         self.revenue = 0.0
         self.sales_to_enterprises = 0.0
+        self.stake_dividends = 0.0
         self.non_operating = 0.0
         self.wages = 0.0
         self.rent = 0.0
@@ -96,6 +99,19 @@ class Cooperative(mesa.Agent):
             return 0.0
         annual = (self.capital * capital_yield + self.leased_land * yield_per_mu)
         return annual * management * self.revenue_multiplier / 12.0
+
+    def receive_stake_dividend(self, amount: float) -> None:
+        """A partner's share dividend on the collective's stake: operating revenue (investment
+        income) without input costs, whether or not the collective operates itself.
+
+        Example:
+            >>> import mesa
+            >>> c = Cooperative(mesa.Model(rng=1), village=0, capital=0.0, active=False)
+            >>> c.receive_stake_dividend(800.0); c.revenue, c.surplus()
+            (800.0, 800.0)
+        """
+        self.revenue += amount
+        self.stake_dividends += amount
 
     def book_month(self, revenue: float, from_enterprises: float, wages: float, rent: float,
                    cost_share: float) -> None:

@@ -28,6 +28,9 @@ class Enterprise(mesa.Agent):
         wage_month: monthly wage of those jobs (yuan, base-year prices).
         purchase_per_village_year: purchases from each paired village cooperative (yuan/year).
         investment_per_village: one-off investment in each paired cooperative (yuan).
+        collective_dividend_rate: yearly share dividend per yuan of a village collective's
+            stake (its part of the investment), paid to the collective in December.
+        stake: paired village -> the collective's stake in the partner (yuan invested there).
         fixed_dividend: yearly fixed dividend per registered poor household of its villages.
         start_year: first year of the pairing.
         kind: enterprise, government_unit, organisation or industrial_zone.
@@ -42,7 +45,7 @@ class Enterprise(mesa.Agent):
         reach: paired village -> exp(-distance / reach_km), scaling hiring and purchases there.
         fit: paired village -> 1, or the industry mismatch factor, scaling purchases there.
         Accounts (yuan, year to date): ``wages_paid``, ``purchases``, ``invested``,
-        ``dividends_paid``, ``aid_paid``.
+        ``dividends_paid``, ``aid_paid``, ``stake_dividends_paid``.
     """
 
     def __init__(self, model: mesa.Model, index: int, jobs: float, wage_month: float,
@@ -50,12 +53,15 @@ class Enterprise(mesa.Agent):
                  fixed_dividend: float, start_year: int, kind: str = "enterprise",
                  group: int = 0, price_premium: float = 0.0, aid_per_village_year: float = 0.0,
                  branch_gain_month: float = 0.0, size: float = 1.0,
-                 xy: tuple[float, float] = (0.0, 0.0), industry: int = -1):
+                 xy: tuple[float, float] = (0.0, 0.0), industry: int = -1,
+                 collective_dividend_rate: float = 0.0):
         super().__init__(model)
         self.size = float(size)
         self.xy = (float(xy[0]), float(xy[1]))
         self.industry = int(industry)
         self.share: dict[int, float] = {}
+        self.stake: dict[int, float] = {}
+        self.collective_dividend_rate = float(collective_dividend_rate)
         self.reach: dict[int, float] = {}
         self.fit: dict[int, float] = {}
         self.index = int(index)
@@ -90,3 +96,4 @@ class Enterprise(mesa.Agent):
         self.invested = 0.0
         self.dividends_paid = 0.0
         self.aid_paid = 0.0
+        self.stake_dividends_paid = 0.0

@@ -128,8 +128,10 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("partner_purchases", "partners buy nothing and pay no price premium",
             lambda sc: _partners(sc, {"purchase_per_village_year": 0.0, "price_premium": 0.0})),
     Channel("partner_investment_dividends", "partners invest nothing, give no aid, pay no fixed "
-            "dividends and strengthen no branch", lambda sc: _partners(
+            "dividends to households nor share dividends to collectives, and strengthen no "
+            "branch", lambda sc: _partners(
                 sc, {"investment_per_village": 0.0, "aid_per_village_year": 0.0,
+                     "collective_dividend_rate": 0.0,
                      "fixed_dividend_per_poor_household": 0.0, "branch_gain_month": 0.0})),
     Channel("cooperative_payments", "collectives pay households no wages (no jobs), no land "
             "rent and no dividends (members still lease land to them)", lambda sc: {

@@ -428,6 +428,10 @@ class PartnerGroupCfg(_Strict):
     """premium on cooperative sales when the partner buys"""
     investment_per_village: Amount
     """one-off investment in each paired cooperative"""
+    collective_dividend_rate: Amount
+    """yearly share dividend paid in December to a paired village's collective per yuan of the
+    partner's investment in it (the collective's stake, 入股分红); the collective's operating
+    revenue (investment income)"""
     aid_per_village_year: Amount
     """yearly aid to each paired collective, paid monthly into its capital"""
     fixed_dividend_per_poor_household: Amount

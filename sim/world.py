@@ -236,5 +236,6 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
                 price_premium=g.price_premium.value,
                 aid_per_village_year=g.aid_per_village_year.value / k,
                 branch_gain_month=g.branch_gain_month.value, size=float(size[i]),
-                xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i])))
+                xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]),
+                collective_dividend_rate=g.collective_dividend_rate.value))
     return partners

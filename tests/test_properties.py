@@ -163,7 +163,8 @@ def test_cooperative_capital_change_equals_net_flows(seed, pairing):
     assert close(m.annual.iloc[-1]["collective_assets"], cap1 * k)
     rev = sum(r["collective_operating_revenue"] for r in m.annual.to_dict("records"))
     sold = flows(m.ledger.flows, payee="cooperative", item="sales") + flows(
-        m.ledger.flows, payee="cooperative", item="purchases")
+        m.ledger.flows, payee="cooperative", item="purchases") + flows(
+        m.ledger.flows, payee="cooperative", item="stake_dividends")
     assert close(rev, sold * k, scale=rev)
     div = sum(r["dividends_paid"] for r in m.annual.to_dict("records"))
     assert close(div, flows(m.ledger.flows, payee="households", item="dividends") * k, scale=div)

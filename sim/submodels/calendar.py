@@ -1,7 +1,9 @@
 """The policy calendar (ODD §7.1): what paired partners give their villages each month.
 
 A partner's pairing runs from its group's ``start_year`` (not before the programme). In its
-first month it invests ``investment_per_village`` once in each paired village's collective;
+first month it invests ``investment_per_village`` once in each paired village's collective,
+which becomes the collective's stake in the partner (on which it is paid share dividends in
+December, :meth:`povsim.submodels.december.December.stake_dividends`);
 every month it gives a twelfth of ``aid_per_village_year`` and, through its own party branch,
 strengthens each paired village's branch by ``branch_gain_month``. Partners sharing a village
 split these amounts by their sizes (``Enterprise.share``). A government unit's money is public
@@ -45,6 +47,7 @@ class PolicyCalendar(Submodel):
                 for v in e.villages:
                     amount = e.investment_per_village * e.share[v]
                     coops[v].receive_project(amount)
+                    e.stake[v] = e.stake.get(v, 0.0) + amount
                     e.invested += amount
                     self.ledger.partner_pays(e, "cooperative", "investment", amount)
             if e.active(year) and e.villages:

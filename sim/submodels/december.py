@@ -1,6 +1,9 @@
 """December accounting (ODD §7.10): dividends, the year's income, identification or exits and
 re-entries, poor-village exits, the year's records and the books' close.
 
+0. Every active partner pays each paired village's collective its share dividend,
+   ``collective_dividend_rate`` x the collective's stake (the partner's investment there),
+   as operating revenue (:meth:`December.stake_dividends`).
 1. Every cooperative closes its year (:meth:`Cooperative.close_year`): fixed dividends to its
    registered member households, share dividends by shares, the rest retained; a loss beyond
    capital is covered by the township (a public cost); a collective left without capital after a
@@ -77,10 +80,25 @@ class December(Submodel):
         self.world, self.sc, self.streams = world, sc, streams
         self.ledger, self.recorder = ledger, recorder
 
+    def stake_dividends(self) -> None:
+        """Partners' share dividends on the collectives' stakes, paid to the collectives."""
+        if not self.clock.in_programme:
+            return
+        for e in self.world.partners:
+            if not e.active(self.clock.year) or not e.collective_dividend_rate:
+                continue
+            for v, stake in e.stake.items():
+                pay = e.collective_dividend_rate * stake
+                if pay:
+                    self.world.coops[v].receive_stake_dividend(pay)
+                    e.stake_dividends_paid += pay
+                    self.ledger.partner_pays(e, "cooperative", "stake_dividends", pay)
+
     def dividends(self) -> np.ndarray:
         """Cooperative and partner dividends of the year by household (yuan)."""
         w, co, led = self.world, self.sc.cooperatives, self.ledger
         hh = w.households
+        self.stake_dividends()
         div = np.zeros(hh.n)
         for c in w.coops:
             rows = w.village_rows[c.village]
