@@ -15,8 +15,34 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Earning:
+    """How a collective earns: its collective-economy model (ODD §7.7).
+
+    Attributes:
+        services: it sells services on its facilities (``service_yield`` per yuan of capital a
+            year, x growth) instead of producing from its capital.
+        service_yield: services revenue per yuan of capital per year.
+        market_access: its own share of produce sold on the open market (None: the scenario's).
+        stake: shares it holds in enterprises (yuan, simulated units), outside its capital.
+        stake_dividend_rate: yearly dividend per yuan of stake.
+
+    Example:
+        >>> Earning().services, Earning(services=True, service_yield=0.2).service_yield
+        (False, 0.2)
+    """
+
+    services: bool = False
+    service_yield: float = 0.0
+    market_access: float | None = None
+    stake: float = 0.0
+    stake_dividend_rate: float = 0.0
 
 
 class Cooperative(mesa.Agent):
@@ -25,7 +51,8 @@ class Cooperative(mesa.Agent):
     Attributes (money in yuan, simulated units; year-to-date unless said otherwise):
         village: its village index.
         collective_model: the collective-economy model it runs (``standard`` unless the scenario
-            lists ``cooperatives.models``); ``revenue_multiplier`` scales its operating revenue.
+            lists ``cooperatives.models``); ``revenue_multiplier`` scales its operating output
+            and ``earning`` (:class:`Earning`) says how it earns.
         active: operating (not hollow).
         capital: accumulated collective assets (stock).
         leased_land: mu leased from member households (stock).
@@ -45,8 +72,9 @@ class Cooperative(mesa.Agent):
 
     def __init__(self, model: mesa.Model, village: int, capital: float, active: bool,
                  collective_model: str = "standard", revenue_multiplier: float = 1.0,
-                 jobs_draw: float = 0.0):
+                 jobs_draw: float = 0.0, earning: Earning | None = None):
         super().__init__(model)
+        self.earning = earning or Earning()
         self.village = int(village)
         self.jobs_draw = float(jobs_draw)
         self.collective_model = collective_model
@@ -99,6 +127,22 @@ class Cooperative(mesa.Agent):
             return 0.0
         annual = (self.capital * capital_yield + self.leased_land * yield_per_mu)
         return annual * management * self.revenue_multiplier / 12.0
+
+    def service_output(self, growth: float, management: float) -> float:
+        """This month's services revenue (yuan): capital x ``service_yield`` x growth, scaled by
+        management and the model's multiplier; 0 when hollow or not a services collective.
+
+        Example:
+            >>> import mesa
+            >>> c = Cooperative(mesa.Model(rng=1), village=0, capital=1.2e6, active=True,
+            ...                 earning=Earning(services=True, service_yield=0.1))
+            >>> c.service_output(1.0, 1.0)
+            10000.0
+        """
+        if not self.active or not self.earning.services:
+            return 0.0
+        return (self.capital * self.earning.service_yield * growth * management
+                * self.revenue_multiplier / 12.0)
 
     def receive_stake_dividend(self, amount: float) -> None:
         """A partner's share dividend on the collective's stake: operating revenue (investment

@@ -360,20 +360,46 @@ class PartnerEffectsCfg(_Strict):
 
 
 class CollectiveModelCfg(_Strict):
-    """A collective-economy model run by ``villages`` villages (e.g. Yushu's five models)."""
+    """A collective-economy model run by ``villages`` villages (e.g. Yushu's five): how its
+    collectives earn (§7.7)."""
 
     name: str
     """model name (rows of the `collectives` table)"""
     villages: Count
     """villages running it, drawn at random"""
+    earns: Literal["produce", "services"] = "produce"
+    """`produce`: output of capital and leased land, sold on the market (``market_access``)
+    and to partners' contracts; `services`: services sold to customers on its facilities
+    (shop, resort, market stalls, hotel, transport), ``service_yield`` per yuan of capital, not
+    limited by market access nor bought by partners (its leased land's produce is sold as
+    `produce`)"""
     revenue_multiplier: Positive
-    """multiplier of the collective's operating revenue"""
+    """multiplier of the collective's operating output"""
+    market_access: Prob | None = None
+    """optional share of its produce sold on the open market, in place of
+    `cooperatives.market_access`"""
+    service_yield: Amount | None = None
+    """services revenue per yuan of capital per year (x growth); required with `services`"""
+    stake: Amount | None = None
+    """optional shares the collective holds in enterprises (yuan), outside its capital"""
+    stake_dividend_rate: Amount | None = None
+    """yearly dividend per yuan of ``stake``, paid in December (operating revenue); required
+    with ``stake``"""
     initial_capital: Amount
     """capital at start, replacing the drawn one"""
     active_from_start: bool = True
     """operating from the start"""
     source: str
     """where the model comes from"""
+
+    @model_validator(mode="after")
+    def _complete(self) -> CollectiveModelCfg:
+        if self.earns == "services" and self.service_yield is None:
+            raise ValueError(f"model {self.name!r} earns from services: service_yield is "
+                             "required")
+        if (self.stake is None) != (self.stake_dividend_rate is None):
+            raise ValueError(f"model {self.name!r}: stake and stake_dividend_rate go together")
+        return self
 
 
 class CooperativesCfg(_Strict):

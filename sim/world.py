@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 
 from povsim.agents.cadre import Cadre, Cadres, Placement
-from povsim.agents.cooperative import Cooperative
+from povsim.agents.cooperative import Cooperative, Earning
 from povsim.agents.enterprise import Enterprise
 from povsim.agents.households import NEED, Households
 from povsim.agents.village import Village
@@ -159,19 +159,26 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     cap = np.where(active, cap, 0.0)
     # collective-economy models (e.g. Yushu's five) run by villages drawn at random
     names, mult = ["standard"] * n_v, np.ones(n_v)
+    earning = [Earning()] * n_v
     order = streams["collective_models"].permutation(n_v)
     first = 0
     for cm in co.models:
+        how = Earning(services=cm.earns == "services",
+                      service_yield=cm.service_yield.value if cm.service_yield else 0.0,
+                      market_access=cm.market_access.value if cm.market_access else None,
+                      stake=cm.stake.value / k if cm.stake else 0.0,
+                      stake_dividend_rate=(cm.stake_dividend_rate.value
+                                           if cm.stake_dividend_rate else 0.0))
         for v in order[first:first + cm.villages.value]:
-            names[v], mult[v] = cm.name, cm.revenue_multiplier.value
+            names[v], mult[v], earning[v] = cm.name, cm.revenue_multiplier.value, how
             cap[v] = cm.initial_capital.value / k
             active[v] = active[v] or cm.active_from_start
         first += cm.villages.value
     # stochastic rounding of cooperative jobs (a fixed draw per village) keeps small villages'
     # expected jobs right at any scale
     jobs_draw = streams["coop_jobs"].random(n_v)
-    coops = [Cooperative(model, v, cap[v], bool(active[v]), names[v], mult[v], jobs_draw[v])
-             for v in range(n_v)]
+    coops = [Cooperative(model, v, cap[v], bool(active[v]), names[v], mult[v], jobs_draw[v],
+                         earning[v]) for v in range(n_v)]
     # geography: villages at random in a square of the scenario's area, each with a main
     # industry (used by the village-pairing strategies and the partner effects)
     geo = streams["geography"]

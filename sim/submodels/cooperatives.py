@@ -10,8 +10,12 @@ market; paired partners' purchase contracts (in the programme) buy from the rest
 demand (``purchase_per_village_year`` x growth, x reach x industry fit, split by size), at the
 market price x (1 + the best price premium); what neither buys is not sold (:func:`sell`). So a
 contract adds sales the collective would not otherwise make (volume) and pays more for them
-(price). It pays its staff the local wage, land rent to the households it leases from, and other
-costs (``cost_share`` of its sales).
+(price). A collective whose model earns from **services** (its ``Earning``; Yushu's shop,
+resort and urban market) instead sells services to its customers on its facilities: capital x
+``service_yield`` x growth x management x multiplier, not limited by market access nor bought
+by partners (its leased land's produce is still sold as above); a model may also set its own
+market access. It pays its staff the local wage, land rent to the households it leases from,
+and other costs (``cost_share`` of its sales).
 
 Example:
     >>> from povsim.model import PovertyModel
@@ -176,8 +180,16 @@ class Cooperatives(Submodel):
                     activation * v.branch_strength * (1.0 + v.first_secretary)):
                 c.active = True
                 c.ever_active_year = c.ever_active_year or self.clock.year
-            output = c.monthly_output(capital_yield, yield_per_mu, 0.5 + v.branch_strength)
-            market, contracts = sell(output, access, demand[i], premium[i])
+            mgmt, how = 0.5 + v.branch_strength, c.earning
+            if how.services:  # its capital earns through services; its land still produces
+                output = c.monthly_output(0.0, yield_per_mu, mgmt)
+                market, contracts = sell(output, access if how.market_access is None
+                                         else how.market_access, demand[i], premium[i])
+                market += c.service_output(g, mgmt)
+            else:
+                output = c.monthly_output(capital_yield, yield_per_mu, mgmt)
+                market, contracts = sell(output, access if how.market_access is None
+                                         else how.market_access, demand[i], premium[i])
             rev = market + contracts
             wage_bill = staff[i] * coop_wages[i]
             rent = c.leased_land * rent_rate

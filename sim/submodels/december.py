@@ -1,7 +1,9 @@
 """December accounting (ODD §7.10): dividends, the year's income, identification or exits and
 re-entries, poor-village exits, the year's records and the books' close.
 
-0. Every active partner pays each paired village's collective its share dividend,
+0. A collective holding shares in enterprises (its model's ``stake``) receives
+   ``stake_dividend_rate`` x stake; every active partner pays each paired village's collective
+   its share dividend,
    ``collective_dividend_rate`` x the collective's stake (the partner's investment there),
    as operating revenue (:meth:`December.stake_dividends`).
 1. Every cooperative closes its year (:meth:`Cooperative.close_year`): fixed dividends to its
@@ -81,7 +83,13 @@ class December(Submodel):
         self.ledger, self.recorder = ledger, recorder
 
     def stake_dividends(self) -> None:
-        """Partners' share dividends on the collectives' stakes, paid to the collectives."""
+        """Share dividends paid to the collectives: on the shares their model holds in
+        enterprises (every year), and on their stakes in partners (programme years)."""
+        for c in self.world.coops:
+            pay = c.earning.stake * c.earning.stake_dividend_rate
+            if pay:
+                c.receive_stake_dividend(pay)
+                self.ledger.flow("enterprise", "cooperative", "stake_dividends", pay)
         if not self.clock.in_programme:
             return
         for e in self.world.partners:
