@@ -53,6 +53,9 @@ class Cadres:
     branch_gain: np.ndarray  # float64, monthly strengthening of its village's branch
     projects_per_year: np.ndarray  # float64, projects it brings to its village per year
     village: np.ndarray  # int64, assigned (village role) or home (household role) village, -1
+    resident: np.ndarray  # bool, lives full-time in a listed poor village (household role)
+    visit_prob: np.ndarray  # float64, its own visit probability, -1: cadre_effects' one
+    lecture_gain: np.ndarray  # float64, monthly lecture skill gain in its village (residents)
     visits: np.ndarray  # int64, visits made in the years closed so far
     visits_year: np.ndarray  # int64, visits made this year so far
 
@@ -65,6 +68,8 @@ class Cadres:
                    specialty=np.zeros(n, np.int8), represents=np.ones(n),
                    monthly_cost=np.zeros(n), branch_gain=np.zeros(n),
                    projects_per_year=np.zeros(n), village=np.full(n, -1, np.int64),
+                   resident=np.zeros(n, bool), visit_prob=np.full(n, -1.0),
+                   lecture_gain=np.zeros(n),
                    visits=np.zeros(n, np.int64), visits_year=np.zeros(n, np.int64))
 
     @classmethod
@@ -103,6 +108,10 @@ class Cadres:
             part.monthly_cost[:] = g.monthly_cost.value
             part.branch_gain[:] = g.branch_gain_month.value
             part.projects_per_year[:] = g.projects_per_year.value
+            if g.resident is not None:
+                part.resident[:] = True
+                part.visit_prob[:] = g.resident.visit_prob_month.value
+                part.lecture_gain[:] = g.resident.lecture_skill_gain_month.value
             parts.append(part)
         if not parts:
             return cls.empty(0)

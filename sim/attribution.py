@@ -80,7 +80,13 @@ def _partners(sc: Scenario, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cadre_visits(sc: Scenario) -> dict[str, Any]:
-    return {"cadre_effects.visit_prob_month": 0.0} if _groups(sc, "households") else {}
+    out: dict[str, Any] = ({"cadre_effects.visit_prob_month": 0.0}
+                           if _groups(sc, "households") else {})
+    for i in _groups(sc, "households"):
+        if sc.cadre_groups[i].resident is not None:
+            out[f"cadre_groups.{i}.resident.visit_prob_month"] = 0.0
+            out[f"cadre_groups.{i}.resident.lecture_skill_gain_month"] = 0.0
+    return out
 
 
 def _village_cadres(sc: Scenario) -> dict[str, Any]:
@@ -118,7 +124,7 @@ def _programme(name: str) -> Callable[[Scenario], dict[str, Any]]:
 #: the channels, in the order of the table
 CHANNELS: dict[str, Channel] = {c.name: c for c in (
     Channel("cadre_visits", "household-role cadres' visits have no effect (visit probability 0; "
-            "the pairings are still made)", _cadre_visits),
+            "the pairings are still made) and resident teams give no lectures", _cadre_visits),
     Channel("village_cadres", "no first secretaries are sent; the other village-role cadres "
             "(experts apart) strengthen no branch and bring no project", _village_cadres),
     Channel("cadre_training", "no cadre training (effectiveness stays at its initial level)",

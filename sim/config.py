@@ -276,6 +276,18 @@ class VillagesCfg(_Strict):
     """weights of village main industries (§5)"""
 
 
+class ResidentCfg(_Strict):
+    """A household-role group living and working full-time in the listed poor villages
+    (Xixiu's party-member commandos and concentrated task teams: 全脱产入村, 吃住在村、工作在村;
+    they visit and screen households, 走访排查, and hold village lecture sessions, 讲习)."""
+
+    visit_prob_month: Prob
+    """a paired poor household is visited, in place of `cadre_effects.visit_prob_month`"""
+    lecture_skill_gain_month: Prob
+    """讲习: each month the skill of every household with labour in its village moves this share
+    x the cadre's effectiveness of the way to 1 (several lecturers compound)"""
+
+
 class CadreGroupCfg(_Strict):
     kind: Literal[CADRE_KINDS]  # type: ignore[valid-type]
     """cadre kind (first secretary, village-help secretary, paired cadre, commando, task team,
@@ -297,8 +309,17 @@ class CadreGroupCfg(_Strict):
     """strengthening of its village's branch, x effectiveness"""
     projects_per_year: Amount
     """projects a village-role cadre lands in its collective"""
+    resident: ResidentCfg | None = None
+    """optional, household role only: the group lives in the listed poor villages (its homes are
+    drawn among them), visits as often as its own probability says and lectures"""
     source: str
     """where the group and its count come from"""
+
+    @model_validator(mode="after")
+    def _resident_pairs_households(self) -> CadreGroupCfg:
+        if self.resident is not None and self.role != "households":
+            raise ValueError(f"group {self.kind!r}: resident needs role households")
+        return self
 
     @field_validator("specialty_mix")
     @classmethod

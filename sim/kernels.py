@@ -194,7 +194,7 @@ def warm_up() -> None:
     seek_jobs(h, one, one, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
                                            np.zeros(1), np.zeros(1)),
               0.0, 0.0, Applicants.empty(1))
-    visits_due(h, np.zeros(1, np.int64), one, 0.0, 0.0, np.zeros(1, np.int64),
+    visits_due(h, np.zeros(1, np.int64), one, one, 0.0, np.zeros(1, np.int64),
                np.empty(1, np.int64))
     month_counts(hh.employer, hh.migrants, hh.sick, hh.member, 1)
     order_ties(one, np.zeros(1, np.int64))
@@ -325,11 +325,11 @@ def seek_jobs(h, u_jobs, u_choice, vac, job_search_prob_month, referral_boost,
 
 
 @njit(cache=True, nogil=True)
-def visits_due(h, cadre_village, u_visit, visit_prob_month, other_village_visit_factor, load,
+def visits_due(h, cadre_village, u_visit, visit_prob, other_village_visit_factor, load,
                visited):  # pragma: no cover - compiled
     """Cadre loads (paired households still poor, by cadre, into ``load``) and the households
     visited this month (into ``visited``, in household order): a paired poor household is
-    visited if ``u_visit < visit_prob_month`` (x ``other_village_visit_factor`` when its cadre
+    visited if ``u_visit < visit_prob[cadre]`` (x ``other_village_visit_factor`` when its cadre
     lives in another village). Returns the number visited."""
     k = 0
     for i in range(h.cadre.shape[0]):
@@ -338,7 +338,7 @@ def visits_due(h, cadre_village, u_visit, visit_prob_month, other_village_visit_
             continue
         load[c] += 1
         away = cadre_village[c] != h.village[i]
-        p = visit_prob_month * (other_village_visit_factor if away else 1.0)
+        p = visit_prob[c] * (other_village_visit_factor if away else 1.0)
         if u_visit[i] < p:
             visited[k] = i
             k += 1

@@ -78,3 +78,45 @@ def test_zone_stake_dividends_reach_every_linked_village_and_rise_with_the_rate(
     assert all(b >= a for a, b in zip(rev_lo, rev_hi, strict=True))
     assert hi.annual["collective_operating_revenue"].iloc[-1] > lo.annual[
         "collective_operating_revenue"].iloc[-1]
+
+
+# ----------------------------------------------------------------------------- resident teams
+
+
+def test_resident_teams_live_in_the_poor_villages_and_visit_every_month():
+    """Xixiu's commandos and task teams (吃住在村): homes among the listed poor villages; a
+    paired poor household of theirs is visited with their own probability (1)."""
+    sc = load_scenario("xixiu")
+    m = PovertyModel(sc, seed=1, scale=20)
+    for _ in range(13):
+        m.step()
+    c = m.world.cadres
+    poor = {v.index for v in m.villages if v.poor}
+    assert c.resident.any()
+    assert set(c.village[c.resident].tolist()) <= poor
+    assert (c.visit_prob[c.resident] == 1.0).all() and (c.visit_prob[~c.resident] == -1).all()
+
+
+@settings(max_examples=4, deadline=None)
+@given(gain=st.floats(0.001, 0.2), more=st.floats(0.0, 0.2))
+def test_lectures_raise_skill_only_where_residents_live_and_more_never_less(gain, more):
+    """None of it, no change; more lecturing, never less skill for any household."""
+    from povsim.submodels.cadre_visits import lectures
+
+    skills = {}
+    for g in (0.0, gain, gain + more):
+        m = PovertyModel(load_scenario("xixiu"), seed=2, scale=50)
+        for _ in range(12):
+            m.step()
+        c = m.world.cadres
+        c.lecture_gain[c.resident] = g
+        before = m.households.skill.copy()
+        by_village = lectures(m.world)
+        skills[g] = m.households.skill.copy()
+        lived = set(c.village[c.resident].tolist())
+        touched = {int(v) for v in m.households.village[skills[g] != before]}
+        assert touched <= lived
+        if g == 0.0:
+            assert (skills[g] == before).all() and (by_village == 0).all()
+    assert (skills[gain + more] >= skills[gain]).all()
+    assert (skills[gain] >= skills[0.0]).all()

@@ -159,13 +159,13 @@ def test_visits_due_equals_the_vectorised_rule(state):
     u = np.random.default_rng(13).random(hh.n)
     load = np.zeros(len(m.cadres), np.int64)
     visited = np.empty(hh.n, np.int64)
-    k = kernels.visits_due(kernels.HouseholdArrays.of(hh), m.world.cadres.village, u,
-                           ce.visit_prob_month.value, ce.other_village_visit_factor.value, load,
-                           visited)
+    prob = np.random.default_rng(14).random(len(m.cadres))  # each cadre its own probability
+    k = kernels.visits_due(kernels.HouseholdArrays.of(hh), m.world.cadres.village, u, prob,
+                           ce.other_village_visit_factor.value, load, visited)
     paired = (hh.cadre >= 0) & hh.poor
     away = m.world.cadres.village[np.maximum(hh.cadre, 0)] != hh.village
-    p_visit = ce.visit_prob_month.value * np.where(away, ce.other_village_visit_factor.value,
-                                                   1.0)
+    p_visit = prob[np.maximum(hh.cadre, 0)] * np.where(
+        away, ce.other_village_visit_factor.value, 1.0)
     assert np.array_equal(load, np.bincount(hh.cadre[paired], minlength=len(m.cadres)))
     assert np.array_equal(visited[:k], np.flatnonzero(paired & (u < p_visit)))
     assert k > 0

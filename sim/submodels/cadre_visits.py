@@ -1,7 +1,8 @@
 """Cadre visits (ODD §7.2): household-role cadres visit their paired households still poor.
 
-A paired poor household is visited in a month with probability ``visit_prob_month``
-(x ``other_village_visit_factor`` when its cadre lives in another village). A visit acts on the
+A paired poor household is visited in a month with probability ``visit_prob_month`` (a
+resident group's own, for commandos and task teams living in the poor villages) (x
+``other_village_visit_factor`` when its cadre lives in another village). A visit acts on the
 household's binding need (:meth:`povsim.agents.households.Households.binding_need`) with the
 effect :func:`visit_effect` (the cadre's effectiveness x the specialty match x familiarity,
 divided by ``1 + load / load_half``):
@@ -16,7 +17,9 @@ divided by ``1 + load / load_half``):
   household without labour is enrolled in social assistance with probability effect.
 
 The loads and the visited households are found in one compiled pass
-(:func:`povsim.kernels.visits_due`).
+(:func:`povsim.kernels.visits_due`). Then resident cadres lecture (讲习, :func:`lectures`): in
+each village they live in, the skill of every household with labour moves ``1 - prod(1 -
+lecture_skill_gain_month x effectiveness)`` of the way to 1.
 
 Example:
     >>> visit_effect(0.5, 1.0, 1.0, 0, 10.0)
@@ -60,6 +63,32 @@ def familiarity(months_paired, familiarity_months: float):
     return 1.0
 
 
+def lectures(world: World) -> np.ndarray:
+    """Resident cadres' lectures this month: each village's skill gain (0 where nobody
+    lectures), and the households with labour there move that share of the way to skill 1.
+
+    Example:
+        >>> from povsim.model import PovertyModel
+        >>> m = PovertyModel("xixiu", seed=1, scale=50)
+        >>> for _ in range(12):
+        ...     m.step()
+        >>> bool(lectures(m.world).max() > 0)
+        True
+    """
+    hh, cadres = world.households, world.cadres
+    n_v = len(world.villages)
+    on = (cadres.lecture_gain > 0) & (cadres.village >= 0)
+    # 1 - prod(1 - g_c) by village, as exp(sum(log(1 - g_c)))
+    keep = np.bincount(cadres.village[on], weights=np.log1p(
+        -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=n_v)
+    gain = -np.expm1(keep)
+    if on.any():
+        g = gain[hh.village]
+        idx = np.flatnonzero((g > 0) & (hh.labourers > 0))
+        hh.skill[idx] += (g[idx] * (1.0 - hh.skill[idx])).astype(np.float32)
+    return gain
+
+
 class CadreVisits(Submodel):
     """Paired cadres' monthly visits to their poor households and what the visits change."""
 
@@ -80,9 +109,10 @@ class CadreVisits(Submodel):
         self.u_visit.random(out=u)
         self.u_effect.random(out=u2)
         load = np.zeros(cadres.n, np.int64)
-        k = kernels.visits_due(kernels.HouseholdArrays.of(hh), cadres.village, u,
-                               ce.visit_prob_month.value, ce.other_village_visit_factor.value,
-                               load, visited)
+        prob = np.where(cadres.visit_prob >= 0, cadres.visit_prob, ce.visit_prob_month.value)
+        k = kernels.visits_due(kernels.HouseholdArrays.of(hh), cadres.village, u, prob,
+                               ce.other_village_visit_factor.value, load, visited)
+        lectures(self.world)
         if k == 0:
             return
         idx = visited[:k].copy()

@@ -11,9 +11,9 @@ with its own random stream so that changing one leaves the others' draws unchang
 
 - village-role cadres to villages: first secretaries by ``first_secretary_assignment``, the
   other village-role kinds to the poor villages;
-- household-role cadres: a home village each, drawn in proportion to the registered poor people,
-  then paired with the registered households by ``cadre_pairing`` (capacity
-  ``cadre_capacity``);
+- household-role cadres: a home village each, drawn in proportion to the registered poor people
+  (a resident group's among the listed poor villages), then paired with the registered
+  households by ``cadre_pairing`` (capacity ``cadre_capacity``);
 - partners to villages, group by group, by ``village_pairing``; each pair's reach and industry
   fit set the partner's hiring and purchases there.
 
@@ -103,6 +103,13 @@ def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.
     if hcad.size and poor_people.sum() > 0:
         cadres.village[hcad] = streams["cadre_homes"].choice(
             n_v, size=hcad.size, p=poor_people / poor_people.sum())
+        # resident groups live in the listed poor villages (their homes drawn afresh, from
+        # their own stream, so that the other cadres' homes stay as drawn)
+        res = np.flatnonzero(cadres.pairs_households & cadres.resident)
+        in_poor = poor_people * poor_v
+        if res.size and in_poor.sum() > 0:
+            cadres.village[res] = streams["resident_homes"].choice(
+                n_v, size=res.size, p=in_poor / in_poor.sum())
         pair_cadres(world, sc, streams, np.flatnonzero(hh.registered), line - measured,
                     12 * (clock.year + 1))
     world.placement = Placement.of(cadres)
