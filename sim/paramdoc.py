@@ -68,6 +68,13 @@ def _cell(node, name: str = "") -> tuple[str, str, str]:
     if isinstance(node, Series):
         years = "; ".join(f"{y}: {_fmt(node.values[y])}" for y in sorted(node.values))
         return years, node.unit, " ".join(node.source.split())
+    if isinstance(node, BaseModel):  # a nested section in a list item: field value (source)
+        parts = []
+        for f in type(node).model_fields:
+            value, unit, source = _cell(getattr(node, f), f)
+            parts.append(f"{f} {value} {unit} ({source})".replace("  ", " ") if source
+                         else f"{f} {value}")
+        return "; ".join(parts), "", ""
     return _fmt(node), "", ""
 
 
