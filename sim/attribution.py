@@ -144,6 +144,10 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (
                 "cooperatives.jobs_per_100mu": 0.0, "income.land_rent_per_mu": 0.0,
                 "cooperatives.fixed_dividend_poor_member": 0.0,
                 "cooperatives.share_payout": 0.0}),
+    Channel("programme_crops", "the crops the programme's industry drive plants (产业扶贫; "
+            "crops with by_programme) are not planted", lambda sc: {
+                f"income.crops.{i}.area_mu": 0.0 for i, c in enumerate(sc.income.crops)
+                if c.by_programme}),
     Channel("labour_training", "no labour training and transfer", _programme("labour_training")),
     Channel("loans", "no business loans", _programme("loans")),
     Channel("technology", "no demonstration fields; experts raise no farming technology",

@@ -193,6 +193,9 @@ class CropCfg(_Strict):
     """year planted; before it the land yields the base `yield_value_per_mu`"""
     maturity_years: Count
     """years without yield after planting (0: an annual crop)"""
+    by_programme: bool = False
+    """planted by the programme's industry drive (产业扶贫): not planted when the programme is
+    off (§7.8)"""
 
 
 class IncomeCfg(_Strict):

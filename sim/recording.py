@@ -273,6 +273,8 @@ class YearRecorder:
         w_own = own.sum()
         prod = float((own * hh.farm_prod * tech[hh.village]).sum() / w_own) if w_own > 0 else 0.0
         for c, sh in w.crops:
+            if c.by_programme and not self.clock.programme_on:
+                sh = 0.0  # never planted without the programme
             mature = year >= c.planted_year.value + c.maturity_years.value
             per_mu = c.yield_value_per_mu.value * self.clock.growth() * prod * mature
             self.add("crops", {

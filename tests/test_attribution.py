@@ -24,8 +24,8 @@ from povsim.inputs import ScenarioError
 from povsim.scenarios import CASES
 
 #: the channels each case has (the others are listed as not in the case)
-EXPECTED_MISSING = {"yushu": {"labour_training", "loans", "technology"},
-                    "xixiu": {"labour_training", "loans"},
+EXPECTED_MISSING = {"yushu": {"labour_training", "loans", "technology", "programme_crops"},
+                    "xixiu": {"labour_training", "loans", "programme_crops"},
                     "jiangkou": {"labour_training", "loans"},
                     "sanba": {"partner_jobs", "partner_purchases", "technology"},
                     "zhenbao": {"partner_investment_dividends", "labour_training", "loans"}}

@@ -74,6 +74,8 @@ DOSES = {
         lambda m: flows(m, "households", "land_rent", "cooperative")
         + flows(m, "households", "dividends", "cooperative")
         + flows(m, "households", "wages", "cooperative"), True),
+    "programme_crops": Dose("zhenbao", 2, numeric_paths("programme_crops"),
+                            lambda m: float(m.ledger.receipts[SRC["farming"]])),
     "labour_training": Dose("sanba", 2, lambda sc: [
         "programmes.labour_training.person_times_per_year",
         "programmes.labour_training.skill_gain"],

@@ -47,6 +47,13 @@ def test_without_the_programme_nothing_of_it_acts(case, scale):
     # experts and demonstration fields (Jiangkou, Zhenbao) raise farming technology only with it
     assert all(v.tech == 1.0 for v in off.villages)
     assert any(v.tech > 1.0 for v in on.villages) or case == "sanba"
+    # the crops the programme plants (by_programme) are not planted without it
+    crops_on, crops_off = on.table("crops"), off.table("crops")
+    for c in on.sc.income.crops:
+        area_off = crops_off.loc[crops_off["crop"] == c.name, "area_mu"]
+        area_on = crops_on.loc[crops_on["crop"] == c.name, "area_mu"]
+        assert (area_off == 0).all() if c.by_programme else (area_off > 0).all()
+        assert (area_on > 0).all()
 
 
 def test_the_lever_reads_as_on_and_off_in_files_and_on_the_command_line(tmp_path):

@@ -1,6 +1,7 @@
 """The households' month (ODD §7.8 income, §7.9 shocks and decisions).
 
 Income: farm income on own (not leased) land (land x net yield per mu (:func:`farm_yield_per_mu`)
+of the crops planted (:func:`planted`: without the programme, not those it plants)
 x growth x own productivity x village technology x the month's seasonal share), the wage of a
 local job, migrants' remittances, rent for land leased to the cooperative, transfers of the
 enrolled (per person) and other income (per person, x growth). Shocks: a healthy household falls
@@ -63,6 +64,20 @@ def farm_yield_per_mu(crops: list[tuple[CropCfg, float]], base: float, year: int
     return y
 
 
+def planted(crops: list[tuple[CropCfg, float]], programme_on: bool
+            ) -> list[tuple[CropCfg, float]]:
+    """The crops planted: all, or without the programme those it would plant
+    (``by_programme``).
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> crops = [(c, 0.1) for c in load_scenario("sanba").income.crops]
+        >>> [c.name for c, _ in planted(crops, False)]
+        ['walnut', 'pepper', 'olive']
+    """
+    return crops if programme_on else [(c, sh) for c, sh in crops if not c.by_programme]
+
+
 class HouseholdsMonth(Submodel):
     """Every household's month: income, then shocks, then decisions."""
 
@@ -79,8 +94,8 @@ class HouseholdsMonth(Submodel):
 
     def farm_yield(self) -> float:
         """This year's net farm income per mu of own land (baseline prices)."""
-        return farm_yield_per_mu(self.world.crops, self.sc.income.yield_value_per_mu.value,
-                                 self.clock.year)
+        return farm_yield_per_mu(planted(self.world.crops, self.clock.programme_on),
+                                 self.sc.income.yield_value_per_mu.value, self.clock.year)
 
     def step(self) -> None:
         w, sc, s, b = self.world, self.sc, self.sc.shocks, self.sc.behaviour
