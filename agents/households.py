@@ -57,6 +57,27 @@ def idle_labourers(labourers, migrants, employed, sick):  # pragma: no cover - c
 
 
 @njit(cache=True, nogil=True)
+def farmed_land(land, leased, labourers, migrants, mu_per_labourer):  # pragma: no cover
+    """Mu of its own land a household farms (float32): its land not leased to the cooperative,
+    at most ``mu_per_labourer`` per labourer at home (labourers - migrants); the rest lies
+    fallow.
+
+    Example:
+        >>> f32 = np.float32
+        >>> float(farmed_land(f32(12.0), f32(2.0), np.int8(2), np.int8(1), f32(6.0)))
+        6.0
+        >>> float(farmed_land(f32(12.0), f32(2.0), np.int8(0), np.int8(0), f32(6.0)))
+        0.0
+    """
+    own = land - leased
+    if not own > np.float32(0.0):
+        own = np.float32(0.0)
+    home = np.int16(labourers) - np.int16(migrants)
+    cap = np.float32(home if home > 0 else 0) * mu_per_labourer
+    return own if own < cap else cap
+
+
+@njit(cache=True, nogil=True)
 def _idle_labour_all(labourers, migrants, employer, sick, out):  # pragma: no cover - compiled
     for i in range(labourers.shape[0]):
         idle = idle_labourers(labourers[i], migrants[i], employer[i] != NO_JOB, sick[i])
@@ -144,6 +165,20 @@ class Households:
         out = np.empty(labourers.shape[0], np.int16)
         _idle_labour_all(labourers, self.migrants[idx], self.employer[idx], self.sick[idx], out)
         return out
+
+    def farmed(self, mu_per_labourer: float, idx: np.ndarray | slice = slice(None)
+               ) -> np.ndarray:
+        """Mu of own land farmed by households ``idx`` (default: all), vectorised
+        :func:`farmed_land` (float32).
+
+        Example:
+            >>> pop = Households.empty(2); pop.land[:] = 12.0; pop.labourers[:] = [2, 0]
+            >>> pop.farmed(5.0).tolist()
+            [10.0, 0.0]
+        """
+        own = np.maximum(self.land[idx] - self.leased[idx], np.float32(0.0))
+        home = np.maximum(self.labourers[idx].astype(np.int16) - self.migrants[idx], 0)
+        return np.minimum(own, home.astype(np.float32) * np.float32(mu_per_labourer))
 
     def binding_need(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Code (see ``NEEDS``) of the binding constraint of households ``idx`` (default: all),

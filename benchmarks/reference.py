@@ -146,6 +146,7 @@ class HouseholdParams:
         join_prob: monthly probability of joining an active cooperative (x branch strength).
         claim_prob: monthly probability a poor household without labour or ill claims transfers.
         lease_share: share of its land a joining household leases to the cooperative.
+        farm_mu_per_labourer: land one labourer at home can farm (mu).
         poor_member_shares: extra cooperative shares of a registered poor member.
 
     Example:
@@ -181,6 +182,7 @@ class HouseholdParams:
     claim_prob: float
     lease_share: float
     poor_member_shares: float
+    farm_mu_per_labourer: float
 
     @classmethod
     def from_scenario(cls, sc: Scenario) -> HouseholdParams:
@@ -207,7 +209,8 @@ class HouseholdParams:
             migrate_prob=b.migrate_prob_month.value, return_prob=b.return_prob_month.value,
             join_prob=b.join_prob_month.value, claim_prob=b.transfer_claim_prob_month.value,
             lease_share=b.lease_share.value,
-            poor_member_shares=sc.cooperatives.poor_member_shares.value)
+            poor_member_shares=sc.cooperatives.poor_member_shares.value,
+            farm_mu_per_labourer=i.farm_mu_per_labourer.value)
 
 
 class HouseholdAgent(mesa.Agent):
@@ -258,8 +261,10 @@ class HouseholdAgent(mesa.Agent):
         return FINANCE
 
     def own_land(self) -> float:
-        """Mu of own land farmed by the household (not leased to the cooperative)."""
-        return max(self.land - self.leased, 0.0)
+        """Mu of own land farmed by the household (not leased to the cooperative), at most
+        ``farm_mu_per_labourer`` per labourer at home."""
+        return min(max(self.land - self.leased, 0.0),
+                   max(self.labourers - self.migrants, 0) * self.model.hp.farm_mu_per_labourer)
 
     def join(self) -> None:
         """Join the village cooperative: one share (plus the poor members' extra shares if

@@ -153,7 +153,11 @@ class PopulationCfg(_Strict):
     household_size_mean: Positive
     """mean household size (1 + Poisson, at most 12)"""
     labourers_share: Prob
-    """share of persons able to work (binomial per household)"""
+    """mean share of persons able to work"""
+    labourers_concentration: Positive
+    """concentration of the households' shares of persons able to work (Beta with mean
+    `labourers_share`; labourers binomial given the share): large, every household alike; small,
+    many households without able labour (the elderly, the disabled)"""
     land_mu_mean: Amount
     """mean contracted land per household (log-normal)"""
     land_sigma: Amount
@@ -201,6 +205,9 @@ class CropCfg(_Strict):
 class IncomeCfg(_Strict):
     yield_value_per_mu: Amount
     """net farm income per mu of own land at baseline prices"""
+    farm_mu_per_labourer: Positive
+    """land one labourer at home can farm: a household farms at most (labourers - migrants) x
+    this of its own land, the rest lies fallow"""
     crops: list[CropCfg] = []
     """optional cash crops on households' own land (§5, §7.8)"""
     farm_seasonality: Monthly12

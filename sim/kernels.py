@@ -25,7 +25,7 @@ Example:
     ...     land_rent_per_mu=0.0, transfer_per_person_month=0.0,
     ...     other_income_per_person_month=0.0, illness_prob_month=0.01,
     ...     illness_recovery_prob_month=0.2, illness_cost_month=0.0, migrate_prob_month=0.01,
-    ...     return_prob_month=0.0, transfer_claim_prob_month=0.0))
+    ...     return_prob_month=0.0, transfer_claim_prob_month=0.0, farm_mu_per_labourer=10.0))
     >>> hh.income[0].tolist()  # 10 mu x 500 yuan x 0.1 (this month's share)
     [500.0, 500.0]
 """
@@ -37,7 +37,14 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC, Households, idle_labourers
+from povsim.agents.households import (
+    NO_JOB,
+    OUTSIDE_MARKET,
+    SRC,
+    Households,
+    farmed_land,
+    idle_labourers,
+)
 from povsim.config import Scenario
 
 # rows of ``Households.income`` (constants for the compiled kernel). numba freezes them into
@@ -97,6 +104,7 @@ class MonthParams(NamedTuple):
     migrate_prob_month: float  # behaviour.*: x (0.5 + skill), an idle labourer
     return_prob_month: float  # behaviour.*
     transfer_claim_prob_month: float  # behaviour.*: an eligible poor household
+    farm_mu_per_labourer: float  # income.*: land one labourer at home can farm, mu
 
     @classmethod
     def of(cls, sc: Scenario, farm_yield_per_mu: float, growth: float, season_share: float
@@ -108,7 +116,7 @@ class MonthParams(NamedTuple):
                    i.other_income_per_person_month.value, s.illness_prob_month.value,
                    s.illness_recovery_prob_month.value, s.illness_cost_month.value,
                    b.migrate_prob_month.value, b.return_prob_month.value,
-                   b.transfer_claim_prob_month.value)
+                   b.transfer_claim_prob_month.value, i.farm_mu_per_labourer.value)
 
 
 class MonthOutputs(NamedTuple):
@@ -216,9 +224,10 @@ def household_month(h, p, wages, tech, p_join, draws, out):  # pragma: no cover 
     """
     i_farm, i_wage, i_remit = SRC_FARM, SRC_WAGES, SRC_REMIT
     i_rent, i_transfer, i_other, i_shock = SRC_RENT, SRC_TRANSFERS, SRC_OTHER, SRC_SHOCKS
-    one32, half32, zero32 = np.float32(1.0), np.float32(0.5), np.float32(0.0)
+    one32, half32 = np.float32(1.0), np.float32(0.5)
     farm_yield32, growth32 = np.float32(p.farm_yield_per_mu), np.float32(p.growth)
     migrate_prob32 = np.float32(p.migrate_prob_month)
+    mu_per_labourer32 = np.float32(p.farm_mu_per_labourer)
     remittance = p.migrant_remittance_month * p.growth
     rent_per_mu = p.land_rent_per_mu / 12.0
     season, growth = p.season_share, p.growth
@@ -228,9 +237,7 @@ def household_month(h, p, wages, tech, p_join, draws, out):  # pragma: no cover 
     for i in range(h.village.shape[0]):
         v = h.village[i]
         # income: the month's farm income, wage, remittances, rent, transfers, other income
-        own = h.land[i] - h.leased[i]
-        if not own > zero32:
-            own = zero32
+        own = farmed_land(h.land[i], h.leased[i], h.labourers[i], migrants[i], mu_per_labourer32)
         farm32 = own * farm_yield32 * growth32 * h.farm_prod[i]
         income[i_farm, i] += np.float64(farm32) * tech[v] * season
         e = employer[i]

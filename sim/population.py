@@ -26,6 +26,10 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
                rng: np.random.Generator) -> Households:
     """Draw ``n`` households spread over the scenario's villages.
 
+    A household's share of persons able to work is drawn from a Beta distribution of mean
+    ``labourers_share`` and concentration ``labourers_concentration``, and its labourers are
+    binomial given that share.
+
     Households in villages whose cooperative is active start as members with probability
     ``population.coop_member_share`` and lease ``behaviour.lease_share`` of their land.
     """
@@ -35,7 +39,9 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
     weights = rng.lognormal(0.0, VILLAGE_SIZE_SIGMA, n_v)
     pop.village[:] = rng.choice(n_v, size=n, p=weights / weights.sum())
     pop.size[:] = 1 + np.minimum(rng.poisson(max(p.household_size_mean.value - 1.0, 0.0), n), 11)
-    pop.labourers[:] = rng.binomial(pop.size, p.labourers_share.value)
+    m, kappa = p.labourers_share.value, p.labourers_concentration.value
+    share = rng.beta(m * kappa, (1.0 - m) * kappa, n) if 0.0 < m < 1.0 else np.full(n, m)
+    pop.labourers[:] = rng.binomial(pop.size, share)
     ls = p.land_sigma.value
     pop.land[:] = rng.lognormal(np.log(max(p.land_mu_mean.value, 1e-9)) - 0.5 * ls**2, ls, n)
     pop.skill[:] = rng.beta(p.skill_alpha.value, p.skill_beta.value, n)

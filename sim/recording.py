@@ -269,7 +269,7 @@ class YearRecorder:
             return
         hh = w.households
         tech = np.array([v.tech for v in w.villages])
-        own = np.maximum(hh.land - hh.leased, 0.0)
+        own = hh.farmed(self.sc.income.farm_mu_per_labourer.value)
         w_own = own.sum()
         prod = float((own * hh.farm_prod * tech[hh.village]).sum() / w_own) if w_own > 0 else 0.0
         for c, sh in w.crops:

@@ -47,7 +47,9 @@ def test_within_precision_follows_the_comparison(small_runs):
     t = targets_table(small_runs["zhenbao"]).set_index("id")
     row = t.loc["zhenbao.per_capita_income"]
     assert row["comparison"] == "at_least"
-    assert bool(row["within_precision"]) == bool(row["sim_median"] >= row["reported"] - 0.5)
+    precision = load_registry()["zhenbao.per_capita_income"].target.precision
+    assert bool(row["within_precision"]) == bool(
+        row["sim_median"] >= row["reported"] - precision)
 
 
 def test_targets_cli_and_unknown_case(capsys):
@@ -108,7 +110,8 @@ def test_the_registration_error_has_its_stated_size_and_mean_one():
     m = PovertyModel(scenario("xixiu"), seed=2, scale=10)
     for _ in range(12):
         m.step()
-    r = np.log(m.world.pc_income_measured / m.world.pc_income_baseline)
+    with np.errstate(divide="ignore", invalid="ignore"):  # households with no income
+        r = np.log(m.world.pc_income_measured / m.world.pc_income_baseline)
     r = r[np.isfinite(r)]
     assert r.size > 5000
     assert r.std() == pytest.approx(sigma, rel=0.05)

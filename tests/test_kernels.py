@@ -47,7 +47,7 @@ def household_month_numpy(hh, wages, tech, p_join, draws, p):
     inc = hh.income
     u, um, uj, uc = draws
     employer0 = hh.employer.copy()  # the month's employers, before any job loss
-    own = np.maximum(hh.land - hh.leased, 0.0)
+    own = hh.farmed(p.farm_mu_per_labourer)
     inc[SRC["farming"]] += (own * p.farm_yield_per_mu * p.growth * hh.farm_prod
                             * tech[hh.village] * np.float64(p.season_share))
     pay = np.where(hh.employer >= 0, wages[np.maximum(hh.employer, 0)], 0.0)

@@ -1,6 +1,8 @@
 """The households' month (ODD §7.8 income, §7.9 shocks and decisions).
 
-Income: farm income on own (not leased) land (land x net yield per mu (:func:`farm_yield_per_mu`)
+Income: farm income on the own (not leased) land the household farms, at most
+``farm_mu_per_labourer`` per labourer at home (:meth:`Households.farmed`; the rest lies fallow)
+(land x net yield per mu (:func:`farm_yield_per_mu`)
 of the crops planted (:func:`planted`: without the programme, not those it plants)
 x growth x own productivity x village technology x the month's seasonal share), the wage of a
 local job, migrants' remittances, rent for land leased to the cooperative, transfers of the
@@ -131,7 +133,7 @@ class HouseholdsMonth(Submodel):
         hit = ud < s.disaster_prob_month.value
         if hit.any():  # only the households of the villages hit lose anything
             rows = np.concatenate([w.village_rows[v] for v in np.flatnonzero(hit)])
-            own = np.maximum(hh.land[rows] - hh.leased[rows], 0.0)
+            own = hh.farmed(sc.income.farm_mu_per_labourer.value, rows)
             annual = (own * farm_yield * g * hh.farm_prod[rows] * tech[hh.village[rows]])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
             hh.income[SRC["shocks"], rows] -= loss
