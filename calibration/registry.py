@@ -46,6 +46,10 @@ class Target(BaseModel):
     month: int | None = Field(default=None, ge=1, le=12)
     comparison: Literal["equal", "at_least", "at_most"] = "equal"
     precision: float = Field(ge=0.0)
+    tolerance: float | None = Field(default=None, gt=0.0)
+    """how far (in the figure's unit) a simulated value may be from the reported one and still
+    fit: the calibration distance divides each gap by tolerance + the model's run-to-run sd
+    (required for calibration and validation figures)"""
     how: str | None = None
 
     def within(self, reported: float, simulated: float) -> bool:
@@ -94,6 +98,8 @@ class Figure(BaseModel):
                              f"{self.suggested_role!r}: give a role_reason")
         if self.role in ("calibration", "validation") and self.target is None:
             raise ValueError(f"a {self.role} figure needs a target (metric, year, precision)")
+        if self.role in ("calibration", "validation") and self.target.tolerance is None:
+            raise ValueError(f"a {self.role} figure needs target.tolerance (in its unit)")
         return self
 
 

@@ -2,8 +2,11 @@
 
 For every figure of the case with role ``calibration`` or ``validation``, the table gives the
 reported value, the simulated median and 10-90% band over replicates of its target metric, the
-gap, and whether the median is within the figure's reporting precision (or on the right side of
-a bound). ``povsim targets CASE`` prints it.
+gap, whether the reported value lies inside the simulated 10-90% band (for a bound: whether the
+band reaches the allowed side), the **standardised error** (the gap on the wrong side of the
+comparison over the figure's tolerance plus the replicates' sd: within about 1 fits), and,
+last, whether the median is within the figure's reporting precision. ``povsim targets CASE``
+prints it.
 
 Example:
     >>> from povsim.config import load_scenario
@@ -23,12 +26,31 @@ import math
 
 import pandas as pd
 
+from povsim.calibration.distance import scaled_gap
 from povsim.calibration.metrics import metric_values
 from povsim.calibration.registry import Registry, load_registry
 from povsim.results import Results
 
 COLUMNS = ["id", "role", "quantity", "unit", "when", "reported", "comparison", "sim_p10",
-           "sim_median", "sim_p90", "gap", "within_precision", "how"]
+           "sim_median", "sim_p90", "sim_sd", "gap", "inside_band", "std_error",
+           "within_precision", "how"]
+
+
+def inside_band(reported: float, lo: float, hi: float, comparison: str) -> bool:
+    """Whether the reported value lies inside the simulated band [lo, hi]; for a bound, whether
+    the band reaches the allowed side (some simulations satisfy it).
+
+    Example:
+        >>> inside_band(5.0, 4.0, 6.0, "equal"), inside_band(30000, 20000, 28000, "at_least")
+        (True, False)
+    """
+    if lo != lo or hi != hi:
+        return False
+    if comparison == "at_least":
+        return hi >= reported
+    if comparison == "at_most":
+        return lo <= reported
+    return lo <= reported <= hi
 
 
 def targets_table(res: Results, registry: Registry | None = None,
@@ -43,12 +65,18 @@ def targets_table(res: Results, registry: Registry | None = None,
         q = vals.quantile([0.1, 0.5, 0.9]) if len(vals) else pd.Series([math.nan] * 3,
                                                                         index=[0.1, 0.5, 0.9])
         med = float(q[0.5])
+        sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
+        gap_side = scaled_gap(med, f.value, t.comparison, t.tolerance + sd)
         rows.append({
             "id": f.id, "role": f.role, "quantity": f.quantity, "unit": f.unit,
             "when": f"{t.year}" + (f"-{t.month:02d}" if t.month else ""),
             "reported": f.value, "comparison": t.comparison,
             "sim_p10": float(q[0.1]), "sim_median": med, "sim_p90": float(q[0.9]),
-            "gap": med - f.value, "within_precision": t.within(f.value, med),
+            "sim_sd": sd, "gap": med - f.value,
+            "inside_band": inside_band(f.value, float(q[0.1]), float(q[0.9]), t.comparison),
+            # signed: above (+) or below (-) the reported value, 0 on the allowed side of a bound
+            "std_error": math.copysign(gap_side, med - f.value) if med == med else math.nan,
+            "within_precision": t.within(f.value, med),
             "how": t.how or "",
         })
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -79,6 +107,8 @@ def format_targets(table: pd.DataFrame, fmt: str = "text") -> str:
                                         for m, lo, hi, u in
                                         zip(table["sim_median"], table["sim_p10"],
                                             table["sim_p90"], units, strict=True)],
+        "inside 10-90%": ["yes" if w else "no" for w in table["inside_band"]],
+        "standardised error": [f"{z:+.2f}" if z == z else "n/a" for z in table["std_error"]],
         "within precision": ["yes" if w else "no" for w in table["within_precision"]],
     })
     if fmt == "md":

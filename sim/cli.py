@@ -207,9 +207,11 @@ def cmd_targets(args: argparse.Namespace) -> int:
                        progress=not args.quiet)
     table = targets_table(res)
     if args.format == "text":
-        hits = int(table["within_precision"].sum())
+        inside = int(table["inside_band"].sum())
+        fit = int((table["std_error"].abs() <= 1.0).sum())
         print(f"{sc.title}: {args.replicates} replicate(s), seed {args.seed}, scale "
-              f"1:{args.scale:g}; {hits} of {len(table)} figures within reporting precision")
+              f"1:{args.scale:g}; the reported value inside the simulated 10-90% band for "
+              f"{inside} of {len(table)} figures, |standardised error| <= 1 for {fit}")
     print(format_targets(table, args.format))
     return 0
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from povsim.agents.households import SRC
+from povsim.calibration.distance import scaled_gap
 from povsim.calibration.registry import load_registry
-from povsim.calibration.targets import format_targets, targets_table
+from povsim.calibration.targets import format_targets, inside_band, targets_table
 from povsim.cli import main
 from povsim.config import load_scenario
 from povsim.model import PovertyModel
@@ -41,6 +42,20 @@ def test_targets_table_lists_every_calibration_and_validation_figure(small_runs,
     assert ((t["sim_p10"] <= t["sim_median"]) & (t["sim_median"] <= t["sim_p90"])).all()
     for fmt in ("text", "md", "csv"):
         assert want[0] in format_targets(t, fmt)
+
+
+def test_standardised_error_and_band_follow_the_figures(small_runs):
+    """The headline columns: the signed gap on the wrong side over tolerance + replicate sd,
+    and whether the reported value lies in the simulated 10-90% band."""
+    reg = load_registry()
+    t = targets_table(small_runs["zhenbao"])
+    for row in t.itertuples():
+        target = reg[row.id].target
+        want = scaled_gap(row.sim_median, row.reported, row.comparison,
+                          target.tolerance + row.sim_sd)
+        assert abs(row.std_error) == pytest.approx(want)
+        assert row.inside_band == inside_band(row.reported, row.sim_p10, row.sim_p90,
+                                              row.comparison)
 
 
 def test_within_precision_follows_the_comparison(small_runs):

@@ -1,0 +1,165 @@
+"""Priors of the ``to calibrate`` parameters (``calibration/priors.yaml``), matched to a scenario.
+
+Each entry of the file names a dotted parameter path (``*`` for any list item), its scope
+(``shared``: how people act, one value across cases in a joint fit; ``case``: a case's
+circumstances), a distribution (``uniform`` or ``loguniform`` on ``[low, high]``) and why.
+:func:`scenario_priors` gives, for one scenario, the prior of every parameter it marks
+``to calibrate``; a parameter without a prior, a prior that leaves out the scenario's starting
+value, or a malformed entry is a one-line :class:`~povsim.inputs.ScenarioError`.
+
+Example:
+    >>> from povsim.config import load_scenario
+    >>> priors = scenario_priors(load_scenario("zhenbao"))
+    >>> p = priors["population.registration_error_sigma"]
+    >>> p.dist, p.low, p.high, p.scope
+    ('uniform', 0.05, 0.8, 'shared')
+    >>> round(float(p.ppf(0.5)), 3)
+    0.425
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from scipy import stats
+
+from povsim.config import Scenario
+from povsim.inputs import ScenarioError, format_validation_error, load_yaml
+
+PRIORS_YAML = Path(__file__).with_name("priors.yaml")
+CALIBRATE = "to calibrate"
+
+
+class PriorEntry(BaseModel):
+    """One entry of ``priors.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    scope: Literal["shared", "case"]
+    dist: Literal["uniform", "loguniform"]
+    low: float
+    high: float
+    why: str
+
+    @model_validator(mode="after")
+    def _bounds(self) -> PriorEntry:
+        if not (np.isfinite(self.low) and np.isfinite(self.high) and self.low < self.high):
+            raise ValueError(f"{self.path}: needs finite low < high (got {self.low}, "
+                             f"{self.high})")
+        if self.dist == "loguniform" and self.low <= 0:
+            raise ValueError(f"{self.path}: a loguniform prior needs low > 0 (got {self.low})")
+        if not self.why.strip():
+            raise ValueError(f"{self.path}: say why (field 'why')")
+        return self
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    priors: list[PriorEntry]
+
+
+@dataclass(frozen=True)
+class Prior:
+    """The prior of one parameter of one scenario (a path without ``*``)."""
+
+    path: str
+    scope: str
+    dist: str
+    low: float
+    high: float
+    why: str
+    start: float  # the scenario's starting value
+
+    @property
+    def rv(self):
+        """The frozen scipy distribution."""
+        if self.dist == "uniform":
+            return stats.uniform(self.low, self.high - self.low)
+        return stats.loguniform(self.low, self.high)
+
+    def ppf(self, q):
+        """Quantiles (maps uniforms in [0, 1] onto the prior, e.g. for a design)."""
+        return self.rv.ppf(q)
+
+    def variance(self) -> float:
+        """The prior's variance (for posterior contraction)."""
+        return float(self.rv.var())
+
+    @property
+    def integer(self) -> bool:
+        """Whether the parameter is a count (its starting value an integer)."""
+        return isinstance(self.start, int) and not isinstance(self.start, bool)
+
+
+@lru_cache(maxsize=4)
+def load_priors(path: str | Path = PRIORS_YAML) -> tuple[PriorEntry, ...]:
+    """The entries of a priors file, validated (one-line error on any problem)."""
+    data, _ = load_yaml(path)
+    try:
+        parsed = _File.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(str(path), err, _File)) from None
+    seen: set[str] = set()
+    for i, e in enumerate(parsed.priors):
+        if e.path in seen:
+            raise ScenarioError(f"{path}: field 'priors.{i}.path': duplicated path {e.path!r}")
+        seen.add(e.path)
+    return tuple(parsed.priors)
+
+
+def calibrated_paths(sc: Scenario) -> dict[str, float]:
+    """Every parameter the scenario marks ``to calibrate``: dotted path (list items by index)
+    -> starting value.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> "population.labourers_share" in calibrated_paths(load_scenario("xixiu"))
+        True
+    """
+    out: dict[str, float] = {}
+
+    def walk(node, path: str) -> None:
+        if isinstance(node, dict):
+            if "value" in node and "source" in node:
+                if str(node["source"]).strip().lower().startswith(CALIBRATE):
+                    out[path] = node["value"]
+                return
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else k)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}.{i}")
+
+    walk(sc.model_dump(), "")
+    return out
+
+
+def _pattern(path: str) -> str:
+    """A priors-file path as an fnmatch pattern over index paths (``*`` = one list index)."""
+    return ".".join("[0-9]*" if part == "*" else part for part in path.split("."))
+
+
+def scenario_priors(sc: Scenario, path: str | Path = PRIORS_YAML) -> dict[str, Prior]:
+    """The prior of every ``to calibrate`` parameter of ``sc``, by dotted path."""
+    entries = load_priors(str(path))
+    where = sc._path or sc.name
+    out: dict[str, Prior] = {}
+    for p, start in calibrated_paths(sc).items():
+        hits = [e for e in entries if fnmatch.fnmatchcase(p, _pattern(e.path))
+                and len(p.split(".")) == len(e.path.split("."))]
+        if not hits:
+            raise ScenarioError(f"{where}: parameter {p!r} is 'to calibrate' but {path} has no "
+                                "prior for it; add one (path, scope, dist, low, high, why)")
+        e = hits[0]
+        if not (e.low <= float(start) <= e.high):
+            raise ScenarioError(f"{path}: prior of {e.path!r} [{e.low:g}, {e.high:g}] leaves out "
+                                f"{where}'s starting value {start} of {p!r}")
+        out[p] = Prior(p, e.scope, e.dist, e.low, e.high, " ".join(e.why.split()), start)
+    return out

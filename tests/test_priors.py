@@ -1,0 +1,60 @@
+"""Priors of the ``to calibrate`` parameters (issue 15): every one has a prior that contains the
+scenario's starting value, and every prior is used."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import pytest
+import yaml
+
+from povsim.calibration.priors import (
+    _pattern,
+    calibrated_paths,
+    load_priors,
+    scenario_priors,
+)
+from povsim.config import load_scenario
+from povsim.inputs import ScenarioError
+from povsim.scenarios import CASES
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_parameter_to_calibrate_has_a_prior_around_its_start(case):
+    sc = load_scenario(case)
+    priors = scenario_priors(sc)
+    assert set(priors) == set(calibrated_paths(sc)) and priors
+    for p in priors.values():
+        assert p.low <= p.start <= p.high
+        assert p.scope in ("shared", "case") and p.why
+        assert p.variance() > 0
+
+
+def test_every_prior_matches_a_parameter_of_some_case():
+    used = {p for case in CASES for p in calibrated_paths(load_scenario(case))}
+    for e in load_priors():
+        assert any(fnmatch.fnmatchcase(p, _pattern(e.path)) for p in used), e.path
+
+
+def test_behaviour_is_shared_and_circumstances_are_per_case():
+    scopes = {e.path: e.scope for e in load_priors()}
+    assert all(scopes[p] == "shared" for p in scopes if p.startswith("behaviour."))
+    assert scopes["population.farm_productivity_sigma"] == "case"
+    assert scopes["cooperatives.initial_capital_mean"] == "case"
+
+
+def test_a_parameter_without_a_prior_is_one_line(tmp_path):
+    entries = [e.model_dump() for e in load_priors() if e.path != "behaviour.join_prob_month"]
+    path = tmp_path / "priors.yaml"
+    path.write_text(yaml.safe_dump({"priors": entries}), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"'behaviour.join_prob_month' is 'to calibrate' but"):
+        scenario_priors(load_scenario("xixiu"), path)
+
+
+def test_a_bad_prior_is_one_line(tmp_path):
+    path = tmp_path / "priors.yaml"
+    path.write_text(yaml.safe_dump({"priors": [{"path": "x", "scope": "case",
+                                                "dist": "loguniform", "low": 0, "high": 1,
+                                                "why": "w"}]}), encoding="utf-8")
+    with pytest.raises(ScenarioError, match="loguniform prior needs low > 0"):
+        load_priors(str(path))
