@@ -134,6 +134,35 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("--level", type=_level, default=0.9,
                     help="confidence level of the paired intervals (default 0.9)")
     at.set_defaults(func=cmd_attribute)
+    c = sub.add_parser("calibrate", help="fit a case's 'to calibrate' parameters to its "
+                                         "calibration figures (pyabc ABC-SMC); resumable")
+    c.add_argument("case", help="a bundled case, a scenario YAML file, or 'all' (each case in "
+                                "turn, into OUT/<case>)")
+    c.add_argument("--priors", default=None, metavar="FILE",
+                   help="priors file (default: the bundled calibration/priors.yaml)")
+    c.add_argument("--targets", default=None, metavar="FILE",
+                   help="figure registry (default: the bundled calibration/targets.yaml)")
+    c.add_argument("--population", type=_positive_int, default=100,
+                   help="particles per generation (default 100)")
+    c.add_argument("--generations", type=_positive_int, default=6,
+                   help="ABC-SMC generations (default 6)")
+    c.add_argument("--scale", type=_scale, default=None,
+                   help="one simulated household per K real ones (default per case: "
+                        + ", ".join(f"{k} {v:g}" for k, v in CALIBRATION_SCALE.items()) + ")")
+    chow = c.add_mutually_exclusive_group()
+    chow.add_argument("--workers", type=_positive_int, default=1,
+                      help="processes on this machine (default 1)")
+    chow.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                      help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    c.add_argument("--seed", type=int, default=1, help="calibration seed (default 1)")
+    c.add_argument("--draws", type=_positive_int, default=40,
+                   help="posterior-predictive draws of the fit report (default 40)")
+    c.add_argument("--out", default=None,
+                   help="folder (default results/<case>-calibration); rerun the same command "
+                        "to resume")
+    c.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    c.add_argument("--quiet", action="store_true", help="no progress and no report")
+    c.set_defaults(func=cmd_calibrate)
     w = sub.add_parser("sweep", help="run a sweep file (design points x replicates) on Dask "
                                      "into a resumable store")
     w.add_argument("sweep", help="sweep YAML file, e.g. scenarios/sweeps/xixiu_pairing.yaml")
@@ -261,6 +290,41 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         print(att.format())
         print(f"\nwrote {len(written)} files to {out}/ (attribution and runs as .parquet and "
               f".csv, manifest.json{', attribution.png' if not args.no_plots else ''})")
+    return 0
+
+
+#: default calibration scale per case: runs of about 0.05-0.1 s (issue 15)
+CALIBRATION_SCALE = {"xixiu": 50.0, "yushu": 20.0, "jiangkou": 20.0, "sanba": 5.0,
+                     "zhenbao": 1.0}
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit one case (or each case) and write its posterior, calibrated scenario and report."""
+    from povsim.calibration.posterior import calibrate
+    from povsim.calibration.priors import PRIORS_YAML
+    from povsim.calibration.registry import load_registry
+    from povsim.scenarios import CASES
+
+    cases = list(CASES) if args.case == "all" else [args.case]
+    registry = load_registry(args.targets) if args.targets else None
+    for case in cases:
+        sc = load_scenario(case)
+        base = Path(args.out or Path("results") / (
+            "calibration" if args.case == "all" else f"{sc.name}-calibration"))
+        out = base / sc.name if args.case == "all" else base
+        if out.exists() and not out.is_dir():
+            raise ScenarioError(f"--out {out}: exists and is not a folder")
+        scale = args.scale or CALIBRATION_SCALE.get(sc.case, 1.0)
+        post = calibrate(sc, out=out, population=args.population,
+                         generations=args.generations, scale=scale, seed=args.seed,
+                         workers=args.workers, scheduler=args.scheduler,
+                         priors=args.priors or PRIORS_YAML, registry=registry,
+                         progress=not args.quiet)
+        post.write(out, draws=args.draws, plots=not args.no_plots)
+        if not args.quiet:
+            from povsim.calibration.posterior import format_report
+
+            print(format_report(post, out))
     return 0
 
 

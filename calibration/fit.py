@@ -1,0 +1,227 @@
+"""Bayesian calibration of a case with pyabc's ABC-SMC: the problem, the model, the run.
+
+:class:`Problem` holds what a fit of one case needs: the scenario, the prior of every parameter
+it marks ``to calibrate`` (:mod:`povsim.calibration.priors`), its ``calibration`` figures (only
+those are fitted; validation figures are predicted, never fitted), the scale and the seed. Its
+:meth:`Problem.simulate` runs the scenario with a set of parameter values and returns the
+figures' metrics; :meth:`Problem.noise` measures each metric's run-to-run sd at the starting
+values, which with each figure's tolerance scales the distance
+(:class:`povsim.calibration.distance.Distance`).
+
+:func:`run_abc` runs ABC-SMC (``pyabc.ABCSMC``) with a resumable history database in the output
+folder: rerunning the same command after a kill loads the database and runs only the
+generations still missing. Each model run's seed is a pure function of the calibration seed and
+the parameter values, so a run is reproducible whatever worker makes it; pyabc's own sampling
+uses numpy's global generator, seeded from the calibration seed at the start (the library's
+design: a multi-process sampler is not bit-reproducible).
+
+Example:
+    >>> from povsim.config import load_scenario
+    >>> pb = Problem.of(load_scenario("zhenbao"), scale=2, seed=1)
+    >>> sorted(pb.reported)[:2]
+    ['zhenbao.all_poor_exited_by', 'zhenbao.melon_income_per_mu']
+    >>> x = pb.simulate({})  # the starting values
+    >>> sorted(x) == sorted(pb.reported)
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from povsim.calibration.distance import Distance
+from povsim.calibration.metrics import metric_values
+from povsim.calibration.priors import PRIORS_YAML, Prior, scenario_priors
+from povsim.calibration.registry import Figure, Registry, load_registry
+from povsim.config import Scenario
+from povsim.inputs import ScenarioError
+from povsim.runner import run_scenario
+
+NOISE_REPLICATES = 8  # replicates at the starting values that measure the run-to-run sd
+
+
+def key(path: str) -> str:
+    """A parameter path as a pyabc parameter name (``.`` -> ``__``).
+
+    Example:
+        >>> key("cadre_groups.0.effectiveness")
+        'cadre_groups__0__effectiveness'
+    """
+    return path.replace(".", "__")
+
+
+def run_seed(seed: int, values: dict[str, float]) -> int:
+    """The model seed of one run: a pure function of the calibration seed and the values.
+
+    Example:
+        >>> run_seed(1, {"a": 0.5}) == run_seed(1, {"a": 0.5}) != run_seed(2, {"a": 0.5})
+        True
+    """
+    text = json.dumps({k: float(v) for k, v in sorted(values.items())}, sort_keys=True)
+    return int(zlib.crc32(f"{seed}|{text}".encode()))
+
+
+@dataclass
+class Problem:
+    """The calibration problem of one case (see the module docstring)."""
+
+    scenario: Scenario
+    priors: dict[str, Prior]
+    figures: list[Figure]
+    scale: float = 1.0
+    seed: int = 1
+    validation: list[Figure] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, sc: Scenario, *, scale: float = 1.0, seed: int = 1,
+           priors: str | Path = PRIORS_YAML, registry: Registry | None = None,
+           only: list[str] | None = None) -> Problem:
+        """The problem of scenario ``sc``: its priors and its case's figures; ``only`` fits a
+        subset of the parameters (the others stay at their starting values)."""
+        reg = registry or load_registry()
+        figs = reg.for_case(sc.case, roles=("calibration",))
+        if not figs:
+            raise ScenarioError(f"case {sc.case!r} has no calibration figure in the registry")
+        pri = scenario_priors(sc, priors)
+        if only is not None:
+            unknown = sorted(set(only) - set(pri))
+            if unknown:
+                raise ScenarioError(f"not 'to calibrate' in {sc.name}: {', '.join(unknown)}")
+            pri = {p: pri[p] for p in only}
+        return cls(sc, pri, figs, scale, seed, reg.for_case(sc.case, roles=("validation",)))
+
+    @property
+    def reported(self) -> dict[str, float]:
+        return {f.id: f.value for f in self.figures}
+
+    @property
+    def comparison(self) -> dict[str, str]:
+        return {f.id: f.target.comparison for f in self.figures}
+
+    def scenario_with(self, values: dict[str, float]) -> Scenario:
+        """The scenario with parameter values by path (counts rounded)."""
+        changes = {p: (round(v) if self.priors[p].integer else float(v))
+                   for p, v in values.items()}
+        return self.scenario.with_params(changes) if changes else self.scenario
+
+    def simulate(self, values: dict[str, float], seed: int | None = None,
+                 replicates: int = 1, figures: list[Figure] | None = None
+                 ) -> dict[str, float] | dict[str, np.ndarray]:
+        """The figures' metrics for ``values`` (one replicate: floats; several: arrays); NaN
+        where the values make no valid scenario."""
+        figs = figures if figures is not None else self.figures
+        try:
+            sc = self.scenario_with(values)
+        except ScenarioError:
+            nan = math.nan if replicates == 1 else np.full(replicates, math.nan)
+            return {f.id: nan for f in figs}
+        s = run_seed(self.seed, values) if seed is None else seed
+        res = run_scenario(sc, seed=s, replicates=replicates, scale=self.scale, progress=False)
+        out = {}
+        for f in figs:
+            v = metric_values(res, f.target.metric, f.target.year, f.target.month).to_numpy(float)
+            out[f.id] = float(v[0]) if replicates == 1 else v
+        return out
+
+    def noise(self, replicates: int = NOISE_REPLICATES) -> dict[str, float]:
+        """Each figure's run-to-run sd at the starting values (0 where not measurable)."""
+        x = self.simulate({}, seed=self.seed, replicates=replicates)
+        return {f: float(np.nanstd(v, ddof=1)) if np.isfinite(v).sum() > 1 else 0.0
+                for f, v in x.items()}
+
+    def distance(self, noise: dict[str, float]) -> Distance:
+        """The distance with each figure's scale: tolerance + run-to-run sd."""
+        return Distance(self.reported, self.comparison,
+                        {f.id: f.target.tolerance + noise.get(f.id, 0.0) for f in self.figures})
+
+    def pyabc_prior(self):
+        """The prior as a ``pyabc.Distribution`` over :func:`key` names."""
+        import pyabc
+
+        rvs = {}
+        for p in self.priors.values():
+            if p.dist == "uniform":
+                rvs[key(p.path)] = pyabc.RV("uniform", p.low, p.high - p.low)
+            else:
+                rvs[key(p.path)] = pyabc.RV("loguniform", p.low, p.high)
+        return pyabc.Distribution(**rvs)
+
+    def pyabc_model(self):
+        """The model as pyabc calls it: parameters by :func:`key` name -> figures."""
+        paths = {key(p): p for p in self.priors}
+
+        def model(par) -> dict[str, float]:
+            return self.simulate({paths[k]: float(v) for k, v in par.items()})
+        return model
+
+
+def _sampler(workers: int, scheduler: str | None):
+    """pyabc's sampler: one process, several processes on this machine, or a Dask cluster."""
+    import pyabc
+
+    if scheduler:
+        from dask.distributed import Client
+
+        return pyabc.sampler.DaskDistributedSampler(dask_client=Client(scheduler))
+    if workers > 1:
+        return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    return pyabc.sampler.SingleCoreSampler()
+
+
+def settings_file(out: Path) -> Path:
+    return out / "calibration.json"
+
+
+def run_abc(pb: Problem, out: str | Path, *, population: int = 100, generations: int = 6,
+            workers: int = 1, scheduler: str | None = None, progress: bool = True):
+    """Run (or resume) ABC-SMC for ``pb`` into folder ``out``; return the pyabc History.
+
+    ``out`` keeps ``history.db`` (pyabc's database), ``noise.json`` (run-to-run sd per figure)
+    and ``calibration.json`` (the settings); rerunning with the same settings after a kill runs
+    only the generations still missing, and other settings in a used folder are refused.
+    """
+    import logging
+
+    import pyabc
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = {"scenario": pb.scenario.name, "case": pb.scenario.case, "scale": pb.scale,
+                "seed": pb.seed, "population": population,
+                "parameters": sorted(pb.priors), "figures": sorted(pb.reported)}
+    sfile = settings_file(out)
+    if sfile.exists():
+        old = json.loads(sfile.read_text(encoding="utf-8"))
+        diff = sorted(k for k in settings if old.get(k) != settings[k])
+        if diff:
+            raise ScenarioError(f"{out}: holds a calibration with other settings "
+                                f"({', '.join(diff)}); use another --out")
+    else:
+        sfile.write_text(json.dumps(settings, indent=1), encoding="utf-8")
+    nfile = out / "noise.json"
+    if nfile.exists():
+        noise = json.loads(nfile.read_text(encoding="utf-8"))
+    else:
+        noise = pb.noise()
+        nfile.write_text(json.dumps(noise, indent=1), encoding="utf-8")
+    logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
+    np.random.seed(pb.seed % 2**32)  # noqa: NPY002 - pyabc samples from the global generator
+    abc = pyabc.ABCSMC(pb.pyabc_model(), pb.pyabc_prior(), pb.distance(noise),
+                       population_size=population, sampler=_sampler(workers, scheduler))
+    db_path = out / "history.db"
+    db = f"sqlite:///{db_path}"
+    done = 0
+    if db_path.exists():
+        history = abc.load(db, 1)
+        done = history.max_t + 1
+    else:
+        abc.new(db, pb.reported)
+    if generations > done:
+        abc.run(max_nr_populations=generations - done)
+    return pyabc.History(db)

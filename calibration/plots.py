@@ -1,0 +1,124 @@
+"""Plots of a calibration: prior against posterior marginals, a pair plot of the most identified
+parameters, and predicted against reported figures.
+
+Example:
+    >>> callable(write_plots)
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from povsim.outputs import atomic_write
+
+PAIRS = 5  # parameters in the pair plot (the most contracted)
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def marginals(post, path: Path) -> None:
+    """Each parameter's weighted posterior histogram over its prior's density."""
+    plt = _plt()
+    summ = post.summary().set_index("parameter")
+    names = post.paths
+    cols = 4
+    rows = math.ceil(len(names) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), squeeze=False)
+    w = post.samples["weight"].to_numpy(float)
+    for ax, p in zip(axes.flat, names, strict=False):
+        pr = post.problem.priors[p]
+        log = pr.dist == "loguniform"
+        edges = (np.geomspace(pr.low, pr.high, 21) if log else np.linspace(pr.low, pr.high, 21))
+        ax.hist(post.samples[p], bins=edges, weights=w, density=True, color="#1f77b4",
+                alpha=0.7, label="posterior")
+        grid = np.geomspace(pr.low, pr.high, 200) if log else np.linspace(pr.low, pr.high, 200)
+        ax.plot(grid, pr.rv.pdf(grid), color="black", lw=1, label="prior")
+        if log:
+            ax.set_xscale("log")
+        ax.set_title(f"{p}\ncontraction {summ.loc[p, 'contraction']:.2f}", fontsize=7)
+        ax.tick_params(labelsize=6)
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=6)
+    fig.suptitle(f"{post.problem.scenario.title}: prior (line) and posterior (bars)",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)
+
+
+def pairs(post, path: Path) -> None:
+    """Pair plot of the most contracted parameters (weighted particles)."""
+    plt = _plt()
+    summ = post.summary().sort_values("contraction", ascending=False)
+    names = summ["parameter"].tolist()[:PAIRS]
+    n = len(names)
+    fig, axes = plt.subplots(n, n, figsize=(2.0 * n, 2.0 * n), squeeze=False)
+    w = post.samples["weight"].to_numpy(float)
+    size = 4 + 60 * w / w.max()
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            ax = axes[i, j]
+            if i == j:
+                ax.hist(post.samples[a], bins=15, weights=w, color="#1f77b4")
+            else:
+                ax.scatter(post.samples[b], post.samples[a], s=size, alpha=0.5)
+            if i == n - 1:
+                ax.set_xlabel(b.rsplit(".", 1)[-1], fontsize=6)
+            if j == 0:
+                ax.set_ylabel(a.rsplit(".", 1)[-1], fontsize=6)
+            ax.tick_params(labelsize=5)
+    fig.suptitle(f"{post.problem.scenario.title}: the {n} most identified parameters",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)
+
+
+def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
+    """Each figure's posterior-predictive median and 90% interval against the reported value,
+    as a ratio to the reported value."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(report) + 1.4))
+    y = np.arange(len(report))
+    ref = report["reported"].replace(0, np.nan).to_numpy(float)
+    med = report["predicted_median"].to_numpy(float) / ref
+    lo = report["predicted_p05"].to_numpy(float) / ref
+    hi = report["predicted_p95"].to_numpy(float) / ref
+    for role, color in (("calibration", "#1f77b4"), ("validation", "#ff7f0e")):
+        m = (report["role"] == role).to_numpy()
+        if m.any():
+            ax.errorbar(med[m], y[m], xerr=np.nan_to_num(np.vstack([med[m] - lo[m],
+                                                                    hi[m] - med[m]])),
+                        fmt="o", color=color, capsize=2, label=role)
+    ax.legend(fontsize=7)
+    ax.axvline(1.0, color="black", lw=0.8)
+    ax.set_yticks(y, [f"{i} ({r})" for i, r in zip(report["id"], report["role"], strict=True)],
+                  fontsize=7)
+    ax.set_xlabel("predicted / reported (median and 90% interval)")
+    ax.set_title(f"{title}: posterior predictive against the reports", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)
+
+
+def write_plots(post, report: pd.DataFrame, out: Path) -> list[Path]:
+    """The three plots into ``out``; their paths."""
+    out = Path(out)
+    title = post.problem.scenario.title
+    return [atomic_write(out / "marginals.png", lambda p: marginals(post, p)),
+            atomic_write(out / "pairs.png", lambda p: pairs(post, p)),
+            atomic_write(out / "predicted_vs_reported.png",
+                         lambda p: predicted_vs_reported(report, title, p))]

@@ -1,0 +1,211 @@
+"""A calibration's posterior: samples, summary, posterior predictive, calibrated scenario, report.
+
+:func:`calibrate` runs (or resumes) the ABC-SMC fit of one case
+(:func:`povsim.calibration.fit.run_abc`) and returns a :class:`Posterior`, the final generation's
+weighted particles. ``Posterior.samples`` has one row per particle (``draw``, ``weight``,
+``generation``, then each parameter by dotted path); :meth:`Posterior.summary` gives each
+parameter's prior, posterior median and 90% interval and its **contraction** (1 - posterior
+variance / prior variance: near 0, the figures do not identify it); :meth:`Posterior.predictive`
+runs posterior draws and gives every calibration and validation figure's predicted values;
+:meth:`Posterior.scenario` is the scenario with the posterior median (``source: calibrated``);
+:meth:`Posterior.write` writes ``posterior.parquet``, ``summary.csv``, the calibrated scenario,
+the fit report and the plots.
+
+Example (a tiny fit; real ones use the defaults of ``povsim calibrate``):
+    >>> import tempfile
+    >>> from povsim.config import load_scenario
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     post = calibrate(load_scenario("zhenbao"), out=d, population=8, generations=1,
+    ...                      scale=4, progress=False)
+    ...     len(post.samples), round(float(post.samples["weight"].sum()), 6)
+    (8, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from povsim.calibration.fit import Problem, key, run_abc, run_seed
+from povsim.calibration.priors import PRIORS_YAML
+from povsim.calibration.targets import inside_band
+from povsim.config import Scenario
+from povsim.outputs import atomic_write, write_tables
+
+META = ("draw", "weight", "generation")
+
+
+def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
+    """Weighted quantiles (numpy's inverted-CDF method with weights).
+
+    Example:
+        >>> weighted_quantile(np.array([1.0, 2.0, 3.0]), np.array([0.2, 0.2, 0.6]), [0.5])
+        array([3.])
+    """
+    return np.quantile(x, q, weights=w, method="inverted_cdf")
+
+
+@dataclass
+class Posterior:
+    """The weighted particles of a fit and what follows from them (module docstring)."""
+
+    problem: Problem
+    samples: pd.DataFrame
+
+    @property
+    def paths(self) -> list[str]:
+        return [c for c in self.samples.columns if c not in META]
+
+    def summary(self) -> pd.DataFrame:
+        """Per parameter: scope, prior bounds and start, posterior median and 5-95% interval,
+        contraction."""
+        w = self.samples["weight"].to_numpy(float)
+        rows = []
+        for p in self.paths:
+            pr = self.problem.priors[p]
+            x = self.samples[p].to_numpy(float)
+            q05, q50, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
+            mean = float(np.sum(w * x))
+            var = float(np.sum(w * (x - mean) ** 2))
+            rows.append({"parameter": p, "scope": pr.scope, "prior": pr.dist,
+                         "low": pr.low, "high": pr.high, "start": float(pr.start),
+                         "median": float(q50), "p05": float(q05), "p95": float(q95),
+                         "contraction": 1.0 - var / pr.variance()})
+        return pd.DataFrame(rows)
+
+    def draws(self, n: int, seed: int | None = None) -> list[dict[str, float]]:
+        """``n`` parameter sets drawn from the posterior by weight (a named generator)."""
+        rng = np.random.default_rng([self.problem.seed if seed is None else seed, 0xD7A])
+        w = self.samples["weight"].to_numpy(float)
+        idx = rng.choice(len(w), size=n, p=w / w.sum())
+        rows = self.samples.iloc[idx]
+        return [{p: float(r[p]) for p in self.paths} for _, r in rows.iterrows()]
+
+    def predictive(self, draws: int = 40, seed: int | None = None) -> pd.DataFrame:
+        """Every calibration and validation figure under ``draws`` posterior draws (one run
+        each, its seed a function of the draw): one row per draw and figure."""
+        pb = self.problem
+        figs = [*pb.figures, *pb.validation]
+        rows = []
+        for i, values in enumerate(self.draws(draws, seed)):
+            x = pb.simulate(values, seed=run_seed(pb.seed + i, values), figures=figs)
+            rows += [{"draw": i, "id": f, "value": v} for f, v in x.items()]
+        return pd.DataFrame(rows)
+
+    def fit_report(self, predictive: pd.DataFrame) -> pd.DataFrame:
+        """For every calibration and validation figure: reported value, the posterior
+        predictive median and 90% interval, whether the reported value is inside it."""
+        pb = self.problem
+        rows = []
+        for f in [*pb.figures, *pb.validation]:
+            v = predictive.loc[predictive["id"] == f.id, "value"].dropna().to_numpy(float)
+            lo, med, hi = (np.quantile(v, [0.05, 0.5, 0.95]) if v.size
+                           else (math.nan,) * 3)
+            rows.append({"id": f.id, "role": f.role, "unit": f.unit,
+                         "comparison": f.target.comparison, "reported": f.value,
+                         "predicted_median": float(med), "predicted_p05": float(lo),
+                         "predicted_p95": float(hi),
+                         "inside_90": inside_band(f.value, float(lo), float(hi),
+                                                  f.target.comparison)})
+        return pd.DataFrame(rows)
+
+    def scenario(self, which: str = "median") -> Scenario:
+        """The scenario with each fitted parameter at its posterior median
+        (``source: calibrated``, the 90% interval in the note)."""
+        if which != "median":
+            raise ValueError("only the posterior median is offered: which='median'")
+        s = self.summary().set_index("parameter")
+        changes: dict[str, object] = {}
+        for p, r in s.iterrows():
+            value = round(r["median"]) if self.problem.priors[p].integer else float(r["median"])
+            changes[p] = value
+            changes[f"{p}.source"] = "calibrated"
+            changes[f"{p}.note"] = (f"posterior median; 90% interval [{r['p05']:.4g}, "
+                                    f"{r['p95']:.4g}]; prior {r['prior']} [{r['low']:g}, "
+                                    f"{r['high']:g}]; contraction {r['contraction']:.2f}")
+        return self.problem.scenario.with_params(changes)
+
+    def write(self, out: str | Path, draws: int = 40, plots: bool = True) -> list[Path]:
+        """Write the posterior, its summary, the calibrated scenario, the fit report and the
+        plots into ``out``."""
+        out = Path(out)
+        summ = self.summary()
+        pred = self.predictive(draws)
+        report = self.fit_report(pred)
+        written = write_tables(out, {"posterior": self.samples, "summary": summ,
+                                     "fit_report": report, "predictive": pred})
+        sc = self.scenario()
+        name = f"{sc.name}_calibrated.yaml"
+        data = sc.model_dump(mode="json")
+        text = (f"# {sc.title}: the bundled scenario with the posterior median of every "
+                f"calibrated parameter\n# (povsim calibrate {sc.case}; posterior in "
+                "posterior.parquet beside this file)\n"
+                + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+        written.append(atomic_write(out / name, lambda p: Path(p).write_text(
+            text, encoding="utf-8")))
+        if plots:
+            from povsim.calibration import plots as cplots
+
+            written += cplots.write_plots(self, report, out)
+        return written
+
+
+def load_posterior(pb: Problem, history) -> Posterior:
+    """The last generation of a pyabc History as a :class:`Posterior` of ``pb``."""
+    t = history.max_t
+    df, w = history.get_distribution(m=0, t=t)
+    names = {key(p): p for p in pb.priors}
+    samples = pd.DataFrame({"draw": np.arange(len(w)), "weight": np.asarray(w, float),
+                            "generation": t})
+    for k in sorted(df.columns):
+        samples[names[k]] = df[k].to_numpy(float)
+    return Posterior(pb, samples)
+
+
+def calibrate(sc: Scenario, *, out: str | Path, population: int = 100, generations: int = 6,
+              scale: float = 1.0, seed: int = 1, workers: int = 1, scheduler: str | None = None,
+              priors: str | Path = PRIORS_YAML, registry=None,
+              progress: bool = True) -> Posterior:
+    """Fit scenario ``sc``'s case to its calibration figures (resumable in ``out``)."""
+    pb = Problem.of(sc, scale=scale, seed=seed, priors=priors, registry=registry)
+    history = run_abc(pb, out, population=population, generations=generations,
+                      workers=workers, scheduler=scheduler, progress=progress)
+    return load_posterior(pb, history)
+
+
+def format_report(post: Posterior, out: str | Path) -> str:
+    """The fit report and the best identified parameters as text (what the CLI prints)."""
+    from povsim.calibration.targets import _num
+
+    report = pd.read_csv(Path(out) / "fit_report.csv")
+    summ = post.summary().sort_values("contraction", ascending=False)
+    pb = post.problem
+    w = post.samples["weight"].to_numpy(float)
+    ess = float(w.sum() ** 2 / np.sum(w * w))
+    lines = [f"{pb.scenario.title}: {len(post.samples)} particles of generation "
+             f"{int(post.samples['generation'].iloc[0])} (effective sample size {ess:.1f}), "
+             f"scale 1:{pb.scale:g}, seed {pb.seed}",
+             "", "figure (role): reported | posterior predictive median [5%, 95%] | inside"]
+    for r in report.itertuples():
+        sign = {"equal": "", "at_least": ">= ", "at_most": "<= "}[r.comparison]
+        u = r.unit
+        lines.append(f"  {r.id} ({r.role}): {sign}{_num(r.reported, u)} | "
+                     f"{_num(r.predicted_median, u)} [{_num(r.predicted_p05, u)}, "
+                     f"{_num(r.predicted_p95, u)}] | {'yes' if r.inside_90 else 'no'}")
+    lines += ["", "most identified parameters (contraction = 1 - posterior / prior variance):"]
+    for r in summ.head(8).itertuples():
+        lines.append(f"  {r.parameter}: {r.median:.4g} [{r.p05:.4g}, {r.p95:.4g}], "
+                     f"contraction {r.contraction:.2f}")
+    weak = (summ["contraction"] < 0.2).sum()
+    caveat = (" - with so few effective particles every contraction is unreliable"
+              if ess < 20 else "")
+    lines += [f"{weak} of {len(summ)} parameters contract by less than 0.2 (not identified "
+              f"by these figures){caveat}",
+              f"wrote {out}/ (posterior.parquet, summary, fit_report, "
+              f"{pb.scenario.name}_calibrated.yaml, plots)"]
+    return "\n".join(lines)
