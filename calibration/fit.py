@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from povsim.calibration.distance import Distance
 from povsim.calibration.metrics import metric_values
@@ -77,6 +78,28 @@ class Problem:
     scale: float = 1.0
     seed: int = 1
     validation: list[Figure] = field(default_factory=list)
+    fit: list[str] | None = None  # the parameters ABC fits (None: all); the rest are nuisance
+
+    @property
+    def fitted(self) -> list[str]:
+        """The parameters ABC fits."""
+        return sorted(self.fit if self.fit is not None else self.priors)
+
+    @property
+    def nuisance(self) -> list[str]:
+        """The parameters not fitted: each run draws them from their priors, so their
+        uncertainty stays in every prediction."""
+        return sorted(set(self.priors) - set(self.fitted))
+
+    def with_nuisance(self, values: dict[str, float], seed: int) -> dict[str, float]:
+        """``values`` with every nuisance parameter not in them drawn from its prior (a named
+        generator seeded by the run's seed)."""
+        todo = [p for p in self.nuisance if p not in values]
+        if not todo:
+            return dict(values)
+        u = np.random.default_rng([seed, 0x0CA1]).random(len(todo))
+        return {**{p: float(self.priors[p].ppf(q)) for p, q in zip(todo, u, strict=True)},
+                **values}
 
     @classmethod
     def of(cls, sc: Scenario, *, scale: float = 1.0, seed: int = 1,
@@ -111,17 +134,20 @@ class Problem:
         return self.scenario.with_params(changes) if changes else self.scenario
 
     def simulate(self, values: dict[str, float], seed: int | None = None,
-                 replicates: int = 1, figures: list[Figure] | None = None
-                 ) -> dict[str, float] | dict[str, np.ndarray]:
-        """The figures' metrics for ``values`` (one replicate: floats; several: arrays); NaN
-        where the values make no valid scenario."""
+                 replicates: int = 1, figures: list[Figure] | None = None,
+                 nuisance: bool = True) -> dict[str, float] | dict[str, np.ndarray]:
+        """The figures' metrics for ``values`` (one replicate: floats; several: arrays), the
+        nuisance parameters drawn from their priors unless ``nuisance=False`` (then at their
+        starting values); NaN where the values make no valid scenario."""
         figs = figures if figures is not None else self.figures
+        s = run_seed(self.seed, values) if seed is None else seed
+        if nuisance:
+            values = self.with_nuisance(values, s)
         try:
             sc = self.scenario_with(values)
         except ScenarioError:
             nan = math.nan if replicates == 1 else np.full(replicates, math.nan)
             return {f.id: nan for f in figs}
-        s = run_seed(self.seed, values) if seed is None else seed
         res = run_scenario(sc, seed=s, replicates=replicates, scale=self.scale, progress=False)
         out = {}
         for f in figs:
@@ -131,7 +157,7 @@ class Problem:
 
     def noise(self, replicates: int = NOISE_REPLICATES) -> dict[str, float]:
         """Each figure's run-to-run sd at the starting values (0 where not measurable)."""
-        x = self.simulate({}, seed=self.seed, replicates=replicates)
+        x = self.simulate({}, seed=self.seed, replicates=replicates, nuisance=False)
         return {f: float(np.nanstd(v, ddof=1)) if np.isfinite(v).sum() > 1 else 0.0
                 for f, v in x.items()}
 
@@ -141,23 +167,38 @@ class Problem:
                         {f.id: f.target.tolerance + noise.get(f.id, 0.0) for f in self.figures})
 
     def pyabc_prior(self):
-        """The prior as a ``pyabc.Distribution`` over :func:`key` names."""
+        """The prior as a ``pyabc.Distribution`` over :func:`key` names, in latent space: each
+        parameter is ``prior.ppf(logistic(z))`` with ``z`` standard logistic, which is exactly
+        its prior, and pyabc's proposals in ``z`` never leave the prior's support (in the
+        bounded space most proposals of a 30-dimensional kernel fall outside the box and are
+        rejected before any run)."""
         import pyabc
 
-        rvs = {}
-        for p in self.priors.values():
-            if p.dist == "uniform":
-                rvs[key(p.path)] = pyabc.RV("uniform", p.low, p.high - p.low)
-            else:
-                rvs[key(p.path)] = pyabc.RV("loguniform", p.low, p.high)
-        return pyabc.Distribution(**rvs)
+        return pyabc.Distribution(**{key(p): pyabc.RV("logistic", 0.0, 1.0)
+                                     for p in self.fitted})
+
+    def values_of(self, latent: dict[str, float]) -> dict[str, float]:
+        """Parameter values by path from latent values by :func:`key` name.
+
+        Example:
+            >>> from povsim.config import load_scenario
+            >>> pb = Problem.of(load_scenario("zhenbao"), only=["income.farm_mu_per_labourer"])
+            >>> pb.values_of({"income__farm_mu_per_labourer": 0.0})  # the prior's median
+            {'income.farm_mu_per_labourer': 17.0}
+        """
+        paths = {key(p): p for p in self.fitted}
+        out = {}
+        for k, z in latent.items():
+            p = paths[k]
+            q = 1.0 / (1.0 + math.exp(-float(z)))
+            out[p] = float(self.priors[p].ppf(q))
+        return out
 
     def pyabc_model(self):
-        """The model as pyabc calls it: parameters by :func:`key` name -> figures."""
-        paths = {key(p): p for p in self.priors}
+        """The model as pyabc calls it: latent parameters by :func:`key` name -> figures."""
 
         def model(par) -> dict[str, float]:
-            return self.simulate({paths[k]: float(v) for k, v in par.items()})
+            return self.simulate(self.values_of(dict(par)))
         return model
 
 
@@ -193,7 +234,7 @@ def run_abc(pb: Problem, out: str | Path, *, population: int = 100, generations:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     settings = {"scenario": pb.scenario.name, "case": pb.scenario.case, "scale": pb.scale,
-                "seed": pb.seed, "population": population,
+                "seed": pb.seed, "population": population, "fitted": pb.fitted,
                 "parameters": sorted(pb.priors), "figures": sorted(pb.reported)}
     sfile = settings_file(out)
     if sfile.exists():
@@ -225,3 +266,40 @@ def run_abc(pb: Problem, out: str | Path, *, population: int = 100, generations:
     if generations > done:
         abc.run(max_nr_populations=generations - done)
     return pyabc.History(db)
+
+
+def screen(pb: Problem, trajectories: int = 4, levels: int = 4) -> pd.DataFrame:
+    """Rank the parameters by their influence on the fit: Morris elementary effects (SALib)
+    over the priors (in quantile space) of each figure's scaled gap (its term of the distance,
+    the gap over its tolerance; a missing value counts as 10); ``score`` adds each figure's mu*
+    (the mean absolute elementary effect).
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> pb = Problem.of(load_scenario("zhenbao"), scale=8, only=[
+        ...     "income.crops.0.yield_value_per_mu", "behaviour.join_prob_month"])
+        >>> screen(pb, trajectories=2)["parameter"].iloc[0]
+        'income.crops.0.yield_value_per_mu'
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.sample import morris as morris_sample
+
+    names = sorted(pb.priors)
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    rng_seed = int(zlib.crc32(f"screen|{pb.seed}".encode()))
+    u = morris_sample.sample(problem, trajectories, num_levels=levels, seed=rng_seed)
+    u = np.clip(u, 0.02, 0.98)  # the priors' 2-98% range
+    dist = pb.distance({})
+    outs: dict[str, list[float]] = {f.id: [] for f in pb.figures}
+    for i, row in enumerate(u):
+        values = {p: float(pb.priors[p].ppf(q)) for p, q in zip(names, row, strict=True)}
+        x = pb.simulate(values, seed=run_seed(pb.seed, {"screen": float(i)}), nuisance=False)
+        for f, g in dist.gaps(x).items():
+            outs[f].append(g)
+    score = np.zeros(len(names))
+    for y in outs.values():
+        y = np.nan_to_num(np.asarray(y, float))
+        res = morris_analyze.analyze(problem, u, y, num_levels=levels, seed=rng_seed)
+        score += np.nan_to_num(np.asarray(res["mu_star"], float))
+    return (pd.DataFrame({"parameter": names, "score": score})
+            .sort_values("score", ascending=False, kind="stable").reset_index(drop=True))

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from povsim.calibration.fit import Problem, key, run_abc, run_seed
+from povsim.calibration.fit import Problem, run_abc, run_seed, screen
 from povsim.calibration.priors import PRIORS_YAML
 from povsim.calibration.targets import inside_band
 from povsim.config import Scenario
@@ -72,7 +72,8 @@ class Posterior:
             q05, q50, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
             mean = float(np.sum(w * x))
             var = float(np.sum(w * (x - mean) ** 2))
-            rows.append({"parameter": p, "scope": pr.scope, "prior": pr.dist,
+            rows.append({"parameter": p, "fitted": p in self.problem.fitted,
+                         "scope": pr.scope, "prior": pr.dist,
                          "low": pr.low, "high": pr.high, "start": float(pr.start),
                          "median": float(q50), "p05": float(q05), "p95": float(q95),
                          "contraction": 1.0 - var / pr.variance()})
@@ -159,20 +160,41 @@ def load_posterior(pb: Problem, history) -> Posterior:
     """The last generation of a pyabc History as a :class:`Posterior` of ``pb``."""
     t = history.max_t
     df, w = history.get_distribution(m=0, t=t)
-    names = {key(p): p for p in pb.priors}
     samples = pd.DataFrame({"draw": np.arange(len(w)), "weight": np.asarray(w, float),
                             "generation": t})
-    for k in sorted(df.columns):
-        samples[names[k]] = df[k].to_numpy(float)
-    return Posterior(pb, samples)
+    values = [pb.values_of(row) for row in df.to_dict("records")]
+    # nuisance parameters: drawn from their priors, as every run of the fit drew them
+    rng = np.random.default_rng([pb.seed, 0x5A])
+    for p in pb.nuisance:
+        samples[p] = pb.priors[p].ppf(rng.random(len(values)))
+    for p in pb.fitted:
+        samples[p] = [v[p] for v in values]
+    return Posterior(pb, samples[["draw", "weight", "generation", *sorted(pb.priors)]])
 
 
 def calibrate(sc: Scenario, *, out: str | Path, population: int = 100, generations: int = 6,
               scale: float = 1.0, seed: int = 1, workers: int = 1, scheduler: str | None = None,
-              priors: str | Path = PRIORS_YAML, registry=None,
+              priors: str | Path = PRIORS_YAML, registry=None, fit_top: int | None = 8,
               progress: bool = True) -> Posterior:
-    """Fit scenario ``sc``'s case to its calibration figures (resumable in ``out``)."""
+    """Fit scenario ``sc``'s case to its calibration figures (resumable in ``out``).
+
+    With ``fit_top`` K, a Morris screening (:func:`povsim.calibration.fit.screen`, saved as
+    ``screening.csv`` and reused on a rerun) picks the K parameters that move the figures most;
+    ABC fits those, and every run draws the others from their priors (``None`` or 0: fit all,
+    which pyabc's kernel density cannot do beyond about 15 dimensions: its densities
+    underflow).
+    """
     pb = Problem.of(sc, scale=scale, seed=seed, priors=priors, registry=registry)
+    if fit_top and fit_top < len(pb.priors):
+        out_p = Path(out)
+        out_p.mkdir(parents=True, exist_ok=True)
+        sfile = out_p / "screening.csv"
+        if sfile.exists():
+            ranking = pd.read_csv(sfile)
+        else:
+            ranking = screen(pb)
+            atomic_write(sfile, lambda p: ranking.to_csv(p, index=False))
+        pb.fit = ranking["parameter"].tolist()[:fit_top]
     history = run_abc(pb, out, population=population, generations=generations,
                       workers=workers, scheduler=scheduler, progress=progress)
     return load_posterior(pb, history)

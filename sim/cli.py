@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="processes on this machine (default 1)")
     chow.add_argument("--scheduler", default=None, metavar="ADDRESS",
                       help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    c.add_argument("--fit-top", type=int, default=8, metavar="K",
+                   help="fit the K parameters a Morris screening finds most influential; the "
+                        "others are drawn from their priors in every run (default 8; 0: all)")
     c.add_argument("--seed", type=int, default=1, help="calibration seed (default 1)")
     c.add_argument("--draws", type=_positive_int, default=40,
                    help="posterior-predictive draws of the fit report (default 40)")
@@ -319,7 +322,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                          generations=args.generations, scale=scale, seed=args.seed,
                          workers=args.workers, scheduler=args.scheduler,
                          priors=args.priors or PRIORS_YAML, registry=registry,
-                         progress=not args.quiet)
+                         fit_top=args.fit_top, progress=not args.quiet)
         post.write(out, draws=args.draws, plots=not args.no_plots)
         if not args.quiet:
             from povsim.calibration.posterior import format_report
