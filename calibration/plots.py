@@ -108,7 +108,7 @@ def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
     ax.set_yticks(y, [f"{i} ({r})" for i, r in zip(report["id"], report["role"], strict=True)],
                   fontsize=7)
     ax.set_xlabel("predicted / reported (median and 90% interval)")
-    ax.set_title(f"{title}: posterior predictive against the reports", fontsize=9)
+    ax.set_title(f"{title}\nposterior predictive against the reports", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
     plt.close(fig)
