@@ -33,7 +33,7 @@ import yaml
 
 from povsim.calibration.fit import Problem, run_abc, run_seed, screen
 from povsim.calibration.priors import PRIORS_YAML
-from povsim.calibration.targets import inside_band
+from povsim.calibration.targets import format_number, inside_band
 from povsim.config import Scenario
 from povsim.outputs import atomic_write, write_tables
 
@@ -72,11 +72,13 @@ class Posterior:
             q05, q50, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
             mean = float(np.sum(w * x))
             var = float(np.sum(w * (x - mean) ** 2))
-            rows.append({"parameter": p, "fitted": p in self.problem.fitted,
+            fitted = p in self.problem.fitted
+            rows.append({"parameter": p, "fitted": fitted,
                          "scope": pr.scope, "prior": pr.dist,
                          "low": pr.low, "high": pr.high, "start": float(pr.start),
                          "median": float(q50), "p05": float(q05), "p95": float(q95),
-                         "contraction": 1.0 - var / pr.variance()})
+                         # a parameter not fitted is drawn from its prior: no contraction
+                         "contraction": 1.0 - var / pr.variance() if fitted else 0.0})
         return pd.DataFrame(rows)
 
     def draws(self, n: int, seed: int | None = None) -> list[dict[str, float]]:
@@ -202,8 +204,6 @@ def calibrate(sc: Scenario, *, out: str | Path, population: int = 100, generatio
 
 def format_report(post: Posterior, out: str | Path) -> str:
     """The fit report and the best identified parameters as text (what the CLI prints)."""
-    from povsim.calibration.targets import _num
-
     report = pd.read_csv(Path(out) / "fit_report.csv")
     summ = post.summary().sort_values("contraction", ascending=False)
     pb = post.problem
@@ -215,10 +215,10 @@ def format_report(post: Posterior, out: str | Path) -> str:
              "", "figure (role): reported | posterior predictive median [5%, 95%] | inside"]
     for r in report.itertuples():
         sign = {"equal": "", "at_least": ">= ", "at_most": "<= "}[r.comparison]
-        u = r.unit
-        lines.append(f"  {r.id} ({r.role}): {sign}{_num(r.reported, u)} | "
-                     f"{_num(r.predicted_median, u)} [{_num(r.predicted_p05, u)}, "
-                     f"{_num(r.predicted_p95, u)}] | {'yes' if r.inside_90 else 'no'}")
+        rep, med, lo, hi = (format_number(v, r.unit) for v in (
+            r.reported, r.predicted_median, r.predicted_p05, r.predicted_p95))
+        lines.append(f"  {r.id} ({r.role}): {sign}{rep} | {med} [{lo}, {hi}] | "
+                     f"{'yes' if r.inside_90 else 'no'}")
     lines += ["", "most identified parameters (contraction = 1 - posterior / prior variance):"]
     for r in summ.head(8).itertuples():
         lines.append(f"  {r.parameter}: {r.median:.4g} [{r.p05:.4g}, {r.p95:.4g}], "

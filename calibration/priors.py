@@ -141,8 +141,13 @@ def calibrated_paths(sc: Scenario) -> dict[str, float]:
     return out
 
 
-def _pattern(path: str) -> str:
-    """A priors-file path as an fnmatch pattern over index paths (``*`` = one list index)."""
+def path_pattern(path: str) -> str:
+    """A priors-file path as an fnmatch pattern over index paths (``*`` = one list index).
+
+    Example:
+        >>> path_pattern("cadre_groups.*.effectiveness")
+        'cadre_groups.[0-9]*.effectiveness'
+    """
     return ".".join("[0-9]*" if part == "*" else part for part in path.split("."))
 
 
@@ -152,7 +157,7 @@ def scenario_priors(sc: Scenario, path: str | Path = PRIORS_YAML) -> dict[str, P
     where = sc._path or sc.name
     out: dict[str, Prior] = {}
     for p, start in calibrated_paths(sc).items():
-        hits = [e for e in entries if fnmatch.fnmatchcase(p, _pattern(e.path))
+        hits = [e for e in entries if fnmatch.fnmatchcase(p, path_pattern(e.path))
                 and len(p.split(".")) == len(e.path.split("."))]
         if not hits:
             raise ScenarioError(f"{where}: parameter {p!r} is 'to calibrate' but {path} has no "

@@ -82,7 +82,13 @@ def targets_table(res: Results, registry: Registry | None = None,
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _num(x: float, unit: str = "") -> str:
+def format_number(x: float, unit: str = "") -> str:
+    """A figure's value as the tables show it (years plain, thousands separated).
+
+    Example:
+        >>> format_number(2019.0, "year"), format_number(30000.0), format_number(1.4512)
+        ('2019', '30,000', '1.451')
+    """
     if x != x:
         return "n/a"
     if unit == "year":
@@ -100,10 +106,11 @@ def format_targets(table: pd.DataFrame, fmt: str = "text") -> str:
     units = table["unit"].tolist()
     view = pd.DataFrame({
         "figure": table["id"], "role": table["role"], "when": table["when"],
-        "reported": [sign[c] + _num(v, u) for c, v, u in
+        "reported": [sign[c] + format_number(v, u) for c, v, u in
                      zip(table["comparison"], table["reported"], units, strict=True)],
         "unit": table["unit"],
-        "simulated median [p10, p90]": [f"{_num(m, u)} [{_num(lo, u)}, {_num(hi, u)}]"
+        "simulated median [p10, p90]": [
+            f"{format_number(m, u)} [{format_number(lo, u)}, {format_number(hi, u)}]"
                                         for m, lo, hi, u in
                                         zip(table["sim_median"], table["sim_p10"],
                                             table["sim_p90"], units, strict=True)],

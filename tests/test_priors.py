@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from povsim.calibration.priors import (
-    _pattern,
     calibrated_paths,
     load_priors,
+    path_pattern,
     scenario_priors,
 )
 from povsim.config import load_scenario
@@ -33,7 +33,7 @@ def test_every_parameter_to_calibrate_has_a_prior_around_its_start(case):
 def test_every_prior_matches_a_parameter_of_some_case():
     used = {p for case in CASES for p in calibrated_paths(load_scenario(case))}
     for e in load_priors():
-        assert any(fnmatch.fnmatchcase(p, _pattern(e.path)) for p in used), e.path
+        assert any(fnmatch.fnmatchcase(p, path_pattern(e.path)) for p in used), e.path
 
 
 def test_behaviour_is_shared_and_circumstances_are_per_case():
