@@ -231,3 +231,31 @@ def format_report(post: Posterior, out: str | Path) -> str:
               f"wrote {out}/ (posterior.parquet, summary, fit_report, "
               f"{pb.scenario.name}_calibrated.yaml, plots)"]
     return "\n".join(lines)
+
+
+def posterior_draws(folder: str | Path, n: int, seed: int = 1) -> list[dict[str, float]]:
+    """``n`` parameter sets drawn by weight from a calibration's ``posterior.parquet`` (a named
+    generator of ``seed``), for projections with parameter uncertainty
+    (``povsim compare|attribute --posterior DIR --draws N``).
+
+    Example:
+        >>> import tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> pd.DataFrame({"draw": [0, 1], "weight": [1.0, 0.0], "generation": 3,
+        ...               "behaviour.join_prob_month": [0.01, 0.02]}).to_parquet(
+        ...     Path(d) / "posterior.parquet")
+        >>> posterior_draws(d, 2)
+        [{'behaviour.join_prob_month': 0.01}, {'behaviour.join_prob_month': 0.01}]
+    """
+    from povsim.inputs import ScenarioError
+
+    path = Path(folder) / "posterior.parquet"
+    if not path.is_file():
+        raise ScenarioError(f"--posterior {folder}: no posterior.parquet there (the output "
+                            "folder of povsim calibrate)")
+    samples = pd.read_parquet(path)
+    w = samples["weight"].to_numpy(float)
+    paths = [c for c in samples.columns if c not in META]
+    rng = np.random.default_rng([seed, 0xD7A])
+    idx = rng.choice(len(w), size=n, p=w / w.sum())
+    return [{p: float(samples[p].iloc[i]) for p in paths} for i in idx]

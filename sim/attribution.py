@@ -328,7 +328,8 @@ _WHAT = {PROGRAMME_OFF: "policy.programme: off (no cadre, partner or household p
 
 def attribute(sc: Scenario, *, replicates: int = 10, seed: int = 1, scale: float = 1.0,
               level: float = 0.9, channels: list[str] | None = None,
-              progress: bool = True) -> Attribution:
+              progress: bool = True, draws: list[dict[str, float]] | None = None
+              ) -> Attribution:
     """Attribute a scenario's outcomes to its channels (see the module docstring).
 
     Example:
@@ -344,5 +345,5 @@ def attribute(sc: Scenario, *, replicates: int = 10, seed: int = 1, scale: float
     changes = channel_changes(sc)
     skipped = [c for c in (channels or CHANNELS) if not changes[c]]
     cmp = compare(sc, attribution_variants(sc, channels), replicates=replicates, seed=seed,
-                  scale=scale, level=level, progress=progress)
+                  scale=scale, level=level, progress=progress, draws=draws)
     return Attribution(cmp, skipped)

@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                  what="paired replicates per variant")
     c.add_argument("--level", type=_level, default=0.9,
                    help="confidence level of the paired intervals (default 0.9)")
+    _posterior_options(c)
     c.set_defaults(func=cmd_compare)
     at = sub.add_parser("attribute", help="what each intervention channel adds: the scenario "
                                           "with each channel off in turn, on common random "
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                  what="paired replicates per variant")
     at.add_argument("--level", type=_level, default=0.9,
                     help="confidence level of the paired intervals (default 0.9)")
+    _posterior_options(at)
     at.set_defaults(func=cmd_attribute)
     c = sub.add_parser("calibrate", help="fit a case's 'to calibrate' parameters to its "
                                          "calibration figures (pyabc ABC-SMC); resumable")
@@ -248,6 +250,22 @@ def cmd_targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _posterior_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--posterior", default=None, metavar="DIR",
+                   help="a povsim calibrate output folder: run every variant under --draws "
+                        "posterior draws, so the intervals include parameter uncertainty")
+    p.add_argument("--draws", type=_positive_int, default=10,
+                   help="posterior draws with --posterior (default 10), each x --replicates")
+
+
+def _draws(args: argparse.Namespace) -> list[dict] | None:
+    if not args.posterior:
+        return None
+    from povsim.calibration.posterior import posterior_draws
+
+    return posterior_draws(args.posterior, args.draws, args.seed)
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and its variants on common random numbers; print and write the table."""
     from povsim.comparison import compare, parse_vary, variants_from_files, variants_from_levers
@@ -268,7 +286,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
-                  level=args.level, progress=not args.quiet)
+                  level=args.level, progress=not args.quiet, draws=_draws(args))
     written = cmp.write(out, plots=not args.no_plots)
     if not args.quiet:
         print(cmp.format())
@@ -287,7 +305,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
-                    level=args.level, progress=not args.quiet)
+                    level=args.level, progress=not args.quiet, draws=_draws(args))
     written = att.write(out, plots=not args.no_plots)
     if not args.quiet:
         print(att.format())

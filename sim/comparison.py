@@ -402,8 +402,12 @@ class Comparison:
         pct = round(100 * self.level)
         levers = ", ".join(f"{k}={v}" for k, v in self.baseline.scenario.policy.model_dump()
                            .items() if v is not None)
+        n_draws = info.get("posterior_draws", 0)
+        runs = (f"{n_draws} posterior draws x {info.get('replicates')} paired replicates "
+                "(intervals include parameter uncertainty)" if n_draws else
+                f"{info.get('replicates')} paired replicates")
         lines = [f"{self.baseline.scenario.title}: {self.baseline.name} {levers}",
-                 f"{info.get('replicates')} paired replicates (common random numbers), seed "
+                 f"{runs} (common random numbers), seed "
                  f"{info.get('seed')}, scale 1:{info.get('scale', 1):g}; each cell is variant "
                  f"minus baseline, mean [{pct}% paired interval]"]
         digits = {k: d for k, _, _, d in HEADLINE}
@@ -514,14 +518,38 @@ def _unique_names(baseline: Variant, variants: list[Variant]) -> list[Variant]:
     return out
 
 
+def with_draw(baseline: Variant, variant: Variant, draw: dict[str, float] | None) -> Scenario:
+    """A variant's scenario under one posterior draw: the draw's parameter values, then the
+    variant's own changes (a variant from a file takes the draw's values over its own).
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> sc = load_scenario("zhenbao")
+        >>> v = Variant("x", sc.with_params({"cadre_pairing": "random"}),
+        ...             {"cadre_pairing": "random"})
+        >>> s = with_draw(Variant("baseline", sc), v, {"behaviour.join_prob_month": 0.01})
+        >>> s.behaviour.join_prob_month.value, s.policy.cadre_pairing
+        (0.01, 'random')
+    """
+    if not draw:
+        return variant.scenario
+    if "file" in variant.changes or variant is baseline:
+        return variant.scenario.with_params(draw)
+    return baseline.scenario.with_params(draw).with_params(variant.changes)
+
+
 def compare(baseline: Scenario | Variant, variants: list[Variant], *, replicates: int = 20,
             seed: int = 1, scale: float = 1.0, level: float = 0.9, tolerance: float = 1.0,
-            progress: bool = True) -> Comparison:
+            progress: bool = True, draws: list[dict[str, float]] | None = None) -> Comparison:
     """Run the baseline and every variant on common random numbers and compare them.
 
     Replicate ``r`` of every variant uses the streams of ``SeedSequence(seed, spawn_key=(r,))``;
     ``tolerance`` (yuan per person per year) is the income change below which a household
-    counts as neither better nor worse off.
+    counts as neither better nor worse off. With posterior ``draws`` (parameter values by path,
+    e.g. from :func:`povsim.calibration.posterior.posterior_draws`) every variant runs under
+    each draw (:func:`with_draw`) for ``replicates`` replicates: run ``j = d x replicates + r``
+    (column ``replicate``; ``draw`` = d) of every variant shares its draw and its streams, so
+    the paired intervals pool seed noise and parameter uncertainty.
 
     Example:
         >>> from povsim.config import load_scenario
@@ -538,30 +566,37 @@ def compare(baseline: Scenario | Variant, variants: list[Variant], *, replicates
                             "(--vary LEVER=V1,V2 or --against FILE)")
     variants = _unique_names(baseline, variants)
     everyone = [baseline, *variants]
+    n_draws = len(draws) if draws else 1
     months = sum(12 * (v.scenario.end_year - v.scenario.start_year + 2) for v in everyone)
-    bar = tqdm(total=months * replicates, unit="month", disable=not progress, leave=False,
-               desc=f"compare {baseline.scenario.name}: {len(everyone)} variants x {replicates}")
+    bar = tqdm(total=months * replicates * n_draws, unit="month", disable=not progress,
+               leave=False, desc=f"compare {baseline.scenario.name}: {len(everyone)} variants x "
+                                 f"{replicates}" + (f" x {n_draws} draws" if draws else ""))
     runs, annual, dec_rows, unmatched = [], [], [], set()
     t0 = time.perf_counter()
-    for r in range(replicates):
-        base_hh = None
-        for v in everyone:
-            t = run_replicate(v.scenario, seed, r, scale, on_month=lambda: bar.update(1),
-                              households=True)
-            row = {"variant": v.name, "replicate": r, **run_metrics(t["annual"])}
-            if base_hh is None:
-                base_hh = t["households"]
-                row.update(better_off=0.0, worse_off=0.0)
-            else:
-                hm = household_metrics(base_hh, t["households"], tolerance)
-                if hm is None:
-                    unmatched.add(v.name)
-                    row.update(better_off=np.nan, worse_off=np.nan)
+    for d in range(n_draws):
+        draw = draws[d] if draws else None
+        scen = {v.name: with_draw(baseline, v, draw) for v in everyone}
+        for r in range(replicates):
+            j = d * replicates + r
+            base_hh = None
+            for v in everyone:
+                t = run_replicate(scen[v.name], seed, j, scale, on_month=lambda: bar.update(1),
+                                  households=True)
+                row = {"variant": v.name, "replicate": j, **({"draw": d} if draws else {}),
+                       **run_metrics(t["annual"])}
+                if base_hh is None:
+                    base_hh = t["households"]
+                    row.update(better_off=0.0, worse_off=0.0)
                 else:
-                    row.update(hm[0])
-                    dec_rows.append(hm[1].assign(variant=v.name, replicate=r))
-            runs.append(row)
-            annual.append(t["annual"].assign(variant=v.name))
+                    hm = household_metrics(base_hh, t["households"], tolerance)
+                    if hm is None:
+                        unmatched.add(v.name)
+                        row.update(better_off=np.nan, worse_off=np.nan)
+                    else:
+                        row.update(hm[0])
+                        dec_rows.append(hm[1].assign(variant=v.name, replicate=j))
+                runs.append(row)
+                annual.append(t["annual"].assign(variant=v.name))
     bar.close()
     wall = time.perf_counter() - t0
     notes = [f"{n}: other households than the baseline's (another population), so no "
@@ -576,6 +611,7 @@ def compare(baseline: Scenario | Variant, variants: list[Variant], *, replicates
     ann = pd.concat(annual, ignore_index=True)
     ann.insert(0, "variant", ann.pop("variant"))
     info = {"seed": int(seed), "replicates": int(replicates), "scale": float(scale),
+            "posterior_draws": n_draws if draws else 0,
             "tolerance_yuan": float(tolerance), "runs": len(runs),
             "wall_seconds": round(wall, 3)}
     return Comparison(baseline=baseline, variants=variants, runs=pd.DataFrame(runs),

@@ -151,3 +151,30 @@ def test_nuisance_parameters_are_drawn_from_their_priors_per_run():
     assert a == b != c and a["income.crops.0.yield_value_per_mu"] == 4000.0
     for p in pb.nuisance:
         assert pb.priors[p].low <= a[p] <= pb.priors[p].high
+
+
+def test_compare_under_posterior_draws_pairs_each_draw_and_is_deterministic(tmp_path):
+    """--posterior DIR --draws N: every variant of a run shares its draw and its streams; the
+    same seed gives the same comparison; a missing folder is one line."""
+    import pandas as pd
+
+    from povsim.calibration.posterior import posterior_draws
+    from povsim.comparison import compare, variants_from_levers
+
+    folder = tmp_path / "post"
+    folder.mkdir()
+    pd.DataFrame({"draw": [0, 1], "weight": [0.5, 0.5], "generation": 2,
+                  "behaviour.job_search_prob_month": [0.01, 0.1]}).to_parquet(
+        folder / "posterior.parquet")
+    draws = posterior_draws(folder, 3, seed=4)
+    assert draws == posterior_draws(folder, 3, seed=4)
+    sc = load_scenario("zhenbao")
+    variants = variants_from_levers(sc, {"cadre_pairing": ["random"]})
+    a = compare(sc, variants, replicates=2, scale=8, progress=False, draws=draws)
+    b = compare(sc, variants, replicates=2, scale=8, progress=False, draws=draws)
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    assert sorted(a.runs["replicate"].unique()) == list(range(6))
+    assert a.runs.groupby("replicate")["draw"].nunique().max() == 1
+    assert a.headline["replicates"].max() == 6 and a.run_info["posterior_draws"] == 3
+    with pytest.raises(ScenarioError, match=r"no posterior\.parquet"):
+        posterior_draws(tmp_path / "nowhere", 2)
