@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", help="a bundled case (yushu, xixiu, jiangkou, sanba, zhenbao) or "
                                     "a scenario YAML file, e.g. scenarios/xixiu.yaml")
     _run_options(r, replicates=8, out="results/<scenario name>", quiet="no summary")
+    _posterior_options(r)
     r.set_defaults(func=cmd_run)
     a = sub.add_parser("audit", help="check the reported figures against each other")
     a.add_argument("--strict", action="store_true",
@@ -209,14 +210,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
-                       progress=not args.quiet)
+                       progress=not args.quiet, draws=_draws(args))
     written = res.write(out, plots=not args.no_plots)
     if not args.quiet:
         info = res.run_info
-        print(f"\n{sc.title}: {args.replicates} replicate(s), seed {args.seed}, "
+        draws = (f"{info['posterior_draws']} posterior draws x " if info["posterior_draws"]
+                 else "")
+        print(f"\n{sc.title}: {draws}{args.replicates} replicate(s), seed {args.seed}, "
               f"scale 1:{args.scale:g}, {info['wall_seconds']:.1f} s, "
               f"peak memory {info['peak_rss_bytes'] / 2**20:,.0f} MiB")
         print(res.format_summary())
+        print("bands: 10-90% over the runs: " + (
+            "seed noise and parameter uncertainty (posterior draws)" if draws else
+            "seed noise only; --posterior DIR adds parameter uncertainty"))
         print(f"\nwrote {len(written)} files to {out}/ (tables as .parquet and .csv, "
               "manifest.json, plots as .png)")
     return 0

@@ -68,8 +68,12 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
 
 
 def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: float = 1.0,
-                 progress: bool = True) -> Results:
+                 progress: bool = True, draws: list[dict[str, float]] | None = None) -> Results:
     """Run ``replicates`` replicates of a scenario (serially) and return a :class:`Results`.
+
+    With posterior ``draws`` (parameter values by path) the scenario runs under each draw for
+    ``replicates`` replicates: run ``j = d x replicates + r`` is column ``replicate`` of every
+    table (``draw`` = d in the annual table), so bands over runs include parameter uncertainty.
 
     The wall time and the process's peak resident memory so far (``getrusage`` maxrss) are
     recorded in ``results.run_info``.
@@ -82,16 +86,26 @@ def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: 
         1
     """
     months = 12 * (scenario.end_year - scenario.start_year + 2)
-    bar = tqdm(total=months * replicates, unit="month", desc=f"{scenario.name} x{replicates}",
+    n_draws = len(draws) if draws else 1
+    bar = tqdm(total=months * replicates * n_draws, unit="month",
+               desc=f"{scenario.name} x{replicates}" + (f" x{n_draws} draws" if draws else ""),
                disable=not progress, leave=False)
     t0 = time.perf_counter()
-    parts = [run_replicate(scenario, seed, r, scale, on_month=lambda: bar.update(1))
-             for r in range(replicates)]
+    parts = []
+    for d in range(n_draws):
+        sc = scenario.with_params(draws[d]) if draws else scenario
+        for r in range(replicates):
+            part = run_replicate(sc, seed, d * replicates + r, scale,
+                                 on_month=lambda: bar.update(1))
+            if draws:
+                part["annual"].insert(1, "draw", d)
+            parts.append(part)
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin"
                                                                  else 1024)
     bar.close()
     tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
     info = {"seed": int(seed), "replicates": int(replicates), "scale": float(scale),
+            "posterior_draws": n_draws if draws else 0,
             "wall_seconds": round(wall, 3), "peak_rss_bytes": peak}
     return Results(scenario=scenario, tables=tables, run_info=info)

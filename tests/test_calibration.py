@@ -178,3 +178,18 @@ def test_compare_under_posterior_draws_pairs_each_draw_and_is_deterministic(tmp_
     assert a.headline["replicates"].max() == 6 and a.run_info["posterior_draws"] == 3
     with pytest.raises(ScenarioError, match=r"no posterior\.parquet"):
         posterior_draws(tmp_path / "nowhere", 2)
+
+
+def test_a_run_under_posterior_draws_is_deterministic_and_labels_its_draws(tmp_path):
+    import pandas as pd
+
+    from povsim.runner import run_scenario
+
+    draws = [{"behaviour.job_search_prob_month": 0.01}, {"behaviour.job_search_prob_month": 0.1}]
+    sc = load_scenario("zhenbao")
+    a = run_scenario(sc, replicates=2, scale=8, progress=False, draws=draws)
+    b = run_scenario(sc, replicates=2, scale=8, progress=False, draws=draws)
+    pd.testing.assert_frame_equal(a.annual, b.annual)
+    assert sorted(a.annual["replicate"].unique()) == [0, 1, 2, 3]
+    assert a.annual.groupby("replicate")["draw"].first().tolist() == [0, 0, 1, 1]
+    assert a.run_info["posterior_draws"] == 2
