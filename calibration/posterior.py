@@ -40,6 +40,22 @@ from povsim.outputs import atomic_write, write_tables
 META = ("draw", "weight", "generation")
 
 
+def weighted_draws(samples: pd.DataFrame, n: int, seed: int) -> list[dict[str, float]]:
+    """``n`` rows of ``samples`` drawn by their ``weight`` (with replacement, a named generator
+    of ``seed``), each as parameter values by path.
+
+    Example:
+        >>> s = pd.DataFrame({"draw": [0, 1], "weight": [0.0, 1.0], "generation": 0,
+        ...                   "a.b": [1.0, 2.0]})
+        >>> weighted_draws(s, 2, seed=1)
+        [{'a.b': 2.0}, {'a.b': 2.0}]
+    """
+    w = samples["weight"].to_numpy(float)
+    paths = [c for c in samples.columns if c not in META]
+    idx = np.random.default_rng([seed, 0xD7A]).choice(len(w), size=n, p=w / w.sum())
+    return [{p: float(samples[p].iloc[i]) for p in paths} for i in idx]
+
+
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
     """Weighted quantiles (numpy's inverted-CDF method with weights).
 
@@ -83,11 +99,7 @@ class Posterior:
 
     def draws(self, n: int, seed: int | None = None) -> list[dict[str, float]]:
         """``n`` parameter sets drawn from the posterior by weight (a named generator)."""
-        rng = np.random.default_rng([self.problem.seed if seed is None else seed, 0xD7A])
-        w = self.samples["weight"].to_numpy(float)
-        idx = rng.choice(len(w), size=n, p=w / w.sum())
-        rows = self.samples.iloc[idx]
-        return [{p: float(r[p]) for p in self.paths} for _, r in rows.iterrows()]
+        return weighted_draws(self.samples, n, self.problem.seed if seed is None else seed)
 
     def predictive(self, draws: int = 40, seed: int | None = None) -> pd.DataFrame:
         """Every calibration and validation figure under ``draws`` posterior draws (one run
@@ -253,9 +265,4 @@ def posterior_draws(folder: str | Path, n: int, seed: int = 1) -> list[dict[str,
     if not path.is_file():
         raise ScenarioError(f"--posterior {folder}: no posterior.parquet there (the output "
                             "folder of povsim calibrate)")
-    samples = pd.read_parquet(path)
-    w = samples["weight"].to_numpy(float)
-    paths = [c for c in samples.columns if c not in META]
-    rng = np.random.default_rng([seed, 0xD7A])
-    idx = rng.choice(len(w), size=n, p=w / w.sum())
-    return [{p: float(samples[p].iloc[i]) for p in paths} for i in idx]
+    return weighted_draws(pd.read_parquet(path), n, seed)
