@@ -123,9 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="an alternative scenario file to compare with the baseline (repeatable)")
     _run_options(c, replicates=20, out="results/<scenario name>-compare", quiet="no table",
                  what="paired replicates per variant")
-    c.add_argument("--level", type=_level, default=0.9,
-                   help="confidence level of the paired intervals (default 0.9)")
-    _posterior_options(c)
+    _paired_options(c)
     c.set_defaults(func=cmd_compare)
     at = sub.add_parser("attribute", help="what each intervention channel adds: the scenario "
                                           "with each channel off in turn, on common random "
@@ -133,9 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     at.add_argument("scenario", help="a bundled case or a scenario YAML file")
     _run_options(at, replicates=10, out="results/<scenario name>-attribution", quiet="no table",
                  what="paired replicates per variant")
-    at.add_argument("--level", type=_level, default=0.9,
-                    help="confidence level of the paired intervals (default 0.9)")
-    _posterior_options(at)
+    _paired_options(at)
     at.set_defaults(func=cmd_attribute)
     c = sub.add_parser("calibrate", help="fit a case's 'to calibrate' parameters to its "
                                          "calibration figures (pyabc ABC-SMC); resumable")
@@ -262,6 +258,14 @@ def _posterior_options(p: argparse.ArgumentParser) -> None:
                         "posterior draws, so the intervals include parameter uncertainty")
     p.add_argument("--draws", type=_positive_int, default=10,
                    help="posterior draws with --posterior (default 10), each x --replicates")
+
+
+def _paired_options(p: argparse.ArgumentParser) -> None:
+    """Options of the paired commands (compare, attribute): the interval level and the
+    posterior draws."""
+    p.add_argument("--level", type=_level, default=0.9,
+                   help="confidence level of the paired intervals (default 0.9)")
+    _posterior_options(p)
 
 
 def _draws(args: argparse.Namespace) -> list[dict] | None:

@@ -181,15 +181,13 @@ class Cooperatives(Submodel):
                 c.active = True
                 c.ever_active_year = c.ever_active_year or self.clock.year
             mgmt, how = 0.5 + v.branch_strength, c.earning
-            if how.services:  # its capital earns through services; its land still produces
-                output = c.monthly_output(0.0, yield_per_mu, mgmt)
-                market, contracts = sell(output, access if how.market_access is None
-                                         else how.market_access, demand[i], premium[i])
-                market += c.service_output(g, mgmt)
-            else:
-                output = c.monthly_output(capital_yield, yield_per_mu, mgmt)
-                market, contracts = sell(output, access if how.market_access is None
-                                         else how.market_access, demand[i], premium[i])
+            # a services collective's capital earns through services (sold to its customers),
+            # not produce; its leased land produces either way
+            output = c.monthly_output(0.0 if how.services else capital_yield, yield_per_mu,
+                                      mgmt)
+            market, contracts = sell(output, access if how.market_access is None
+                                     else how.market_access, demand[i], premium[i])
+            market += c.service_output(g, mgmt)  # 0 unless a services collective
             rev = market + contracts
             wage_bill = staff[i] * coop_wages[i]
             rent = c.leased_land * rent_rate
