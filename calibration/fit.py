@@ -120,8 +120,27 @@ class Problem:
         return cls(sc, pri, figs, scale, seed, reg.for_case(sc.case, roles=("validation",)))
 
     @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    @property
+    def title(self) -> str:
+        return self.scenario.title
+
+    @property
     def reported(self) -> dict[str, float]:
         return {f.id: f.value for f in self.figures}
+
+    def settings(self) -> dict:
+        """What a resumed fit must share with the first one."""
+        return {"scenario": self.scenario.name, "case": self.scenario.case,
+                "scale": self.scale, "seed": self.seed, "fitted": self.fitted,
+                "parameters": sorted(self.priors), "figures": sorted(self.reported)}
+
+    def scenarios_with(self, values: dict[str, float]) -> dict[str, Scenario]:
+        """The scenario with the values, by its name (as :class:`JointProblem` gives one per
+        case)."""
+        return {self.scenario.name: self.scenario_with(values)}
 
     @property
     def comparison(self) -> dict[str, str]:
@@ -219,9 +238,11 @@ def settings_file(out: Path) -> Path:
     return out / "calibration.json"
 
 
-def run_abc(pb: Problem, out: str | Path, *, population: int = 100, generations: int = 6,
+def run_abc(pb, out: str | Path, *, population: int = 100, generations: int = 6,
             workers: int = 1, scheduler: str | None = None, progress: bool = True):
-    """Run (or resume) ABC-SMC for ``pb`` into folder ``out``; return the pyabc History.
+    """Run (or resume) ABC-SMC for ``pb`` (a :class:`Problem` or a
+    :class:`~povsim.calibration.joint.JointProblem`) into folder ``out``; return the pyabc
+    History.
 
     ``out`` keeps ``history.db`` (pyabc's database), ``noise.json`` (run-to-run sd per figure)
     and ``calibration.json`` (the settings); rerunning with the same settings after a kill runs
@@ -233,9 +254,7 @@ def run_abc(pb: Problem, out: str | Path, *, population: int = 100, generations:
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"scenario": pb.scenario.name, "case": pb.scenario.case, "scale": pb.scale,
-                "seed": pb.seed, "population": population, "fitted": pb.fitted,
-                "parameters": sorted(pb.priors), "figures": sorted(pb.reported)}
+    settings = {**pb.settings(), "population": population}
     sfile = settings_file(out)
     if sfile.exists():
         old = json.loads(sfile.read_text(encoding="utf-8"))

@@ -52,7 +52,7 @@ def marginals(post, path: Path) -> None:
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6)
-    fig.suptitle(f"{post.problem.scenario.title}: prior (line) and posterior (bars)",
+    fig.suptitle(f"{post.problem.title}: prior (line) and posterior (bars)",
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
@@ -80,7 +80,7 @@ def pairs(post, path: Path) -> None:
             if j == 0:
                 ax.set_ylabel(a.rsplit(".", 1)[-1], fontsize=6)
             ax.tick_params(labelsize=5)
-    fig.suptitle(f"{post.problem.scenario.title}: the {n} most identified parameters",
+    fig.suptitle(f"{post.problem.title}: the {n} most identified parameters",
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
@@ -117,7 +117,7 @@ def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
 def write_plots(post, report: pd.DataFrame, out: Path) -> list[Path]:
     """The three plots into ``out``; their paths."""
     out = Path(out)
-    title = post.problem.scenario.title
+    title = post.problem.title
     return [atomic_write(out / "marginals.png", lambda p: marginals(post, p)),
             atomic_write(out / "pairs.png", lambda p: pairs(post, p)),
             atomic_write(out / "predicted_vs_reported.png",

@@ -121,7 +121,9 @@ class Posterior:
             v = predictive.loc[predictive["id"] == f.id, "value"].dropna().to_numpy(float)
             lo, med, hi = (np.quantile(v, [0.05, 0.5, 0.95]) if v.size
                            else (math.nan,) * 3)
-            rows.append({"id": f.id, "role": f.role, "unit": f.unit,
+            role = ("held out" if f.role == "calibration" and f.id not in pb.reported
+                    else f.role)
+            rows.append({"id": f.id, "role": role, "unit": f.unit,
                          "comparison": f.target.comparison, "reported": f.value,
                          "predicted_median": float(med), "predicted_p05": float(lo),
                          "predicted_p95": float(hi),
@@ -129,21 +131,35 @@ class Posterior:
                                                   f.target.comparison)})
         return pd.DataFrame(rows)
 
-    def scenario(self, which: str = "median") -> Scenario:
+    def scenarios(self) -> dict[str, Scenario]:
+        """Each scenario of the fit (one, or one per case of a joint fit) with every fitted
+        parameter at its posterior median (``source: calibrated``, the 90% interval, prior and
+        contraction in its note); parameters not fitted keep their starting values."""
+        s = self.summary().set_index("parameter")
+        values: dict[str, float] = {}
+        notes: dict[str, str] = {}
+        for p, r in s[s["fitted"]].iterrows():
+            values[p] = float(r["median"])
+            notes[p] = (f"posterior median ({self.problem.name}); 90% interval "
+                        f"[{r['p05']:.4g}, {r['p95']:.4g}]; prior {r['prior']} "
+                        f"[{r['low']:g}, {r['high']:g}]; contraction {r['contraction']:.2f}")
+        out = {}
+        for name, sc in self.problem.scenarios_with(values).items():
+            out[name] = _mark_calibrated(sc, self.problem, values, notes)
+        return out
+
+    def scenario(self, which: str = "median", case: str | None = None) -> Scenario:
         """The scenario with each fitted parameter at its posterior median
-        (``source: calibrated``, the 90% interval in the note)."""
+        (``source: calibrated``); a joint fit names the ``case``."""
         if which != "median":
             raise ValueError("only the posterior median is offered: which='median'")
-        s = self.summary().set_index("parameter")
-        changes: dict[str, object] = {}
-        for p, r in s.iterrows():
-            value = round(r["median"]) if self.problem.priors[p].integer else float(r["median"])
-            changes[p] = value
-            changes[f"{p}.source"] = "calibrated"
-            changes[f"{p}.note"] = (f"posterior median; 90% interval [{r['p05']:.4g}, "
-                                    f"{r['p95']:.4g}]; prior {r['prior']} [{r['low']:g}, "
-                                    f"{r['high']:g}]; contraction {r['contraction']:.2f}")
-        return self.problem.scenario.with_params(changes)
+        scs = self.scenarios()
+        if case is None and len(scs) == 1:
+            return next(iter(scs.values()))
+        hits = [sc for sc in scs.values() if sc.case == case]
+        if not hits:
+            raise ValueError(f"case={case!r}: one of {', '.join(sc.case for sc in scs.values())}")
+        return hits[0]
 
     def write(self, out: str | Path, draws: int = 40, plots: bool = True) -> list[Path]:
         """Write the posterior, its summary, the calibrated scenario, the fit report and the
@@ -154,20 +170,41 @@ class Posterior:
         report = self.fit_report(pred)
         written = write_tables(out, {"posterior": self.samples, "summary": summ,
                                      "fit_report": report, "predictive": pred})
-        sc = self.scenario()
-        name = f"{sc.name}_calibrated.yaml"
-        data = sc.model_dump(mode="json")
-        text = (f"# {sc.title}: the bundled scenario with the posterior median of every "
-                f"calibrated parameter\n# (povsim calibrate {sc.case}; posterior in "
-                "posterior.parquet beside this file)\n"
-                + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-        written.append(atomic_write(out / name, lambda p: Path(p).write_text(
-            text, encoding="utf-8")))
+        for sc in self.scenarios().values():
+            data = sc.model_dump(mode="json")
+            text = (f"# {sc.title}: the bundled scenario with the posterior median of every "
+                    f"fitted parameter\n# (povsim calibrate {self.problem.name}; posterior in "
+                    "posterior.parquet beside this file)\n"
+                    + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+            written.append(atomic_write(out / f"{sc.name}_calibrated.yaml",
+                                        lambda p, t=text: Path(p).write_text(t, encoding="utf-8")))
         if plots:
             from povsim.calibration import plots as cplots
 
             written += cplots.write_plots(self, report, out)
         return written
+
+
+def _scales(pb) -> str:
+    """The run scale(s) of a fit as text."""
+    probs = getattr(pb, "problems", None)
+    if probs is None:
+        return f"1:{pb.scale:g}"
+    return ", ".join(f"{c} 1:{p.scale:g}" for c, p in probs.items())
+
+
+def _mark_calibrated(sc: Scenario, pb, values: dict[str, float],
+                     notes: dict[str, str]) -> Scenario:
+    """``sc`` (already holding the values) with ``source: calibrated`` and a note on each
+    fitted parameter it has."""
+    members = getattr(pb, "members", None)
+    paths = ({n: n for n in values} if members is None else
+             {n: p for n, p in members[sc.case].items() if n in values})
+    changes: dict[str, object] = {}
+    for n, p in paths.items():
+        changes[f"{p}.source"] = "calibrated"
+        changes[f"{p}.note"] = notes[n]
+    return sc.with_params(changes) if changes else sc
 
 
 def load_posterior(pb: Problem, history) -> Posterior:
@@ -209,6 +246,44 @@ def calibrate(sc: Scenario, *, out: str | Path, population: int = 100, generatio
             ranking = screen(pb)
             atomic_write(sfile, lambda p: ranking.to_csv(p, index=False))
         pb.fit = ranking["parameter"].tolist()[:fit_top]
+    return _fit(pb, out, population, generations, workers, scheduler, progress)
+
+
+def calibrate_joint(scenarios: list[Scenario], *, out: str | Path, population: int = 100,
+                    generations: int = 6, scales: dict[str, float] | None = None,
+                    seed: int = 1, workers: int = 1, scheduler: str | None = None,
+                    priors: str | Path = PRIORS_YAML, registry=None, fit_top: int | None = 8,
+                    leave_out: str | None = None, progress: bool = True) -> Posterior:
+    """Fit several cases together, shared parameters once for all
+    (:class:`povsim.calibration.joint.JointProblem`; resumable in ``out``); ``leave_out``
+    predicts one case's figures from the others' fit.
+
+    ``fit_top`` K fits the K joint parameters that move the pooled figures most (each case's
+    Morris screening, ``screening-<case>.csv``, shared scores summed over the cases).
+
+    Example (a tiny fit):
+        >>> import tempfile
+        >>> from povsim.config import load_scenario
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     post = calibrate_joint([load_scenario("zhenbao"), load_scenario("sanba")],
+        ...                            out=d, population=6, generations=1, fit_top=None,
+        ...                            scales={"zhenbao": 8, "sanba": 40}, progress=False)
+        ...     sorted(post.scenarios())
+        ['sanba', 'zhenbao']
+    """
+    from povsim.calibration.joint import JointProblem
+
+    pb = JointProblem.of(scenarios, scales=scales, seed=seed, priors=priors,
+                         registry=registry, leave_out=leave_out)
+    if fit_top and fit_top < len(pb.fitted):
+        out_p = Path(out)
+        out_p.mkdir(parents=True, exist_ok=True)
+        ranking = pb.screen(out_p)
+        pb.fit = [n for n in ranking["parameter"] if n in set(pb.fitted)][:fit_top]
+    return _fit(pb, out, population, generations, workers, scheduler, progress)
+
+
+def _fit(pb, out, population, generations, workers, scheduler, progress) -> Posterior:
     history = run_abc(pb, out, population=population, generations=generations,
                       workers=workers, scheduler=scheduler, progress=progress)
     return load_posterior(pb, history)
@@ -221,9 +296,9 @@ def format_report(post: Posterior, out: str | Path) -> str:
     pb = post.problem
     w = post.samples["weight"].to_numpy(float)
     ess = float(w.sum() ** 2 / np.sum(w * w))
-    lines = [f"{pb.scenario.title}: {len(post.samples)} particles of generation "
+    lines = [f"{pb.title}: {len(post.samples)} particles of generation "
              f"{int(post.samples['generation'].iloc[0])} (effective sample size {ess:.1f}), "
-             f"scale 1:{pb.scale:g}, seed {pb.seed}",
+             f"scale {_scales(pb)}, seed {pb.seed}",
              "", "figure (role): reported | posterior predictive median [5%, 95%] | inside"]
     for r in report.itertuples():
         sign = {"equal": "", "at_least": ">= ", "at_most": "<= "}[r.comparison]
@@ -241,7 +316,7 @@ def format_report(post: Posterior, out: str | Path) -> str:
     lines += [f"{weak} of {len(summ)} parameters contract by less than 0.2 (not identified "
               f"by these figures){caveat}",
               f"wrote {out}/ (posterior.parquet, summary, fit_report, "
-              f"{pb.scenario.name}_calibrated.yaml, plots)"]
+              f"{', '.join(f'{n}_calibrated.yaml' for n in pb.scenarios_with({}))}, plots)"]
     return "\n".join(lines)
 
 

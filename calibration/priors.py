@@ -33,7 +33,7 @@ from povsim.config import Scenario
 from povsim.inputs import ScenarioError, format_validation_error, load_yaml
 
 PRIORS_YAML = Path(__file__).with_name("priors.yaml")
-CALIBRATE = "to calibrate"
+CALIBRATE = ("to calibrate", "calibrated")  # sources of the parameters a fit estimates
 
 
 class PriorEntry(BaseModel):
@@ -115,8 +115,8 @@ def load_priors(path: str | Path = PRIORS_YAML) -> tuple[PriorEntry, ...]:
 
 
 def calibrated_paths(sc: Scenario) -> dict[str, float]:
-    """Every parameter the scenario marks ``to calibrate``: dotted path (list items by index)
-    -> starting value.
+    """Every parameter the scenario marks ``to calibrate`` (or ``calibrated``, by an earlier
+    fit that a new one may redo): dotted path (list items by index) -> starting value.
 
     Example:
         >>> from povsim.config import load_scenario

@@ -18,6 +18,11 @@ from pathlib import Path
 #: the bundled cases, one scenario file each (``<case>.yaml``)
 CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")
 
+#: each case's calibration scale (one simulated household per K real ones): one run of about
+#: 0.05-0.3 s, so that a fit of thousands of runs fits the calibration budget (issue 15)
+CALIBRATION_SCALE = {"xixiu": 50.0, "yushu": 20.0, "jiangkou": 20.0, "sanba": 5.0,
+                     "zhenbao": 1.0}
+
 
 def _bundled(relative: str) -> Path:
     return Path(str(files(__name__).joinpath(relative)))

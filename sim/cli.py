@@ -26,6 +26,7 @@ from pathlib import Path
 from povsim.config import load_scenario
 from povsim.inputs import ScenarioError
 from povsim.outputs import VERSION
+from povsim.scenarios import CALIBRATION_SCALE
 
 
 def _positive_int(text: str) -> int:
@@ -135,8 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     at.set_defaults(func=cmd_attribute)
     c = sub.add_parser("calibrate", help="fit a case's 'to calibrate' parameters to its "
                                          "calibration figures (pyabc ABC-SMC); resumable")
-    c.add_argument("case", help="a bundled case, a scenario YAML file, or 'all' (each case in "
-                                "turn, into OUT/<case>)")
+    c.add_argument("case", help="a bundled case, a scenario YAML file, or 'all' (the five "
+                                "cases in one joint fit: shared parameters once for all)")
+    c.add_argument("--leave-out", default=None, metavar="CASE",
+                   help="with 'all': fit the other cases and predict this one's figures "
+                        "(leave-one-case-out validation of the shared parameters)")
     c.add_argument("--priors", default=None, metavar="FILE",
                    help="priors file (default: the bundled calibration/priors.yaml)")
     c.add_argument("--targets", default=None, metavar="FILE",
@@ -146,7 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--generations", type=_positive_int, default=6,
                    help="ABC-SMC generations (default 6)")
     c.add_argument("--scale", type=_scale, default=None,
-                   help="one simulated household per K real ones (default per case: "
+                   help="one simulated household per K real ones, every case (default per "
+                        "case: "
                         + ", ".join(f"{k} {v:g}" for k, v in CALIBRATION_SCALE.items()) + ")")
     chow = c.add_mutually_exclusive_group()
     chow.add_argument("--workers", type=_positive_int, default=1,
@@ -160,8 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--draws", type=_positive_int, default=40,
                    help="posterior-predictive draws of the fit report (default 40)")
     c.add_argument("--out", default=None,
-                   help="folder (default results/<case>-calibration); rerun the same command "
-                        "to resume")
+                   help="folder (default results/<case>-calibration, results/all-calibration"
+                        " or results/all-but-<case>-calibration); rerun the same command to "
+                        "resume")
     c.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     c.add_argument("--quiet", action="store_true", help="no progress and no report")
     c.set_defaults(func=cmd_calibrate)
@@ -324,39 +330,43 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     return 0
 
 
-#: default calibration scale per case: runs of about 0.05-0.1 s (issue 15)
-CALIBRATION_SCALE = {"xixiu": 50.0, "yushu": 20.0, "jiangkou": 20.0, "sanba": 5.0,
-                     "zhenbao": 1.0}
-
-
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Fit one case (or each case) and write its posterior, calibrated scenario and report."""
-    from povsim.calibration.posterior import calibrate
+    """Fit one case, or the five jointly, and write the posterior, calibrated scenarios and
+    report."""
+    from povsim.calibration.posterior import calibrate, calibrate_joint, format_report
     from povsim.calibration.priors import PRIORS_YAML
     from povsim.calibration.registry import load_registry
     from povsim.scenarios import CASES
 
-    cases = list(CASES) if args.case == "all" else [args.case]
     registry = load_registry(args.targets) if args.targets else None
-    for case in cases:
-        sc = load_scenario(case)
-        base = Path(args.out or Path("results") / (
-            "calibration" if args.case == "all" else f"{sc.name}-calibration"))
-        out = base / sc.name if args.case == "all" else base
-        if out.exists() and not out.is_dir():
-            raise ScenarioError(f"--out {out}: exists and is not a folder")
-        scale = args.scale or CALIBRATION_SCALE.get(sc.case, 1.0)
-        post = calibrate(sc, out=out, population=args.population,
-                         generations=args.generations, scale=scale, seed=args.seed,
-                         workers=args.workers, scheduler=args.scheduler,
-                         priors=args.priors or PRIORS_YAML, registry=registry,
-                         fit_top=args.fit_top, progress=not args.quiet)
-        post.write(out, draws=args.draws, plots=not args.no_plots)
-        if not args.quiet:
-            from povsim.calibration.posterior import format_report
-
-            print(format_report(post, out))
+    common = dict(population=args.population, generations=args.generations, seed=args.seed,
+                  workers=args.workers, scheduler=args.scheduler,
+                  priors=args.priors or PRIORS_YAML, registry=registry, fit_top=args.fit_top,
+                  progress=not args.quiet)
+    if args.case == "all":
+        name = "all" if args.leave_out is None else f"all-but-{args.leave_out}"
+        out = Path(args.out or Path("results") / f"{name}-calibration")
+        _check_folder(out)
+        scales = {c: args.scale for c in CASES} if args.scale else None
+        post = calibrate_joint([load_scenario(c) for c in CASES], out=out, scales=scales,
+                               leave_out=args.leave_out, **common)
+    else:
+        if args.leave_out is not None:
+            raise ScenarioError("--leave-out: only with 'all' (a joint fit of the five cases)")
+        sc = load_scenario(args.case)
+        out = Path(args.out or Path("results") / f"{sc.name}-calibration")
+        _check_folder(out)
+        post = calibrate(sc, out=out, scale=args.scale or CALIBRATION_SCALE.get(sc.case, 1.0),
+                         **common)
+    post.write(out, draws=args.draws, plots=not args.no_plots)
+    if not args.quiet:
+        print(format_report(post, out))
     return 0
+
+
+def _check_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a folder")
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

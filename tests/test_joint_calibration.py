@@ -1,0 +1,102 @@
+"""The joint fit of several cases (issue 15): shared parameters take one value in every case,
+case parameters stay in their case, and a left-out case's figures are predicted, not fitted."""
+
+from __future__ import annotations
+
+import pytest
+
+from povsim.calibration.joint import JointProblem, joint_name
+from povsim.calibration.posterior import calibrate_joint
+from povsim.cli import main
+from povsim.config import load_scenario
+from povsim.inputs import ScenarioError
+
+SMALL = {"zhenbao": 8.0, "sanba": 40.0}
+
+
+def two_cases(**kw) -> JointProblem:
+    return JointProblem.of([load_scenario("zhenbao"), load_scenario("sanba")], scales=SMALL,
+                           **kw)
+
+
+def test_a_shared_parameter_takes_one_value_in_every_case_and_a_case_one_stays_home():
+    jp = two_cases()
+    shared = "behaviour.join_prob_month"
+    own = "zhenbao:income.crops.0.yield_value_per_mu"
+    assert jp.priors[shared].scope == "shared" and jp.priors[own].scope == "case"
+    scs = jp.scenarios_with({shared: 0.031, own: 2500.0})
+    assert scs["zhenbao"].get_param(shared) == scs["sanba"].get_param(shared) == 0.031
+    assert scs["zhenbao"].get_param("income.crops.0.yield_value_per_mu") == 2500.0
+    assert scs["sanba"].get_param("income.crops.0.yield_value_per_mu") == \
+        load_scenario("sanba").get_param("income.crops.0.yield_value_per_mu")
+    # one draw of a shared nuisance parameter serves both cases
+    jp.fit = [own]
+    full = jp.with_nuisance({}, seed=5)
+    per_case = jp.split(full)
+    assert per_case["zhenbao"][shared] == per_case["sanba"][shared] == full[shared]
+
+
+def test_every_parameter_of_every_case_is_in_the_joint_problem_once():
+    jp = two_cases()
+    for case, pb in jp.problems.items():
+        for path, pr in pb.priors.items():
+            assert joint_name(case, path, pr.scope) in jp.priors
+    n_shared = sum(pr.scope == "shared" for pr in jp.priors.values())
+    total = sum(len(pb.priors) for pb in jp.problems.values())
+    assert len(jp.priors) == total - n_shared  # each shared parameter once, not twice
+
+
+def test_leaving_a_case_out_neither_fits_its_figures_nor_its_own_parameters():
+    jp = two_cases(leave_out="sanba")
+    assert all(f.case == "zhenbao" for f in jp.figures)
+    held = [f for f in jp.validation if f.role == "calibration"]
+    assert held and all(f.case == "sanba" for f in held)
+    assert not any(n.startswith("sanba:") for n in jp.fitted)
+    assert "behaviour.join_prob_month" in jp.fitted  # shared: fitted from the other case
+    # a fit's model runs only the fitted case
+    x = jp.simulate({}, seed=3)
+    assert set(x) == {f.id for f in jp.figures}
+
+
+def test_a_joint_fit_with_a_case_left_out_reports_its_figures_as_held_out(tmp_path):
+    post = calibrate_joint([load_scenario("zhenbao"), load_scenario("sanba")],
+                           out=tmp_path, population=6, generations=1, scales=SMALL,
+                           fit_top=3, leave_out="sanba", progress=False)
+    assert len(post.problem.fitted) == 3
+    report = post.fit_report(post.predictive(draws=3))
+    roles = report.set_index("id")["role"]
+    assert (roles[[i for i in roles.index if i.startswith("sanba.")
+                   and i in {f.id for f in post.problem.problems["sanba"].figures}]]
+            == "held out").all()
+    assert (roles[[f.id for f in post.problem.figures]] == "calibration").all()
+    # each case's screening is saved and reused; shared scores add up over the fitted cases
+    assert (tmp_path / "screening-zhenbao.csv").exists()
+    assert not (tmp_path / "screening-sanba.csv").exists()
+    scenarios = post.scenarios()
+    for n in post.problem.fitted:
+        case, _, path = n.rpartition(":")
+        for name, sc in scenarios.items():
+            if (case and sc.case != case) or not path:
+                continue
+            node = sc.model_dump()
+            for part in path.split("."):
+                node = node[int(part)] if isinstance(node, list) else node[part]
+            assert node["source"] == "calibrated", (name, n)
+
+
+def test_the_command_refuses_leave_out_without_all_and_an_unknown_case(capsys):
+    assert main(["calibrate", "zhenbao", "--leave-out", "sanba", "--out", "/nonexistent/x"]) == 2
+    assert "--leave-out" in capsys.readouterr().err
+    with pytest.raises(ScenarioError, match="--leave-out"):
+        two_cases(leave_out="xixiu")
+
+
+def test_the_pooled_distance_scales_each_figure_by_its_own_tolerance():
+    jp = two_cases()
+    d = jp.distance({})
+    at_reported = dict(jp.reported)
+    assert d(at_reported) == 0.0
+    one_off = dict(at_reported)
+    f0 = next(f for f in jp.figures if f.target.comparison == "equal")
+    one_off[f0.id] = f0.value + f0.target.tolerance
+    assert d(one_off) == pytest.approx((1 / len(jp.figures)) ** 0.5)
