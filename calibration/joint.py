@@ -195,6 +195,30 @@ class JointProblem:
             out[sc.name] = sc
         return out
 
+    def choose(self, ranking: pd.DataFrame, k: int) -> list[str]:
+        """The ``k`` parameters to fit from a screening ``ranking``: each fitted case's most
+        influential own (``case``) parameter first, so that no case's figures are left to
+        parameters drawn from their priors alone, then the most influential of the rest.
+
+        Example:
+            >>> from povsim.config import load_scenario
+            >>> jp = JointProblem.of([load_scenario("zhenbao"), load_scenario("sanba")])
+            >>> r = pd.DataFrame({"parameter": ["behaviour.join_prob_month",
+            ...     "sanba:programmes.loans.return_rate",
+            ...     "zhenbao:income.farm_mu_per_labourer"],
+            ...     "score": [9.0, 2.0, 1.0]})
+            >>> jp.choose(r, 2)
+            ['sanba:programmes.loans.return_rate', 'zhenbao:income.farm_mu_per_labourer']
+        """
+        order = [n for n in ranking["parameter"] if n in set(self.fitted)]
+        first = []
+        for c in self.fitted_cases:
+            own = [n for n in order if n.startswith(f"{c}:")]
+            if own:
+                first.append(own[0])
+        first = first[:k]
+        return sorted(first + [n for n in order if n not in first][:k - len(first)])
+
     def screen(self, out: Path | None = None) -> pd.DataFrame:
         """Rank the joint parameters by influence: each fitted case's Morris screening
         (:func:`povsim.calibration.fit.screen`, saved as ``screening-<case>.csv`` in ``out``

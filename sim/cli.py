@@ -145,8 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="priors file (default: the bundled calibration/priors.yaml)")
     c.add_argument("--targets", default=None, metavar="FILE",
                    help="figure registry (default: the bundled calibration/targets.yaml)")
-    c.add_argument("--population", type=_positive_int, default=100,
-                   help="particles per generation (default 100)")
+    c.add_argument("--population", type=_positive_int, default=None,
+                   help="particles per generation (default 100; 200 for 'all')")
     c.add_argument("--generations", type=_positive_int, default=6,
                    help="ABC-SMC generations (default 6)")
     c.add_argument("--scale", type=_scale, default=None,
@@ -158,9 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="processes on this machine (default 1)")
     chow.add_argument("--scheduler", default=None, metavar="ADDRESS",
                       help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    c.add_argument("--fit-top", type=int, default=8, metavar="K",
+    c.add_argument("--fit-top", type=int, default=None, metavar="K",
                    help="fit the K parameters a Morris screening finds most influential; the "
-                        "others are drawn from their priors in every run (default 8; 0: all)")
+                        "others are drawn from their priors in every run (default 4; 10 for "
+                        "'all', each case's own most influential first; 0: all)")
     c.add_argument("--seed", type=int, default=1, help="calibration seed (default 1)")
     c.add_argument("--draws", type=_positive_int, default=40,
                    help="posterior-predictive draws of the fit report (default 40)")
@@ -339,10 +340,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from povsim.scenarios import CASES
 
     registry = load_registry(args.targets) if args.targets else None
-    common = dict(population=args.population, generations=args.generations, seed=args.seed,
-                  workers=args.workers, scheduler=args.scheduler,
-                  priors=args.priors or PRIORS_YAML, registry=registry, fit_top=args.fit_top,
-                  progress=not args.quiet)
+    common = dict(generations=args.generations, seed=args.seed, workers=args.workers,
+                  scheduler=args.scheduler, priors=args.priors or PRIORS_YAML,
+                  registry=registry, progress=not args.quiet)
+    # the function's defaults where the option is not given
+    common.update({k: v for k, v in (("population", args.population),
+                                     ("fit_top", args.fit_top)) if v is not None})
     if args.case == "all":
         name = "all" if args.leave_out is None else f"all-but-{args.leave_out}"
         out = Path(args.out or Path("results") / f"{name}-calibration")
