@@ -334,11 +334,14 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit one case, or the five jointly, and write the posterior, calibrated scenarios and
     report."""
+    import time
+
     from povsim.calibration.posterior import calibrate, calibrate_joint, format_report
     from povsim.calibration.priors import PRIORS_YAML
     from povsim.calibration.registry import load_registry
     from povsim.scenarios import CASES
 
+    start = time.perf_counter()
     registry = load_registry(args.targets) if args.targets else None
     common = dict(generations=args.generations, seed=args.seed, workers=args.workers,
                   scheduler=args.scheduler, priors=args.priors or PRIORS_YAML,
@@ -362,9 +365,25 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         post = calibrate(sc, out=out, scale=args.scale or CALIBRATION_SCALE.get(sc.case, 1.0),
                          **common)
     post.write(out, draws=args.draws, plots=not args.no_plots)
+    record_wall_time(out, time.perf_counter() - start, args.workers, args.scheduler)
     if not args.quiet:
         print(format_report(post, out))
     return 0
+
+
+def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | None) -> None:
+    """Append this command's wall time to ``OUT/timing.json`` (one entry per invocation: a
+    resumed fit adds its own)."""
+    import json
+    import os
+
+    from povsim.outputs import atomic_write
+
+    f = out / "timing.json"
+    runs = json.loads(f.read_text(encoding="utf-8")) if f.exists() else []
+    runs.append({"wall_seconds": round(seconds, 1), "workers": workers,
+                 "scheduler": scheduler, "cpus": os.cpu_count()})
+    atomic_write(f, lambda p: Path(p).write_text(json.dumps(runs, indent=1), encoding="utf-8"))
 
 
 def _check_folder(out: Path) -> None:
