@@ -5,7 +5,7 @@ a bound (``at_least`` "above 30,000", ``at_most`` "by 2019") only when on the wr
 a condition over all villages through a metric that is already the worst village (the minimum
 over villages, ``collective_operating_min_village``), compared as a bound. Each gap is divided
 by the figure's scale, ``tolerance`` (``calibration/targets.yaml``, in the figure's unit) plus
-the model's run-to-run standard deviation of the metric at the scenario's starting values; the
+the model's run-to-run standard deviation of the metric at the priors' medians; the
 distance is the root mean square of the scaled gaps.
 
 Example:

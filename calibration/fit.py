@@ -4,8 +4,8 @@
 it marks ``to calibrate`` (:mod:`povsim.calibration.priors`), its ``calibration`` figures (only
 those are fitted; validation figures are predicted, never fitted), the scale and the seed. Its
 :meth:`Problem.simulate` runs the scenario with a set of parameter values and returns the
-figures' metrics; :meth:`Problem.noise` measures each metric's run-to-run sd at the starting
-values, which with each figure's tolerance scales the distance
+figures' metrics; :meth:`Problem.noise` measures each metric's run-to-run sd at the priors'
+medians, which with each figure's tolerance scales the distance
 (:class:`povsim.calibration.distance.Distance`).
 
 :func:`run_abc` runs ABC-SMC (``pyabc.ABCSMC``) with a resumable history database in the output
@@ -44,7 +44,7 @@ from povsim.config import Scenario
 from povsim.inputs import ScenarioError
 from povsim.runner import run_scenario
 
-NOISE_REPLICATES = 8  # replicates at the starting values that measure the run-to-run sd
+NOISE_REPLICATES = 8  # replicates at the prior medians that measure the run-to-run sd
 
 
 def key(path: str) -> str:
@@ -174,9 +174,16 @@ class Problem:
             out[f.id] = float(v[0]) if replicates == 1 else v
         return out
 
+    def prior_medians(self) -> dict[str, float]:
+        """Every parameter at its prior's median."""
+        return {p: float(pr.ppf(0.5)) for p, pr in self.priors.items()}
+
     def noise(self, replicates: int = NOISE_REPLICATES) -> dict[str, float]:
-        """Each figure's run-to-run sd at the starting values (0 where not measurable)."""
-        x = self.simulate({}, seed=self.seed, replicates=replicates, nuisance=False)
+        """Each figure's run-to-run sd with every parameter at its prior median (0 where not
+        measurable): not at the scenario's starting values, so that a fit started from a
+        calibrated scenario is the fit that calibrated it."""
+        x = self.simulate(self.prior_medians(), seed=self.seed, replicates=replicates,
+                          nuisance=False)
         return {f: float(np.nanstd(v, ddof=1)) if np.isfinite(v).sum() > 1 else 0.0
                 for f, v in x.items()}
 

@@ -171,7 +171,7 @@ class JointProblem:
         return out
 
     def noise(self) -> dict[str, float]:
-        """Each fitted figure's run-to-run sd at the cases' starting values."""
+        """Each fitted figure's run-to-run sd at the priors' medians."""
         out: dict[str, float] = {}
         for c in self.fitted_cases:
             out.update(self.problems[c].noise())
