@@ -100,3 +100,45 @@ def test_the_pooled_distance_scales_each_figure_by_its_own_tolerance():
     f0 = next(f for f in jp.figures if f.target.comparison == "equal")
     one_off[f0.id] = f0.value + f0.target.tolerance
     assert d(one_off) == pytest.approx((1 / len(jp.figures)) ** 0.5)
+
+
+def test_publishing_writes_the_medians_into_scenarios_and_a_report(tmp_path):
+    import shutil
+
+    from povsim.calibration.publish import apply_posterior, calibration_doc
+    from povsim.scenarios import scenario_path
+
+    scs = [load_scenario("zhenbao"), load_scenario("sanba")]
+    folders = {}
+    for leave in (None, "sanba"):
+        d = tmp_path / ("all" if leave is None else f"all-but-{leave}")
+        post = calibrate_joint(scs, out=d, population=6, generations=1, scales=SMALL,
+                               fit_top=3, leave_out=leave, progress=False)
+        post.write(d, draws=3, plots=False)
+        folders[leave] = (d, post)
+    d, post = folders[None]
+    sdir = tmp_path / "scenarios"
+    sdir.mkdir()
+    for c in ("zhenbao", "sanba"):
+        shutil.copy(scenario_path(c), sdir / f"{c}.yaml")
+    before = (sdir / "zhenbao.yaml").read_text(encoding="utf-8")
+    changed = apply_posterior(d, sdir)
+    assert changed
+    summ = post.summary().set_index("parameter")
+    for n in post.problem.fitted:
+        case, _, path = n.rpartition(":")
+        for c in ([case] if case else ["zhenbao", "sanba"]):
+            sc = load_scenario(sdir / f"{c}.yaml")
+            if path not in post.problem.members[c].values():
+                continue
+            assert sc.get_param(path) == pytest.approx(summ.loc[n, "median"], rel=1e-3, abs=0.5)
+    after = (sdir / "zhenbao.yaml").read_text(encoding="utf-8")
+    # comments and layout kept: only the fitted parameters' lines change
+    changed_lines = [a for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
+                     if a != b]
+    assert 0 < len(changed_lines) <= len(post.problem.fitted)
+    assert "calibrated" in after and after.count("\n") == before.count("\n")
+    text = calibration_doc(d, [folders["sanba"][0]])
+    assert "## Fit report" in text and "## Leave one case out" in text
+    held = [f.id for f in post.problem.problems["sanba"].figures]
+    assert all(f"| sanba | `{i}` |" in text for i in held)

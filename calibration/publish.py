@@ -1,0 +1,321 @@
+"""Publish a calibration: the posterior medians into the bundled scenarios, the report as docs.
+
+``make calibration`` fits the five cases jointly and once per left-out case
+(``calibration/posteriors/all`` and ``all-but-<case>``), then runs::
+
+    python -m povsim.calibration.publish --apply calibration/posteriors/all \\
+        --doc docs/calibration.md
+
+``--apply FOLDER`` writes each fitted parameter's posterior median into the bundled scenario
+files (``scenarios/<case>.yaml``) with ``source: calibrated`` and a note giving the fit, the
+90% interval, the prior and the contraction; a YAML round trip (``ruamel.yaml``) keeps every
+comment and the files' layout. ``--doc FILE`` writes the calibration report: settings and wall
+times, the fit report of every figure, the prior predictive check, the posterior of the fitted
+parameters with their contraction, the parameters the figures do not identify, and the
+leave-one-case-out table.
+
+Example:
+    >>> rows = [{"a": 1.5, "b": "x"}]
+    >>> print(markdown_table(rows, ["a", "b"]))
+    | a | b |
+    |---|---|
+    | 1.5 | x |
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from povsim.calibration.targets import format_number
+from povsim.inputs import ScenarioError
+from povsim.outputs import atomic_write
+from povsim.scenarios import CASES, scenario_path
+
+#: a parameter contracting less than this is named as not identified by the figures
+WEAK = 0.2
+POSTERIORS = Path("calibration/posteriors")
+
+
+def markdown_table(rows: list[dict], columns: list[str]) -> str:
+    """A Markdown table of ``rows`` (dicts) in ``columns`` order."""
+    out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _settings(folder: Path) -> dict:
+    f = folder / "calibration.json"
+    if not f.is_file():
+        raise ScenarioError(f"{folder}: no calibration.json there (the output folder of "
+                            "povsim calibrate)")
+    return json.loads(f.read_text(encoding="utf-8"))
+
+
+def _targets(name: str, cases: list[str]) -> list[tuple[str, str]]:
+    """(case, path) of a fitted parameter's name: a shared path names every case of the fit."""
+    case, sep, path = name.partition(":")
+    if sep:
+        return [(case, path)]
+    return [(c, name) for c in cases]
+
+
+def _sig(x: float, integer: bool):
+    return round(float(x)) if integer else float(f"{x:.4g}")
+
+
+def apply_posterior(folder: str | Path, scenario_dir: Path | None = None) -> list[Path]:
+    """Write the posterior medians of a fit in ``folder`` into the scenario files (the bundled
+    ones unless ``scenario_dir``); return the files changed."""
+    import ruamel.yaml
+
+    folder = Path(folder)
+    settings = _settings(folder)
+    summ = pd.read_csv(folder / "summary.csv")
+    fitted = summ[summ["fitted"]]
+    yaml = ruamel.yaml.YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 100000
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    single = settings.get("case")
+    docs: dict[str, object] = {}
+    files: dict[str, Path] = {}
+    for r in fitted.itertuples():
+        where = ([(single, r.parameter)] if single
+                 else _targets(r.parameter, settings.get("cases", list(CASES))))
+        for case, path in where:
+            if case not in docs:
+                files[case] = (scenario_dir / f"{case}.yaml" if scenario_dir
+                               else scenario_path(case))
+                docs[case] = yaml.load(files[case].read_text(encoding="utf-8"))
+            node = docs[case]
+            try:
+                for part in path.split("."):
+                    node = node[int(part)] if part.isdigit() else node[part]
+            except (KeyError, IndexError, TypeError):
+                if single or ":" in r.parameter:
+                    raise ScenarioError(f"{files[case]}: no parameter {path!r} (from "
+                                        f"{folder}/summary.csv)") from None
+                continue  # a shared parameter this case does not have
+            old = node.get("note")
+            was = f"; before calibration: {old}" if old and "posterior median" not in old else ""
+            integer = isinstance(node["value"], int) and not isinstance(node["value"], bool)
+            node["value"] = _sig(r.median, integer)
+            node["source"] = "calibrated"
+            node["note"] = (f"posterior median of povsim calibrate {settings['scenario']}; "
+                            f"90% interval [{r.p05:.4g}, {r.p95:.4g}]; prior {r.prior} "
+                            f"[{r.low:g}, {r.high:g}]; contraction {r.contraction:.2f}{was}")
+    changed = []
+    for case, data in docs.items():
+        buf = io.StringIO()
+        yaml.dump(data, buf)
+        text = buf.getvalue()
+        atomic_write(files[case], lambda p, t=text: Path(p).write_text(t, encoding="utf-8"))
+        changed.append(files[case])
+    return changed
+
+
+def _ess(folder: Path) -> float:
+    w = pd.read_parquet(folder / "posterior.parquet")["weight"].to_numpy(float)
+    return float(w.sum() ** 2 / np.sum(w * w))
+
+
+def _wall(folder: Path) -> str:
+    f = folder / "timing.json"
+    if not f.is_file():
+        return "not recorded"
+    runs = json.loads(f.read_text(encoding="utf-8"))
+    total = sum(r["wall_seconds"] for r in runs)
+    how = ", ".join(sorted({f"{r['workers']} worker(s) on {r['cpus']} CPUs" for r in runs}))
+    return f"{total / 60:.1f} min ({len(runs)} invocation(s), {how})"
+
+
+def _report_rows(report: pd.DataFrame) -> list[dict]:
+    rows = []
+    for r in report.itertuples():
+        sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}[r.comparison]
+        u = r.unit
+        rows.append({"figure": f"`{r.id}`", "role": r.role,
+                     "reported": sign + format_number(r.reported, u),
+                     "predicted median [5%, 95%]": (
+                         f"{format_number(r.predicted_median, u)} "
+                         f"[{format_number(r.predicted_p05, u)}, "
+                         f"{format_number(r.predicted_p95, u)}]"),
+                     "inside": "yes" if r.inside_90 else "**no**"})
+    return rows
+
+
+def calibration_doc(main: str | Path, loco: list[Path] | None = None) -> str:
+    """The text of ``docs/calibration.md`` from a joint fit's folder and its leave-one-out
+    folders."""
+    main = Path(main)
+    s = _settings(main)
+    report = pd.read_csv(main / "fit_report.csv")
+    prior = pd.read_csv(main / "prior_predictive.csv")
+    summ = pd.read_csv(main / "summary.csv")
+    fitted = summ[summ["fitted"]].sort_values("contraction", ascending=False)
+    cal = report[report["role"] == "calibration"]
+    lines = [
+        "# Calibration: the fit of the five cases",
+        "",
+        "Generated by `make calibration` (the fits, then `python -m povsim.calibration.publish "
+        "--apply calibration/posteriors/all --doc docs/calibration.md`); every figure below "
+        "comes from the files in `calibration/posteriors/`. Do not edit by hand.",
+        "",
+        "## Settings",
+        "",
+        f"- Joint ABC-SMC fit (`povsim calibrate {s['scenario']}`): cases "
+        f"{', '.join(s.get('cases', [s.get('case', '')]))}; scale "
+        + ", ".join(f"{c} 1:{k:g}" for c, k in (s['scale'].items()
+                                                if isinstance(s['scale'], dict)
+                                                else [(s.get('case'), s['scale'])]))
+        + f"; seed {s['seed']}; {s['population']} particles per generation.",
+        f"- {len(s['fitted'])} parameters fitted of {len(s['parameters'])}; every run draws the "
+        "others from their priors, so their uncertainty stays in every prediction.",
+        f"- Effective sample size of the final generation: {_ess(main):.1f} of "
+        f"{s['population']}.",
+        f"- Wall time: {_wall(main)}.",
+        "",
+        "## Fit report",
+        "",
+        f"{int(cal['inside_90'].sum())} of {len(cal)} calibration figures lie inside the "
+        "posterior predictive 90% interval; validation figures are predicted, never fitted.",
+        "",
+        markdown_table(_report_rows(report),
+                       ["figure", "role", "reported", "predicted median [5%, 95%]", "inside"]),
+        "",
+        "## Prior predictive check",
+        "",
+        f"Under the priors alone, {int(prior['inside_90'].sum())} of {len(prior)} reported "
+        "figures lie inside the predicted 90% band.",
+        "",
+        markdown_table(_report_rows(prior),
+                       ["figure", "role", "reported", "predicted median [5%, 95%]", "inside"]),
+        "",
+        "## Posterior of the fitted parameters",
+        "",
+        "Contraction is 1 - posterior variance / prior variance: near 1 the figures pin a "
+        "parameter down, near 0 (or below, with few effective particles) they say little.",
+        "",
+        markdown_table([{"parameter": f"`{r.parameter}`", "scope": r.scope,
+                         "prior": f"{r.prior} [{r.low:g}, {r.high:g}]",
+                         "median [5%, 95%]": f"{r.median:.4g} [{r.p05:.4g}, {r.p95:.4g}]",
+                         "contraction": f"{r.contraction:.2f}"}
+                        for r in fitted.itertuples()],
+                       ["parameter", "scope", "prior", "median [5%, 95%]", "contraction"]),
+        "",
+        "## What the figures do not identify",
+        "",
+    ]
+    weak = fitted[fitted["contraction"] < WEAK]["parameter"].tolist()
+    nuis = summ[~summ["fitted"]]["parameter"].tolist()
+    lines += [
+        f"- Fitted but contracting by less than {WEAK}: "
+        + (", ".join(f"`{p}`" for p in weak) if weak else "none") + ".",
+        f"- Not fitted ({len(nuis)} parameters, drawn from their priors in every run: the "
+        "screening found them less influential on these figures than the fitted ones): "
+        + ", ".join(f"`{p}`" for p in nuis) + ".",
+        "",
+    ]
+    if loco:
+        lines += _loco_section(main, report, loco)
+    return "\n".join(lines) + "\n"
+
+
+def _loco_section(main: Path, full: pd.DataFrame, loco: list[Path]) -> list[str]:
+    rows = []
+    shared_rows = []
+    full_summ = pd.read_csv(main / "summary.csv").set_index("parameter")
+    for folder in loco:
+        s = _settings(folder)
+        rep = pd.read_csv(folder / "fit_report.csv")
+        held = rep[rep["role"] == "held out"]
+        for r in held.itertuples():
+            f = full[full["id"] == r.id].iloc[0]
+            u = r.unit
+            sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}[r.comparison]
+            rows.append({
+                "left out": s["leave_out"], "figure": f"`{r.id}`",
+                "reported": sign + format_number(r.reported, u),
+                "fitted without it": (f"{format_number(r.predicted_median, u)} "
+                                      f"[{format_number(r.predicted_p05, u)}, "
+                                      f"{format_number(r.predicted_p95, u)}]"),
+                "inside": "yes" if r.inside_90 else "**no**",
+                "fitted with it": (f"{format_number(f.predicted_median, u)} "
+                                   f"[{format_number(f.predicted_p05, u)}, "
+                                   f"{format_number(f.predicted_p95, u)}]"),
+                "inside ": "yes" if f.inside_90 else "**no**"})
+        summ = pd.read_csv(folder / "summary.csv").set_index("parameter")
+        for p in summ.index:
+            if ":" in p or not summ.loc[p, "fitted"]:
+                continue
+            fr = full_summ.loc[p] if p in full_summ.index else None
+            shared_rows.append({
+                "left out": s["leave_out"], "shared parameter": f"`{p}`",
+                "median [5%, 95%] without the case": (
+                    f"{summ.loc[p, 'median']:.4g} [{summ.loc[p, 'p05']:.4g}, "
+                    f"{summ.loc[p, 'p95']:.4g}]"),
+                "with all five": ("not fitted" if fr is None or not fr["fitted"] else
+                                  f"{fr['median']:.4g} [{fr['p05']:.4g}, {fr['p95']:.4g}]")})
+    n_in = sum(r["inside"] == "yes" for r in rows)
+    budget = _settings(loco[0])
+    out = [
+        "## Leave one case out",
+        "",
+        "Each case's calibration figures predicted by a joint fit of the other four (its own "
+        "parameters drawn from their priors, the shared ones from the other cases' fit), "
+        "beside the fit that used them. Budget of each leave-one-out fit: "
+        f"{budget['population']} particles per generation; wall times: "
+        + "; ".join(f"{_settings(f)['leave_out']} {_wall(f)}" for f in loco) + ".",
+        "",
+        f"{n_in} of {len(rows)} held-out figures lie inside the 90% interval predicted "
+        "without them.",
+        "",
+        markdown_table(rows, ["left out", "figure", "reported", "fitted without it", "inside",
+                              "fitted with it", "inside "]),
+        "",
+        "The shared parameters each leave-one-out fit estimates, beside the joint fit:",
+        "",
+        markdown_table(shared_rows, ["left out", "shared parameter",
+                                     "median [5%, 95%] without the case", "with all five"]),
+        "",
+    ]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Apply a fit's posterior medians to the bundled scenarios and/or write the report."""
+    p = argparse.ArgumentParser(prog="python -m povsim.calibration.publish",
+                                description="Publish a calibration: posterior medians into "
+                                            "the bundled scenarios, the report as Markdown.")
+    p.add_argument("--apply", metavar="FOLDER", help="write this fit's posterior medians into "
+                                                     "the bundled scenario files")
+    p.add_argument("--doc", metavar="FILE", help="write the calibration report here")
+    p.add_argument("--from", dest="main", default=str(POSTERIORS / "all"), metavar="FOLDER",
+                   help="the joint fit the report describes (default %(default)s)")
+    args = p.parse_args(argv)
+    try:
+        if args.apply:
+            for f in apply_posterior(args.apply):
+                print(f"wrote {f}")
+        if args.doc:
+            main_dir = Path(args.main)
+            loco = sorted(d for d in main_dir.parent.glob("all-but-*")
+                          if (d / "fit_report.csv").is_file())
+            text = calibration_doc(main_dir, loco)
+            atomic_write(Path(args.doc), lambda q: Path(q).write_text(text, encoding="utf-8"))
+            print(f"wrote {args.doc}")
+    except (ScenarioError, OSError) as exc:
+        print(f"python -m povsim.calibration.publish: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
