@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.povsim-installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench calibration clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "povsim needs Python 3.11 or newer"'
@@ -25,6 +25,21 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# The calibration of the bundled scenarios (issue 15): the joint fit of the five cases, one fit
+# per left-out case (reusing the joint fit's screenings: the same per case), then the posterior medians into scenarios/*.yaml and docs/calibration.md.
+# About an hour on 2 cores; WORKERS=16 (or more) where there are more.
+WORKERS ?= 2
+POSTERIORS := calibration/posteriors
+calibration: $(STAMP)
+	$(VENV)/bin/povsim calibrate all --workers $(WORKERS) --out $(POSTERIORS)/all --quiet
+	for c in yushu xixiu jiangkou sanba zhenbao; do \
+	  mkdir -p $(POSTERIORS)/all-but-$$c && cp $(POSTERIORS)/all/screening-*.csv $(POSTERIORS)/all-but-$$c/ && \
+	  $(VENV)/bin/povsim calibrate all --leave-out $$c --population 100 --generations 4 \
+	    --workers $(WORKERS) --no-plots --quiet --out $(POSTERIORS)/all-but-$$c || exit 1; \
+	done
+	$(PY) -m povsim.calibration.publish --apply $(POSTERIORS)/all --doc docs/calibration.md
+	$(PY) -m povsim.paramdoc --write docs/ODD.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

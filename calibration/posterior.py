@@ -360,19 +360,25 @@ def format_report(post: Posterior, out: str | Path) -> str:
     return "\n".join(lines)
 
 
-def posterior_draws(folder: str | Path, n: int, seed: int = 1) -> list[dict[str, float]]:
+def posterior_draws(folder: str | Path, n: int, seed: int = 1,
+                    case: str | None = None) -> list[dict[str, float]]:
     """``n`` parameter sets drawn by weight from a calibration's ``posterior.parquet`` (a named
     generator of ``seed``), for projections with parameter uncertainty
-    (``povsim compare|attribute --posterior DIR --draws N``).
+    (``povsim run|compare|attribute --posterior DIR --draws N``). A joint fit's posterior
+    (``<case>:<path>`` columns beside the shared paths) gives ``case``'s parameters: the shared
+    ones and its own.
 
     Example:
         >>> import tempfile
         >>> d = tempfile.mkdtemp()
         >>> pd.DataFrame({"draw": [0, 1], "weight": [1.0, 0.0], "generation": 3,
-        ...               "behaviour.join_prob_month": [0.01, 0.02]}).to_parquet(
+        ...               "behaviour.join_prob_month": [0.01, 0.02],
+        ...               "sanba:loans.return_rate": [0.2, 0.3]}).to_parquet(
         ...     Path(d) / "posterior.parquet")
-        >>> posterior_draws(d, 2)
-        [{'behaviour.join_prob_month': 0.01}, {'behaviour.join_prob_month': 0.01}]
+        >>> posterior_draws(d, 1, case="zhenbao")
+        [{'behaviour.join_prob_month': 0.01}]
+        >>> posterior_draws(d, 1, case="sanba")[0]["loans.return_rate"]
+        0.2
     """
     from povsim.inputs import ScenarioError
 
@@ -380,4 +386,11 @@ def posterior_draws(folder: str | Path, n: int, seed: int = 1) -> list[dict[str,
     if not path.is_file():
         raise ScenarioError(f"--posterior {folder}: no posterior.parquet there (the output "
                             "folder of povsim calibrate)")
-    return weighted_draws(pd.read_parquet(path), n, seed)
+    samples = pd.read_parquet(path)
+    joint = [c for c in samples.columns if ":" in c]
+    if joint:
+        own = {c: c.partition(":")[2] for c in joint if c.startswith(f"{case}:")}
+        if case is None:
+            raise ScenarioError(f"--posterior {folder}: a joint fit; say which case")
+        samples = samples.drop(columns=[c for c in joint if c not in own]).rename(columns=own)
+    return weighted_draws(samples, n, seed)

@@ -213,7 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
-                       progress=not args.quiet, draws=_draws(args))
+                       progress=not args.quiet, draws=_draws(args, sc.case))
     written = res.write(out, plots=not args.no_plots)
     if not args.quiet:
         info = res.run_info
@@ -275,12 +275,12 @@ def _paired_options(p: argparse.ArgumentParser) -> None:
     _posterior_options(p)
 
 
-def _draws(args: argparse.Namespace) -> list[dict] | None:
+def _draws(args: argparse.Namespace, case: str) -> list[dict] | None:
     if not args.posterior:
         return None
     from povsim.calibration.posterior import posterior_draws
 
-    return posterior_draws(args.posterior, args.draws, args.seed)
+    return posterior_draws(args.posterior, args.draws, args.seed, case=case)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -303,7 +303,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
-                  level=args.level, progress=not args.quiet, draws=_draws(args))
+                  level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = cmp.write(out, plots=not args.no_plots)
     if not args.quiet:
         print(cmp.format())
@@ -322,7 +322,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
-                    level=args.level, progress=not args.quiet, draws=_draws(args))
+                    level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = att.write(out, plots=not args.no_plots)
     if not args.quiet:
         print(att.format())
