@@ -29,10 +29,11 @@ def _plt():
 
 
 def marginals(post, path: Path) -> None:
-    """Each parameter's weighted posterior histogram over its prior's density."""
+    """Each fitted parameter's weighted posterior histogram over its prior's density (the
+    others are prior draws)."""
     plt = _plt()
     summ = post.summary().set_index("parameter")
-    names = post.paths
+    names = post.problem.fitted
     cols = 4
     rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), squeeze=False)
@@ -52,7 +53,8 @@ def marginals(post, path: Path) -> None:
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6)
-    fig.suptitle(f"{post.problem.title}: prior (line) and posterior (bars)",
+    fig.suptitle(f"{post.problem.title}: prior (line) and posterior (bars) of the fitted "
+                 "parameters",
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
@@ -97,7 +99,8 @@ def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
     med = report["predicted_median"].to_numpy(float) / ref
     lo = report["predicted_p05"].to_numpy(float) / ref
     hi = report["predicted_p95"].to_numpy(float) / ref
-    for role, color in (("calibration", "#1f77b4"), ("validation", "#ff7f0e")):
+    for role, color in (("calibration", "#1f77b4"), ("held out", "#2ca02c"),
+                        ("validation", "#ff7f0e")):
         m = (report["role"] == role).to_numpy()
         if m.any():
             ax.errorbar(med[m], y[m], xerr=np.nan_to_num(np.vstack([med[m] - lo[m],

@@ -126,7 +126,20 @@ def test_the_command_writes_the_posterior_and_a_calibrated_scenario_povsim_runs(
                  "pairs.png", "predicted_vs_reported.png", "zhenbao_calibrated.yaml"):
         assert (out / name).exists(), name
     sc = load_scenario(out / "zhenbao_calibrated.yaml")
-    assert sc.population.labourers_share.source == "calibrated"
+    import pandas as pd
+
+    from povsim.calibration.priors import calibrated_paths
+
+    summ = pd.read_csv(out / "summary.csv")
+    fitted = set(summ.loc[summ["fitted"], "parameter"])
+    assert len(fitted) == 4  # the default for one case
+    dumped = sc.model_dump()
+    for p in calibrated_paths(sc):
+        node = dumped
+        for part in p.split("."):
+            node = node[int(part)] if part.isdigit() else node[part]
+        # the fitted parameters are calibrated; the others keep their starting values
+        assert (node["source"] == "calibrated") == (p in fitted), p
     assert main(["run", str(out / "zhenbao_calibrated.yaml"), "--replicates", "1", "--scale",
                  "8", "--quiet", "--out", str(tmp_path / "run")]) == 0
     assert Path(tmp_path / "run" / "annual.parquet").exists()
