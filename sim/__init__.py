@@ -8,6 +8,7 @@ Example:
     True
 """
 
+from povsim.calibration.posterior import Posterior, calibrate, calibrate_joint
 from povsim.comparison import Comparison, compare, variants_from_files, variants_from_levers
 from povsim.config import Scenario, load_scenario
 from povsim.inputs import ScenarioError
@@ -16,6 +17,6 @@ from povsim.outputs import VERSION as __version__
 from povsim.results import Results
 from povsim.runner import run_replicate, run_scenario
 
-__all__ = ["Comparison", "PovertyModel", "Results", "Scenario", "ScenarioError", "__version__",
-           "compare", "load_scenario", "run_replicate", "run_scenario", "variants_from_files",
-           "variants_from_levers"]
+__all__ = ["Comparison", "Posterior", "PovertyModel", "Results", "Scenario", "ScenarioError",
+           "__version__", "calibrate", "calibrate_joint", "compare", "load_scenario",
+           "run_replicate", "run_scenario", "variants_from_files", "variants_from_levers"]
