@@ -298,8 +298,10 @@ def run_abc(pb, out: str | Path, *, population: int = 100, generations: int = 6,
 def screen(pb: Problem, trajectories: int = 4, levels: int = 4) -> pd.DataFrame:
     """Rank the parameters by their influence on the fit: Morris elementary effects (SALib)
     over the priors (in quantile space) of each figure's scaled gap (its term of the distance,
-    the gap over its tolerance; a missing value counts as 10); ``score`` adds each figure's mu*
-    (the mean absolute elementary effect).
+    the gap over its tolerance; a missing value counts as 10). One column per figure gives each
+    parameter's mu* (the mean absolute elementary effect); ``score`` adds, over the figures,
+    each parameter's share of the figure's total mu*, so that every figure has the same say
+    (a figure the model cannot reach has large gaps and would otherwise choose alone).
 
     Example:
         >>> from povsim.config import load_scenario
@@ -324,9 +326,14 @@ def screen(pb: Problem, trajectories: int = 4, levels: int = 4) -> pd.DataFrame:
         for f, g in dist.gaps(x).items():
             outs[f].append(g)
     score = np.zeros(len(names))
-    for y in outs.values():
+    per_figure = {}
+    for f, y in outs.items():
         y = np.nan_to_num(np.asarray(y, float))
         res = morris_analyze.analyze(problem, u, y, num_levels=levels, seed=rng_seed)
-        score += np.nan_to_num(np.asarray(res["mu_star"], float))
-    return (pd.DataFrame({"parameter": names, "score": score})
-            .sort_values("score", ascending=False, kind="stable").reset_index(drop=True))
+        mu = np.nan_to_num(np.asarray(res["mu_star"], float))
+        per_figure[f] = mu
+        if mu.sum() > 0:
+            score += mu / mu.sum()
+    return (pd.DataFrame({"parameter": names, "score": score, **per_figure})
+            .sort_values(["score", "parameter"], ascending=[False, True], kind="stable")
+            .reset_index(drop=True))
