@@ -347,14 +347,16 @@ def format_report(post: Posterior, out: str | Path) -> str:
         lines.append(f"prior predictive check: the prior's 90% band holds {held} of "
                      f"{len(prior)} reported figures (prior_predictive.csv)")
     lines += ["", "most identified parameters (contraction = 1 - posterior / prior variance):"]
-    for r in summ.head(8).itertuples():
+    for r in summ[summ["fitted"]].head(8).itertuples():
         lines.append(f"  {r.parameter}: {r.median:.4g} [{r.p05:.4g}, {r.p95:.4g}], "
                      f"contraction {r.contraction:.2f}")
-    weak = (summ["contraction"] < 0.2).sum()
+    fit = summ[summ["fitted"]]
+    weak = int((fit["contraction"] < 0.2).sum())
     caveat = (" - with so few effective particles every contraction is unreliable"
               if ess < 20 else "")
-    lines += [f"{weak} of {len(summ)} parameters contract by less than 0.2 (not identified "
-              f"by these figures){caveat}",
+    lines += [f"{weak} of the {len(fit)} fitted parameters contract by less than 0.2 (not "
+              f"identified by these figures); {len(summ) - len(fit)} more are not fitted "
+              f"(drawn from their priors){caveat}",
               f"wrote {out}/ (posterior.parquet, summary, fit_report, "
               f"{', '.join(f'{n}_calibrated.yaml' for n in pb.scenarios_with({}))}, plots)"]
     return "\n".join(lines)
