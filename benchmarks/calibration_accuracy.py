@@ -41,16 +41,7 @@ def synthetic_problem(scale: float, seed: int = 3):
     truth_pb = Problem.of(load_scenario("zhenbao"), scale=1.0, seed=seed)
     made = truth_pb.simulate({**truth_pb.prior_medians(), **TRUTH}, seed=11, replicates=4,
                              nuisance=False)
-    figs = []
-    for f in pb.figures:
-        if f.target.metric == "year_no_poor":
-            figs.append(f)
-            continue
-        v = float(np.mean(made[f.id]))
-        figs.append(f.model_copy(update={"value": v, "target": f.target.model_copy(
-            update={"comparison": "equal", "tolerance": 0.05 * abs(v)})}))
-    pb.figures = figs
-    return pb
+    return pb.with_synthetic_figures(made)
 
 
 def measure(scale: float, population: int, generations: int, workers: int) -> dict:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +145,21 @@ class Problem:
     @property
     def comparison(self) -> dict[str, str]:
         return {f.id: f.target.comparison for f in self.figures}
+
+    def with_synthetic_figures(self, made: dict[str, np.ndarray],
+                               rel_tolerance: float = 0.05) -> Problem:
+        """A copy whose figures are what the model ``made`` (figure id -> replicate values,
+        e.g. from :meth:`simulate` at known values), each compared as a value within
+        ``rel_tolerance`` of their mean; a year bound stays a bound (parameter recovery)."""
+        figs = []
+        for f in self.figures:
+            if f.target.metric == "year_no_poor":
+                figs.append(f)
+                continue
+            v = float(np.mean(made[f.id]))
+            figs.append(f.model_copy(update={"value": v, "target": f.target.model_copy(
+                update={"comparison": "equal", "tolerance": rel_tolerance * abs(v)})}))
+        return replace(self, figures=figs)
 
     def scenario_with(self, values: dict[str, float]) -> Scenario:
         """The scenario with parameter values by path (counts rounded)."""
