@@ -201,11 +201,10 @@ def prior_sample(pb, n: int, seed: int | None = None) -> Posterior:
         (5, 1.0, -1)
     """
     rng = np.random.default_rng([pb.seed if seed is None else seed, 0x9819])
-    samples = pd.DataFrame({"draw": np.arange(n), "weight": np.full(n, 1.0 / n),
-                            "generation": -1})
+    cols = {"draw": np.arange(n), "weight": np.full(n, 1.0 / n), "generation": np.full(n, -1)}
     for p in sorted(pb.priors):
-        samples[p] = pb.priors[p].ppf(rng.random(n))
-    return Posterior(pb, samples)
+        cols[p] = pb.priors[p].ppf(rng.random(n))
+    return Posterior(pb, pd.DataFrame(cols))
 
 
 def _scales(pb) -> str:
@@ -234,16 +233,17 @@ def load_posterior(pb: Problem, history) -> Posterior:
     """The last generation of a pyabc History as a :class:`Posterior` of ``pb``."""
     t = history.max_t
     df, w = history.get_distribution(m=0, t=t)
-    samples = pd.DataFrame({"draw": np.arange(len(w)), "weight": np.asarray(w, float),
-                            "generation": t})
+    cols: dict[str, object] = {"draw": np.arange(len(w)), "weight": np.asarray(w, float),
+                               "generation": np.full(len(w), t)}
     values = [pb.values_of(row) for row in df.to_dict("records")]
     # nuisance parameters: drawn from their priors, as every run of the fit drew them
     rng = np.random.default_rng([pb.seed, 0x5A])
     for p in pb.nuisance:
-        samples[p] = pb.priors[p].ppf(rng.random(len(values)))
+        cols[p] = pb.priors[p].ppf(rng.random(len(values)))
     for p in pb.fitted:
-        samples[p] = [v[p] for v in values]
-    return Posterior(pb, samples[["draw", "weight", "generation", *sorted(pb.priors)]])
+        cols[p] = [v[p] for v in values]
+    return Posterior(pb, pd.DataFrame(cols)[["draw", "weight", "generation",
+                                             *sorted(pb.priors)]])
 
 
 #: default parameters fitted (the rest drawn from their priors) and particles per generation,
