@@ -131,9 +131,12 @@ def _wall(folder: Path) -> str:
     if not f.is_file():
         return "not recorded"
     runs = json.loads(f.read_text(encoding="utf-8"))
-    total = sum(r["wall_seconds"] for r in runs)
     how = ", ".join(sorted({f"{r['workers']} worker(s) on {r['cpus']} CPUs" for r in runs}))
-    return f"{total / 60:.1f} min ({len(runs)} invocation(s), {how})"
+    each = " + ".join(f"{r['wall_seconds'] / 60:.1f}" for r in runs)
+    if len(runs) == 1:
+        return f"{each} min ({how})"
+    return (f"{each} min ({len(runs)} invocations, the later ones resuming or rewriting a "
+            f"finished fit; {how})")
 
 
 def _report_rows(report: pd.DataFrame) -> list[dict]:
@@ -218,9 +221,15 @@ def calibration_doc(main: str | Path, loco: list[Path] | None = None) -> str:
     lines += [
         f"- Fitted but contracting by less than {WEAK}: "
         + (", ".join(f"`{p}`" for p in weak) if weak else "none") + ".",
-        f"- Not fitted ({len(nuis)} parameters, drawn from their priors in every run: the "
-        "screening found them less influential on these figures than the fitted ones): "
-        + ", ".join(f"`{p}`" for p in nuis) + ".",
+        f"- Not fitted: {len(nuis)} parameters, drawn from their priors in every run (the "
+        "screening found them less influential on these figures than the fitted ones); their "
+        "spread is in every predicted interval above.",
+        "",
+        "<details><summary>The parameters not fitted</summary>",
+        "",
+        ", ".join(f"`{p}`" for p in nuis),
+        "",
+        "</details>",
         "",
     ]
     if loco:
