@@ -140,7 +140,7 @@ class Posterior:
         notes: dict[str, str] = {}
         for p, r in s[s["fitted"]].iterrows():
             values[p] = float(r["median"])
-            notes[p] = (f"posterior median ({self.problem.name}); 90% interval "
+            notes[p] = (f"posterior median of povsim calibrate {self.problem.name}; 90% interval "
                         f"[{r['p05']:.4g}, {r['p95']:.4g}]; prior {r['prior']} "
                         f"[{r['low']:g}, {r['high']:g}]; contraction {r['contraction']:.2f}")
         out = {}
@@ -197,7 +197,7 @@ def prior_sample(pb, n: int, seed: int | None = None) -> Posterior:
         >>> from povsim.config import load_scenario
         >>> pb = Problem.of(load_scenario("zhenbao"), scale=4)
         >>> s = prior_sample(pb, 5).samples
-        >>> len(s), float(s["weight"].sum()), s["generation"].iloc[0]
+        >>> len(s), float(s["weight"].sum()), int(s["generation"].iloc[0])
         (5, 1.0, -1)
     """
     rng = np.random.default_rng([pb.seed if seed is None else seed, 0x9819])

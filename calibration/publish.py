@@ -280,8 +280,10 @@ def _loco_section(main: Path, full: pd.DataFrame, loco: list[Path]) -> list[str]
         "Each case's calibration figures predicted by a joint fit of the other four (its own "
         "parameters drawn from their priors, the shared ones from the other cases' fit), "
         "beside the fit that used them. Budget of each leave-one-out fit: "
-        f"{budget['population']} particles per generation; wall times: "
-        + "; ".join(f"{_settings(f)['leave_out']} {_wall(f)}" for f in loco) + ".",
+        f"{budget['population']} particles per generation; wall time and effective sample "
+        "size of the final generation: "
+        + "; ".join(f"{_settings(f)['leave_out']} {_wall(f)}, {_ess(f):.1f}" for f in loco)
+        + ".",
         "",
         f"{n_in} of {len(rows)} held-out figures lie inside the 90% interval predicted "
         "without them.",

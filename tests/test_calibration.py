@@ -123,13 +123,21 @@ def test_the_command_writes_the_posterior_and_a_calibrated_scenario_povsim_runs(
     summ = pd.read_csv(out / "summary.csv")
     fitted = set(summ.loc[summ["fitted"], "parameter"])
     assert len(fitted) == 4  # the default for one case
-    dumped = sc.model_dump()
-    for p in calibrated_paths(sc):
-        node = dumped
+    def node(s, p):
+        n = s.model_dump()
         for part in p.split("."):
-            node = node[int(part)] if part.isdigit() else node[part]
-        # the fitted parameters are calibrated; the others keep their starting values
-        assert (node["source"] == "calibrated") == (p in fitted), p
+            n = n[int(part)] if part.isdigit() else n[part]
+        return n
+
+    bundled = load_scenario("zhenbao")
+    for p in calibrated_paths(sc):
+        # the fitted parameters are calibrated by this fit; the others keep their values and
+        # sources (the bundled scenario's: some calibrated by the joint fit)
+        if p in fitted:
+            assert node(sc, p)["source"] == "calibrated"
+            assert "povsim calibrate zhenbao" in node(sc, p)["note"]
+        else:
+            assert node(sc, p) == node(bundled, p), p
     assert main(["run", str(out / "zhenbao_calibrated.yaml"), "--replicates", "1", "--scale",
                  "8", "--quiet", "--out", str(tmp_path / "run")]) == 0
     assert Path(tmp_path / "run" / "annual.parquet").exists()

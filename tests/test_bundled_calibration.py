@@ -1,0 +1,59 @@
+"""The bundled scenarios carry the shipped joint posterior (issue 15): every fitted parameter at
+its posterior median with ``source: calibrated``, nothing else calibrated, and
+``docs/calibration.md`` as ``make calibration`` writes it from the shipped posteriors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from povsim.calibration.joint import JointProblem
+from povsim.calibration.publish import POSTERIORS, calibration_doc
+from povsim.config import load_scenario
+from povsim.scenarios import CASES
+
+ROOT = Path(__file__).resolve().parents[1]
+ALL = ROOT / POSTERIORS / "all"
+
+
+def _node(sc, path: str) -> dict:
+    node = sc.model_dump()
+    for part in path.split("."):
+        node = node[int(part)] if part.isdigit() else node[part]
+    return node
+
+
+def test_the_shipped_posteriors_are_there():
+    for name in ("posterior.parquet", "summary.csv", "fit_report.csv", "calibration.json",
+                 "prior_predictive.csv", "timing.json"):
+        assert (ALL / name).is_file(), name
+    for case in CASES:
+        assert (ROOT / POSTERIORS / f"all-but-{case}" / "fit_report.csv").is_file(), case
+
+
+def test_every_fitted_parameter_is_calibrated_at_its_posterior_median_and_nothing_else():
+    summ = pd.read_csv(ALL / "summary.csv").set_index("parameter")
+    fitted = summ[summ["fitted"]]
+    jp = JointProblem.of([load_scenario(c) for c in CASES])
+    for case in CASES:
+        sc = load_scenario(case)
+        calibrated = set()
+        for name, path in jp.members[case].items():
+            node = _node(sc, path)
+            if node["source"] == "calibrated":
+                calibrated.add(name)
+            if name in fitted.index:
+                assert node["source"] == "calibrated", (case, path)
+                assert node["value"] == pytest.approx(fitted.loc[name, "median"], rel=1e-3,
+                                                      abs=0.5), (case, path)
+        assert calibrated == set(fitted.index) & set(jp.members[case]), case
+
+
+def test_docs_calibration_md_is_what_the_shipped_posteriors_give():
+    loco = sorted(d for d in (ROOT / POSTERIORS).glob("all-but-*"))
+    expected = calibration_doc(ALL, loco)
+    assert (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8") == expected, (
+        "docs/calibration.md is stale: python -m povsim.calibration.publish --doc "
+        "docs/calibration.md")
