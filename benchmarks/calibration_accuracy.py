@@ -83,12 +83,12 @@ def main(argv: list[str] | None = None) -> int:
                              [int(x) for x in args.populations.split(",")],
                              [int(x) for x in args.generations.split(",")])
     rows = []
+    OUT.parent.mkdir(exist_ok=True)
     for scale, pop, gens in grid:
         rows.append(measure(scale, pop, gens, args.workers))
         print(rows[-1], flush=True)
-    df = pd.DataFrame(rows)
-    OUT.parent.mkdir(exist_ok=True)
-    df.to_csv(OUT, index=False)
+        df = pd.DataFrame(rows)
+        df.to_csv(OUT, index=False)  # after each budget: a stopped study keeps what it measured
     print(df.to_string(index=False))
     print(f"wrote {OUT}")
     return 0
