@@ -352,3 +352,17 @@ def screen(pb: Problem, trajectories: int = 4, levels: int = 4) -> pd.DataFrame:
     return (pd.DataFrame({"parameter": names, "score": score, **per_figure})
             .sort_values(["score", "parameter"], ascending=[False, True], kind="stable")
             .reset_index(drop=True))
+
+
+def screen_cached(pb: Problem, path: Path | None) -> pd.DataFrame:
+    """:func:`screen` of ``pb``, read from ``path`` if an earlier run saved it there, else
+    computed and saved (``None``: computed, not saved)."""
+    if path is not None and path.exists():
+        return pd.read_csv(path)
+    ranking = screen(pb)
+    if path is not None:
+        from povsim.outputs import atomic_write
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda p: ranking.to_csv(p, index=False))
+    return ranking

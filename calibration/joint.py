@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from povsim.calibration.distance import Distance
-from povsim.calibration.fit import Problem, run_seed, screen
+from povsim.calibration.fit import Problem, run_seed, screen_cached
 from povsim.calibration.priors import PRIORS_YAML, Prior
 from povsim.calibration.registry import Figure, Registry
 from povsim.config import Scenario
@@ -226,15 +226,8 @@ class JointProblem:
         the cases, as its figures' terms add up in the pooled distance."""
         score: dict[str, float] = {}
         for c in self.fitted_cases:
-            f = out / f"screening-{c}.csv" if out is not None else None
-            if f is not None and f.exists():
-                ranking = pd.read_csv(f)
-            else:
-                ranking = screen(self.problems[c])
-                if f is not None:
-                    from povsim.outputs import atomic_write
-
-                    atomic_write(f, lambda p, r=ranking: r.to_csv(p, index=False))
+            ranking = screen_cached(self.problems[c],
+                                    out / f"screening-{c}.csv" if out is not None else None)
             names = {path: n for n, path in self.members[c].items()}
             for path, s in zip(ranking["parameter"], ranking["score"], strict=True):
                 n = names[path]

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from povsim.calibration.fit import Problem, run_abc, run_seed, screen
+from povsim.calibration.fit import Problem, run_abc, run_seed, screen_cached
 from povsim.calibration.priors import PRIORS_YAML
 from povsim.calibration.targets import format_number, inside_band
 from povsim.config import Scenario
@@ -268,14 +268,7 @@ def calibrate(sc: Scenario, *, out: str | Path, population: int = POPULATION,
     """
     pb = Problem.of(sc, scale=scale, seed=seed, priors=priors, registry=registry)
     if fit_top and fit_top < len(pb.priors):
-        out_p = Path(out)
-        out_p.mkdir(parents=True, exist_ok=True)
-        sfile = out_p / "screening.csv"
-        if sfile.exists():
-            ranking = pd.read_csv(sfile)
-        else:
-            ranking = screen(pb)
-            atomic_write(sfile, lambda p: ranking.to_csv(p, index=False))
+        ranking = screen_cached(pb, Path(out) / "screening.csv")
         pb.fit = ranking["parameter"].tolist()[:fit_top]
     return _fit(pb, out, population, generations, workers, scheduler, progress)
 
@@ -310,9 +303,7 @@ def calibrate_joint(scenarios: list[Scenario], *, out: str | Path,
     pb = JointProblem.of(scenarios, scales=scales, seed=seed, priors=priors,
                          registry=registry, leave_out=leave_out)
     if fit_top and fit_top < len(pb.fitted):
-        out_p = Path(out)
-        out_p.mkdir(parents=True, exist_ok=True)
-        ranking = pb.screen(out_p)
+        ranking = pb.screen(Path(out))
         pb.fit = pb.choose(ranking, fit_top)
     return _fit(pb, out, population, generations, workers, scheduler, progress)
 
