@@ -212,9 +212,10 @@ class Problem:
         parameter is ``prior.ppf(Phi(z))`` with ``z`` standard normal (``Phi`` its cdf), which
         is exactly its prior; pyabc's proposals in ``z`` never leave the prior's support (in the
         bounded space most proposals of a many-dimensional kernel fall outside the box and are
-        rejected before any run), and its Gaussian kernels match a Gaussian prior's tails (a
-        logistic latent, measured on Zhenbao, gave a third of the effective sample size in the
-        first generations)."""
+        rejected before any run), and its Gaussian kernels match a Gaussian prior's tails (on
+        Zhenbao, 8 parameters, 100 particles, the first generation after the prior kept an
+        effective sample size of 36, against 19 with a logistic latent; by the sixth both had
+        fallen to 5, which fitting fewer parameters cures: 43 with 4)."""
         import pyabc
 
         return pyabc.Distribution(**{key(p): pyabc.RV("norm", 0.0, 1.0) for p in self.fitted})
