@@ -5,7 +5,8 @@
 weighted particles. ``Posterior.samples`` has one row per particle (``draw``, ``weight``,
 ``generation``, then each parameter by dotted path); :meth:`Posterior.summary` gives each
 parameter's prior, posterior median and 90% interval and its **contraction** (1 - posterior
-variance / prior variance: near 0, the figures do not identify it); :meth:`Posterior.predictive`
+variance / prior variance, in the prior's quantile space: near 0, the figures do not identify
+it); :meth:`Posterior.predictive`
 runs posterior draws and gives every calibration and validation figure's predicted values;
 :meth:`Posterior.scenario` is the scenario with the posterior median (``source: calibrated``);
 :meth:`Posterior.write` writes ``posterior.parquet``, ``summary.csv``, the calibrated scenario,
@@ -66,6 +67,26 @@ def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
     return np.quantile(x, q, weights=w, method="inverted_cdf")
 
 
+def contraction(prior, x: np.ndarray, w: np.ndarray) -> float:
+    """1 - posterior variance / prior variance of a parameter, both in its prior's quantile
+    space (the parameter through the prior's cdf, uniform with variance 1/12 under the prior):
+    for a uniform prior the plain variance ratio; for a log-uniform one a ratio that its upper
+    tail does not dominate. ``w`` are normalised weights.
+
+    Example:
+        >>> from povsim.calibration.priors import Prior
+        >>> pr = Prior("a", "case", "loguniform", 1.0, 100.0, "", 10.0)
+        >>> x = pr.ppf(np.linspace(0.005, 0.995, 100))  # the prior itself
+        >>> round(contraction(pr, x, np.full(100, 0.01)), 2)
+        0.0
+        >>> round(contraction(pr, np.full(100, 10.0), np.full(100, 0.01)), 2)  # a point
+        1.0
+    """
+    u = prior.rv.cdf(x)
+    mean = float(np.sum(w * u))
+    return 1.0 - float(np.sum(w * (u - mean) ** 2)) * 12.0
+
+
 @dataclass
 class Posterior:
     """The weighted particles of a fit and what follows from them (module docstring)."""
@@ -86,15 +107,13 @@ class Posterior:
             pr = self.problem.priors[p]
             x = self.samples[p].to_numpy(float)
             q05, q50, q95 = weighted_quantile(x, w, [0.05, 0.5, 0.95])
-            mean = float(np.sum(w * x))
-            var = float(np.sum(w * (x - mean) ** 2))
             fitted = p in self.problem.fitted
             rows.append({"parameter": p, "fitted": fitted,
                          "scope": pr.scope, "prior": pr.dist,
                          "low": pr.low, "high": pr.high, "start": float(pr.start),
                          "median": float(q50), "p05": float(q05), "p95": float(q95),
                          # a parameter not fitted is drawn from its prior: no contraction
-                         "contraction": 1.0 - var / pr.variance() if fitted else 0.0})
+                         "contraction": contraction(pr, x, w) if fitted else 0.0})
         return pd.DataFrame(rows)
 
     def draws(self, n: int, seed: int | None = None) -> list[dict[str, float]]:
@@ -337,7 +356,8 @@ def format_report(post: Posterior, out: str | Path) -> str:
         held = int(prior["inside_90"].sum())
         lines.append(f"prior predictive check: the prior's 90% band holds {held} of "
                      f"{len(prior)} reported figures (prior_predictive.csv)")
-    lines += ["", "most identified parameters (contraction = 1 - posterior / prior variance):"]
+    lines += ["", "most identified parameters (contraction = 1 - posterior / prior variance, in "
+                  "the prior's quantile space):"]
     for r in summ[summ["fitted"]].head(8).itertuples():
         lines.append(f"  {r.parameter}: {r.median:.4g} [{r.p05:.4g}, {r.p95:.4g}], "
                      f"contraction {r.contraction:.2f}")

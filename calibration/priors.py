@@ -88,10 +88,6 @@ class Prior:
         """Quantiles (maps uniforms in [0, 1] onto the prior, e.g. for a design)."""
         return self.rv.ppf(q)
 
-    def variance(self) -> float:
-        """The prior's variance (for posterior contraction)."""
-        return float(self.rv.var())
-
     @property
     def integer(self) -> bool:
         """Whether the parameter is a count (its starting value an integer)."""

@@ -203,8 +203,9 @@ def calibration_doc(main: str | Path, loco: list[Path] | None = None) -> str:
         "",
         "## Posterior of the fitted parameters",
         "",
-        "Contraction is 1 - posterior variance / prior variance: near 1 the figures pin a "
-        "parameter down, near 0 (or below, with few effective particles) they say little.",
+        "Contraction is 1 - posterior variance / prior variance, in the prior's quantile "
+        "space (a log-uniform parameter's upper tail does not dominate it): near 1 the figures "
+        "pin a parameter down, near 0 (or below, with few effective particles) they say little.",
         "",
         markdown_table([{"parameter": f"`{r.parameter}`", "scope": r.scope,
                          "prior": f"{r.prior} [{r.low:g}, {r.high:g}]",

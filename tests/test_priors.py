@@ -27,7 +27,8 @@ def test_every_parameter_to_calibrate_has_a_prior_around_its_start(case):
     for p in priors.values():
         assert p.low <= p.start <= p.high
         assert p.scope in ("shared", "case") and p.why
-        assert p.variance() > 0
+        assert float(p.ppf(0.0)) == pytest.approx(p.low) and float(p.ppf(1.0)) == \
+            pytest.approx(p.high)
 
 
 def test_every_prior_matches_a_parameter_of_some_case():
