@@ -131,6 +131,17 @@ class Problem:
     def reported(self) -> dict[str, float]:
         return {f.id: f.value for f in self.figures}
 
+    @property
+    def members(self) -> dict[str, dict[str, str]]:
+        """case -> parameter name -> its path in the case's scenario (one case, names are
+        paths; as :class:`~povsim.calibration.joint.JointProblem` gives for several)."""
+        return {self.scenario.case: {p: p for p in self.priors}}
+
+    @property
+    def scales(self) -> dict[str, float]:
+        """case -> run scale."""
+        return {self.scenario.case: self.scale}
+
     def settings(self) -> dict:
         """What a resumed fit must share with the first one."""
         return {"scenario": self.scenario.name, "case": self.scenario.case,

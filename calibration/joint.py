@@ -134,11 +134,16 @@ class JointProblem:
     def reported(self) -> dict[str, float]:
         return {f.id: f.value for f in self.figures}
 
+    @property
+    def scales(self) -> dict[str, float]:
+        """case -> run scale."""
+        return {c: pb.scale for c, pb in self.problems.items()}
+
     def settings(self) -> dict:
         """What a resumed fit must share with the first one."""
         return {"scenario": self.name, "cases": list(self.problems),
                 "leave_out": self.leave_out,
-                "scale": {c: pb.scale for c, pb in self.problems.items()},
+                "scale": self.scales,
                 "seed": self.seed, "fitted": self.fitted, "parameters": sorted(self.priors),
                 "figures": sorted(self.reported)}
 

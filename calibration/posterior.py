@@ -226,25 +226,15 @@ def prior_sample(pb, n: int, seed: int | None = None) -> Posterior:
     return Posterior(pb, pd.DataFrame(cols))
 
 
-def _scales(pb) -> str:
-    """The run scale(s) of a fit as text."""
-    probs = getattr(pb, "problems", None)
-    if probs is None:
-        return f"1:{pb.scale:g}"
-    return ", ".join(f"{c} 1:{p.scale:g}" for c, p in probs.items())
-
-
 def _mark_calibrated(sc: Scenario, pb, values: dict[str, float],
                      notes: dict[str, str]) -> Scenario:
     """``sc`` (already holding the values) with ``source: calibrated`` and a note on each
     fitted parameter it has."""
-    members = getattr(pb, "members", None)
-    paths = ({n: n for n in values} if members is None else
-             {n: p for n, p in members[sc.case].items() if n in values})
     changes: dict[str, object] = {}
-    for n, p in paths.items():
-        changes[f"{p}.source"] = "calibrated"
-        changes[f"{p}.note"] = notes[n]
+    for n, p in pb.members[sc.case].items():
+        if n in values:
+            changes[f"{p}.source"] = "calibrated"
+            changes[f"{p}.note"] = notes[n]
     return sc.with_params(changes) if changes else sc
 
 
@@ -342,7 +332,7 @@ def format_report(post: Posterior, out: str | Path) -> str:
     ess = float(w.sum() ** 2 / np.sum(w * w))
     lines = [f"{pb.title}: {len(post.samples)} particles of generation "
              f"{int(post.samples['generation'].iloc[0])} (effective sample size {ess:.1f}), "
-             f"scale {_scales(pb)}, seed {pb.seed}",
+             f"scale {', '.join(f'{c} 1:{k:g}' for c, k in pb.scales.items())}, seed {pb.seed}",
              "", "figure (role): reported | posterior predictive median [5%, 95%] | inside"]
     for r in report.itertuples():
         sign = {"equal": "", "at_least": ">= ", "at_most": "<= "}[r.comparison]
