@@ -32,6 +32,8 @@ Example:
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -186,13 +188,37 @@ def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
     return out
 
 
+def cache_is_cold() -> bool:
+    """Whether numba's cache holds no compiled household kernel for this Python yet (its index
+    file, found through numba's cache locator; ``False`` where numba's internals differ).
+
+    Example:
+        >>> isinstance(cache_is_cold(), bool)
+        True
+    """
+    try:
+        return not os.path.exists(household_month._cache._cache_file._index_path)
+    except AttributeError:
+        return False
+
+
+_LOADED: list[bool] = []  # one entry once this process has compiled or loaded the kernels
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) the kernels now, on one dummy household, so that a
-    model's first month does not pay for it; models call this when they are built.
+    model's first month does not pay for it; models call this when they are built. The first
+    compile in a fresh environment says so on stderr before it starts (it takes a while, and a
+    progress bar would otherwise show its time as the first month's).
 
     Example:
         >>> warm_up()
     """
+    if not _LOADED:
+        if cache_is_cold():
+            print("povsim: compiling the model's kernels (once per installation; later runs "
+                  "load them from numba's cache)", file=sys.stderr, flush=True)
+        _LOADED.append(True)
     hh = Households.empty(1)
     h = HouseholdArrays.of(hh)
     household_month_arrays(hh, np.zeros(1), np.ones(1), np.full(1, -1.0), np.ones((4, 1)),

@@ -75,7 +75,7 @@ class SweepSummary:
             lines.append(_format_indices(self.indices, max_rows))
         else:
             lines.append(_format_points(self.points, self.year, self.parameters,
-                                        m["outputs"][:3], max_rows))
+                                        m["outputs"], max_rows))
         lines.extend(f"note: {n}" for n in self.notes)
         return "\n".join(lines)
 

@@ -237,3 +237,20 @@ def test_allocator_thresholds_are_set_on_linux():
 
     assert allocator.keep_freed_arrays() is True
     assert allocator.keep_freed_arrays() is True  # once per process, then remembered
+
+
+def test_the_first_compile_is_announced_on_stderr_once(monkeypatch, capsys):
+    """A cold numba cache (a fresh installation) is announced before the kernels compile, once
+    per process; a warm one says nothing."""
+    from povsim import kernels
+
+    monkeypatch.setattr(kernels, "_LOADED", [])
+    monkeypatch.setattr(kernels, "cache_is_cold", lambda: True)
+    kernels.warm_up()
+    kernels.warm_up()
+    err = capsys.readouterr()
+    assert err.err.count("compiling the model's kernels") == 1 and not err.out
+    monkeypatch.setattr(kernels, "_LOADED", [])
+    monkeypatch.setattr(kernels, "cache_is_cold", lambda: False)
+    kernels.warm_up()
+    assert capsys.readouterr().err == ""

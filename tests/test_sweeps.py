@@ -35,7 +35,7 @@ design: {{method: grid}}
 parameters:
   cadre_pairing: {{values: [same_village, random]}}
   behaviour.migrate_prob_month: {{range: [0.005, 0.02], steps: 3}}
-outputs: [incidence, income_mean, public_cost_cumulative]
+outputs: [incidence, income_mean, public_cost_cumulative, migrants]
 """
 
 SOBOL = f"""
@@ -65,7 +65,7 @@ def _serial(path: Path, out: Path, **kw) -> pd.DataFrame:
 # ---------------------------------------------------------------- sweep files
 BAD = [
     ("design: {method: grid}", "design: {method: factorial}", "design.method"),
-    ("outputs: [incidence, income_mean, public_cost_cumulative]", "outputs: [happiness]",
+    ("outputs: [incidence, income_mean, public_cost_cumulative, migrants]", "outputs: [happiness]",
      "unknown output 'happiness'"),
     ("seed: 3", "seed: 3\ncolour: blue", "unknown key 'colour'"),
     ("cadre_pairing: {values: [same_village, random]}",
@@ -323,6 +323,8 @@ def test_summarize_bands_per_point_and_notes_a_partial_store(tmp_path):
     at = runs[runs["year"] == s.year].groupby("point")["incidence"]
     assert np.allclose(inc.set_index("point")["median"], at.median())
     assert (inc["p10"] <= inc["median"]).all() and (inc["median"] <= inc["p90"]).all()
+    text = s.format()
+    assert all(o in text for o in s.manifest["outputs"])  # every output, not the first three
     (out / "chunks" / "chunk-000000.parquet").unlink()
     partial = summarize(out, plots=False, write=False)
     assert any("4 of 12 runs are not finished" in n for n in partial.notes)
