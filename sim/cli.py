@@ -83,9 +83,24 @@ def _run_options(p: argparse.ArgumentParser, replicates: int, out: str, quiet: s
     p.add_argument("--quiet", action="store_true", help=f"no progress bar and {quiet}")
 
 
+DESCRIPTION = ("Simulate party-building-led poverty alleviation in five county cases, compare "
+               "pairing strategies and fit the model to the reported figures.")
+EXAMPLES = """examples:
+  povsim run xixiu --replicates 8                 a case, its summary, tables and plots
+  povsim targets sanba                            a case against its reported figures
+  povsim compare xixiu --vary cadre_pairing=random,optimal --scale 10
+  povsim attribute zhenbao --replicates 10        what each intervention channel adds
+  povsim calibrate all --workers 2                fit the five cases jointly
+  povsim sweep scenarios/sweeps/xixiu_pairing.yaml --workers 2
+  povsim summarize results/xixiu_pairing
+
+each command's --help lists its options."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``povsim``."""
-    p = argparse.ArgumentParser(prog="povsim", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="povsim", description=DESCRIPTION, epilog=EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run a scenario for several replicates and write results")
@@ -134,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                  what="paired replicates per variant")
     _paired_options(at)
     at.set_defaults(func=cmd_attribute)
-    c = sub.add_parser("calibrate", help="fit a case's 'to calibrate' parameters to its "
+    c = sub.add_parser("calibrate", help="fit a case (or all five jointly) to its "
                                          "calibration figures (pyabc ABC-SMC); resumable")
     c.add_argument("case", help="a bundled case, a scenario YAML file, or 'all' (the five "
                                 "cases in one joint fit: shared parameters once for all)")

@@ -99,3 +99,11 @@ def test_missing_scenario_file(capsys):
     assert main(["run", "no/such/file.yaml", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "no/such/file.yaml" in err and "cannot read" in err
+
+
+def test_the_help_shows_examples_and_no_markup(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "examples:" in text and "povsim calibrate all" in text
+    assert "``" not in text
