@@ -200,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--serial", action="store_true", help="run in this process, without Dask")
     w.add_argument("--scale", type=_scale, default=None,
                    help="override the file's scale (one simulated household per K real ones)")
+    w.add_argument("--samples", type=_positive_int, default=None, metavar="N",
+                   help="override the sweep file's design.samples (lhs points, sobol base N, "
+                        "morris trajectories), e.g. a quick look at a large design")
     w.add_argument("--replicates", type=_positive_int, default=None,
                    help="override the file's replicates per design point")
     w.add_argument("--chunk-size", type=_positive_int, default=None,
@@ -412,6 +415,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from povsim.sweeps import run_sweep
 
     sweep = load_sweep(args.sweep)
+    if args.samples is not None:
+        sweep = sweep.with_design(samples=args.samples)
     out = Path(args.out or Path("results") / sweep.spec.name)
     res = run_sweep(sweep, out, workers=args.workers, scheduler=args.scheduler,
                     serial=args.serial, scale=args.scale, replicates=args.replicates,

@@ -357,3 +357,16 @@ def test_summarize_a_small_morris_sweep(tmp_path):
     mu = s.indices[s.indices["index"] == "mu"].set_index(["output", "parameter"])["value"]
     assert (star.set_index(["output", "parameter"])["value"] >= mu.abs() - 1e-12).all()
     assert (out / "summary" / "indices_incidence.png").stat().st_size > 0
+
+
+def test_the_sweep_command_takes_fewer_samples_and_refuses_an_invalid_number(tmp_path, capsys):
+    path = _file(tmp_path, SOBOL)
+    out = tmp_path / "quick"
+    assert main(["sweep", str(path), "--samples", "2", "--serial", "--quiet",
+                 "--out", str(out)]) == 0
+    runs = SweepStore(out).read_runs()
+    assert runs["run"].nunique() == 2 * (2 + 2)  # Saltelli: N x (D + 2), N = 2, D = 2
+    assert main(["sweep", str(path), "--samples", "3", "--serial", "--quiet",
+                 "--out", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err
+    assert "design.samples" in err and "power of two" in err and len(err.splitlines()) == 1
