@@ -47,7 +47,7 @@ def synthetic_problem(scale: float, seed: int = 3):
 def measure(scale: float, population: int, generations: int, workers: int) -> dict:
     """One fit under a budget and its recovery."""
     from povsim.calibration.fit import run_abc
-    from povsim.calibration.posterior import load_posterior
+    from povsim.calibration.posterior import effective_sample_size, load_posterior
 
     pb = synthetic_problem(scale)
     with tempfile.TemporaryDirectory() as d:
@@ -67,7 +67,7 @@ def measure(scale: float, population: int, generations: int, workers: int) -> di
         inside += int(summ.loc[p, "p05"] <= v <= summ.loc[p, "p95"])
     return {"scale": scale, "population": population, "generations": generations,
             "workers": workers, "wall_seconds": round(wall, 1), "model_runs": runs,
-            "ess": round(float(w.sum() ** 2 / np.sum(w * w)), 1),
+            "ess": round(effective_sample_size(w), 1),
             "recovery_error": round(float(np.mean(err)), 3),
             "truth_inside_90": f"{inside}/{len(TRUTH)}"}
 

@@ -35,7 +35,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from povsim.calibration.distance import Distance
 from povsim.calibration.fit import Problem, run_seed, screen_cached
 from povsim.calibration.priors import PRIORS_YAML, Prior
 from povsim.calibration.registry import Figure, Registry
@@ -131,10 +130,6 @@ class JointProblem:
         return [*held, *(f for pb in self.problems.values() for f in pb.validation)]
 
     @property
-    def reported(self) -> dict[str, float]:
-        return {f.id: f.value for f in self.figures}
-
-    @property
     def scales(self) -> dict[str, float]:
         """case -> run scale."""
         return {c: pb.scale for c, pb in self.problems.items()}
@@ -151,11 +146,6 @@ class JointProblem:
         """Joint values -> each case's values by its own paths."""
         return {c: {path: values[n] for n, path in m.items() if n in values}
                 for c, m in self.members.items()}
-
-    def with_nuisance(self, values: dict[str, float], seed: int) -> dict[str, float]:
-        """``values`` with every nuisance parameter drawn from its prior (one draw of a shared
-        parameter serves every case)."""
-        return Problem.with_nuisance(self, values, seed)  # type: ignore[arg-type]
 
     def simulate(self, values: dict[str, float], seed: int | None = None,
                  replicates: int = 1, figures: list[Figure] | None = None,
@@ -182,11 +172,12 @@ class JointProblem:
             out.update(self.problems[c].noise())
         return out
 
-    def distance(self, noise: dict[str, float]) -> Distance:
-        return Distance(self.reported, {f.id: f.target.comparison for f in self.figures},
-                        {f.id: f.target.tolerance + noise.get(f.id, 0.0)
-                         for f in self.figures})
-
+    # as for one case, over the fitted cases' figures and the joint parameters (a shared
+    # parameter is one name, so one nuisance draw of it serves every case)
+    reported = Problem.reported
+    comparison = Problem.comparison
+    distance = Problem.distance
+    with_nuisance = Problem.with_nuisance
     pyabc_prior = Problem.pyabc_prior
     values_of = Problem.values_of
     pyabc_model = Problem.pyabc_model
@@ -215,7 +206,8 @@ class JointProblem:
             >>> jp.choose(r, 2)
             ['sanba:programmes.loans.return_rate', 'zhenbao:income.farm_mu_per_labourer']
         """
-        order = [n for n in ranking["parameter"] if n in set(self.fitted)]
+        fittable = set(self.fitted)
+        order = [n for n in ranking["parameter"] if n in fittable]
         first = []
         for c in self.fitted_cases:
             own = [n for n in order if n.startswith(f"{c}:")]

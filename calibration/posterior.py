@@ -34,7 +34,7 @@ import yaml
 
 from povsim.calibration.fit import Problem, run_abc, run_seed, screen_cached
 from povsim.calibration.priors import PRIORS_YAML
-from povsim.calibration.targets import format_number, inside_band
+from povsim.calibration.targets import SIGNS, format_band, format_number, inside_band
 from povsim.config import Scenario
 from povsim.outputs import atomic_write, write_tables
 
@@ -55,6 +55,17 @@ def weighted_draws(samples: pd.DataFrame, n: int, seed: int) -> list[dict[str, f
     paths = [c for c in samples.columns if c not in META]
     idx = np.random.default_rng([seed, 0xD7A]).choice(len(w), size=n, p=w / w.sum())
     return [{p: float(samples[p].iloc[i]) for p in paths} for i in idx]
+
+
+def effective_sample_size(w: np.ndarray) -> float:
+    """Kish's effective sample size of importance weights, (sum w)^2 / sum w^2.
+
+    Example:
+        >>> effective_sample_size(np.array([1.0, 1.0, 0.0, 0.0]))
+        2.0
+    """
+    w = np.asarray(w, float)
+    return float(w.sum() ** 2 / np.sum(w * w))
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
@@ -328,17 +339,15 @@ def format_report(post: Posterior, out: str | Path) -> str:
     report = pd.read_csv(Path(out) / "fit_report.csv")
     summ = post.summary().sort_values("contraction", ascending=False)
     pb = post.problem
-    w = post.samples["weight"].to_numpy(float)
-    ess = float(w.sum() ** 2 / np.sum(w * w))
+    ess = effective_sample_size(post.samples["weight"].to_numpy(float))
     lines = [f"{pb.title}: {len(post.samples)} particles of generation "
              f"{int(post.samples['generation'].iloc[0])} (effective sample size {ess:.1f}), "
              f"scale {', '.join(f'{c} 1:{k:g}' for c, k in pb.scales.items())}, seed {pb.seed}",
              "", "figure (role): reported | posterior predictive median [5%, 95%] | inside"]
     for r in report.itertuples():
-        sign = {"equal": "", "at_least": ">= ", "at_most": "<= "}[r.comparison]
-        rep, med, lo, hi = (format_number(v, r.unit) for v in (
-            r.reported, r.predicted_median, r.predicted_p05, r.predicted_p95))
-        lines.append(f"  {r.id} ({r.role}): {sign}{rep} | {med} [{lo}, {hi}] | "
+        band = format_band(r.predicted_median, r.predicted_p05, r.predicted_p95, r.unit)
+        lines.append(f"  {r.id} ({r.role}): {SIGNS[r.comparison]}"
+                     f"{format_number(r.reported, r.unit)} | {band} | "
                      f"{'yes' if r.inside_90 else 'no'}")
     pfile = Path(out) / "prior_predictive.csv"
     if pfile.exists():

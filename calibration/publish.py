@@ -30,10 +30,10 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from povsim.calibration.targets import format_number
+from povsim.calibration.posterior import effective_sample_size
+from povsim.calibration.targets import format_band, format_number
 from povsim.inputs import ScenarioError
 from povsim.outputs import atomic_write
 from povsim.scenarios import CASES, scenario_path
@@ -122,8 +122,7 @@ def apply_posterior(folder: str | Path, scenario_dir: Path | None = None) -> lis
 
 
 def _ess(folder: Path) -> float:
-    w = pd.read_parquet(folder / "posterior.parquet")["weight"].to_numpy(float)
-    return float(w.sum() ** 2 / np.sum(w * w))
+    return effective_sample_size(pd.read_parquet(folder / "posterior.parquet")["weight"])
 
 
 def _wall(folder: Path) -> str:
@@ -139,17 +138,26 @@ def _wall(folder: Path) -> str:
             f"finished fit; {how})")
 
 
+#: the comparison signs as Markdown shows them
+MD_SIGNS = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}
+
+
+def _reported(r) -> str:
+    """A fit-report row's reported value with its comparison."""
+    return MD_SIGNS[r.comparison] + format_number(r.reported, r.unit)
+
+
+def _predicted(r) -> str:
+    """A fit-report row's predicted median and 90% interval."""
+    return format_band(r.predicted_median, r.predicted_p05, r.predicted_p95, r.unit)
+
+
 def _report_rows(report: pd.DataFrame) -> list[dict]:
     rows = []
     for r in report.itertuples():
-        sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}[r.comparison]
-        u = r.unit
         rows.append({"figure": f"`{r.id}`", "role": r.role,
-                     "reported": sign + format_number(r.reported, u),
-                     "predicted median [5%, 95%]": (
-                         f"{format_number(r.predicted_median, u)} "
-                         f"[{format_number(r.predicted_p05, u)}, "
-                         f"{format_number(r.predicted_p95, u)}]"),
+                     "reported": _reported(r),
+                     "predicted median [5%, 95%]": _predicted(r),
                      "inside": "yes" if r.inside_90 else "**no**"})
     return rows
 
@@ -247,19 +255,13 @@ def _loco_section(main: Path, full: pd.DataFrame, loco: list[Path]) -> list[str]
         rep = pd.read_csv(folder / "fit_report.csv")
         held = rep[rep["role"] == "held out"]
         for r in held.itertuples():
-            f = full[full["id"] == r.id].iloc[0]
-            u = r.unit
-            sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}[r.comparison]
+            f = next(full[full["id"] == r.id].itertuples())
             rows.append({
                 "left out": s["leave_out"], "figure": f"`{r.id}`",
-                "reported": sign + format_number(r.reported, u),
-                "fitted without it": (f"{format_number(r.predicted_median, u)} "
-                                      f"[{format_number(r.predicted_p05, u)}, "
-                                      f"{format_number(r.predicted_p95, u)}]"),
+                "reported": _reported(r),
+                "fitted without it": _predicted(r),
                 "inside": "yes" if r.inside_90 else "**no**",
-                "fitted with it": (f"{format_number(f.predicted_median, u)} "
-                                   f"[{format_number(f.predicted_p05, u)}, "
-                                   f"{format_number(f.predicted_p95, u)}]"),
+                "fitted with it": _predicted(f),
                 "inside ": "yes" if f.inside_90 else "**no**"})
         summ = pd.read_csv(folder / "summary.csv").set_index("parameter")
         for p in summ.index:

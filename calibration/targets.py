@@ -98,22 +98,33 @@ def format_number(x: float, unit: str = "") -> str:
     return f"{x:.4g}"
 
 
+#: how a reported figure's comparison reads before its value
+SIGNS = {"equal": "", "at_least": ">= ", "at_most": "<= "}
+
+
+def format_band(median: float, lo: float, hi: float, unit: str) -> str:
+    """A median and its band as the tables show them.
+
+    Example:
+        >>> format_band(12345.0, 10000.0, 15000.0, "yuan")
+        '12,345 [10,000, 15,000]'
+    """
+    return f"{format_number(median, unit)} [{format_number(lo, unit)}, {format_number(hi, unit)}]"
+
+
 def format_targets(table: pd.DataFrame, fmt: str = "text") -> str:
     """Render the targets table as plain text, Markdown or CSV."""
     if fmt == "csv":
         return table.to_csv(index=False)
-    sign = {"equal": "", "at_least": ">= ", "at_most": "<= "}
     units = table["unit"].tolist()
     view = pd.DataFrame({
         "figure": table["id"], "role": table["role"], "when": table["when"],
-        "reported": [sign[c] + format_number(v, u) for c, v, u in
+        "reported": [SIGNS[c] + format_number(v, u) for c, v, u in
                      zip(table["comparison"], table["reported"], units, strict=True)],
         "unit": table["unit"],
         "simulated median [p10, p90]": [
-            f"{format_number(m, u)} [{format_number(lo, u)}, {format_number(hi, u)}]"
-                                        for m, lo, hi, u in
-                                        zip(table["sim_median"], table["sim_p10"],
-                                            table["sim_p90"], units, strict=True)],
+            format_band(m, lo, hi, u) for m, lo, hi, u in
+            zip(table["sim_median"], table["sim_p10"], table["sim_p90"], units, strict=True)],
         "inside 10-90%": ["yes" if w else "no" for w in table["inside_band"]],
         "standardised error": [f"{z:+.2f}" if z == z else "n/a" for z in table["std_error"]],
         "within precision": ["yes" if w else "no" for w in table["within_precision"]],
