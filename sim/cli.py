@@ -228,8 +228,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / sc.name)
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
+    _check_folder(out)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet, draws=_draws(args, sc.case))
     written = res.write(out, plots=not args.no_plots)
@@ -318,8 +317,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ScenarioError("nothing to compare: give --vary LEVER=V1,V2 (e.g. "
                             "cadre_pairing=random,optimal) or --against ALT.yaml")
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
+    _check_folder(out)
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
                   level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = cmp.write(out, plots=not args.no_plots)
@@ -337,8 +335,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / f"{sc.name}-attribution")
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
+    _check_folder(out)
     att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
                     level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = att.write(out, plots=not args.no_plots)
@@ -405,6 +402,7 @@ def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | N
 
 
 def _check_folder(out: Path) -> None:
+    """Refuse an --out that exists and is not a folder (one line)."""
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
 
