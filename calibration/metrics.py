@@ -44,6 +44,7 @@ def _percent(column: str) -> Callable:
     def f(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
         return 100.0 * _annual_at(res, column, year)
     f.__doc__ = f"{column} in percent"
+    f.annual = (column, 0.01)  # the annual column read, and the factor from percent to it
     return f
 
 
@@ -100,6 +101,23 @@ METRICS: dict[str, Callable] = {
     "collective_revenue_per_village": _collective_per_village,
     "crop_income_per_mu": _crop_income_per_mu,
 }
+
+
+def annual_equivalent(metric: str) -> tuple[str, float] | None:
+    """The annual column a metric reads at one year, and the factor from the metric's value to
+    the column's; None for a metric that is not one annual column read at one year.
+
+    Example:
+        >>> annual_equivalent("incidence_percent"), annual_equivalent("income_mean")
+        (('incidence', 0.01), ('income_mean', 1.0))
+        >>> annual_equivalent("year_no_poor") is None
+        True
+    """
+    if metric in METRICS:
+        return getattr(METRICS[metric], "annual", None)
+    from povsim.recording import ANNUAL_OUTPUTS
+
+    return (metric, 1.0) if metric in ANNUAL_OUTPUTS else None
 
 
 def metric_values(res: Results, metric: str, year: int, month: int | None = None) -> pd.Series:

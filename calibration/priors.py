@@ -29,7 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy import stats
 
-from povsim.config import Scenario
+from povsim.config import Scenario, parameter_sources
 from povsim.inputs import ScenarioError, format_validation_error, load_yaml
 
 PRIORS_YAML = Path(__file__).with_name("priors.yaml")
@@ -119,22 +119,8 @@ def calibrated_paths(sc: Scenario) -> dict[str, float]:
         >>> "population.labourers_share" in calibrated_paths(load_scenario("xixiu"))
         True
     """
-    out: dict[str, float] = {}
-
-    def walk(node, path: str) -> None:
-        if isinstance(node, dict):
-            if "value" in node and "source" in node:
-                if str(node["source"]).strip().lower().startswith(CALIBRATE):
-                    out[path] = node["value"]
-                return
-            for k, v in node.items():
-                walk(v, f"{path}.{k}" if path else k)
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, f"{path}.{i}")
-
-    walk(sc.model_dump(), "")
-    return out
+    return {path: value for path, (value, src) in parameter_sources(sc).items()
+            if src.strip().lower().startswith(CALIBRATE)}
 
 
 def path_pattern(path: str) -> str:

@@ -224,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario, print its summary and write its files."""
+    from povsim.plots import band_note
     from povsim.runner import run_scenario
 
     sc = load_scenario(args.scenario)
@@ -240,9 +241,8 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"scale 1:{args.scale:g}, {info['wall_seconds']:.1f} s, "
               f"peak memory {info['peak_rss_bytes'] / 2**20:,.0f} MiB")
         print(res.format_summary())
-        print("bands: 10-90% over the runs: " + (
-            "seed noise and parameter uncertainty (posterior draws)" if draws else
-            "seed noise only; --posterior DIR adds parameter uncertainty"))
+        print(f"bands: {band_note(res)}" + ("" if draws else
+                                              "\n(--posterior DIR adds parameter uncertainty)"))
         print(f"\nwrote {len(written)} files to {out}/ (tables as .parquet and .csv, "
               "manifest.json, plots as .png)")
     return 0

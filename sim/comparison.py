@@ -38,6 +38,7 @@ from tqdm.auto import tqdm
 
 from povsim.config import Scenario, load_scenario, scenario_source
 from povsim.inputs import ScenarioError
+from povsim.outcomes import outcome
 from povsim.outputs import (
     VERSION,
     atomic_write,
@@ -69,17 +70,10 @@ HEADLINE = (
     ("better_off", "households better off than under the baseline", "%", 2),
     ("worse_off", "households worse off than under the baseline", "%", 2),
 )
-#: outcomes reported year by year: annual column, label, unit, multiplier from the annual table
-BY_YEAR = (
-    ("incidence", "poverty incidence", "%", 100.0),
-    ("poor_people", "registered poor people still poor", "people", 1.0),
-    ("exits_people", "people exited this year", "people", 1.0),
-    ("net_exits_people_cumulative", "people lifted out, net cumulative", "people", 1.0),
-    ("income_mean", "mean per-capita income", "yuan", 1.0),
-    ("gini", "Gini", "0-1", 1.0),
-    ("collective_operating_revenue", "collective operating revenue", "million yuan", 1e-6),
-    ("public_cost", "public cost this year", "million yuan", 1e-6),
-)
+#: outcomes reported year by year: annual columns (labels, units and scales from
+#: :data:`povsim.outcomes.OUTCOMES`)
+BY_YEAR = ("incidence", "poor_people", "exits_people", "net_exits_people_cumulative",
+           "income_mean", "gini", "collective_operating_revenue", "public_cost")
 DECILES = 10
 
 
@@ -369,12 +363,11 @@ class Comparison:
 
     def _by_year(self) -> pd.DataFrame:
         a = self.annual.copy()
-        for col, _, _, mult in BY_YEAR:
-            a[col] = a[col] * mult
-        df = pd.DataFrame(self._rows(a, ["year"], [c for c, *_ in BY_YEAR]))
-        meta = {c: (label, unit) for c, label, unit, _ in BY_YEAR}
-        df.insert(3, "label", df["metric"].map(lambda k: meta[k][0]))
-        df.insert(4, "unit", df["metric"].map(lambda k: meta[k][1]))
+        for col in BY_YEAR:
+            a[col] = a[col] * outcome(col).scale
+        df = pd.DataFrame(self._rows(a, ["year"], list(BY_YEAR)))
+        df.insert(3, "label", df["metric"].map(lambda k: outcome(k).label))
+        df.insert(4, "unit", df["metric"].map(lambda k: outcome(k).unit))
         return df
 
     def _deciles(self) -> pd.DataFrame:

@@ -859,3 +859,44 @@ def scenario_source(sc: Scenario) -> tuple[str | None, str | None]:
         'scenarios/xixiu.yaml'
     """
     return sc._path, sc._sha256
+
+
+def parameter_sources(sc: Scenario) -> dict[str, tuple[Any, str]]:
+    """Every annotated parameter of ``sc``: dotted path (list items by index) -> (value, source).
+
+    Example:
+        >>> p = parameter_sources(load_scenario("xixiu"))
+        >>> value, source = p["village_exit_threshold"]
+        >>> value, source.split(":")[0]
+        (0.03, 'cited')
+    """
+    out: dict[str, tuple[Any, str]] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if "value" in node and "source" in node:
+                out[path] = (node["value"], str(node["source"]))
+                return
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else k)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}.{i}")
+
+    walk(sc.model_dump(), "")
+    return out
+
+
+def source_counts(sc: Scenario) -> dict[str, int]:
+    """How many parameters of ``sc`` have each kind of source (``figure``, ``derived``,
+    ``cited``, ``assumed``, ``to calibrate``, ``calibrated``).
+
+    Example:
+        >>> source_counts(load_scenario("xixiu"))["calibrated"] > 0
+        True
+    """
+    counts = dict.fromkeys((p.rstrip(":") for p in SOURCE_PREFIXES), 0)
+    for _, src in parameter_sources(sc).values():
+        kind = next(p for p in SOURCE_PREFIXES if src.strip().lower().startswith(p))
+        counts[kind.rstrip(":")] += 1
+    return counts

@@ -7,7 +7,7 @@ Example:
     >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=2000,
     ...                  progress=False)
     >>> p = os.path.join(tempfile.mkdtemp(), "inc.png")
-    >>> plot_bands(r, "incidence", "Incidence", 100, "%", p)
+    >>> plot_bands(r, "incidence", p)
     >>> os.path.getsize(p) > 0
     True
 """
@@ -21,24 +21,66 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from povsim.outcomes import outcome
 
-def plot_bands(results, column: str, title: str, mult: float, unit: str, path) -> None:
-    """Plot ``annual[column] * mult`` by year: median line, 10-90% band, replicate count."""
+
+def band_note(results) -> str:
+    """What a run's 10-90% band includes, and where its parameters come from (one line).
+
+    Example:
+        >>> from povsim.results import Results
+        >>> band_note(Results(None, {}, {"replicates": 8, "posterior_draws": 0}))
+        '10-90% over 8 runs: seed noise only'
+    """
+    info = results.run_info
+    draws = info.get("posterior_draws") or 0
+    n = (draws or 1) * info.get("replicates", 1)
+    what = ("seed noise and parameter uncertainty (posterior draws)" if draws
+            else "seed noise only")
+    params = info.get("parameters") or {}
+    fitted = ""
+    if params:
+        fitted = (f"; parameters: {params.get('calibrated', 0)} calibrated (posterior medians), "
+                  f"{params.get('to calibrate', 0)} still 'to calibrate' at starting values")
+    return f"10-90% over {n} runs: {what}{fitted}"
+
+
+def plot_bands(results, column: str, path, figures: list[dict] | None = None) -> None:
+    """Plot one annual column by year in its display unit (:mod:`povsim.outcomes`): median line,
+    10-90% band, and the reported ``figures`` (:func:`povsim.calibration.targets.figures_on`)
+    with their tolerance as error bars (a bound as a one-sided arrow)."""
+    o = outcome(column)
     b = results.band("annual", column)
-    n = results.tables["annual"]["replicate"].nunique()
-    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
-    ax.fill_between(b["year"], b["p10"] * mult, b["p90"] * mult, alpha=0.3,
-                    label=f"10-90% over {n} replicates")
-    ax.plot(b["year"], b["median"] * mult, marker="o", label="median")
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
+    ax.fill_between(b["year"], b["p10"] * o.scale, b["p90"] * o.scale, alpha=0.3,
+                    label=band_note(results).split("; ")[0])
+    ax.plot(b["year"], b["median"] * o.scale, marker="o", label="median")
+    for i, f in enumerate(figures or []):
+        y, tol = f["value"] * o.scale, f["tolerance"] * o.scale
+        filled = f["role"] == "calibration"
+        style = dict(color="C3", ms=7, mfc="C3" if filled else "white", capsize=4, ls="none")
+        if f["comparison"] == "equal":
+            ax.errorbar(f["year"], y, yerr=tol, marker="D", **style,
+                        label=f"reported, {f['role']} (± tolerance)" if i == 0 or
+                        f["role"] != figures[i - 1]["role"] else None)
+        else:
+            up = f["comparison"] == "at_least"
+            ax.errorbar(f["year"], y, marker="^" if up else "v", **style,
+                        label=f"reported bound, {f['role']} ({'at least' if up else 'at most'})")
+        ax.annotate(f["id"].split(".", 1)[1], (f["year"], y), fontsize=6, xytext=(4, 4),
+                    textcoords="offset points")
     name = getattr(results.scenario, "title", None) or ""
-    ax.set_title(f"{title}\n{name}".strip(), fontsize=10)
+    ax.set_title(f"{o.label}\n{name}".strip(), fontsize=10)
     ax.set_xlabel("year (first point: baseline identification year)")
-    ax.set_ylabel(unit)
+    ax.set_ylabel(o.unit)
     ax.set_xticks(b["year"])
-    ax.set_ylim(bottom=min(0.0, float(b["p10"].min() * mult)))
+    ax.set_ylim(bottom=min(0.0, float(b["p10"].min() * o.scale)))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
+    ax.legend(fontsize=7)
+    params = band_note(results).partition("; ")[2]
+    if params:
+        fig.text(0.01, 0.01, params, fontsize=6, color="0.35")
+    fig.tight_layout(rect=(0, 0.03 if params else 0, 1, 1))
     fig.savefig(path, format="png")
     plt.close(fig)
 
@@ -141,6 +183,7 @@ def plot_outcome_vs_parameters(at_year, params: list[str], output: str, year: in
 
     ``at_year`` holds one row per run with the parameter columns and the output.
     """
+    o = outcome(output)
     n = len(params)
     cols = min(n, 3)
     rows = int(np.ceil(n / cols))
@@ -151,26 +194,27 @@ def plot_outcome_vs_parameters(at_year, params: list[str], output: str, year: in
         numeric = pd.api.types.is_numeric_dtype(x) and not pd.api.types.is_bool_dtype(x)
         cats = list(dict.fromkeys(x)) if not numeric else None
         xs = x.to_numpy(float) if numeric else np.array([cats.index(v) for v in x], float)
-        ax.scatter(xs, at_year[output], s=8, alpha=0.5)
+        y = at_year[output] * o.scale
+        ax.scatter(xs, y, s=8, alpha=0.5)
         if x.nunique() < len(x):  # repeated values (grid levels): the median at each
-            med = at_year.groupby(xs)[output].median()
+            med = y.groupby(xs).median()
             ax.plot(med.index, med.to_numpy(), color="C1", marker="o", label="median")
             ax.legend(fontsize=7)
         if cats is not None:
             ax.set_xticks(range(len(cats)), [str(c) for c in cats], rotation=30, fontsize=7,
                           ha="right")
         ax.set_xlabel(p, fontsize=8)
-        ax.set_ylabel(output, fontsize=8)
+        ax.set_ylabel(o.unit, fontsize=8)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    fig.suptitle(f"{output} in {year}, one dot per run", fontsize=10)
+    fig.suptitle(f"{o.label} ({o.unit}) in {year}, one dot per run", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
 
 
-def plot_indices(indices, output: str, path) -> None:
+def plot_indices(indices, output: str, year: int, path) -> None:
     """Bar chart of one output's sensitivity indices by parameter, with 95% intervals:
     Sobol S1 and ST side by side, or Morris mu_star; one panel per level set."""
     sets = sorted(indices["level_set"].unique())
@@ -183,15 +227,20 @@ def plot_indices(indices, output: str, path) -> None:
         width = 0.8 / len(kinds)
         for i, k in enumerate(kinds):
             s = sub[sub["index"] == k].set_index("parameter").loc[params]
-            ax.bar(np.arange(len(params)) + i * width, s["value"], width, yerr=s["conf"],
+            mult = 1.0 if k in ("S1", "ST") else outcome(output).scale  # Morris: output units
+            ax.bar(np.arange(len(params)) + i * width, s["value"] * mult, width,
+                   yerr=s["conf"] * mult,
                    capsize=3, label=k)
         ax.set_xticks(np.arange(len(params)) + width * (len(kinds) - 1) / 2,
                       [p.split(".")[-1] for p in params], rotation=30, ha="right", fontsize=7)
         ax.axhline(0, color="k", lw=0.5)
         ax.set_title(f"level set {ls}" if len(sets) > 1 else "", fontsize=8)
+        ax.set_ylabel("share of variance" if "S1" in kinds
+                      else f"{outcome(output).unit} per unit step", fontsize=8)
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3, axis="y")
-    fig.suptitle(f"Sensitivity of {output} (95% bootstrap intervals)", fontsize=10)
+    fig.suptitle(f"Sensitivity of {outcome(output).label} in {year} "
+                 "(95% bootstrap intervals)", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, format="png")
     plt.close(fig)
@@ -203,7 +252,9 @@ def plot_grid_lines(points, params: list[str], output: str, year: int, path) -> 
 
     ``points`` is the summary's per-point table (columns ``median``, ``p10``, ``p90``).
     """
-    at = points[(points["output"] == output) & (points["year"] == year)]
+    o = outcome(output)
+    at = points[(points["output"] == output) & (points["year"] == year)].copy()
+    at[["median", "p10", "p90"]] *= o.scale
     x_name, others = params[-1], params[:-1]
     xs = list(dict.fromkeys(at[x_name]))
     numeric = pd.api.types.is_numeric_dtype(at[x_name])
@@ -219,8 +270,8 @@ def plot_grid_lines(points, params: list[str], output: str, year: int, path) -> 
     if not numeric:
         ax.set_xticks(range(len(xs)), [str(v) for v in xs])
     ax.set_xlabel(x_name)
-    ax.set_ylabel(output)
-    ax.set_title(f"{output} in {year}: median and 10-90% over replicates", fontsize=10)
+    ax.set_ylabel(o.axis)
+    ax.set_title(f"{o.label} in {year}: median and 10-90% over replicates", fontsize=10)
     ax.grid(alpha=0.3)
     if others:
         ax.legend(fontsize=7, title=", ".join(others), title_fontsize=7)

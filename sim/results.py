@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from povsim.config import Scenario, scenario_source
+from povsim.outcomes import outcome
 from povsim.outputs import (
     VERSION,
     atomic_write,
@@ -53,23 +54,19 @@ TABLE_DESCRIPTIONS = {
     "crops": "cash-crop area, maturity and income per mu by replicate, year and crop",
     "ledger": "money flows over the run by replicate and payer->payee:item (yuan)",
 }
+#: the run plots: file name -> annual column (labels and units: :data:`povsim.outcomes.OUTCOMES`)
 PLOTS = {
-    "incidence.png": ("incidence", "Poverty incidence (share of rural population)", 100.0, "%"),
-    "income.png": ("income_mean", "Mean per-capita income (yuan per year)", 1.0, "yuan"),
-    "collective_revenue.png": ("collective_operating_revenue",
-                               "Collective operating revenue, all villages (million yuan)",
-                               1e-6, "million yuan"),
+    "incidence.png": "incidence",
+    "income.png": "income_mean",
+    "collective_revenue.png": "collective_operating_revenue",
 }
-SUMMARY_ROWS = (
-    ("incidence", "poverty incidence, register-based (%)", 100.0),
-    ("income_poor_share", "income-poverty rate, everyone below the line (%)", 100.0),
-    ("poor_people", "registered poor people", 1.0),
-    ("income_mean", "mean per-capita income (yuan)", 1.0),
-    ("income_mean_registered", "mean per-capita income, registered (yuan)", 1.0),
-    ("collective_operating_revenue", "collective operating revenue (million yuan)", 1e-6),
-    ("hollow_village_share", "hollow-village share (%)", 100.0),
-    ("gini", "Gini", 1.0),
-)
+#: the summary's rows: start and end year bands of these annual columns
+SUMMARY_ROWS = ("incidence", "income_poor_share", "poor_people", "income_mean",
+                "income_mean_registered", "collective_operating_revenue", "hollow_village_share",
+                "gini")
+#: the summary's end-year-only rows (cumulative outcomes)
+SUMMARY_END_ROWS = ("net_exits_people_cumulative", "poor_villages_exited",
+                    "public_cost_cumulative", "cost_per_person_lifted")
 
 
 @dataclass
@@ -113,20 +110,18 @@ class Results:
         a = self.tables["annual"]
         y0, y1 = int(a["year"].min()), int(a["year"].max())
         rows = []
-        for col, label, mult in SUMMARY_ROWS:
-            b = self.band("annual", col).set_index("year") * 1.0
-            s, e = b.loc[y0] * mult, b.loc[y1] * mult
-            rows.append({"outcome": label, "start_year": y0, "start_median": s["median"],
+        for col in SUMMARY_ROWS:
+            o = outcome(col)
+            b = self.band("annual", col).set_index("year") * o.scale
+            s, e = b.loc[y0], b.loc[y1]
+            rows.append({"outcome": o.axis, "start_year": y0, "start_median": s["median"],
                          "start_p10": s["p10"], "start_p90": s["p90"], "end_year": y1,
                          "end_median": e["median"], "end_p10": e["p10"], "end_p90": e["p90"]})
         last = a[a["year"] == y1]
-        for col, label in (("net_exits_people_cumulative", "people lifted out (net, cumulative)"),
-                           ("poor_villages_exited", "poor villages exited (cumulative)"),
-                           ("public_cost_cumulative", "public cost (million yuan, cumulative)"),
-                           ("cost_per_person_lifted", "public cost per person lifted out (yuan)")):
-            mult = 1e-6 if "million" in label else 1.0
-            q = last[col].quantile([0.1, 0.5, 0.9]) * mult
-            rows.append({"outcome": label, "start_year": y0, "start_median": float("nan"),
+        for col in SUMMARY_END_ROWS:
+            o = outcome(col)
+            q = last[col].quantile([0.1, 0.5, 0.9]) * o.scale
+            rows.append({"outcome": o.axis, "start_year": y0, "start_median": float("nan"),
                          "start_p10": float("nan"), "start_p90": float("nan"), "end_year": y1,
                          "end_median": q[0.5], "end_p10": q[0.1], "end_p90": q[0.9]})
         return pd.DataFrame(rows)
@@ -181,11 +176,14 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         written = write_tables(out, self.tables)
         if plots:
+            from povsim.calibration.targets import figures_on
             from povsim.plots import plot_bands
 
-            for fname, (col, title, mult, unit) in PLOTS.items():
-                written.append(atomic_write(out / fname, lambda p, c=col, t=title, m=mult, u=unit:
-                                            plot_bands(self, c, t, m, u, p)))
+            case = getattr(self.scenario, "case", None)
+            for fname, col in PLOTS.items():
+                figs = figures_on(col, case) if case else []
+                written.append(atomic_write(out / fname, lambda p, c=col, f=figs:
+                                            plot_bands(self, c, p, f)))
         written.append(write_manifest(out, self.manifest()))
         return written
 

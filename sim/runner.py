@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from povsim.config import Scenario
+from povsim.config import Scenario, source_counts
 from povsim.model import PovertyModel
 from povsim.results import Results
 
@@ -107,5 +107,7 @@ def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: 
     tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
     info = {"seed": int(seed), "replicates": int(replicates), "scale": float(scale),
             "posterior_draws": n_draws if draws else 0,
+            # parameters by kind of source: how many are calibrated, how many not yet
+            "parameters": source_counts(scenario),
             "wall_seconds": round(wall, 3), "peak_rss_bytes": peak}
     return Results(scenario=scenario, tables=tables, run_info=info)

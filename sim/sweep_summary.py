@@ -40,6 +40,7 @@ import pandas as pd
 
 from povsim.design import unit_problem
 from povsim.inputs import ScenarioError
+from povsim.outcomes import outcome
 from povsim.outputs import atomic_write, write_tables
 from povsim.sweeps import RUN_COLUMNS, SweepStore
 
@@ -102,7 +103,7 @@ class SweepSummary:
                 sub = self.indices[self.indices["output"] == o] if not self.indices.empty else None
                 if sub is not None and not sub.empty:
                     written.append(atomic_write(out / f"indices_{o}.png",
-                                           lambda p, s=sub, o=o: plot_indices(s, o, p)))
+                                           lambda p, s=sub, o=o: plot_indices(s, o, self.year, p)))
         return written
 
 
@@ -237,8 +238,10 @@ def _format_points(points: pd.DataFrame, year: int, params: list[str], outputs: 
     table = at[at["output"] == outputs[0]][["point", *params]].set_index("point")
     for o in outputs:
         sub = at[at["output"] == o].set_index("point")
-        table[o] = [_band(m, lo, hi) for m, lo, hi in zip(sub["median"], sub["p10"], sub["p90"],
-                                                         strict=True)]
+        k = outcome(o).scale
+        table[f"{o} ({outcome(o).unit})"] = [
+            _band(m * k, lo * k, hi * k)
+            for m, lo, hi in zip(sub["median"], sub["p10"], sub["p90"], strict=True)]
     text = table.head(max_rows).to_string()
     more = len(table) - max_rows
     return text + (f"\n... {more} more points in summary/points.csv" if more > 0 else "") + (
