@@ -39,8 +39,8 @@ import pandas as pd
 from povsim.calibration.distance import Distance
 from povsim.calibration.metrics import metric_values
 from povsim.calibration.priors import PRIORS_YAML, Prior, scenario_priors
-from povsim.calibration.registry import Figure, Registry, load_registry
-from povsim.config import Scenario
+from povsim.calibration.registry import Figure, Registry
+from povsim.config import Scenario, registry_for
 from povsim.inputs import ScenarioError
 from povsim.runner import run_scenario
 
@@ -107,7 +107,7 @@ class Problem:
            only: list[str] | None = None) -> Problem:
         """The problem of scenario ``sc``: its priors and its case's figures; ``only`` fits a
         subset of the parameters (the others stay at their starting values)."""
-        reg = registry or load_registry()
+        reg = registry or registry_for(sc)
         figs = reg.for_case(sc.case, roles=("calibration",))
         if not figs:
             raise ScenarioError(f"case {sc.case!r} has no calibration figure in the registry")

@@ -25,6 +25,7 @@ Example (a tiny fit; real ones use the defaults of ``povsim calibrate``):
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ import yaml
 from povsim.calibration.fit import Problem, run_abc, run_seed, screen_cached
 from povsim.calibration.priors import PRIORS_YAML
 from povsim.calibration.targets import SIGNS, format_band, format_number, inside_band
-from povsim.config import Scenario
+from povsim.config import Scenario, figures_file
 from povsim.outputs import atomic_write, write_tables
 
 META = ("draw", "weight", "generation")
@@ -205,6 +206,8 @@ class Posterior:
                                      "prior_predictive": prior_report})
         for sc in self.scenarios().values():
             data = sc.model_dump(mode="json")
+            if sc.figures:  # the county's own figures file, from beside the new file
+                data["figures"] = os.path.relpath(figures_file(sc), out)
             text = (f"# {sc.title}: the bundled scenario with the posterior median of every "
                     f"fitted parameter\n# (povsim calibrate {self.problem.name}; posterior in "
                     "posterior.parquet beside this file)\n"

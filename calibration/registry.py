@@ -74,16 +74,19 @@ class Figure(BaseModel):
     """One reported figure."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    id: str = Field(pattern=r"^[a-z]+\.[a-z0-9_]+$")
-    case: Literal[CASES]  # type: ignore[valid-type]
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
+    case: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """a bundled case, or the case of a scenario that brings its own figures file"""
     seed_file: str
+    """the report the figure is quoted from (a file of shared/seeds for the bundled cases)"""
     quantity: str
     value: float
     unit: Literal[UNITS]  # type: ignore[valid-type]
     period: str
     kind: Literal[KINDS]  # type: ignore[valid-type]
     role: Literal[ROLES]  # type: ignore[valid-type]
-    suggested_role: Literal[ROLES]  # type: ignore[valid-type]
+    suggested_role: Literal[ROLES] | None = None  # type: ignore[valid-type]
+    """the shared figures file's suggestion (bundled cases); a role differing needs a reason"""
     role_reason: str | None = None
     target: Target | None = None
     quote: str
@@ -93,7 +96,7 @@ class Figure(BaseModel):
     def _consistent(self) -> Figure:
         if not self.id.startswith(self.case + "."):
             raise ValueError(f"id {self.id!r} must start with its case {self.case!r}")
-        if self.role != self.suggested_role and not self.role_reason:
+        if self.suggested_role and self.role != self.suggested_role and not self.role_reason:
             raise ValueError(f"role {self.role!r} differs from suggested_role "
                              f"{self.suggested_role!r}: give a role_reason")
         if self.role in ("calibration", "validation") and self.target is None:
@@ -140,6 +143,20 @@ class Registry:
         """The reported value of figure ``fid``."""
         return self.figures[fid].value
 
+    def merged(self, other: Registry) -> Registry:
+        """This registry and ``other``'s figures; an id in both is a one-line error.
+
+        Example:
+            >>> reg = load_registry()
+            >>> len(reg.merged(Registry([], "empty.yaml"))) == len(reg)
+            True
+        """
+        for fid in other.figures:
+            if fid in self.figures:
+                raise ScenarioError(f"{other.path}: figure id {fid!r} is already in "
+                                    f"{self.path or 'the registry'}; choose another id")
+        return Registry([*self, *other], self.path)
+
 
 def load_registry(path: str | Path = REGISTRY_YAML) -> Registry:
     """Load and validate the registry; one-line :class:`ScenarioError` on any problem.
@@ -164,4 +181,8 @@ def _load(path: str) -> Registry:
             raise ScenarioError(f"{path}: field 'figures.{i}.id': duplicated id {f.id!r}; "
                                 "every figure appears once")
         seen.add(f.id)
+    unknown = [f for f in parsed.figures if f.case not in CASES]
+    if Path(path) == REGISTRY_YAML and unknown:
+        raise ScenarioError(f"{path}: figure {unknown[0].id!r}: case {unknown[0].case!r} is not "
+                            f"bundled; known: {', '.join(CASES)}")
     return Registry(parsed.figures, path)

@@ -29,6 +29,7 @@ import pandas as pd
 from povsim.calibration.distance import scaled_gap
 from povsim.calibration.metrics import annual_equivalent, metric_values
 from povsim.calibration.registry import Registry, load_registry
+from povsim.config import registry_for
 from povsim.results import Results
 
 COLUMNS = ["id", "role", "quantity", "unit", "when", "reported", "comparison", "sim_p10",
@@ -56,7 +57,7 @@ def inside_band(reported: float, lo: float, hi: float, comparison: str) -> bool:
 def targets_table(res: Results, registry: Registry | None = None,
                   case: str | None = None) -> pd.DataFrame:
     """One row per calibration/validation figure of ``case`` (default: the scenario's case)."""
-    reg = registry or load_registry()
+    reg = registry or (registry_for(res.scenario) if res.scenario else load_registry())
     case = case or res.scenario.case
     rows = []
     for f in reg.for_case(case, roles=("calibration", "validation")):

@@ -36,7 +36,7 @@ from pydantic import (
     model_validator,
 )
 
-from povsim.calibration.registry import load_registry
+from povsim.calibration.registry import Registry, load_registry
 from povsim.inputs import ScenarioError, format_validation_error, load_yaml
 from povsim.scenarios import CASES, resolve_scenario
 
@@ -599,6 +599,9 @@ class Scenario(_Strict):
     """case of the figure registry"""
     seed_file: str
     """case report in shared/seeds"""
+    figures: str | None = None
+    """this county's own reported figures, a file in the registry's format (relative to the
+    scenario file): they join calibration/targets.yaml for this scenario (targets, calibrate)"""
     region: Literal["western", "other"]
     """region; fixes the village exit threshold"""
     start_year: int = Field(ge=1949, le=2100)
@@ -813,13 +816,53 @@ def load_scenario(path: str | Path) -> Scenario:
         sc = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(format_validation_error(path, err, Scenario)) from None
-    _check_figure_refs(path, data)
     sc._path = str(path)
     sc._sha256 = hashlib.sha256(raw).hexdigest()
+    _check_figure_refs(path, data, registry=registry_for(sc))
     return sc
 
 
-def _check_figure_refs(path: str | Path, data: Any, where: str = "") -> None:
+def figures_file(sc: Scenario) -> Path | None:
+    """The scenario's own figures file (field ``figures``) resolved against the scenario file's
+    folder, or None.
+
+    Example:
+        >>> figures_file(load_scenario("docs/examples/mycounty.yaml")).name
+        'mycounty_figures.yaml'
+    """
+    if not sc.figures:
+        return None
+    path = Path(sc.figures)
+    return Path(sc._path).parent / path if sc._path and not path.is_absolute() else path
+
+
+def registry_for(sc: Scenario) -> Registry:
+    """The figure registry a scenario is compared with: calibration/targets.yaml, plus the
+    scenario's own ``figures`` file (every figure of it of the scenario's case).
+
+    Example:
+        >>> len(registry_for(load_scenario("xixiu"))) == len(load_registry())
+        True
+    """
+    reg = load_registry()
+    path = figures_file(sc)
+    if path is None:
+        return reg
+    where = sc._path or sc.name
+    if not path.is_file():
+        raise ScenarioError(f"{where}: field 'figures': no file {str(path)!r} (a figures file in "
+                            "the registry's format, relative to the scenario file)")
+    own = load_registry(path)
+    merged = reg.merged(own)  # an id of the project's registry is refused first
+    other = next((f for f in own if f.case != sc.case), None)
+    if other is not None:
+        raise ScenarioError(f"{path}: figure {other.id!r}: case {other.case!r} is not the "
+                            f"scenario's case {sc.case!r}")
+    return merged
+
+
+def _check_figure_refs(path: str | Path, data: Any, where: str = "",
+                       registry: Registry | None = None) -> None:
     """Check every ``source: "figure: ID"`` against the figure registry.
 
     Each cited id must exist; a parameter whose source is exactly one figure must have that
@@ -828,14 +871,15 @@ def _check_figure_refs(path: str | Path, data: Any, where: str = "") -> None:
     if isinstance(data, dict):
         src = data.get("source")
         if isinstance(src, str) and src.strip().lower().startswith("figure:"):
-            reg = load_registry()
+            reg = registry or load_registry()
             field = f"{where}.source" if where else "source"
             ids = src.split(":", 1)[1].replace(",", " ").split()
             for fid in ids:
                 if fid not in reg:
                     raise ScenarioError(
                         f"{path}: field '{field}': unknown figure id {fid!r}; ids are those of "
-                        "calibration/targets.yaml, e.g. 'xixiu.villages'")
+                        "calibration/targets.yaml, e.g. 'xixiu.villages', or of the scenario's "
+                        "own figures file (field 'figures')")
             val = data.get("value")
             if len(ids) == 1 and isinstance(val, int | float) and not isinstance(val, bool):
                 rep = reg.value(ids[0])
@@ -845,10 +889,10 @@ def _check_figure_refs(path: str | Path, data: Any, where: str = "") -> None:
                         f"{rep:g} {reg[ids[0]].unit} (calibration/targets.yaml); use the "
                         "reported value or cite it as 'derived: ...' with the arithmetic")
         for key, val in data.items():
-            _check_figure_refs(path, val, f"{where}.{key}" if where else str(key))
+            _check_figure_refs(path, val, f"{where}.{key}" if where else str(key), registry)
     elif isinstance(data, list):
         for i, val in enumerate(data):
-            _check_figure_refs(path, val, f"{where}.{i}")
+            _check_figure_refs(path, val, f"{where}.{i}", registry)
 
 
 def scenario_source(sc: Scenario) -> tuple[str | None, str | None]:

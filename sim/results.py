@@ -177,11 +177,12 @@ class Results:
         written = write_tables(out, self.tables)
         if plots:
             from povsim.calibration.targets import figures_on
+            from povsim.config import registry_for
             from povsim.plots import plot_bands
 
-            case = getattr(self.scenario, "case", None)
+            reg = registry_for(self.scenario) if self.scenario else None
             for fname, col in PLOTS.items():
-                figs = figures_on(col, case) if case else []
+                figs = figures_on(col, self.scenario.case, reg) if reg else []
                 written.append(atomic_write(out / fname, lambda p, c=col, f=figs:
                                             plot_bands(self, c, p, f)))
         written.append(write_manifest(out, self.manifest()))
