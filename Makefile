@@ -18,6 +18,8 @@ setup: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/povsim run scenarios/xixiu.yaml --seed 1 --replicates 8 --out results/xixiu
+	@echo "report (open it in a browser):"
+	@$(VENV)/bin/povsim report results/xixiu
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -219,6 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     m.add_argument("--quiet", action="store_true", help="write the files, print nothing")
     m.set_defaults(func=cmd_summarize)
+    r = sub.add_parser("report", help="one self-contained HTML page of an output folder "
+                                      "(plots, tables, reported figures, manifest)")
+    r.add_argument("folder", help="the --out folder of run, compare, attribute, sweep (after "
+                                  "summarize) or calibrate, e.g. results/xixiu")
+    r.add_argument("--out", default=None, metavar="FILE",
+                   help="the page (default: FOLDER/report.html)")
+    r.set_defaults(func=cmd_report)
     return p
 
 
@@ -439,6 +446,14 @@ def cmd_summarize(args: argparse.Namespace) -> int:
         print(f"\nwrote {Path(args.store) / 'summary'}/ (points"
               f"{', indices' if not s.indices.empty else ''} as .parquet and .csv"
               f"{', plots as .png' if not args.no_plots else ''})")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the HTML report of an output folder and print its path."""
+    from povsim.report import write_report
+
+    print(write_report(args.folder, args.out))
     return 0
 
 

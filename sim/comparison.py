@@ -36,7 +36,7 @@ import yaml
 from scipy import stats
 from tqdm.auto import tqdm
 
-from povsim.config import Scenario, load_scenario, scenario_source
+from povsim.config import Scenario, load_scenario, scenario_source, source_counts
 from povsim.inputs import ScenarioError
 from povsim.outcomes import outcome
 from povsim.outputs import (
@@ -453,7 +453,8 @@ class Comparison:
         def describe(v: Variant) -> dict:
             path, sha = scenario_source(v.scenario)
             return {"name": v.name, "changes": v.changes, "file": path, "sha256": sha,
-                    "policy": v.scenario.policy.model_dump()}
+                    "policy": v.scenario.policy.model_dump(),
+                    "parameters": source_counts(v.scenario)}
 
         sw = software()
         return {"povsim_version": VERSION, "git_commit": git_commit(),

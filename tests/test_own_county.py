@@ -55,7 +55,7 @@ def test_an_own_figure_id_cited_without_the_file_names_the_figures_field(county)
 def test_a_value_contradicting_the_own_figure_is_an_error(county):
     county.write_text(county.read_text().replace("value: 5200, unit: households",
                                                  "value: 5300, unit: households"))
-    with pytest.raises(ScenarioError, match="contradicts figure mycounty.households = 5200"):
+    with pytest.raises(ScenarioError, match=r"contradicts figure mycounty\.households = 5200"):
         load_scenario(county)
 
 
@@ -79,7 +79,7 @@ def test_an_id_of_the_project_registry_is_refused(county):
     text = f.read_text().replace("id: mycounty.villages\n  case: mycounty",
                                  "id: sanba.villages\n  case: sanba", 1)
     f.write_text(text)
-    with pytest.raises(ScenarioError, match="'sanba.villages' is already in"):
+    with pytest.raises(ScenarioError, match=r"'sanba\.villages' is already in"):
         load_scenario(county)
 
 

@@ -1,0 +1,365 @@
+"""One self-contained HTML page of an output folder: ``povsim report DIR``.
+
+The page reads offline: the plots are embedded as PNG images (``data:`` URLs), the styles are
+inline, nothing is fetched. It shows, for the folder of ``povsim run``, ``compare``,
+``attribute``, ``sweep`` (after ``summarize``) or ``calibrate``:
+
+- what the folder holds and what its bands or intervals include;
+- whether the scenario's parameters are calibrated (counts by kind of source);
+- the main tables (a run's summary and its case's reported figures beside the simulated
+  band; a comparison's headline differences; an attribution's effects; a sweep's point bands
+  and indices; a calibration's fit report and posterior);
+- every plot of the folder;
+- the manifest (provenance: versions, seeds, files and hashes).
+
+Example:
+    >>> import tempfile
+    >>> from povsim.config import load_scenario
+    >>> from povsim.runner import run_scenario
+    >>> out = tempfile.mkdtemp()
+    >>> _ = run_scenario(load_scenario("xixiu"), replicates=2, scale=200,
+    ...                  progress=False).write(out, plots=False)
+    >>> page = write_report(out)
+    >>> page.name, "reported" in page.read_text(encoding="utf-8")
+    ('report.html', True)
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from povsim.inputs import ScenarioError
+from povsim.outputs import atomic_write
+
+#: rows shown of a long table (the CSV beside the page has them all)
+MAX_ROWS = 60
+
+KINDS = ("run", "comparison", "attribution", "sweep", "calibration")
+
+
+@dataclass
+class Section:
+    """One part of the page: a heading, paragraphs, tables (title, frame) and images."""
+
+    title: str
+    text: list[str] = field(default_factory=list)
+    tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
+    images: list[Path] = field(default_factory=list)
+
+
+def folder_kind(out: Path) -> str:
+    """What wrote the folder: ``run``, ``comparison``, ``attribution``, ``sweep`` or
+    ``calibration``; a one-line error for any other folder.
+
+    Example:
+        >>> folder_kind(Path("calibration/posteriors/all"))
+        'calibration'
+    """
+    if (out / "calibration.json").is_file():
+        return "calibration"
+    man = _manifest(out)
+    if man is None:
+        raise ScenarioError(f"{out}: not an output folder of povsim (no manifest.json or "
+                            "calibration.json); give the --out folder of run, compare, "
+                            "attribute, sweep or calibrate")
+    if "sweep" in man:
+        return "sweep"
+    return man.get("kind") or "run"
+
+
+def _manifest(out: Path) -> dict | None:
+    path = out / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ScenarioError(f"{path}: not readable JSON ({err})") from None
+
+
+def _table(out: Path, name: str) -> pd.DataFrame | None:
+    for suffix, read in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        if (out / f"{name}{suffix}").is_file():
+            return read(out / f"{name}{suffix}")
+    return None
+
+
+def _parameters_line(counts: dict | None) -> str:
+    if not counts:
+        return "Parameter sources: not recorded in this folder."
+    n = sum(counts.values())
+    names = {"figure": "from a reported figure", "to calibrate": "'to calibrate'"}
+    kinds = ", ".join(f"{v} {names.get(k, k)}" for k, v in counts.items() if v)
+    calibrated = counts.get("calibrated", 0)
+    todo = counts.get("to calibrate", 0)
+    verdict = ("none calibrated yet" if not calibrated else
+               f"{calibrated} calibrated at posterior medians"
+               + (f", {todo} still 'to calibrate' at their starting values" if todo else ""))
+    return f"Parameters: {verdict} ({n} in all: {kinds})."
+
+
+def _scenario_counts(file: str | None) -> dict | None:
+    if not file or not Path(file).is_file():
+        return None
+    from povsim.config import load_scenario, source_counts
+
+    try:
+        return source_counts(load_scenario(file))
+    except ScenarioError:
+        return None
+
+
+def _run_sections(out: Path, man: dict) -> list[Section]:
+    from povsim.plots import band_note
+    from povsim.results import Results
+
+    res = Results.read(out)
+    run = man.get("run", {})
+    counts = run.get("parameters") or _scenario_counts(man["scenario"].get("file"))
+    s = Section("Summary", [
+        f"Scenario {man['scenario'].get('name')} ({man['scenario'].get('file')}), seed "
+        f"{run.get('seed')}, {run.get('replicates')} replicate(s), scale 1:{run.get('scale'):g}.",
+        "Bands: " + band_note(res).split("; ")[0] + ".", _parameters_line(counts)])
+    s.tables.append(("Start and end year, median [10%, 90%] over runs",
+                     _banded(res.summary())))
+    sections = [s]
+    fig = _reported_section(res, man)
+    if fig is not None:
+        sections.append(fig)
+    return sections
+
+
+def _banded(summary: pd.DataFrame) -> pd.DataFrame:
+    def cell(m, lo, hi):
+        if pd.isna(m):
+            return "-"
+        d = 3 if abs(m) < 10 else 1 if abs(m) < 1000 else 0
+        return f"{m:,.{d}f} [{lo:,.{d}f}, {hi:,.{d}f}]"
+
+    y0, y1 = int(summary["start_year"].iloc[0]), int(summary["end_year"].iloc[0])
+    return pd.DataFrame({
+        "outcome": summary["outcome"],
+        f"{y0} (baseline)": [cell(*r) for r in summary[["start_median", "start_p10",
+                                                         "start_p90"]].itertuples(False)],
+        f"{y1}": [cell(*r) for r in summary[["end_median", "end_p10",
+                                              "end_p90"]].itertuples(False)]})
+
+
+def _reported_section(res, man: dict) -> Section | None:
+    """The case's reported figures beside the simulated bands, when the scenario file is here."""
+    file = man["scenario"].get("file")
+    if not file or not Path(file).is_file():
+        return None
+    from povsim.calibration.targets import format_band, format_number, targets_table
+    from povsim.config import load_scenario
+
+    try:
+        res.scenario = load_scenario(file)
+        t = targets_table(res)
+    except (ScenarioError, KeyError):
+        return None
+    if t.empty:
+        return None
+    from povsim.calibration.targets import SIGNS
+
+    view = pd.DataFrame({
+        "figure": t["id"], "role": t["role"], "when": t["when"],
+        "reported": [SIGNS[c] + format_number(v, u) for c, v, u in
+                     zip(t["comparison"], t["reported"], t["unit"], strict=True)],
+        "unit": t["unit"],
+        "simulated median [10%, 90%]": [format_band(m, lo, hi, u) for m, lo, hi, u in zip(
+            t["sim_median"], t["sim_p10"], t["sim_p90"], t["unit"], strict=True)],
+        "inside": ["yes" if w else "no" for w in t["inside_band"]],
+        "standardised error": [f"{z:+.2f}" if z == z else "n/a" for z in t["std_error"]]})
+    inside = int(t["inside_band"].sum())
+    return Section("Reported figures beside the simulation", [
+        f"The case's calibration and validation figures (calibration/targets.yaml or the "
+        f"scenario's own figures file): the reported value lies inside the simulated 10-90% "
+        f"band for {inside} of {len(t)}. Validation figures are never fitted. The run plots "
+        "draw the figures that read an annual column, with their tolerance."],
+        [("Reported and simulated", view)])
+
+
+def _comparison_sections(out: Path, man: dict) -> list[Section]:
+    h = _table(out, "headline")
+    level = round(100 * man.get("level", 0.9))
+    run = man.get("run", {})
+    base = man["baseline"]
+    counts = base.get("parameters") or _scenario_counts(base.get("file"))
+    cols = ["variant", "label", "unit", "baseline", "value", "diff", "diff_lo", "diff_hi"]
+    s = Section("Headline differences", [
+        f"Baseline {base.get('name')} ({base.get('file')}) against "
+        f"{len(man.get('variants', []))} variant(s) on common random numbers, "
+        f"{run.get('replicates')} replicate(s), seed {run.get('seed')}.",
+        f"Differences are variant minus baseline, the mean over paired runs with its {level}% "
+        "paired t interval; with --posterior the runs also span the parameters' posterior.",
+        _parameters_line(counts), *[f"Note: {n}" for n in man.get("notes", [])]])
+    if h is not None:
+        s.tables.append(("Variant minus baseline", _rounded(h[[c for c in cols if c in h]])))
+    return [s]
+
+
+def _attribution_sections(out: Path, man: dict) -> list[Section]:
+    t = _table(out, "attribution")
+    level = round(100 * man.get("level", 0.9))
+    s = Section("Attribution by channel", [
+        f"Scenario {man['scenario'].get('name')}: each channel switched off in turn on common "
+        f"random numbers; an effect is the baseline minus the run without the channel, with "
+        f"its {level}% paired interval. 'without_programme' is the whole programme switched "
+        "off: what happens without it.",
+        _parameters_line(_scenario_counts(man["scenario"].get("file")))])
+    if man.get("not_in_case"):
+        s.text.append("Not in this case: " + ", ".join(man["not_in_case"]))
+    if t is not None:
+        cols = ["channel", "label", "unit", "baseline", "without", "effect", "effect_lo",
+                "effect_hi"]
+        s.tables.append(("Effects", _rounded(t[[c for c in cols if c in t]])))
+    return [s]
+
+
+def _sweep_sections(out: Path, man: dict) -> list[Section]:
+    summ = out / "summary"
+    s = Section("Sweep", [
+        f"{man['sweep']}: {man['design']['method']} design, {man['design']['points']} points x "
+        f"{man['identity']['replicates']} replicate(s) = {man['runs']} runs; outputs "
+        f"{', '.join(man['outputs'])}. Bands are 10-90% over replicates at each point."])
+    if not (summ / "points.parquet").is_file():
+        s.text.append(f"No summary yet: run povsim summarize {out} first.")
+        return [s]
+    info = json.loads((summ / "summary.json").read_text()) if (summ / "summary.json").is_file() \
+        else {}
+    if info.get("year"):
+        s.text.append(f"Values at {info['year']}.")
+    s.text.extend(f"Note: {n}" for n in info.get("notes", []))
+    from povsim.outcomes import outcome
+
+    p = pd.read_parquet(summ / "points.parquet")
+    if info.get("year"):
+        p = p[p["year"] == info["year"]]
+    p = p.assign(unit=[outcome(o).unit for o in p["output"]],
+                 **{c: [v * outcome(o).scale for v, o in zip(p[c], p["output"], strict=True)]
+                    for c in ("mean", "median", "p10", "p90")})
+    s.tables.append(("Point bands (shown units)", _rounded(p.drop(columns=["level_set",
+                                                                          "sample"],
+                                                                 errors="ignore"))))
+    if (summ / "indices.parquet").is_file():
+        s.tables.append(("Sensitivity indices (95% bootstrap half-width: conf)",
+                         _rounded(pd.read_parquet(summ / "indices.parquet"))))
+    return [s]
+
+
+def _calibration_sections(out: Path) -> list[Section]:
+    info = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    fitted = info.get("fitted", [])
+    s = Section("Calibration", [
+        f"ABC-SMC fit of {info.get('scenario')} (case {info.get('case')}), seed "
+        f"{info.get('seed')}: {len(fitted)} parameter(s) fitted ({', '.join(fitted)}); the "
+        "others are drawn from their priors in every run.",
+        "Predicted bands are the posterior predictive 5-95%: parameter uncertainty and seed "
+        "noise. Validation figures are never fitted."])
+    fr = _table(out, "fit_report")
+    if fr is not None:
+        inside = int(fr["inside_90"].sum())
+        s.text.append(f"{inside} of {len(fr)} reported figures lie inside the posterior "
+                      "predictive 90% interval.")
+        s.tables.append(("Reported figures against the posterior predictive", _rounded(fr)))
+    summ = _table(out, "summary")
+    if summ is not None:
+        s.tables.append(("Posterior (median, 5-95%) and contraction", _rounded(summ)))
+    return [s]
+
+
+def _rounded(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    for c in df.columns:
+        if pd.api.types.is_float_dtype(df[c]):
+            df[c] = [("" if pd.isna(v) else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}")
+                     for v in df[c]]
+    return df
+
+
+def sections(out: str | Path) -> tuple[str, list[Section], dict | None]:
+    """The page's kind, sections and manifest for the folder ``out``."""
+    out = Path(out)
+    if not out.is_dir():
+        raise ScenarioError(f"{out}: no such folder; give the --out folder of run, compare, "
+                            "attribute, sweep or calibrate")
+    kind = folder_kind(out)
+    man = _manifest(out)
+    build = {"run": lambda: _run_sections(out, man),
+             "comparison": lambda: _comparison_sections(out, man),
+             "attribution": lambda: _attribution_sections(out, man),
+             "sweep": lambda: _sweep_sections(out, man),
+             "calibration": lambda: _calibration_sections(out)}
+    if kind not in build:
+        raise ScenarioError(f"{out}: unknown kind {kind!r} in manifest.json; known: "
+                            f"{', '.join(KINDS)}")
+    parts = build[kind]()
+    images = sorted(out.glob("*.png"))
+    if kind == "sweep":
+        images += sorted((out / "summary").glob("*.png"))
+    if images:
+        parts.append(Section("Plots", images=images))
+    return kind, parts, man
+
+
+CSS = """
+body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em}
+table{border-collapse:collapse;font-size:13px;margin:.5em 0 1.5em}
+th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}th{background:#f3f3f3}
+td:first-child,th:first-child{text-align:left}
+figure{display:inline-block;margin:.5em;vertical-align:top}
+figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:12px;color:#555}
+pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}
+"""
+
+
+def render(out: str | Path) -> str:
+    """The report page of folder ``out`` as one HTML string."""
+    out = Path(out)
+    kind, parts, man = sections(out)
+    title = f"povsim {kind}: {out.resolve().name}"
+    body = [f"<h1>{html.escape(title)}</h1>",
+            f"<p>Folder <code>{html.escape(str(out))}</code>. Tables as Parquet and CSV and "
+            "the plots as PNG are beside this page.</p>"]
+    for s in parts:
+        body.append(f'<section class="{html.escape(s.title.lower().replace(" ", "-"))}">'
+                    f"<h2>{html.escape(s.title)}</h2>")
+        body += [f"<p>{html.escape(t)}</p>" for t in s.text]
+        for caption, df in s.tables:
+            more = len(df) - MAX_ROWS
+            body.append(f"<h3>{html.escape(caption)}</h3>")
+            body.append(df.head(MAX_ROWS).to_html(index=False, border=0, na_rep=""))
+            if more > 0:
+                body.append(f"<p>... {more} more rows in the CSV files.</p>")
+        for img in s.images:
+            data = base64.b64encode(img.read_bytes()).decode("ascii")
+            rel = img.relative_to(out)
+            body.append(f'<figure><img src="data:image/png;base64,{data}" '
+                        f'alt="{html.escape(str(rel))}"><figcaption>{html.escape(str(rel))}'
+                        "</figcaption></figure>")
+        body.append("</section>")
+    if man is not None:
+        body.append('<section class="manifest"><h2>Manifest</h2><details><summary>'
+                    "manifest.json: versions, seeds, files and hashes</summary><pre>"
+                    + html.escape(json.dumps(man, indent=1, ensure_ascii=False))
+                    + "</pre></details></section>")
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_report(out: str | Path, path: str | Path | None = None) -> Path:
+    """Write the report of folder ``out`` to ``path`` (default ``out/report.html``)."""
+    page = render(out)
+    target = Path(path) if path else Path(out) / "report.html"
+    atomic_write(target, lambda p: Path(p).write_text(page, encoding="utf-8"))
+    return target
