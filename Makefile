@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.povsim-installed
 
-.PHONY: setup demo test test-fast lint bench calibration clean
+.PHONY: setup demo test test-fast lint bench calibration notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "povsim needs Python 3.11 or newer"'
@@ -29,6 +29,15 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m "not slow"
+
+# JupyterLab on the notebooks, with the notebooks extra installed into the same environment
+NB_STAMP := $(VENV)/.povsim-notebooks
+$(NB_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,notebooks]'
+	touch $(NB_STAMP)
+
+notebooks: $(NB_STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -329,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="the short suite (under two minutes)")
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    from povsim import allocator
+
+    allocator.keep_freed_arrays()  # as the povsim command line does, once per process
     if a.child:
         kind, n, months = a.child
         if kind == "bandwidth":

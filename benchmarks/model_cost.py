@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scales", nargs="+", type=float, default=[100.0, 10.0, 1.0])
     p.add_argument("--child", type=float, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    from povsim import allocator
+
+    allocator.keep_freed_arrays()  # as the povsim command line does, once per process
     if a.child is not None:
         print(json.dumps(measure_once(a.scenario, a.child)))
         return 0

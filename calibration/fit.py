@@ -263,8 +263,12 @@ def _sampler(workers: int, scheduler: str | None):
     if scheduler:
         from dask.distributed import Client
 
-        return pyabc.sampler.DaskDistributedSampler(dask_client=Client(scheduler))
-    if workers > 1:
+        from povsim.sweeps import warm_worker
+
+        client = Client(scheduler)
+        client.run(warm_worker)  # each worker's allocator and kernels, once
+        return pyabc.sampler.DaskDistributedSampler(dask_client=client)
+    if workers > 1:  # forked workers inherit the allocator's thresholds (set at CLI start)
         return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     return pyabc.sampler.SingleCoreSampler()
 

@@ -12,6 +12,12 @@ household-step for the first model of a process, 121-127 for later ones).
 runs as fast as the later ones. Memory freed stays with the process for reuse, up to the trim
 threshold (64 MiB) above the heap's in-use top. Nothing changes in the results.
 
+It is set once per process where a process starts: ``povsim``'s command line
+(:func:`povsim.cli.main`), each Dask worker of a sweep or calibration
+(:func:`povsim.sweeps.warm_worker`); forked pyabc workers inherit it. A script or notebook
+using the Python API may call it once at its start; without it only the first model of the
+process runs slower, with the same results.
+
 Linux with glibc only; elsewhere (macOS, musl, Windows) it does nothing and returns False.
 
 :func:`freeze_imports` moves every object alive at the first model build (the modules of numba,

@@ -460,6 +460,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``povsim`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
+    from povsim import allocator
+
+    allocator.keep_freed_arrays()  # once per process, at its start
     try:
         return args.func(args)
     except ScenarioError as exc:

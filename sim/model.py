@@ -125,7 +125,6 @@ class PovertyModel(mesa.Model):
                            programme_on=sc.policy.programme)
         self.world = build_world(self, sc, self.streams, self.scale)
         kernels.warm_up()  # compile or load the compiled household kernel now, not in month 1
-        allocator.keep_freed_arrays()  # monthly temporaries reuse memory (no page faults)
         self.ledger = Ledger(self.world.k)
         self.datacollector = recording.data_collector()
         self.schedule = self.build_schedule()

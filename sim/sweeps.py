@@ -272,10 +272,12 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
 
 
 def warm_worker() -> int:
-    """Import the model and load its compiled kernels in a worker process (once, before its
-    first task, so that tasks are not slowed by the imports); returns the process id."""
-    from povsim import kernels, runner  # noqa: F401
+    """Set up a worker process once, before its first task: the allocator's thresholds, the
+    model's imports and its compiled kernels (so that tasks are not slowed by them); returns
+    the process id."""
+    from povsim import allocator, kernels, runner  # noqa: F401
 
+    allocator.keep_freed_arrays()
     kernels.warm_up()
     return os.getpid()
 

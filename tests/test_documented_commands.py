@@ -1,0 +1,174 @@
+"""Every command in a ``bash`` block of the README and of docs/ runs, at a small scale.
+
+The commands of each document run in order in one sandbox folder (the repository's inputs
+linked in), so a command may use what an earlier one wrote (``povsim summarize`` after
+``povsim sweep``). ``povsim`` commands run in-process with their sizes made small
+(:func:`small`); ``make`` targets are checked to exist (``make -n``: the suite itself is
+``make test``, the demo runs in CI's own step); ``cp`` copies; another ``python -m`` entry
+point (the benchmark suite) must start and parse ``--help``. Lines that cannot run here are
+listed in :data:`NOT_RUN` with the reason, and a test checks that list holds only lines that
+are still in the documents.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from povsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")),
+             ROOT / "notebooks" / "README.md"]
+#: the repository's folders a documented command may read (linked into the sandbox)
+INPUTS = ("scenarios", "calibration", "docs", "benchmarks", "Makefile", "pyproject.toml")
+#: lines not run, with the reason
+NOT_RUN = {
+    "python cluster.py &": "starts a Dask scheduler in the background (the README's sketch "
+                           "of a cluster; tests/test_sweeps.py runs sweeps on a local cluster)",
+    "povsim sweep scenarios/sweeps/xixiu_behaviour_sobol.yaml --scheduler tcp://...:8786 "
+    "--out results/sobol": "the scheduler address is a placeholder",
+}
+#: simulated households a documented run is cut to (scale = real households / this)
+HOUSEHOLDS = 250
+
+
+def commands(doc: Path) -> list[str]:
+    """The command lines of a document's ``bash`` blocks, without comments.
+
+    Example:
+        >>> "make demo" in commands(ROOT / "README.md")
+        True
+    """
+    out, inside = [], False
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            inside = line.strip() == "```bash" if not inside else False
+            continue
+        if inside:
+            cmd = re.sub(r"\s+#.*$", "", line).strip()
+            if cmd and not cmd.startswith("#"):
+                out.append(cmd)
+    return out
+
+
+def _set(argv: list[str], option: str, value: str) -> None:
+    if option in argv:
+        argv[argv.index(option) + 1] = value
+    else:
+        argv += [option, value]
+
+
+def small(argv: list[str]) -> list[str]:
+    """A povsim command line cut to test size: few households, replicates and draws, one
+    worker, tiny calibrations and sampled designs.
+
+    Example:
+        >>> small(["run", "xixiu", "--replicates", "8"])
+        ['run', 'xixiu', '--replicates', '2', '--scale', '680']
+    """
+    argv = list(argv)
+    cmd = argv[0]
+    if cmd in ("run", "targets", "compare", "attribute") and not argv[1].startswith("results/"):
+        from povsim.config import load_scenario
+
+        n = load_scenario(argv[1]).population.total_households.value
+        scale = max(1, round(n / HOUSEHOLDS))
+        given = float(argv[argv.index("--scale") + 1]) if "--scale" in argv else 1.0
+        if cmd != "calibrate":
+            _set(argv, "--replicates", "2")
+        _set(argv, "--scale", f"{max(scale, given):g}")
+    elif cmd == "run":
+        _set(argv, "--replicates", "2")
+    if "--draws" in argv and cmd != "calibrate":
+        _set(argv, "--draws", "2")
+    if "--workers" in argv:
+        _set(argv, "--workers", "1")
+    if cmd == "calibrate":
+        # the joint fit skips its five screenings (all parameters fitted): 20 s, not 90
+        top = "0" if argv[1] == "all" else "2"
+        for opt, v in (("--population", "8"), ("--generations", "1"), ("--draws", "4"),
+                       ("--fit-top", top)):
+            _set(argv, opt, v)
+        argv.append("--no-plots")
+    if cmd == "sweep":
+        _set(argv, "--replicates", "1")
+        if "sobol" in argv[1] or "morris" in argv[1] or "lhs" in argv[1]:
+            _set(argv, "--samples", "2")
+        _set(argv, "--scale", "400")
+    if cmd in ("run", "targets", "compare", "attribute", "sweep", "calibrate"):
+        argv.append("--quiet") if "--quiet" not in argv and cmd != "targets" else None
+    return argv
+
+
+def _cases() -> list:
+    out = []
+    for doc in DOCUMENTS:
+        for i, cmd in enumerate(commands(doc)):
+            out.append(pytest.param(doc, cmd, id=f"{doc.name}:{i}:{cmd[:60]}"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def sandboxes(tmp_path_factory):
+    """One working folder per document, with the repository's inputs linked in."""
+    made: dict[Path, Path] = {}
+
+    def get(doc: Path) -> Path:
+        if doc not in made:
+            d = tmp_path_factory.mktemp(doc.stem)
+            for name in INPUTS:
+                (d / name).symlink_to(ROOT / name)
+            # the README's own variant file of `compare --against` (a user's copy of a case)
+            text = (ROOT / "scenarios" / "sanba.yaml").read_text(encoding="utf-8")
+            (d / "my_sanba_variant.yaml").write_text(
+                text.replace("name: sanba", "name: my_sanba_variant", 1), encoding="utf-8")
+            made[doc] = d
+        return made[doc]
+
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("doc, cmd", _cases())
+def test_documented_command_runs(doc, cmd, sandboxes, monkeypatch, capsys):
+    if cmd in NOT_RUN:
+        pytest.skip(NOT_RUN[cmd])
+    work = sandboxes(doc)
+    monkeypatch.chdir(work)
+    argv = shlex.split(cmd)
+    if argv[0] == "make":
+        r = subprocess.run(["make", "-n", *argv[1:]], capture_output=True, text=True)
+        assert r.returncode == 0, f"{cmd}: no such make target ({r.stderr.strip()})"
+        return
+    if argv[0] == "cp":
+        shutil.copy(argv[1], argv[2])
+        return
+    if argv[:3] == ["python", "-m", "povsim"]:
+        argv = ["povsim", *argv[3:]]
+    elif argv[:2] == ["python", "-m"]:  # another entry point (the benchmark suite, about a
+        # minute, is `make bench`): it must start and parse its options
+        r = subprocess.run([sys.executable, "-m", argv[2], "--help"], capture_output=True,
+                           text=True, cwd=ROOT)
+        assert r.returncode == 0, f"{cmd}: {r.stderr[-1000:]}"
+        return
+    assert argv[0] == "povsim", f"{cmd}: not a povsim, make or cp command; run it here or " \
+                                "add it to NOT_RUN with the reason"
+    try:
+        rc = main(small(argv[1:]) if len(argv) > 2 else argv[1:])
+    except SystemExit as stop:  # argparse's --version and --help exit
+        rc = stop.code
+    err = capsys.readouterr().err
+    expected = 1 if "audit --strict" in cmd else 0  # documented: exits 1 on findings
+    assert rc == expected, f"{cmd} -> {small(argv[1:])}: exit {rc}\n{err[-2000:]}"
+
+
+def test_the_not_run_list_is_current():
+    documented = {c for doc in DOCUMENTS for c in commands(doc)}
+    assert set(NOT_RUN) <= documented, set(NOT_RUN) - documented
