@@ -202,6 +202,20 @@ def test_stable_argsort_is_numpys_stable_sort(x):
     assert np.array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
 
 
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(1, 200), elements=st.floats(-1e6, 1e6)),
+       st.data())
+def test_the_models_sorted_quantiles_equal_numpys_weighted_quantile(x, data):
+    from povsim.stats import sorted_weighted_quantiles, weighted_quantiles
+
+    w = data.draw(arrays(np.float64, x.size, elements=st.integers(1, 9).map(float)))
+    qs = np.linspace(0.1, 0.9, 9)
+    o = np.argsort(x, kind="stable")
+    oracle = np.quantile(x, qs, weights=w, method="inverted_cdf")
+    assert np.array_equal(sorted_weighted_quantiles(x[o], w[o], qs), oracle)
+    assert np.array_equal(weighted_quantiles(x, w, qs), oracle)
+
+
 def test_stable_argsort_on_a_real_income_vector(state):
     pc = state.households.per_capita_income()
     pc[::7] = pc[3]  # and with many ties
