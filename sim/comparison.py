@@ -35,7 +35,6 @@ import numpy as np
 import pandas as pd
 import yaml
 from scipy import stats
-from tqdm.auto import tqdm
 
 from povsim.config import Scenario, load_scenario, scenario_source, source_counts
 from povsim.inputs import ScenarioError
@@ -49,6 +48,7 @@ from povsim.outputs import (
     write_manifest,
     write_tables,
 )
+from povsim.progress import tqdm
 from povsim.runner import run_replicate
 
 #: headline outcomes: key, label ({y1} is the end year), unit, number of decimals shown

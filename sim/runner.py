@@ -19,10 +19,10 @@ import time
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from povsim.config import Scenario, source_counts
 from povsim.model import PovertyModel
+from povsim.progress import tqdm
 from povsim.results import Results
 
 

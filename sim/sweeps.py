@@ -48,12 +48,12 @@ import uuid
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from povsim.config import Scenario
 from povsim.design import Design, build_design
 from povsim.inputs import ScenarioError
 from povsim.outputs import atomic_write, code_version
+from povsim.progress import tqdm
 from povsim.sweepfile import Sweep
 
 CHUNK_SECONDS = 1.0  # target work per Dask task (s); assumed, keeps scheduler overhead small
