@@ -137,12 +137,11 @@ def format_band(median: float, lo: float, hi: float, unit: str) -> str:
     return f"{format_number(median, unit)} [{format_number(lo, unit)}, {format_number(hi, unit)}]"
 
 
-def format_targets(table: pd.DataFrame, fmt: str = "text") -> str:
-    """Render the targets table as plain text, Markdown or CSV."""
-    if fmt == "csv":
-        return table.to_csv(index=False)
+def targets_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The targets table as shown (the terminal, Markdown and the HTML report): reported values
+    with their comparison, the simulated band, inside or not, the standardised error."""
     units = table["unit"].tolist()
-    view = pd.DataFrame({
+    return pd.DataFrame({
         "figure": table["id"], "role": table["role"], "when": table["when"],
         "reported": [SIGNS[c] + format_number(v, u) for c, v, u in
                      zip(table["comparison"], table["reported"], units, strict=True)],
@@ -154,6 +153,13 @@ def format_targets(table: pd.DataFrame, fmt: str = "text") -> str:
         "standardised error": [f"{z:+.2f}" if z == z else "n/a" for z in table["std_error"]],
         "within precision": ["yes" if w else "no" for w in table["within_precision"]],
     })
+
+
+def format_targets(table: pd.DataFrame, fmt: str = "text") -> str:
+    """Render the targets table as plain text, Markdown or CSV."""
+    if fmt == "csv":
+        return table.to_csv(index=False)
+    view = targets_view(table)
     if fmt == "md":
         head = "| " + " | ".join(view.columns) + " |"
         rule = "|" + "|".join("---" for _ in view.columns) + "|"

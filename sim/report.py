@@ -36,6 +36,7 @@ import pandas as pd
 
 from povsim.inputs import ScenarioError
 from povsim.outputs import atomic_write
+from povsim.results import Results, band_cell
 
 #: rows shown of a long table (the CSV beside the page has them all)
 MAX_ROWS = 60
@@ -117,7 +118,6 @@ def _scenario_counts(file: str | None) -> dict | None:
 
 def _run_sections(out: Path, man: dict) -> list[Section]:
     from povsim.plots import band_note
-    from povsim.results import Results
 
     res = Results.read(out)
     run = man.get("run", {})
@@ -136,19 +136,13 @@ def _run_sections(out: Path, man: dict) -> list[Section]:
 
 
 def _banded(summary: pd.DataFrame) -> pd.DataFrame:
-    def cell(m, lo, hi):
-        if pd.isna(m):
-            return "-"
-        d = 3 if abs(m) < 10 else 1 if abs(m) < 1000 else 0
-        return f"{m:,.{d}f} [{lo:,.{d}f}, {hi:,.{d}f}]"
-
     y0, y1 = int(summary["start_year"].iloc[0]), int(summary["end_year"].iloc[0])
     return pd.DataFrame({
         "outcome": summary["outcome"],
-        f"{y0} (baseline)": [cell(*r) for r in summary[["start_median", "start_p10",
-                                                         "start_p90"]].itertuples(False)],
-        f"{y1}": [cell(*r) for r in summary[["end_median", "end_p10",
-                                              "end_p90"]].itertuples(False)]})
+        f"{y0} (baseline)": [band_cell(*r) for r in summary[["start_median", "start_p10",
+                                                              "start_p90"]].itertuples(False)],
+        f"{y1}": [band_cell(*r) for r in summary[["end_median", "end_p10",
+                                                   "end_p90"]].itertuples(False)]})
 
 
 def _reported_section(res, man: dict) -> Section | None:
@@ -156,7 +150,7 @@ def _reported_section(res, man: dict) -> Section | None:
     file = man["scenario"].get("file")
     if not file or not Path(file).is_file():
         return None
-    from povsim.calibration.targets import format_band, format_number, targets_table
+    from povsim.calibration.targets import targets_table, targets_view
     from povsim.config import load_scenario
 
     try:
@@ -166,17 +160,7 @@ def _reported_section(res, man: dict) -> Section | None:
         return None
     if t.empty:
         return None
-    from povsim.calibration.targets import SIGNS
-
-    view = pd.DataFrame({
-        "figure": t["id"], "role": t["role"], "when": t["when"],
-        "reported": [SIGNS[c] + format_number(v, u) for c, v, u in
-                     zip(t["comparison"], t["reported"], t["unit"], strict=True)],
-        "unit": t["unit"],
-        "simulated median [10%, 90%]": [format_band(m, lo, hi, u) for m, lo, hi, u in zip(
-            t["sim_median"], t["sim_p10"], t["sim_p90"], t["unit"], strict=True)],
-        "inside": ["yes" if w else "no" for w in t["inside_band"]],
-        "standardised error": [f"{z:+.2f}" if z == z else "n/a" for z in t["std_error"]]})
+    view = targets_view(t)
     inside = int(t["inside_band"].sum())
     return Section("Reported figures beside the simulation", [
         f"The case's calibration and validation figures (calibration/targets.yaml or the "

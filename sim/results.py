@@ -69,6 +69,19 @@ SUMMARY_END_ROWS = ("net_exits_people_cumulative", "poor_villages_exited",
                     "public_cost_cumulative", "cost_per_person_lifted")
 
 
+def band_cell(median: float, lo: float, hi: float) -> str:
+    """A median and its band as the summary shows them ("-" for none).
+
+    Example:
+        >>> band_cell(3.6671, 3.604, 3.717), band_cell(52598.0, 51352.0, 53125.0)
+        ('3.667 [3.604, 3.717]', '52,598 [51,352, 53,125]')
+    """
+    if pd.isna(median):
+        return "-"
+    digits = 3 if abs(median) < 10 else 1 if abs(median) < 1000 else 0
+    return f"{median:,.{digits}f} [{lo:,.{digits}f}, {hi:,.{digits}f}]"
+
+
 @dataclass
 class Results:
     """Tables of a run set with helpers to summarise, write and read them back."""
@@ -129,13 +142,7 @@ class Results:
     def format_summary(self) -> str:
         """The summary as aligned text: median [10%, 90%] at start and end."""
         s = self.summary()
-
-        def cell(m, lo, hi):
-            if pd.isna(m):
-                return "-"
-            digits = 3 if abs(m) < 10 else 1 if abs(m) < 1000 else 0
-            fmt = lambda x: f"{x:,.{digits}f}"  # noqa: E731
-            return f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]"
+        cell = band_cell
 
         y0, y1 = int(s["start_year"].iloc[0]), int(s["end_year"].iloc[0])
         rows = [(r.outcome, cell(r.start_median, r.start_p10, r.start_p90),
