@@ -43,6 +43,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -187,7 +188,7 @@ def _prepare_store(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
                                 f"{chunk_size}; resume without --chunk-size (or --overwrite)")
         if old.get("code") != code_version():
             print(f"povsim: warning: {store.out} was started with code {old.get('code')}; "
-                  f"resuming with {code_version()}")
+                  f"resuming with {code_version()}", file=sys.stderr)
         return int(old["chunk_size"])
     if store.out.exists() and not store.out.is_dir():
         raise ScenarioError(f"--out {store.out}: exists and is not a folder")

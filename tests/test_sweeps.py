@@ -370,3 +370,18 @@ def test_the_sweep_command_takes_fewer_samples_and_refuses_an_invalid_number(tmp
                  "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err
     assert "design.samples" in err and "power of two" in err and len(err.splitlines()) == 1
+
+
+def test_resuming_with_other_code_warns_on_stderr(tmp_path, capsys):
+    path = _file(tmp_path, SOBOL)
+    out = tmp_path / "store"
+    args = ["sweep", str(path), "--samples", "2", "--serial", "--quiet", "--out", str(out)]
+    assert main(args) == 0
+    man = json.loads((out / "manifest.json").read_text())
+    man["code"] = "0.0.0+other"
+    (out / "manifest.json").write_text(json.dumps(man))
+    capsys.readouterr()
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "povsim: warning:" in captured.err and "0.0.0+other" in captured.err
+    assert "warning" not in captured.out
