@@ -40,7 +40,7 @@ UNITS = (
 class Target(BaseModel):
     """How a calibration or validation figure is compared with the simulation."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     metric: str
     year: int = Field(ge=1949, le=2100)
     month: int | None = Field(default=None, ge=1, le=12)
@@ -73,7 +73,7 @@ class Target(BaseModel):
 class Figure(BaseModel):
     """One reported figure."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
     case: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     """a bundled case, or the case of a scenario that brings its own figures file"""
@@ -107,7 +107,7 @@ class Figure(BaseModel):
 
 
 class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     figures: list[Figure]
 
 

@@ -65,8 +65,9 @@ class _Strict(BaseModel):
     # strict: no coercion, so a YAML boolean or a quoted number is a wrong type, not 1 or 3.0
     # each field's docstring is its description (the ODD's parameter tables are generated from
     # them: povsim.paramdoc)
+    # finite: a NaN or infinity in any number is refused (a schema that means one says so)
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True,
-                              use_attribute_docstrings=True)
+                              use_attribute_docstrings=True, allow_inf_nan=False)
 
 
 class Param(_Strict, Generic[T]):

@@ -22,7 +22,15 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["ScenarioError", "format_validation_error", "load_yaml"]
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "ScenarioError", "format_validation_error", "load_yaml"]
+
+#: the deepest nesting of mappings and lists an input file may have (a scenario has 5 levels)
+MAX_DEPTH = 32
+#: the most aliases (``*name``) an input file may use (the bundled files use none)
+MAX_ALIASES = 64
+#: the most values a file may hold once its aliases are expanded (a scenario holds about
+#: 2,000): an alias chain that doubles at each step is refused before it is built
+MAX_VALUES = 100_000
 
 
 class ScenarioError(ValueError):
@@ -101,6 +109,66 @@ def format_validation_error(path: str | Path, err: ValidationError, model: Any) 
     return f"{path}: {msg}" + (f" [and {more} more problem(s)]" if more else "")
 
 
+class _Loader(yaml.SafeLoader):
+    """``safe_load``'s loader with four more refusals: a key repeated in one mapping (YAML
+    1.2 forbids it; PyYAML keeps the last), nesting deeper than :data:`MAX_DEPTH`, more than
+    :data:`MAX_ALIASES` aliases, and more than :data:`MAX_VALUES` values once the aliases are
+    expanded (counted on the composed node graph, before any object is built)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_ALIASES} aliases (*name)",
+                    self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels",
+                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_document(self, node):
+        sizes: dict[int, int] = {}
+
+        def size(n) -> int:  # expanded count; an aliased node is shared, so memoised by id
+            if id(n) not in sizes:
+                if isinstance(n, yaml.MappingNode):
+                    sizes[id(n)] = 1 + sum(size(k) + size(v) for k, v in n.value)
+                elif isinstance(n, yaml.SequenceNode):
+                    sizes[id(n)] = 1 + sum(size(v) for v in n.value)
+                else:
+                    sizes[id(n)] = 1
+            return sizes[id(n)]
+
+        if size(node) > MAX_VALUES:
+            raise yaml.composer.ComposerError(
+                None, None, f"more than {MAX_VALUES:,} values once its aliases are expanded",
+                node.start_mark)
+        return super().construct_document(node)
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value!r} (each key once)",
+                        key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_yaml(path: str | Path) -> tuple[dict, bytes]:
     """Read a YAML mapping with ``safe_load``; raise a one-line ScenarioError on any problem.
 
@@ -115,7 +183,7 @@ def load_yaml(path: str | Path) -> tuple[dict, bytes]:
     except OSError as exc:
         raise ScenarioError(f"{p}: cannot read file ({exc.strerror or exc})") from None
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_Loader)  # a SafeLoader with more refusals
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

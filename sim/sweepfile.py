@@ -67,7 +67,7 @@ DISTRIBUTIONS = {  # name: (required arguments, optional arguments)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Distribution(_Strict):

@@ -1,0 +1,90 @@
+"""Hostile inputs get one-line errors before any work: non-finite numbers, repeated keys, deep
+nesting and alias bombs (issue 17)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from povsim.cli import main
+from povsim.config import load_scenario
+from povsim.inputs import MAX_DEPTH, ScenarioError, load_yaml
+from povsim.sweepfile import load_sweep
+
+XIXIU = Path("scenarios/xixiu.yaml")
+SWEEP = Path("scenarios/sweeps/xixiu_pairing.yaml")
+
+
+def _edited(tmp_path: Path, pattern: str, repl: str, src: Path = XIXIU) -> Path:
+    text, n = re.subn(pattern, repl, src.read_text(encoding="utf-8"), count=1, flags=re.M)
+    assert n == 1, pattern
+    out = tmp_path / src.name
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("field, pattern, value", [
+    ("income.income_growth", r"(income_growth: \{value: )[^,]+", ".nan"),
+    ("income.local_wage_month", r"(local_wage_month: \{value: )[^,]+", ".inf"),
+    ("population.household_size_mean", r"(household_size_mean: \{value: )[^,]+", ".inf"),
+    ("population.land_sigma", r"(land_sigma: \{value: )[^,]+", "-.inf"),
+    ("poverty_line", r"(values: \{2013: )\d+", ".inf"),
+])
+def test_a_non_finite_number_is_refused_naming_the_field(tmp_path, field, pattern, value):
+    path = _edited(tmp_path, pattern, rf"\g<1>{value}")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert "\n" not in msg and str(path) in msg and field in msg
+    assert "finite" in msg
+
+
+def test_compare_vary_refuses_nan(capsys):
+    assert main(["compare", "xixiu", "--vary", "income.income_growth=.nan", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "income.income_growth" in err and "finite" in err
+
+
+def test_a_repeated_key_is_refused_with_its_line(tmp_path):
+    path = _edited(tmp_path, r"^(end_year: .*)$", r"\1\nend_year: 2030")
+    with pytest.raises(ScenarioError, match=r"line \d+, column 1: duplicate key 'end_year'"):
+        load_scenario(path)
+
+
+def test_a_repeated_section_is_refused_not_reported_missing(tmp_path):
+    text = XIXIU.read_text(encoding="utf-8")
+    policy = text[text.index("\npolicy:"):]
+    path = tmp_path / "x.yaml"
+    path.write_text(text + policy, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="duplicate key 'policy'"):
+        load_scenario(path)
+
+
+def test_deep_nesting_is_refused_without_recursion(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("name: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ScenarioError, match=f"nested deeper than {MAX_DEPTH} levels"):
+        load_yaml(path)
+
+
+def test_an_alias_bomb_in_a_sweep_is_refused_at_once(tmp_path):
+    lines = ["lol0: &l0 [a, a, a, a, a, a, a, a, a, a]"]
+    lines += [f"lol{i}: &l{i} [*l{i - 1}, *l{i - 1}, *l{i - 1}, *l{i - 1}, *l{i - 1}]"
+              for i in range(1, 10)]
+    text = SWEEP.read_text(encoding="utf-8")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n" + text.replace("values: [", "values: [*l9, ", 1))
+    # the loader refuses it from the composed nodes, before any object is built (it took
+    # 62 s and 3.5 GB in the sweep's repeated-values check)
+    with pytest.raises(ScenarioError, match="values once its aliases are expanded"):
+        load_yaml(path)
+    with pytest.raises(ScenarioError, match=f"{path}: not valid YAML"):
+        load_sweep(path)
+
+
+def test_the_bundled_files_pass_the_stricter_loader():
+    for p in [*Path("scenarios").glob("*.yaml"), *Path("scenarios/sweeps").glob("*.yaml"),
+              Path("calibration/targets.yaml"), Path("calibration/priors.yaml")]:
+        load_yaml(p)
