@@ -261,11 +261,9 @@ def _sampler(workers: int, scheduler: str | None):
     import pyabc
 
     if scheduler:
-        from dask.distributed import Client
+        from povsim.sweeps import connect, warm_worker
 
-        from povsim.sweeps import warm_worker
-
-        client = Client(scheduler)
+        client = connect(scheduler)
         client.run(warm_worker)  # each worker's allocator and kernels, once
         return pyabc.sampler.DaskDistributedSampler(dask_client=client)
     if workers > 1:  # forked workers inherit the allocator's thresholds (set at CLI start)

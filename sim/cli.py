@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -226,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, metavar="FILE",
                    help="the page (default: FOLDER/report.html)")
     r.set_defaults(func=cmd_report)
+    for cmd in sub.choices.values():
+        cmd.add_argument("--debug", action="store_true",
+                         help="on an error, show Python's traceback as well")
     return p
 
 
@@ -465,12 +469,41 @@ def main(argv: list[str] | None = None) -> int:
     allocator.keep_freed_arrays()  # once per process, at its start
     try:
         return args.func(args)
-    except ScenarioError as exc:
+    except ScenarioError as exc:  # bad input: exit status 2
+        if args.debug:
+            raise
         print(f"povsim: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("povsim: interrupted; files already written are complete", file=sys.stderr)
         return 130
+    except Exception as exc:  # a failure (I/O, or a bug): one line, exit status 1
+        if args.debug:
+            raise
+        print(f"povsim: error: {failure_line(exc)}", file=sys.stderr)
+        return 1
+
+
+#: the errors of a file or folder that cannot be written
+_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR,
+                 errno.ENOSPC, errno.EDQUOT, errno.EEXIST}
+
+
+def failure_line(exc: BaseException) -> str:
+    """One line for an error that is not bad input: an I/O failure names its path, anything
+    else its type and message and the --debug option.
+
+    Example:
+        >>> failure_line(PermissionError(13, "Permission denied", "/ro/out"))
+        'cannot write to /ro/out: permission denied'
+        >>> failure_line(RuntimeError("boom"))
+        'RuntimeError: boom (run again with --debug for the traceback)'
+    """
+    if isinstance(exc, OSError) and exc.filename is not None:
+        what = "cannot write to" if exc.errno in _WRITE_ERRNOS else "cannot use"
+        return f"{what} {exc.filename}: {(exc.strerror or str(exc)).lower()}"
+    text = " ".join(str(exc).split()) or "no message"
+    return f"{type(exc).__name__}: {text[:300]} (run again with --debug for the traceback)"
 
 
 if __name__ == "__main__":

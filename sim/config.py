@@ -37,7 +37,7 @@ from pydantic import (
 )
 
 from povsim.calibration.registry import Registry, load_registry
-from povsim.inputs import ScenarioError, format_validation_error, load_yaml
+from povsim.inputs import SAFE_NAME, ScenarioError, format_validation_error, load_yaml
 from povsim.scenarios import CASES, resolve_scenario
 
 T = TypeVar("T")
@@ -592,12 +592,13 @@ class Scenario(_Strict):
         (2014, 2017)
     """
 
-    name: str
-    """scenario name (the default output folder)"""
+    name: str = Field(pattern=SAFE_NAME)
+    """scenario name (the default output folder results/<name>: letters, digits, _ . -)"""
     title: str
     """title printed in summaries"""
-    case: str
-    """case of the figure registry"""
+    case: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    """case of the figure registry (lower-case letters, digits, _: the prefix of its figure
+    ids, and of the calibration's default folder results/<case>-calibration)"""
     seed_file: str
     """case report in shared/seeds"""
     figures: str | None = None

@@ -22,8 +22,12 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-__all__ = ["MAX_ALIASES", "MAX_DEPTH", "ScenarioError", "format_validation_error", "load_yaml"]
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "SAFE_NAME", "ScenarioError", "format_validation_error",
+           "load_yaml"]
 
+#: a name that becomes part of a path (a scenario's or a sweep's): letters, digits, ``_``,
+#: ``.`` and ``-``, starting with a letter or digit (no separator, no ``..``, not absolute)
+SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
 #: the deepest nesting of mappings and lists an input file may have (a scenario has 5 levels)
 MAX_DEPTH = 32
 #: the most aliases (``*name``) an input file may use (the bundled files use none)

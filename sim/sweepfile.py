@@ -53,7 +53,7 @@ from pydantic import (
 )
 
 from povsim.config import Scenario, load_scenario
-from povsim.inputs import ScenarioError, format_validation_error, load_yaml
+from povsim.inputs import SAFE_NAME, ScenarioError, format_validation_error, load_yaml
 from povsim.recording import ANNUAL_OUTPUTS
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -145,7 +145,7 @@ class DesignSpec(_Strict):
 class SweepSpec(_Strict):
     """A validated sweep file (see the module docstring)."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=SAFE_NAME)
     description: str = ""
     scenario: str
     seed: int = Field(default=1, ge=0)

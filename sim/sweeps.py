@@ -283,6 +283,18 @@ def warm_worker() -> int:
     return os.getpid()
 
 
+def connect(scheduler: str):
+    """A Dask client of the scheduler at ``scheduler`` (``tcp://host:port``); an address that
+    is malformed or does not answer within 20 s is a one-line :class:`ScenarioError`."""
+    from dask.distributed import Client
+
+    try:
+        return Client(scheduler, timeout="20s")
+    except (OSError, ValueError, TypeError) as exc:
+        raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc}); give the "
+                            "scheduler's address, e.g. tcp://10.0.0.5:8786") from None
+
+
 def local_cluster(workers: int | None = None):
     """A local Dask cluster for sweeps: ``workers`` processes (default: the CPU count) of one
     thread each, without a dashboard, quiet, and without Dask's statistical profiler (it
@@ -305,10 +317,7 @@ def _run_dask(store: SweepStore, sweep: Sweep, tasks: dict, fn, args, workers: i
 
     cluster = None
     if scheduler:
-        try:
-            client = Client(scheduler, timeout="20s")
-        except OSError as exc:
-            raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        client = connect(scheduler)
     else:
         cluster = local_cluster(workers)
         client = Client(cluster)

@@ -88,3 +88,52 @@ def test_the_bundled_files_pass_the_stricter_loader():
     for p in [*Path("scenarios").glob("*.yaml"), *Path("scenarios/sweeps").glob("*.yaml"),
               Path("calibration/targets.yaml"), Path("calibration/priors.yaml")]:
         load_yaml(p)
+
+
+@pytest.mark.parametrize("field, value", [("name", "/abs/path"), ("name", "../../x"),
+                                          ("name", ".."), ("name", "a/b"), ("case", "../c")])
+def test_a_name_used_in_paths_cannot_leave_the_output_folder(tmp_path, capsys, monkeypatch,
+                                                            field, value):
+    path = _edited(tmp_path, rf"^{field}: .*$", f'{field}: "{value}"')
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    assert main(["run", str(path), "--scale", "2000", "--replicates", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"field '{field}'" in err and value in err
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert written == [Path("a"), Path("a/b"), Path(path.name)]  # nothing written
+
+
+def test_a_sweep_named_dot_dot_is_refused(tmp_path):
+    path = _edited(tmp_path, r"^name: .*$", "name: ..", src=SWEEP)
+    with pytest.raises(ScenarioError, match="field 'name'"):
+        load_sweep(path)
+
+
+def test_an_output_folder_under_a_file_is_one_line_and_status_1(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    for cmd in (["run", "xixiu"], ["compare", "xixiu", "--vary", "cadre_pairing=random"]):
+        rc = main([*cmd, "--scale", "2000", "--replicates", "2", "--quiet",
+                   "--out", str(blocker / "sub")])
+        err = capsys.readouterr().err
+        assert rc == 1 and err.count("\n") == 1, err
+        assert f"cannot write to {blocker}" in err and "not a directory" in err
+    assert blocker.read_text() == "x"
+
+
+def test_debug_shows_the_traceback(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(NotADirectoryError):
+        main(["run", "xixiu", "--scale", "2000", "--replicates", "1", "--quiet", "--no-plots",
+              "--out", str(blocker / "sub"), "--debug"])
+
+
+@pytest.mark.parametrize("cmd", [["sweep", str(SWEEP)], ["calibrate", "xixiu"]])
+def test_a_malformed_scheduler_address_is_bad_input(tmp_path, capsys, cmd):
+    assert main([*cmd, "--scheduler", "not-an-address", "--out", str(tmp_path / "o"),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--scheduler not-an-address: cannot connect" in err
