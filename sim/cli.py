@@ -233,14 +233,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _warn(lines: list[str]) -> None:
+    """Print each warning on stderr, one line each."""
+    for line in lines:
+        print(f"povsim: warning: {line}", file=sys.stderr)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario, print its summary and write its files."""
     from povsim.plots import band_note
-    from povsim.runner import run_scenario
+    from povsim.runner import run_scenario, size_warnings
 
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / sc.name)
     _check_folder(out)
+    _warn(size_warnings(sc, args.scale))
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet, draws=_draws(args, sc.case))
     written = res.write(out, plots=not args.no_plots)
@@ -271,9 +278,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_targets(args: argparse.Namespace) -> int:
     """Run a case and print each calibration/validation figure beside the simulated band."""
     from povsim.calibration.targets import format_targets, targets_table
-    from povsim.runner import run_scenario
+    from povsim.runner import run_scenario, size_warnings
 
     sc = load_scenario(args.case)
+    _warn(size_warnings(sc, args.scale))
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet)
     table = targets_table(res)
@@ -314,6 +322,7 @@ def _draws(args: argparse.Namespace, case: str) -> list[dict] | None:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and its variants on common random numbers; print and write the table."""
     from povsim.comparison import compare, parse_vary, variants_from_files, variants_from_levers
+    from povsim.runner import size_warnings
 
     sc = load_scenario(args.scenario)
     vary: dict[str, list] = {}
@@ -329,6 +338,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                             "cadre_pairing=random,optimal) or --against ALT.yaml")
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
     _check_folder(out)
+    _warn(size_warnings(sc, args.scale, args.replicates, paired=True))
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
                   level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = cmp.write(out, plots=not args.no_plots)
@@ -343,10 +353,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_attribute(args: argparse.Namespace) -> int:
     """Attribute a scenario's outcomes to its channels; print and write the table."""
     from povsim.attribution import attribute
+    from povsim.runner import size_warnings
 
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / f"{sc.name}-attribution")
     _check_folder(out)
+    _warn(size_warnings(sc, args.scale, args.replicates, paired=True))
     att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
                     level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = att.write(out, plots=not args.no_plots)

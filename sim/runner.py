@@ -24,6 +24,7 @@ from povsim.config import Scenario, source_counts
 from povsim.model import PovertyModel
 from povsim.progress import tqdm
 from povsim.results import Results
+from povsim.world import simulated_households
 
 
 def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 1.0,
@@ -65,6 +66,36 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
     for df in tables.values():
         df.insert(0, "replicate", replicate)
     return tables
+
+
+#: fewer simulated households than this (or than the scenario has) and a run is mostly chance
+MIN_HOUSEHOLDS = 100
+
+
+def size_warnings(sc: Scenario, scale: float, replicates: int | None = None,
+                  paired: bool = False) -> list[str]:
+    """Warnings for a valid run whose outputs would mean little: too few simulated households
+    for the scale, or one replicate where paired intervals need two.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> size_warnings(load_scenario("zhenbao"), 1000.0)[0][:44]
+        '--scale 1000 leaves 1 simulated household of'
+        >>> size_warnings(load_scenario("xixiu"), 10.0, replicates=2, paired=True)
+        []
+    """
+    total = sc.population.total_households.value
+    n = simulated_households(sc, scale)
+    out = []
+    if n < min(MIN_HOUSEHOLDS, total):
+        keep = max(1, total // MIN_HOUSEHOLDS)
+        out.append(f"--scale {scale:g} leaves {n} simulated household{'s' * (n != 1)} of "
+                   f"{total:,} in {sc.name}: its outcomes are mostly chance (--scale {keep} or "
+                   f"less keeps {min(MIN_HOUSEHOLDS, total)})")
+    if paired and replicates is not None and replicates < 2:
+        out.append("--replicates 1: a paired interval needs two replicates; the intervals "
+                   "are left empty (NaN)")
+    return out
 
 
 def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: float = 1.0,

@@ -141,12 +141,23 @@ def match_matrix(ce: CadreEffectsCfg) -> np.ndarray:
     return m
 
 
+def simulated_households(sc: Scenario, scale: float) -> int:
+    """How many households a run of ``sc`` at ``scale`` simulates (at least one).
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> simulated_households(load_scenario("zhenbao"), 2.0)
+        210
+    """
+    return max(1, round(sc.population.total_households.value / scale))
+
+
 def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float) -> World:
     """Draw the world of scenario ``sc`` at ``scale`` (one simulated household per ``scale``
     real ones); ``model`` is the Mesa model its agents belong to."""
     rng = streams["population"]
     n_v = sc.villages.count.value
-    n_h = max(1, round(sc.population.total_households.value / scale))
+    n_h = simulated_households(sc, scale)
     # one factor for money and counts: a simulated household stands for exactly k real ones
     k = sc.population.total_households.value / n_h
     villages = [Village(model, i, b) for i, b in enumerate(

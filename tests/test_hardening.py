@@ -115,7 +115,7 @@ def test_an_output_folder_under_a_file_is_one_line_and_status_1(tmp_path, capsys
     blocker = tmp_path / "file"
     blocker.write_text("x")
     for cmd in (["run", "xixiu"], ["compare", "xixiu", "--vary", "cadre_pairing=random"]):
-        rc = main([*cmd, "--scale", "2000", "--replicates", "2", "--quiet",
+        rc = main([*cmd, "--scale", "1000", "--replicates", "2", "--quiet",
                    "--out", str(blocker / "sub")])
         err = capsys.readouterr().err
         assert rc == 1 and err.count("\n") == 1, err
@@ -137,3 +137,23 @@ def test_a_malformed_scheduler_address_is_bad_input(tmp_path, capsys, cmd):
                  "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--scheduler not-an-address: cannot connect" in err
+
+
+def test_a_scale_above_the_population_warns_on_stderr(tmp_path, capsys):
+    assert main(["run", "zhenbao", "--scale", "1000", "--replicates", "1", "--quiet",
+                 "--no-plots", "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("povsim: warning: --scale 1000 leaves 1 simulated household of 420")
+
+
+def test_compare_with_one_replicate_warns_that_intervals_are_empty(tmp_path, capsys):
+    assert main(["compare", "xixiu", "--vary", "cadre_pairing=random", "--replicates", "1",
+                 "--scale", "1000", "--quiet", "--no-plots", "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "povsim: warning: --replicates 1: a paired interval needs two replicates" in err
+
+
+def test_a_sensible_run_prints_no_warning(tmp_path, capsys):
+    assert main(["run", "zhenbao", "--scale", "2", "--replicates", "1", "--quiet",
+                 "--no-plots", "--out", str(tmp_path / "o")]) == 0
+    assert "warning" not in capsys.readouterr().err
