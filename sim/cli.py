@@ -443,6 +443,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     serial=args.serial, scale=args.scale, replicates=args.replicates,
                     chunk_size=args.chunk_size, overwrite=args.overwrite,
                     progress=not args.quiet)
+    if res["rerun_chunks"]:
+        _warn([f"{out}: {len(res['rerun_chunks'])} chunk(s) were not whole (killed or "
+               f"corrupted: {', '.join(map(str, res['rerun_chunks'][:5]))}"
+               f"{'...' if len(res['rerun_chunks']) > 5 else ''}) and were run again"])
     if not args.quiet:
         how = ("serially" if args.serial else f"on {res['workers']} Dask worker(s)")
         rate = (f", {res['runs_per_second']:.2f} runs/s" if res["ran"] else "")

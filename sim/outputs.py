@@ -34,7 +34,8 @@ except PackageNotFoundError:  # pragma: no cover - the package is always install
 
 
 def atomic_write(path: Path, writer: Callable[[Path], object]) -> Path:
-    """Write ``path`` by calling ``writer(tmp)`` on a temporary name, then renaming it into place.
+    """Write ``path`` by calling ``writer(tmp)`` on a temporary name, flushing it to disk, then
+    renaming it into place.
 
     Example:
         >>> import tempfile
@@ -46,6 +47,11 @@ def atomic_write(path: Path, writer: Callable[[Path], object]) -> Path:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         writer(tmp)
+        fd = os.open(tmp, os.O_RDONLY)
+        try:  # on disk before the rename: a crash leaves the old file or the whole new one
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     finally:
         if tmp.exists():

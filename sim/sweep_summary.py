@@ -146,9 +146,10 @@ def summarize(out: str | Path, year: int | None = None, plots: bool = True,
     summary = SweepSummary(manifest=manifest, design=design, runs=runs, year=int(year),
                            points=points, indices=indices, notes=notes)
     if write:
-        summary.write(store.out / "summary", plots=plots)
+        written = summary.write(store.out / "summary", plots=plots)
+        files = sorted(p.name for p in written)  # what a sweep's --overwrite may delete
         atomic_write(store.out / "summary" / "summary.json", lambda p: Path(p).write_text(
-            json.dumps({"year": int(year), "notes": notes}, indent=2)))
+            json.dumps({"year": int(year), "notes": notes, "files": files}, indent=2)))
     return summary
 
 

@@ -39,13 +39,15 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
-import shutil
+import socket
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -108,6 +110,12 @@ def chunk_size_for(sweep: Sweep, design: Design, scale: float) -> int:
 class SweepStore:
     """The folder of a sweep's results: manifest, design and finished chunks.
 
+    Each chunk ``chunks/chunk-NNNNNN.parquet`` has a record ``chunk-NNNNNN.json`` (its rows and
+    SHA-256), written after the chunk, both atomically. A chunk counts as done only when its
+    record exists and matches the file: a resumed sweep reruns a chunk that is missing,
+    truncated or changed, and ``summarize`` names it. A writer holds ``lock`` (its pid, host
+    and start) while it writes: a second writer on the same store stops with a message.
+
     Example:
         >>> import tempfile
         >>> SweepStore(tempfile.mkdtemp()).done_chunks()
@@ -117,6 +125,7 @@ class SweepStore:
     def __init__(self, out: str | Path):
         self.out = Path(out)
         self.chunks = self.out / CHUNK_DIR
+        self.lock_path = self.out / "lock"
 
     def manifest(self) -> dict | None:
         """The stored manifest, or None for a new store."""
@@ -131,35 +140,152 @@ class SweepStore:
     def chunk_path(self, k: int) -> Path:
         return self.chunks / f"chunk-{k:06d}.parquet"
 
+    def record_path(self, k: int) -> Path:
+        return self.chunks / f"chunk-{k:06d}.json"
+
+    def chunk_problem(self, k: int) -> str | None:
+        """Why chunk ``k`` is not whole (no record, missing, other bytes, other rows), or None."""
+        path, rec = self.chunk_path(k), self.record_path(k)
+        if not rec.is_file():
+            return "no record of it (not finished)"
+        if not path.is_file():
+            return "missing"
+        try:
+            want = json.loads(rec.read_text())
+            raw = path.read_bytes()
+        except (OSError, ValueError) as exc:
+            return f"unreadable ({exc})"
+        if hashlib.sha256(raw).hexdigest() != want.get("sha256"):
+            return "corrupt (its checksum differs from its record)"
+        return None
+
     def done_chunks(self) -> set[int]:
-        """Numbers of the chunks already written (complete files only)."""
+        """Numbers of the chunks written whole (their record matches the file)."""
         if not self.chunks.is_dir():
             return set()
-        return {int(p.stem.split("-")[1]) for p in self.chunks.glob("chunk-*.parquet")}
+        ks = {int(p.stem.split("-")[1]) for p in self.chunks.glob("chunk-*.json")}
+        return {k for k in ks if self.chunk_problem(k) is None}
 
-    def clean_partial(self) -> None:
-        """Remove temporary files a killed sweep left behind (never a finished chunk)."""
+    def bad_chunks(self) -> dict[int, str]:
+        """Chunks with a file or a record that are not whole, and why."""
+        if not self.chunks.is_dir():
+            return {}
+        ks = {int(p.stem.split("-")[1]) for p in self.chunks.glob("chunk-*.*")}
+        return {k: why for k in sorted(ks) if (why := self.chunk_problem(k)) is not None}
+
+    def clean_partial(self) -> list[int]:
+        """Remove temporary files a killed sweep left behind and every chunk that is not whole
+        (so it is run again); return the numbers of the chunks removed."""
+        bad = self.bad_chunks()
         if self.chunks.is_dir():
             for p in self.chunks.glob(".*.tmp*"):
                 p.unlink(missing_ok=True)
+        for k in bad:
+            self.chunk_path(k).unlink(missing_ok=True)
+            self.record_path(k).unlink(missing_ok=True)
+        return sorted(bad)
 
     def write_chunk(self, k: int, table: pd.DataFrame) -> Path:
-        return atomic_write(self.chunk_path(k), lambda p: table.to_parquet(p, index=False))
+        """Write chunk ``k``, then its record (rows and SHA-256): the record says it is whole."""
+        path = atomic_write(self.chunk_path(k), lambda p: table.to_parquet(p, index=False))
+        record = {"rows": len(table), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        atomic_write(self.record_path(k), lambda p: Path(p).write_text(json.dumps(record)))
+        return path
 
     def read_runs(self) -> pd.DataFrame:
-        """Every finished run's rows, sorted by run and year."""
-        files = sorted(self.chunks.glob("chunk-*.parquet")) if self.chunks.is_dir() else []
-        if not files:
+        """Every finished run's rows, sorted by run and year; a chunk that is not whole is a
+        one-line error naming it."""
+        bad = {k: why for k, why in self.bad_chunks().items() if "not finished" not in why}
+        if bad:
+            k, why = next(iter(bad.items()))
+            raise ScenarioError(f"{self.chunk_path(k)}: {why}; run the same povsim sweep "
+                                f"command again to rerun it ({len(bad)} chunk(s) in all)")
+        ks = sorted(self.done_chunks())
+        if not ks:
             return pd.DataFrame(columns=list(RUN_COLUMNS))
-        runs = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        parts = []
+        for k in ks:
+            part = pd.read_parquet(self.chunk_path(k))
+            rows = json.loads(self.record_path(k).read_text())["rows"]
+            if len(part) != rows:
+                raise ScenarioError(f"{self.chunk_path(k)}: {len(part)} rows, its record says "
+                                    f"{rows}; run the same povsim sweep command again")
+            parts.append(part)
+        runs = pd.concat(parts, ignore_index=True)
         return runs.sort_values(["run", "year"], ignore_index=True)
+
+    def remove_own_files(self) -> list[Path]:
+        """Delete the files this store writes (manifest, design, sweep file, chunks and their
+        records, temporary files, and what ``summarize`` listed in ``summary/summary.json``),
+        and nothing else; return them. A folder left empty is removed."""
+        own = [self.out / n for n in ("manifest.json", "design.parquet", "design.csv",
+                                      "sweep.yaml")]
+        if self.chunks.is_dir():
+            own += [*self.chunks.glob("chunk-*.parquet"), *self.chunks.glob("chunk-*.json"),
+                    *self.chunks.glob(".chunk-*.tmp*")]
+        summary = self.out / "summary"
+        try:
+            listed = json.loads((summary / "summary.json").read_text()).get("files", [])
+        except (OSError, ValueError):
+            listed = []
+        own += [summary / Path(n).name for n in listed]
+        own.append(summary / "summary.json")
+        removed = [p for p in own if p.is_file()]
+        for p in removed:
+            p.unlink()
+        for folder in (self.chunks, summary):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        return removed
+
+    @contextmanager
+    def lock(self):
+        """Hold the store's lock while writing: a second writer stops with a one-line error
+        naming the first (pid, host, start); a lock left by a process of this host that is
+        gone is taken over."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        me = {"pid": os.getpid(), "host": socket.gethostname(),
+              "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    other = json.loads(self.lock_path.read_text())
+                except (OSError, ValueError):
+                    other = {}
+                if other.get("host") == me["host"] and not _alive(other.get("pid")):
+                    self.lock_path.unlink(missing_ok=True)  # its writer is gone
+                    continue
+                raise ScenarioError(
+                    f"{self.out}: another povsim sweep is writing here (pid "
+                    f"{other.get('pid')} on {other.get('host')} since {other.get('started')}); "
+                    f"wait for it, or remove {self.lock_path} if that process is gone") from None
+            with os.fdopen(fd, "w") as f:
+                json.dump(me, f)
+            break
+        try:
+            yield
+        finally:
+            self.lock_path.unlink(missing_ok=True)
+
+
+def _alive(pid) -> bool:
+    """Whether a process ``pid`` runs on this host."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def identity(sweep: Sweep, design: Design, replicates: int, scale: float) -> dict:
     """What makes two sweeps the same runs (compared before appending to a store): the sweep
     file, the scenario, the design points themselves, seed, replicates, scale and outputs."""
-    import hashlib
-
     from povsim.config import scenario_source
 
     points = hashlib.sha256(design.points.to_csv(index=False).encode()).hexdigest()
@@ -193,10 +319,8 @@ def _prepare_store(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
     if store.out.exists() and not store.out.is_dir():
         raise ScenarioError(f"--out {store.out}: exists and is not a folder")
     if overwrite:
-        for name in ("manifest.json", "design.parquet", "design.csv", "sweep.yaml"):
-            (store.out / name).unlink(missing_ok=True)
-        shutil.rmtree(store.chunks, ignore_errors=True)
-    elif store.out.is_dir() and any(store.out.iterdir()):
+        store.remove_own_files()
+    elif store.out.is_dir() and any(p != store.lock_path for p in store.out.iterdir()):
         raise ScenarioError(f"--out {store.out}: is a folder with other files and no sweep "
                             "manifest; choose an empty or new folder")
     size = chunk_size or chunk_size_for(sweep, design, ident["scale"])
@@ -241,8 +365,21 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
     n_runs = len(design.points) * replicates
     store = SweepStore(out)
     ident = identity(sweep, design, replicates, scale)
+    if store.out.exists() and not store.out.is_dir():
+        raise ScenarioError(f"--out {store.out}: exists and is not a folder")
+    with store.lock():
+        return _run_locked(store, sweep, design, ident, chunk_size, n_runs, overwrite,
+                           replicates, scale, workers, scheduler, serial, progress, _chunk_fn)
+
+
+def _run_locked(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
+                chunk_size: int | None, n_runs: int, overwrite: bool, replicates: int,
+                scale: float, workers: int | None, scheduler: str | None, serial: bool,
+                progress: bool, _chunk_fn) -> dict:
+    """:func:`run_sweep` with the store's lock held."""
+    spec = sweep.spec
     size = _prepare_store(store, sweep, design, ident, chunk_size, n_runs, overwrite)
-    store.clean_partial()
+    rerun = store.clean_partial()
     done = store.done_chunks()
     todo = [k for k in range(math.ceil(n_runs / size)) if k not in done]
     tasks = {}  # chunk: its (run, point, replicate) triples and its points' changes
@@ -268,6 +405,7 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
         bar.close()
     wall = time.perf_counter() - t0
     return {"runs": n_runs, "ran": ran, "skipped": n_runs - ran, "chunks": len(tasks),
+            "rerun_chunks": rerun,
             "chunk_size": size, "workers": n_workers, "wall_seconds": wall,
             "runs_per_second": ran / wall if wall > 0 and ran else float("nan")}
 
