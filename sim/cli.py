@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
 from pathlib import Path
 
@@ -82,6 +83,21 @@ def _run_options(p: argparse.ArgumentParser, replicates: int, out: str, quiet: s
     p.add_argument("--out", default=None, help=f"output folder (default {out})")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--quiet", action="store_true", help=f"no progress bar and {quiet}")
+    _force_option(p)
+
+
+def _force_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="run even where the up-front estimate of memory or time is over the "
+                        "limit (this machine's memory, 24 hours)")
+
+
+def _check_budget(args: argparse.Namespace, sc, runs: int) -> None:
+    """Refuse, before any work, a run whose estimated memory or time is over the limit."""
+    from povsim.budget import check, estimate
+
+    draws = args.draws if getattr(args, "posterior", None) else 1
+    check(estimate(sc, args.scale, runs * draws), force=args.force)
 
 
 DESCRIPTION = ("Simulate party-building-led poverty alleviation in five county cases, compare "
@@ -127,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", choices=("text", "md", "csv"), default="text",
                    help="output format (default text)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    _force_option(t)
     t.set_defaults(func=cmd_targets)
     c = sub.add_parser("compare", help="compare policy variants with a baseline on common "
                                        "random numbers (paired differences, 90%% intervals)")
@@ -211,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--overwrite", action="store_true",
                    help="start afresh in a store that holds another sweep (its runs are deleted)")
     w.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+    _force_option(w)
     w.set_defaults(func=cmd_sweep)
     m = sub.add_parser("summarize", help="summarise a sweep store: bands per design point, "
                                          "Sobol/Morris indices, plots")
@@ -247,6 +265,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / sc.name)
     _check_folder(out)
+    _check_budget(args, sc, args.replicates)
     _warn(size_warnings(sc, args.scale))
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet, draws=_draws(args, sc.case))
@@ -281,6 +300,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
     from povsim.runner import run_scenario, size_warnings
 
     sc = load_scenario(args.case)
+    _check_budget(args, sc, args.replicates)
     _warn(size_warnings(sc, args.scale))
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet)
@@ -338,6 +358,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                             "cadre_pairing=random,optimal) or --against ALT.yaml")
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
     _check_folder(out)
+    _check_budget(args, sc, (len(variants) + 1) * args.replicates)
     _warn(size_warnings(sc, args.scale, args.replicates, paired=True))
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
                   level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
@@ -358,6 +379,9 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / f"{sc.name}-attribution")
     _check_folder(out)
+    from povsim.attribution import CHANNELS
+
+    _check_budget(args, sc, (len(CHANNELS) + 3) * args.replicates)
     _warn(size_warnings(sc, args.scale, args.replicates, paired=True))
     att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
                     level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
@@ -439,6 +463,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.samples is not None:
         sweep = sweep.with_design(samples=args.samples)
     out = Path(args.out or Path("results") / sweep.spec.name)
+    from povsim.budget import check, estimate
+
+    runs = sweep.spec.points * (args.replicates or sweep.spec.replicates)
+    workers = 1 if args.serial else (args.workers or os.cpu_count() or 1)
+    check(estimate(sweep.scenario, args.scale or sweep.spec.scale, runs, workers=workers),
+          force=args.force)
     res = run_sweep(sweep, out, workers=args.workers, scheduler=args.scheduler,
                     serial=args.serial, scale=args.scale, replicates=args.replicates,
                     chunk_size=args.chunk_size, overwrite=args.overwrite,

@@ -66,6 +66,11 @@ DISTRIBUTIONS = {  # name: (required arguments, optional arguments)
 }
 
 
+#: the most runs (design points x replicates) one sweep may hold: a billion-step grid or a
+#: sampled design of 2^40 points is refused at load, naming the sweep file
+MAX_RUNS = 10_000_000
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
@@ -183,6 +188,11 @@ class SweepSpec(_Strict):
             if d.method == "sobol" and d.samples & (d.samples - 1):
                 raise ValueError(f"design.samples must be a power of two for sobol (got "
                                  f"{d.samples}; e.g. {1 << max(d.samples - 1, 1).bit_length()})")
+        runs = self.points * self.replicates
+        if runs > MAX_RUNS:
+            raise ValueError(f"the design has {self.points:,} points x {self.replicates} "
+                             f"replicate(s) = {runs:,} runs; one sweep holds at most "
+                             f"{MAX_RUNS:,} (fewer design.samples, steps or values)")
         unknown = [o for o in self.outputs if o not in ANNUAL_OUTPUTS]
         if unknown:
             raise ValueError(f"unknown output {unknown[0]!r}; outputs are columns of the annual "
@@ -190,6 +200,22 @@ class SweepSpec(_Strict):
         if len(set(self.outputs)) < len(self.outputs):
             raise ValueError(f"outputs are repeated: {self.outputs}")
         return self
+
+    @property
+    def points(self) -> int:
+        """The number of design points, counted before any is built: the level sets (every
+        combination of listed values; for a grid, of ranges' steps too) times the points per
+        set (lhs: samples; sobol: samples x (D + 2); morris: samples x (D + 1))."""
+        sets = 1
+        for s in self.parameters.values():
+            if s.values is not None:
+                sets *= len(s.values)
+            elif s.steps is not None:
+                sets *= s.steps
+        d, k = self.design, len(self.sampled)
+        per_set = {"grid": 1, "lhs": d.samples or 1, "sobol": (d.samples or 1) * (k + 2),
+                   "morris": (d.samples or 1) * (k + 1)}[d.method]
+        return sets * per_set
 
     @property
     def sampled(self) -> list[str]:

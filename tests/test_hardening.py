@@ -157,3 +157,69 @@ def test_a_sensible_run_prints_no_warning(tmp_path, capsys):
     assert main(["run", "zhenbao", "--scale", "2", "--replicates", "1", "--quiet",
                  "--no-plots", "--out", str(tmp_path / "o")]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+ZHENBAO = Path("scenarios/zhenbao.yaml").resolve()
+
+
+def _sweep_text(method: str, samples: str, params: str) -> str:
+    return (f"name: s\nscenario: {ZHENBAO}\nreplicates: 2\n"
+            f"design: {{method: {method}{samples}}}\nparameters:\n{params}"
+            "outputs: [incidence]\n")
+
+
+@pytest.mark.parametrize("method, samples", [("grid", ""), ("lhs", ", samples: 5"),
+                                             ("sobol", ", samples: 4"),
+                                             ("morris", ", samples: 3")])
+def test_the_design_size_is_counted_before_it_is_built(tmp_path, method, samples):
+    from povsim.design import build_design
+
+    sampled = ("  behaviour.migrate_prob_month: {range: [0.005, 0.02]"
+               + (", steps: 3}\n" if method == "grid" else "}\n"))
+    params = ("  cadre_pairing: {values: [same_village, random]}\n" + sampled
+              + "  behaviour.return_prob_month: {range: [0.01, 0.03]"
+              + (", steps: 2}\n" if method == "grid" else "}\n"))
+    path = tmp_path / "s.yaml"
+    path.write_text(_sweep_text(method, samples, params))
+    sweep = load_sweep(path)
+    assert sweep.spec.points == len(build_design(sweep).points)
+
+
+@pytest.mark.parametrize("method, samples, params", [
+    ("sobol", ", samples: 1099511627776",
+     "  behaviour.migrate_prob_month: {range: [0.005, 0.02]}\n"),
+    ("grid", "", "  behaviour.migrate_prob_month: {range: [0.005, 0.02], steps: 1000000000}\n"),
+    ("lhs", ", samples: 6000000", "  behaviour.migrate_prob_month: {range: [0.005, 0.02]}\n"),
+])
+def test_a_huge_design_is_refused_at_load_naming_the_file(tmp_path, method, samples, params):
+    path = tmp_path / "huge.yaml"
+    path.write_text(_sweep_text(method, samples, params))
+    with pytest.raises(ScenarioError, match=r"runs; one sweep holds at most 10,000,000") as e:
+        load_sweep(path)
+    assert str(path) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_trillion_households_is_refused_with_the_estimate(tmp_path, capsys):
+    path = _edited(tmp_path, r"(total_households: \{value: )\d+", r"\g<1>1000000000000")
+    assert main(["run", str(path), "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "TiB of memory and this machine has" in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("cmd", [["run", "xixiu"], ["targets", "xixiu"],
+                                 ["compare", "xixiu", "--vary", "cadre_pairing=random"],
+                                 ["attribute", "xixiu"]])
+def test_a_run_of_years_is_refused_before_any_work(tmp_path, capsys, cmd):
+    assert main([*cmd, "--replicates", "1000000000000", "--quiet",
+                 *(["--out", str(tmp_path / "o")] if cmd[0] != "targets" else [])]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "days (the limit is 24.0 hours)" in err
+    assert "--force" in err
+
+
+def test_a_sweep_too_long_for_its_workers_is_refused(tmp_path, capsys):
+    assert main(["sweep", str(SWEEP), "--replicates", "2000000", "--serial", "--quiet",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "the limit is 24.0 hours" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
