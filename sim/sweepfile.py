@@ -42,6 +42,7 @@ import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -322,11 +323,14 @@ def cast_like(value: Any, base: Any) -> Any:
 
 
 def _extremes(ps: ParameterSpec, base: Any) -> list[Any]:
-    """The values of a parameter spec worth validating: every listed value, or the bounds."""
+    """The values of a parameter spec worth validating: every listed value, or the smallest
+    and largest value the design can draw (an unbounded normal or lognormal at the quantiles
+    the design clips to) and the distribution's centre."""
     if ps.values is not None:
         return [cast_like(v, base) for v in ps.values]
-    if ps.range is not None:
-        return [cast_like(v, base) for v in ps.range]
+    from povsim.design import from_unit
+
+    ends = [float(v) for v in from_unit(ps, np.array([0.0, 1.0]))]
     d = ps.distribution
-    return [cast_like(v, base) for v in (d.low, d.high, d.mode, d.mean, d.median)
-            if v is not None]
+    centre = [] if d is None else [v for v in (d.mode, d.mean, d.median) if v is not None]
+    return [cast_like(v, base) for v in (*ends, *centre)]

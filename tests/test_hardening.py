@@ -223,3 +223,24 @@ def test_a_sweep_too_long_for_its_workers_is_refused(tmp_path, capsys):
                  "--out", str(tmp_path / "o")]) == 2
     assert "the limit is 24.0 hours" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("dist", ["{name: normal, mean: 0.02, sd: 0.01}",
+                                  "{name: lognormal, median: 0.5, sigma: 1.0}"])
+def test_a_distribution_that_leaves_the_allowed_range_is_refused_at_load(tmp_path, dist):
+    path = tmp_path / "s.yaml"
+    path.write_text(_sweep_text("lhs", ", samples: 8",
+                                f"  behaviour.migrate_prob_month: {{distribution: {dist}}}\n"))
+    with pytest.raises(ScenarioError) as e:
+        load_sweep(path)
+    msg = str(e.value)
+    assert msg.startswith(f"{path}: field 'parameters.behaviour.migrate_prob_month': value ")
+    assert "\n" not in msg
+
+
+def test_a_bounded_distribution_inside_the_range_loads(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(_sweep_text(
+        "lhs", ", samples: 8", "  behaviour.migrate_prob_month: {distribution: {name: normal, "
+        "mean: 0.02, sd: 0.01, low: 0.0, high: 0.05}}\n"))
+    assert load_sweep(path).spec.points == 8
