@@ -32,7 +32,12 @@ from povsim.agents.households import SRC
 from povsim.clock import Clock
 from povsim.config import Scenario
 from povsim.ledger import Ledger
-from povsim.stats import sorted_gini, sorted_weighted_quantiles, stable_argsort
+from povsim.stats import (
+    poverty_gap_index,
+    sorted_gini,
+    sorted_weighted_quantiles,
+    stable_argsort,
+)
 from povsim.submodels.base import EVERY_MONTH, Submodel
 
 if TYPE_CHECKING:
@@ -146,8 +151,7 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
     "reentries_people": lambda y: y.re_people * y.w,
     "net_exits_people_cumulative": lambda y: y.net_exits_people,
     "income_poor_share": lambda y: y.size[y.pc < y.line].sum() / y.people,
-    "poverty_gap_index": lambda y: float(
-        (np.maximum(y.line - y.pc, 0.0) / y.line * y.size).sum() / y.people),
+    "poverty_gap_index": lambda y: poverty_gap_index(y.pc, y.size, y.line),
     "poor_villages_listed": lambda y: int(sum(v.poor and v.exit_year is None
                                               for v in y.world.villages)),
     "poor_villages_exited": lambda y: int(sum(v.exit_year is not None

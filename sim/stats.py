@@ -1,4 +1,4 @@
-"""Weighted summary statistics used in the outcome tables (quantiles, Gini).
+"""Weighted summary statistics used in the outcome tables (quantiles, Gini, poverty gap).
 
 Example:
     >>> import numpy as np
@@ -86,11 +86,18 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
 def sorted_gini(x: np.ndarray, w: np.ndarray) -> float:
     """:func:`gini` of values already in ascending order (no sort).
 
+    Convention: an income below zero (a year whose shocks cost more than it earned) counts as
+    zero, so the Gini lies in [0, 1] (with the raw values it reached 2.33 in an extreme
+    scenario); for incomes that are all non-negative nothing changes.
+
     Example:
         >>> round(sorted_gini(np.array([0.0, 1.0]), np.ones(2)), 3)
         0.5
+        >>> sorted_gini(np.array([-5.0, 1.0]), np.ones(2)) == sorted_gini(np.array([0.0, 1.0]),
+        ...                                                               np.ones(2))
+        True
     """
-    x, w = np.asarray(x, float), np.asarray(w, float)
+    x, w = np.maximum(np.asarray(x, float), 0.0), np.asarray(w, float)
     if x.size == 0 or w.sum() <= 0:
         return float("nan")
     total = (x * w).sum()
@@ -99,3 +106,22 @@ def sorted_gini(x: np.ndarray, w: np.ndarray) -> float:
     pop = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
     lor = np.concatenate([[0.0], np.cumsum(x * w) / total])
     return float(1.0 - np.sum(np.diff(pop) * (lor[1:] + lor[:-1])))
+
+
+def poverty_gap_index(pc: np.ndarray, size: np.ndarray, line: float) -> float:
+    """The person-weighted mean of each person's shortfall below the line as a share of it,
+    ``max(line - max(pc, 0), 0) / line``.
+
+    Convention: an income below zero counts as zero, so a person's gap is at most the whole
+    line and the index lies in [0, 1] (raw negative incomes gave 2.24 in an extreme scenario).
+
+    Example:
+        >>> poverty_gap_index(np.array([-500.0, 500.0, 2000.0]), np.ones(3), 1000.0)
+        0.5
+    """
+    pc, size = np.asarray(pc, float), np.asarray(size, float)
+    people = size.sum()
+    if people <= 0:
+        return float("nan")
+    gap = np.maximum(line - np.maximum(pc, 0.0), 0.0) / line
+    return float((gap * size).sum() / people)
