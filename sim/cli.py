@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import math
 import os
 import sys
 from pathlib import Path
@@ -46,8 +47,9 @@ def _scale(text: str) -> float:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not v >= 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1 (one simulated household per K), got {v}")
+    if not (v >= 1 and math.isfinite(v)):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 1 (one simulated household "
+                                         f"per K), got {v}")
     return v
 
 
@@ -404,6 +406,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from povsim.scenarios import CASES
 
     start = time.perf_counter()
+    if args.scheduler:
+        from povsim.sweeps import check_address
+
+        check_address(args.scheduler)  # before anything is written
     registry = load_registry(args.targets) if args.targets else None
     common = dict(generations=args.generations, seed=args.seed, workers=args.workers,
                   scheduler=args.scheduler, priors=args.priors or PRIORS_YAML,

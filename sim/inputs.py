@@ -184,8 +184,9 @@ def load_yaml(path: str | Path) -> tuple[dict, bytes]:
     p = Path(path)
     try:
         raw = p.read_bytes()
-    except OSError as exc:
-        raise ScenarioError(f"{p}: cannot read file ({exc.strerror or exc})") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        why = getattr(exc, "strerror", None) or exc
+        raise ScenarioError(f"{str(p)[:200]}: cannot read file ({why})") from None
     try:
         data = yaml.load(raw, Loader=_Loader)  # a SafeLoader with more refusals
     except yaml.YAMLError as exc:

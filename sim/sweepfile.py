@@ -39,6 +39,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,6 +57,7 @@ from pydantic import (
 from povsim.config import Scenario, load_scenario
 from povsim.inputs import SAFE_NAME, ScenarioError, format_validation_error, load_yaml
 from povsim.recording import ANNUAL_OUTPUTS
+from povsim.scenarios import is_file
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DISTRIBUTIONS = {  # name: (required arguments, optional arguments)
@@ -129,6 +131,9 @@ class ParameterSpec(_Strict):
             raise ValueError(f"range must be [low, high] with low < high (got {list(self.range)})")
         if self.steps is not None and self.range is None:
             raise ValueError("steps goes with range (evenly spaced levels of a grid)")
+        bad = [v for v in self.values or () if isinstance(v, float) and not math.isfinite(v)]
+        if bad:
+            raise ValueError(f"values must be finite numbers (got {bad[0]})")
         if self.values is not None and len({repr(v) for v in self.values}) < len(self.values):
             raise ValueError(f"values are repeated: {self.values}")
         return self
@@ -276,7 +281,7 @@ def load_sweep(path: str | Path) -> Sweep:
     except ValidationError as err:
         raise ScenarioError(format_validation_error(p, err, model=SweepSpec)) from None
     scen_path = (p.parent / spec.scenario)
-    if not scen_path.is_file():
+    if not is_file(scen_path):
         raise ScenarioError(f"{p}: field 'scenario': no scenario file {str(scen_path)!r} "
                             "(the path is relative to the sweep file)")
     sc = load_scenario(scen_path)

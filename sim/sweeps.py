@@ -367,6 +367,8 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
     ident = identity(sweep, design, replicates, scale)
     if store.out.exists() and not store.out.is_dir():
         raise ScenarioError(f"--out {store.out}: exists and is not a folder")
+    if scheduler and not serial:
+        check_address(scheduler)
     with store.lock():
         return _run_locked(store, sweep, design, ident, chunk_size, n_runs, overwrite,
                            replicates, scale, workers, scheduler, serial, progress, _chunk_fn)
@@ -421,11 +423,28 @@ def warm_worker() -> int:
     return os.getpid()
 
 
+def check_address(scheduler: str) -> None:
+    """Refuse a malformed scheduler address before anything is written (one line).
+
+    Example:
+        >>> check_address("tcp://10.0.0.5:8786") is None
+        True
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        parse_host_port(parse_address(scheduler)[1])
+    except (ValueError, TypeError) as exc:
+        raise ScenarioError(f"--scheduler {scheduler}: cannot connect ({exc}); give the "
+                            "scheduler's address, e.g. tcp://10.0.0.5:8786") from None
+
+
 def connect(scheduler: str):
     """A Dask client of the scheduler at ``scheduler`` (``tcp://host:port``); an address that
     is malformed or does not answer within 20 s is a one-line :class:`ScenarioError`."""
     from dask.distributed import Client
 
+    check_address(scheduler)
     try:
         return Client(scheduler, timeout="20s")
     except (OSError, ValueError, TypeError) as exc:
