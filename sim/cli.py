@@ -262,7 +262,7 @@ def _warn(lines: list[str]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario, print its summary and write its files."""
     from povsim.plots import band_note
-    from povsim.runner import run_scenario, size_warnings
+    from povsim.runner import outcome_warnings, run_scenario, size_warnings
 
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / sc.name)
@@ -272,6 +272,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet, draws=_draws(args, sc.case))
     written = res.write(out, plots=not args.no_plots)
+    _warn(outcome_warnings(res))
     if not args.quiet:
         info = res.run_info
         draws = (f"{info['posterior_draws']} posterior draws x " if info["posterior_draws"]

@@ -98,6 +98,26 @@ def size_warnings(sc: Scenario, scale: float, replicates: int | None = None,
     return out
 
 
+def outcome_warnings(res: Results) -> list[str]:
+    """Warnings for a finished run whose outputs are defined but degenerate: no household
+    registered poor in any run (incidence stays 0, nobody is paired or lifted out, and the
+    cost per person lifted out is NaN).
+
+    Example:
+        >>> import pandas as pd
+        >>> a = pd.DataFrame({"stage": ["baseline"], "registered_households": [0.0]})
+        >>> outcome_warnings(Results(None, {"annual": a}))[0][:38]
+        'no household was registered poor at i'
+    """
+    a = res.tables["annual"]
+    base = a[a["stage"] == "baseline"]
+    if len(base) and float(base["registered_households"].max()) == 0.0:
+        return ["no household was registered poor at identification in any run (every "
+                "baseline income above the line): incidence is 0, nobody is paired or lifted "
+                "out, and the cost per person lifted out is undefined (NaN)"]
+    return []
+
+
 def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: float = 1.0,
                  progress: bool = True, draws: list[dict[str, float]] | None = None) -> Results:
     """Run ``replicates`` replicates of a scenario (serially) and return a :class:`Results`.

@@ -244,3 +244,11 @@ def test_a_bounded_distribution_inside_the_range_loads(tmp_path):
         "lhs", ", samples: 8", "  behaviour.migrate_prob_month: {distribution: {name: normal, "
         "mean: 0.02, sd: 0.01, low: 0.0, high: 0.05}}\n"))
     assert load_sweep(path).spec.points == 8
+
+
+def test_a_run_with_nobody_registered_poor_warns(tmp_path, capsys):
+    path = _edited(tmp_path, r"(values: \{2013: )\d+", r"\g<1>1")  # a poverty line of 1 yuan
+    assert main(["run", str(path), "--scale", "1000", "--replicates", "1", "--quiet",
+                 "--no-plots", "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    assert "povsim: warning: no household was registered poor at identification" in err
