@@ -106,8 +106,8 @@ def outcome_warnings(res: Results) -> list[str]:
     Example:
         >>> import pandas as pd
         >>> a = pd.DataFrame({"stage": ["baseline"], "registered_households": [0.0]})
-        >>> outcome_warnings(Results(None, {"annual": a}))[0][:38]
-        'no household was registered poor at i'
+        >>> outcome_warnings(Results(None, {"annual": a}))[0][:32]
+        'no household was registered poor'
     """
     a = res.tables["annual"]
     base = a[a["stage"] == "baseline"]
