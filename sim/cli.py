@@ -94,12 +94,15 @@ def _force_option(p: argparse.ArgumentParser) -> None:
                         "limit (this machine's memory, 24 hours)")
 
 
-def _check_budget(args: argparse.Namespace, sc, runs: int) -> None:
-    """Refuse, before any work, a run whose estimated memory or time is over the limit."""
+def _before_runs(args: argparse.Namespace, sc, runs: int, paired: bool = False) -> None:
+    """Before any work: refuse runs whose estimated memory or time is over the limit, and
+    warn of a scale or replicate count that makes the outputs mean little."""
     from povsim.budget import check, estimate
+    from povsim.runner import size_warnings
 
     draws = args.draws if getattr(args, "posterior", None) else 1
     check(estimate(sc, args.scale, runs * draws), force=args.force)
+    _warn(size_warnings(sc, args.scale, args.replicates, paired=paired))
 
 
 DESCRIPTION = ("Simulate party-building-led poverty alleviation in five county cases, compare "
@@ -262,13 +265,12 @@ def _warn(lines: list[str]) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario, print its summary and write its files."""
     from povsim.plots import band_note
-    from povsim.runner import outcome_warnings, run_scenario, size_warnings
+    from povsim.runner import outcome_warnings, run_scenario
 
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / sc.name)
     _check_folder(out)
-    _check_budget(args, sc, args.replicates)
-    _warn(size_warnings(sc, args.scale))
+    _before_runs(args, sc, args.replicates)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet, draws=_draws(args, sc.case))
     written = res.write(out, plots=not args.no_plots)
@@ -300,11 +302,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_targets(args: argparse.Namespace) -> int:
     """Run a case and print each calibration/validation figure beside the simulated band."""
     from povsim.calibration.targets import format_targets, targets_table
-    from povsim.runner import run_scenario, size_warnings
+    from povsim.runner import run_scenario
 
     sc = load_scenario(args.case)
-    _check_budget(args, sc, args.replicates)
-    _warn(size_warnings(sc, args.scale))
+    _before_runs(args, sc, args.replicates)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet)
     table = targets_table(res)
@@ -345,7 +346,6 @@ def _draws(args: argparse.Namespace, case: str) -> list[dict] | None:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and its variants on common random numbers; print and write the table."""
     from povsim.comparison import compare, parse_vary, variants_from_files, variants_from_levers
-    from povsim.runner import size_warnings
 
     sc = load_scenario(args.scenario)
     vary: dict[str, list] = {}
@@ -361,8 +361,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                             "cadre_pairing=random,optimal) or --against ALT.yaml")
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
     _check_folder(out)
-    _check_budget(args, sc, (len(variants) + 1) * args.replicates)
-    _warn(size_warnings(sc, args.scale, args.replicates, paired=True))
+    _before_runs(args, sc, (len(variants) + 1) * args.replicates, paired=True)
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
                   level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = cmp.write(out, plots=not args.no_plots)
@@ -376,16 +375,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_attribute(args: argparse.Namespace) -> int:
     """Attribute a scenario's outcomes to its channels; print and write the table."""
-    from povsim.attribution import attribute
-    from povsim.runner import size_warnings
+    from povsim.attribution import CHANNELS, attribute
 
     sc = load_scenario(args.scenario)
     out = Path(args.out or Path("results") / f"{sc.name}-attribution")
     _check_folder(out)
-    from povsim.attribution import CHANNELS
-
-    _check_budget(args, sc, (len(CHANNELS) + 3) * args.replicates)
-    _warn(size_warnings(sc, args.scale, args.replicates, paired=True))
+    # every channel off in turn, the programme off, all off, and the register on true income
+    _before_runs(args, sc, (len(CHANNELS) + 3) * args.replicates, paired=True)
     att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
                     level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = att.write(out, plots=not args.no_plots)
