@@ -39,7 +39,7 @@ CALIBRATE = ("to calibrate", "calibrated")  # sources of the parameters a fit es
 class PriorEntry(BaseModel):
     """One entry of ``priors.yaml``."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     path: str
     scope: Literal["shared", "case"]
@@ -61,7 +61,7 @@ class PriorEntry(BaseModel):
 
 
 class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
     priors: list[PriorEntry]
 
 

@@ -40,7 +40,7 @@ UNITS = (
 class Target(BaseModel):
     """How a calibration or validation figure is compared with the simulation."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     metric: str
     year: int = Field(ge=1949, le=2100)
     month: int | None = Field(default=None, ge=1, le=12)
@@ -73,7 +73,7 @@ class Target(BaseModel):
 class Figure(BaseModel):
     """One reported figure."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*\.[a-z0-9_]+$")
     case: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     """a bundled case, or the case of a scenario that brings its own figures file"""
@@ -119,9 +119,12 @@ class Registry:
         True
     """
 
-    def __init__(self, figures: list[Figure], path: str = ""):
+    def __init__(self, figures: list[Figure], path: str = "",
+                 origin: dict[str, str] | None = None):
         self.path = path
         self.figures = {f.id: f for f in figures}
+        #: the file each figure was read from
+        self.origin = origin or dict.fromkeys(self.figures, str(path))
 
     def __getitem__(self, fid: str) -> Figure:
         return self.figures[fid]
@@ -155,7 +158,7 @@ class Registry:
             if fid in self.figures:
                 raise ScenarioError(f"{other.path}: figure id {fid!r} is already in "
                                     f"{self.path or 'the registry'}; choose another id")
-        return Registry([*self, *other], self.path)
+        return Registry([*self, *other], self.path, {**self.origin, **other.origin})
 
 
 def load_registry(path: str | Path = REGISTRY_YAML) -> Registry:

@@ -892,8 +892,8 @@ def _check_figure_refs(path: str | Path, data: Any, where: str = "",
                 if abs(val - rep) > 1e-9 * max(1.0, abs(rep)):
                     raise ScenarioError(
                         f"{path}: field '{where}.value': {val:g} contradicts figure {ids[0]} = "
-                        f"{rep:g} {reg[ids[0]].unit} (calibration/targets.yaml); use the "
-                        "reported value or cite it as 'derived: ...' with the arithmetic")
+                        f"{rep:g} {reg[ids[0]].unit} ({reg.origin.get(ids[0], reg.path)}); use "
+                        "the reported value or cite it as 'derived: ...' with the arithmetic")
         for key, val in data.items():
             _check_figure_refs(path, val, f"{where}.{key}" if where else str(key), registry)
     elif isinstance(data, list):

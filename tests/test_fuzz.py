@@ -78,3 +78,35 @@ def test_a_bad_command_line_gives_its_one_line(argv, message, status, tmp_path, 
     assert re.search(message, lines[0]), (message, lines[0])
     assert "Traceback" not in err
     assert not (tmp_path / "results").exists() or status == 0  # nothing written on refusal
+
+
+@pytest.mark.slow
+def test_every_priors_field_mutated(tmp_path):
+    from povsim.calibration.priors import load_priors
+
+    def load(path):
+        if hasattr(load_priors, "cache_clear"):
+            load_priors.cache_clear()
+        return load_priors(str(path))
+
+    counts, bad = fuzz(ROOT / "calibration" / "priors.yaml", load, tmp_path,
+                       per_leaf=PER_LEAF, seed=5)
+    _report("priors", counts, bad)
+
+
+@pytest.mark.slow
+def test_every_field_of_a_countys_own_figures_file_mutated(tmp_path):
+    """The figures kind, through the scenario that names the file (docs/add-a-county.md)."""
+    from povsim.calibration import registry
+
+    example = ROOT / "docs" / "examples"
+    (tmp_path / "mycounty.yaml").write_text((example / "mycounty.yaml").read_text("utf-8"),
+                                            encoding="utf-8")
+
+    def load(path):
+        registry._load.cache_clear()  # the mutant is read again under the same name
+        return load_scenario(tmp_path / "mycounty.yaml")
+
+    counts, bad = fuzz(example / "mycounty_figures.yaml", load, tmp_path,
+                       per_leaf=PER_LEAF, seed=7)
+    _report("mycounty_figures", counts, bad)
