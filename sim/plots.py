@@ -24,12 +24,12 @@ import pandas as pd
 from povsim.outcomes import outcome
 
 
-def band_note(results) -> str:
-    """What a run's 10-90% band includes, and where its parameters come from (one line).
+def band_what(results) -> str:
+    """What a run's 10-90% band includes (one line).
 
     Example:
         >>> from povsim.results import Results
-        >>> band_note(Results(None, {}, {"replicates": 8, "posterior_draws": 0}))
+        >>> band_what(Results(None, {}, {"replicates": 8, "posterior_draws": 0}))
         '10-90% over 8 runs: seed noise only'
     """
     info = results.run_info
@@ -37,12 +37,27 @@ def band_note(results) -> str:
     n = (draws or 1) * info.get("replicates", 1)
     what = ("seed noise and parameter uncertainty (posterior draws)" if draws
             else "seed noise only")
-    params = info.get("parameters") or {}
-    fitted = ""
-    if params:
-        fitted = (f"; parameters: {params.get('calibrated', 0)} calibrated (posterior medians), "
-                  f"{params.get('to calibrate', 0)} still 'to calibrate' at starting values")
-    return f"10-90% over {n} runs: {what}{fitted}"
+    return f"10-90% over {n} runs: {what}"
+
+
+def parameters_note(results) -> str:
+    """How many of the run's parameters are calibrated ("" where the run did not record it)."""
+    params = results.run_info.get("parameters") or {}
+    if not params:
+        return ""
+    return (f"parameters: {params.get('calibrated', 0)} calibrated (posterior medians), "
+            f"{params.get('to calibrate', 0)} still 'to calibrate' at starting values")
+
+
+def band_note(results) -> str:
+    """:func:`band_what` and :func:`parameters_note` in one line.
+
+    Example:
+        >>> from povsim.results import Results
+        >>> band_note(Results(None, {}, {"replicates": 8, "posterior_draws": 0}))
+        '10-90% over 8 runs: seed noise only'
+    """
+    return "; ".join(x for x in (band_what(results), parameters_note(results)) if x)
 
 
 def plot_bands(results, column: str, path, figures: list[dict] | None = None) -> None:
@@ -53,7 +68,7 @@ def plot_bands(results, column: str, path, figures: list[dict] | None = None) ->
     b = results.band("annual", column)
     fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=110)
     ax.fill_between(b["year"], b["p10"] * o.scale, b["p90"] * o.scale, alpha=0.3,
-                    label=band_note(results).split("; ")[0])
+                    label=band_what(results))
     ax.plot(b["year"], b["median"] * o.scale, marker="o", label="median")
     for i, f in enumerate(figures or []):
         y, tol = f["value"] * o.scale, f["tolerance"] * o.scale
@@ -77,7 +92,7 @@ def plot_bands(results, column: str, path, figures: list[dict] | None = None) ->
     ax.set_ylim(bottom=min(0.0, float(b["p10"].min() * o.scale)))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    params = band_note(results).partition("; ")[2]
+    params = parameters_note(results)
     if params:
         fig.text(0.01, 0.01, params, fontsize=6, color="0.35")
     fig.tight_layout(rect=(0, 0.03 if params else 0, 1, 1))

@@ -117,7 +117,7 @@ def _scenario_counts(file: str | None) -> dict | None:
 
 
 def _run_sections(out: Path, man: dict) -> list[Section]:
-    from povsim.plots import band_note
+    from povsim.plots import band_what
 
     res = Results.read(out)
     run = man.get("run", {})
@@ -125,7 +125,7 @@ def _run_sections(out: Path, man: dict) -> list[Section]:
     s = Section("Summary", [
         f"Scenario {man['scenario'].get('name')} ({man['scenario'].get('file')}), seed "
         f"{run.get('seed')}, {run.get('replicates')} replicate(s), scale 1:{run.get('scale'):g}.",
-        "Bands: " + band_note(res).split("; ")[0] + ".", _parameters_line(counts)])
+        "Bands: " + band_what(res) + ".", _parameters_line(counts)])
     s.tables.append(("Start and end year, median [10%, 90%] over runs",
                      _banded(res.summary())))
     sections = [s]

@@ -159,31 +159,31 @@ class SweepStore:
             return "corrupt (its checksum differs from its record)"
         return None
 
-    def done_chunks(self) -> set[int]:
-        """Numbers of the chunks written whole (their record matches the file)."""
-        if not self.chunks.is_dir():
-            return set()
-        ks = {int(p.stem.split("-")[1]) for p in self.chunks.glob("chunk-*.json")}
-        return {k for k in ks if self.chunk_problem(k) is None}
-
-    def bad_chunks(self) -> dict[int, str]:
-        """Chunks with a file or a record that are not whole, and why."""
+    def chunk_states(self) -> dict[int, str | None]:
+        """Every chunk with a file or a record: None where it is whole, else why not (each
+        chunk read and hashed once)."""
         if not self.chunks.is_dir():
             return {}
         ks = {int(p.stem.split("-")[1]) for p in self.chunks.glob("chunk-*.*")}
-        return {k: why for k in sorted(ks) if (why := self.chunk_problem(k)) is not None}
+        return {k: self.chunk_problem(k) for k in sorted(ks)}
 
-    def clean_partial(self) -> list[int]:
+    def done_chunks(self) -> set[int]:
+        """Numbers of the chunks written whole (their record matches the file)."""
+        return {k for k, why in self.chunk_states().items() if why is None}
+
+    def clean_partial(self, states: dict[int, str | None] | None = None) -> list[int]:
         """Remove temporary files a killed sweep left behind and every chunk that is not whole
-        (so it is run again); return the numbers of the chunks removed."""
-        bad = self.bad_chunks()
+        (so it is run again); return the numbers of the chunks removed. ``states`` are those
+        of :meth:`chunk_states` when the caller has them already."""
+        states = self.chunk_states() if states is None else states
+        bad = sorted(k for k, why in states.items() if why is not None)
         if self.chunks.is_dir():
             for p in self.chunks.glob(".*.tmp*"):
                 p.unlink(missing_ok=True)
         for k in bad:
             self.chunk_path(k).unlink(missing_ok=True)
             self.record_path(k).unlink(missing_ok=True)
-        return sorted(bad)
+        return bad
 
     def write_chunk(self, k: int, table: pd.DataFrame) -> Path:
         """Write chunk ``k``, then its record (rows and SHA-256): the record says it is whole."""
@@ -195,12 +195,13 @@ class SweepStore:
     def read_runs(self) -> pd.DataFrame:
         """Every finished run's rows, sorted by run and year; a chunk that is not whole is a
         one-line error naming it."""
-        bad = {k: why for k, why in self.bad_chunks().items() if "not finished" not in why}
+        states = self.chunk_states()
+        bad = {k: why for k, why in states.items() if why and "not finished" not in why}
         if bad:
             k, why = next(iter(bad.items()))
             raise ScenarioError(f"{self.chunk_path(k)}: {why}; run the same povsim sweep "
                                 f"command again to rerun it ({len(bad)} chunk(s) in all)")
-        ks = sorted(self.done_chunks())
+        ks = [k for k, why in states.items() if why is None]
         if not ks:
             return pd.DataFrame(columns=list(RUN_COLUMNS))
         parts = []
@@ -381,8 +382,9 @@ def _run_locked(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
     """:func:`run_sweep` with the store's lock held."""
     spec = sweep.spec
     size = _prepare_store(store, sweep, design, ident, chunk_size, n_runs, overwrite)
-    rerun = store.clean_partial()
-    done = store.done_chunks()
+    states = store.chunk_states()
+    rerun = store.clean_partial(states)
+    done = {k for k, why in states.items() if why is None}
     todo = [k for k in range(math.ceil(n_runs / size)) if k not in done]
     tasks = {}  # chunk: its (run, point, replicate) triples and its points' changes
     for k in todo:

@@ -81,8 +81,7 @@ def small(argv: list[str]) -> list[str]:
         n = load_scenario(argv[1]).population.total_households.value
         scale = max(1, round(n / HOUSEHOLDS))
         given = float(argv[argv.index("--scale") + 1]) if "--scale" in argv else 1.0
-        if cmd != "calibrate":
-            _set(argv, "--replicates", "2")
+        _set(argv, "--replicates", "2")
         _set(argv, "--scale", f"{max(scale, given):g}")
     elif cmd == "run":
         _set(argv, "--replicates", "2")
@@ -102,8 +101,8 @@ def small(argv: list[str]) -> list[str]:
         if "sobol" in argv[1] or "morris" in argv[1] or "lhs" in argv[1]:
             _set(argv, "--samples", "2")
         _set(argv, "--scale", "400")
-    if cmd in ("run", "targets", "compare", "attribute", "sweep", "calibrate"):
-        argv.append("--quiet") if "--quiet" not in argv and cmd != "targets" else None
+    if cmd in ("run", "compare", "attribute", "sweep", "calibrate") and "--quiet" not in argv:
+        argv.append("--quiet")
     return argv
 
 
