@@ -71,6 +71,20 @@ class Streams:
             self._gens[name] = gen
         return gen
 
+    @property
+    def key(self) -> np.ndarray:
+        """The run's Philox key (uint64[2]) for the compiled kernels' counter-based draws
+        (:mod:`povsim.philox`), from the seed sequence of the name ``"philox"``: it depends on
+        the seed and the replicate only.
+
+        Example:
+            >>> bool((Streams(1, 2).key == Streams(1, 2).key).all())
+            True
+            >>> bool((Streams(1, 2).key != Streams(1, 3).key).any())
+            True
+        """
+        return self.seed_sequence("philox").generate_state(2, dtype=np.uint64)
+
     def mesa_rng_seed(self) -> int:
         """An integer seed for Mesa's own ``model.rng`` / ``model.random`` (stream ``"mesa"``)."""
         return int(self.seed_sequence("mesa").generate_state(1, dtype=np.uint64)[0] >> 1)
