@@ -94,6 +94,7 @@ class Households:
         (2, (9, 2))
     """
 
+    hid: np.ndarray  # int32, the household's id (its row at creation): the counter of its draws
     village: np.ndarray  # int32, village index
     size: np.ndarray  # int16, persons
     labourers: np.ndarray  # int8, working-age able persons
@@ -124,8 +125,10 @@ class Households:
 
     @classmethod
     def empty(cls, n: int) -> Households:
-        """Zeroed population of ``n`` households (every flag False, every index -1)."""
+        """Zeroed population of ``n`` households (every flag False, every index -1), with ids
+        0..n-1."""
         return cls(
+            hid=np.arange(n, dtype=np.int32),
             village=np.zeros(n, np.int32),
             size=np.ones(n, np.int16),
             labourers=np.zeros(n, np.int8),

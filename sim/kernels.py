@@ -4,11 +4,15 @@ The engine's household rules touch every household every month; written as separ
 expressions they make dozens of passes over the household arrays and allocate a temporary for
 each. :func:`household_month` applies the same rules (:mod:`povsim.submodels.households_month`
 documents them) household by household in one compiled loop over the arrays. The random numbers are
-drawn beforehand, vectorised, from the same named streams; sums over households (wages by
-employer, transfers, health cover) are left to numpy on per-household arrays the kernel fills,
-so totals keep numpy's summation order. Each arithmetic step keeps the precision numpy's
-promotion rules gave the vectorised code (a ``float32`` array times a Python float stays
-``float32``), so results are bit-for-bit those of the vectorised rules.
+drawn inside the kernels, counter-based (:mod:`povsim.philox`): each a pure function of the run's
+key, a stream of :data:`STREAMS`, the household's id and the month, so a household's draws do
+not depend on the order of the arrays, on a policy or on the threads. The loops over households
+run in parallel (numba ``prange``) over chunks of :data:`CHUNK` households; sums and lists over
+households (wages by employer, transfers, applicants, visits) are kept per chunk and put
+together in chunk order, so a run's results are the same bits for any number of threads. Each
+arithmetic step keeps the precision numpy's promotion rules give the vectorised rules (a
+``float32`` array times a Python float stays ``float32``): ``tests/test_kernels.py`` checks the
+kernels against numpy statements of the same rules, bit for bit.
 
 Kernel arguments are typed records (named tuples: :class:`HouseholdArrays`,
 :class:`MonthParams`, :class:`PairedVacancies`, :class:`MonthOutputs`, :class:`Applicants`), and a
@@ -19,8 +23,9 @@ Example:
     >>> import numpy as np
     >>> from povsim.agents.households import Households
     >>> hh = Households.empty(2); hh.labourers[:] = 1; hh.land[:] = 10.0
+    >>> from povsim.streams import Streams
     >>> out = household_month_arrays(hh, wages=np.array([1000.0]), tech=np.ones(1),
-    ...     p_join=np.full(1, -1.0), draws=np.full((4, 2), 0.99), p=MonthParams(
+    ...     p_join=np.full(1, -1.0), draws=Draws.of(Streams(seed=1), month=0), p=MonthParams(
     ...     farm_yield_per_mu=500.0, growth=1.0, season_share=0.1, migrant_remittance_month=0.0,
     ...     land_rent_per_mu=0.0, transfer_per_person_month=0.0,
     ...     other_income_per_person_month=0.0, illness_prob_month=0.01,
@@ -37,7 +42,7 @@ import sys
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import literal_unroll, njit, prange
 
 from povsim.agents.households import (
     NO_JOB,
@@ -48,6 +53,8 @@ from povsim.agents.households import (
     idle_labourers,
 )
 from povsim.config import Scenario
+from povsim.philox import uniform4
+from povsim.streams import stream_key
 
 # rows of ``Households.income`` (constants for the compiled kernel). numba freezes them into
 # the cached machine code and keys its cache on this file only: a change of ``SOURCES`` must come
@@ -60,11 +67,35 @@ SRC_TRANSFERS = SRC["transfers"]
 SRC_OTHER = SRC["other"]
 SRC_SHOCKS = SRC["shocks"]
 
+#: households per chunk of the parallel loops: fixed (not the number of threads), so that the
+#: chunks' sums and lists, added up in chunk order, do not depend on how many threads ran them
+CHUNK = 1 << 14
+
+#: the kernels' counter-based streams (:mod:`povsim.philox`) and what each lane of a household's
+#: block of a month draws
+STREAMS = {"household_month": ("illness", "migrate", "join", "claims"),
+           "labour_market": ("separation", "jobs", "jobs_choice", "unused"),
+           "visits": ("visit", "visit_effect", "unused", "unused")}
+S_MONTH = stream_key("household_month")
+S_LABOUR = stream_key("labour_market")
+S_VISITS = stream_key("visits")
+
+
+def n_chunks(n: int) -> int:
+    """Chunks of :data:`CHUNK` households in ``n`` (at least one).
+
+    Example:
+        >>> n_chunks(1), n_chunks(CHUNK), n_chunks(CHUNK + 1)
+        (1, 1, 2)
+    """
+    return max(-(-n // CHUNK), 1)
+
 
 class HouseholdArrays(NamedTuple):
     """The household arrays the kernels read and write: the arrays of a
     :class:`povsim.agents.households.Households` themselves (not copies), under their names."""
 
+    hid: np.ndarray
     village: np.ndarray
     size: np.ndarray
     labourers: np.ndarray
@@ -121,22 +152,39 @@ class MonthParams(NamedTuple):
                    b.transfer_claim_prob_month.value, i.farm_mu_per_labourer.value)
 
 
-class MonthOutputs(NamedTuple):
-    """What :func:`household_month` writes for the model's money flows and decisions, per
-    household: wage paid, transfer, insurance-covered illness cost, joining the cooperative; and
-    the wages summed by employer code."""
+class Draws(NamedTuple):
+    """Where the kernels' draws of a month come from: the run's Philox key (uint64[2],
+    :attr:`povsim.streams.Streams.key`) and the month's index (``Clock.month_index``). A
+    household's draws are lanes of the blocks of its id in the streams :data:`STREAMS` name."""
 
-    pay: np.ndarray
-    transfers: np.ndarray
-    covered: np.ndarray
+    key: np.ndarray
+    month: int
+
+    @classmethod
+    def of(cls, streams, month: int) -> Draws:
+        """The draws of ``month`` of the run of ``streams`` (a :class:`Streams`)."""
+        return cls(streams.key, np.int64(month))
+
+
+class MonthOutputs(NamedTuple):
+    """What :func:`household_month` writes for the model's money flows and decisions: the
+    households that join their cooperative (``join``, per household) and, per chunk of
+    :data:`CHUNK` households, the wages by employer code then the transfers then the
+    insurance-covered illness costs (``partial``: chunks x (employers + 2)); :meth:`totals` adds
+    the chunks up in chunk order, so the totals do not depend on the number of threads."""
+
     join: np.ndarray
-    by_employer: np.ndarray
+    partial: np.ndarray
 
     @classmethod
     def empty(cls, n: int, employers: int) -> MonthOutputs:
         """Outputs for ``n`` households and ``employers`` employer codes."""
-        return cls(np.empty(n), np.empty(n), np.empty(n), np.zeros(n, np.bool_),
-                   np.zeros(employers))
+        return cls(np.zeros(n, np.bool_), np.zeros((n_chunks(n), employers + 2)))
+
+    def totals(self) -> tuple[np.ndarray, float, float]:
+        """Wages by employer code, transfers and covered illness costs of the month."""
+        t = self.partial.sum(axis=0)
+        return t[:-2], float(t[-2]), float(t[-1])
 
 
 class MonthCounts(NamedTuple):
@@ -172,17 +220,12 @@ class Applicants(NamedTuple):
     @classmethod
     def empty(cls, n: int) -> Applicants:
         """Room for ``n`` applicants."""
-        return cls(np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n))
+        return cls(np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n))
 
 
 def household_month_arrays(hh: Households, wages: np.ndarray, tech: np.ndarray,
-                           p_join: np.ndarray, draws: np.ndarray, p: MonthParams
-                           ) -> MonthOutputs:
-    """Run :func:`household_month` on a ``Households``; return its :class:`MonthOutputs`.
-
-    ``draws`` holds four rows of uniforms, one per household: illness, migration, joining and
-    transfer claims.
-    """
+                           p_join: np.ndarray, draws: Draws, p: MonthParams) -> MonthOutputs:
+    """Run :func:`household_month` on a ``Households``; return its :class:`MonthOutputs`."""
     out = MonthOutputs.empty(hh.n, len(wages))
     household_month(HouseholdArrays.of(hh), p, wages, tech, p_join, draws, out)
     return out
@@ -221,33 +264,47 @@ def warm_up() -> None:
         _LOADED.append(True)
     hh = Households.empty(1)
     h = HouseholdArrays.of(hh)
-    household_month_arrays(hh, np.zeros(1), np.ones(1), np.full(1, -1.0), np.ones((4, 1)),
+    draws = Draws(np.zeros(2, np.uint64), np.int64(0))
+    household_month_arrays(hh, np.zeros(1), np.ones(1), np.full(1, -1.0), draws,
                            MonthParams(*([0.0] * len(MonthParams._fields))))
-    one = np.ones(1)
-    separate_and_count(hh.employer, one, 0.0, np.zeros(1, np.int64))
-    seek_jobs(h, one, one, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
-                                           np.zeros(1), np.zeros(1)),
-              0.0, 0.0, Applicants.empty(1))
-    visits_due(h, np.zeros(1, np.int64), one, one, 0.0, np.zeros(1, np.int64),
-               np.empty(1, np.int64))
+    one, count = np.ones(1), np.zeros(1, np.int64)
+    separate_and_count(h, draws, 0.0, np.zeros((1, 1), np.int64))
+    seek_jobs(h, draws, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
+                                        np.zeros(1), np.zeros(1)),
+              0.0, 0.0, Applicants.empty(1), count)
+    visits_due(h, np.zeros(1, np.int64), draws, one, 0.0, np.zeros(1, np.int64),
+               np.empty(1, np.int32), count)
+    lecture(h, np.zeros(1))
     month_counts(hh.employer, hh.migrants, hh.sick, hh.member, 1)
     order_ties(one, np.zeros(1, np.int64))
     masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
     sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, parallel=True)
 def household_month(h, p, wages, tech, p_join, draws, out):  # pragma: no cover - compiled
     """One month of every household: income, then shocks, then decisions (in place).
 
     ``h`` is a :class:`HouseholdArrays`, ``p`` a :class:`MonthParams`, ``draws`` the month's
-    uniforms (illness, migration, joining, claims; one row each) and ``out`` a
-    :class:`MonthOutputs`: each household's wage (also summed by employer code), transfer and
-    insurance-covered illness cost (``covered``) for the model's money flows, and the households
-    that join their cooperative (``join``: the model takes their shares and land). Each step keeps
-    the precision numpy's promotion rules gave the vectorised rules (a ``float32`` array times a
-    Python float stays ``float32``).
+    :class:`Draws` (stream ``household_month``: illness, migration, joining, claims) and ``out``
+    a :class:`MonthOutputs`: each chunk's wages by employer code, transfers and
+    insurance-covered illness costs for the model's money flows, and the households that join
+    their cooperative (``join``: the model takes their shares and land). Chunks of
+    :data:`CHUNK` households run in parallel. Each step keeps the precision numpy's promotion
+    rules give the vectorised rules (a ``float32`` array times a Python float stays
+    ``float32``).
     """
+    n = h.village.shape[0]
+    for c in prange(out.partial.shape[0]):
+        _household_month_in(h, p, wages, tech, p_join, draws, out, c * CHUNK,
+                            min((c + 1) * CHUNK, n), out.partial[c])
+
+
+@njit(cache=True, nogil=True)
+def _household_month_in(h, p, wages, tech, p_join, draws, out, start, stop,
+                        row):  # pragma: no cover - compiled
+    """:func:`household_month` on households ``start..stop - 1``, their money flows into the
+    chunk's ``row``."""
     i_farm, i_wage, i_remit = SRC_FARM, SRC_WAGES, SRC_REMIT
     i_rent, i_transfer, i_other, i_shock = SRC_RENT, SRC_TRANSFERS, SRC_OTHER, SRC_SHOCKS
     one32, half32 = np.float32(1.0), np.float32(0.5)
@@ -260,83 +317,114 @@ def household_month(h, p, wages, tech, p_join, draws, out):  # pragma: no cover 
     recover_above = 1.0 - p.illness_recovery_prob_month
     return_above = 1.0 - p.return_prob_month
     income, employer, migrants, sick = h.income, h.employer, h.migrants, h.sick
-    for i in range(h.village.shape[0]):
+    i_transfers = out.partial.shape[1] - 2
+    row[:] = 0.0
+    for i in range(start, stop):
+        u, um, uj, uc = uniform4(draws.key, S_MONTH, h.hid[i], draws.month)
         v = h.village[i]
         # income: the month's farm income, wage, remittances, rent, transfers, other income
-        own = farmed_land(h.land[i], h.leased[i], h.labourers[i], migrants[i], mu_per_labourer32)
+        own = farmed_land(h.land[i], h.leased[i], h.labourers[i], migrants[i],
+                          mu_per_labourer32)
         farm32 = own * farm_yield32 * growth32 * h.farm_prod[i]
         income[i_farm, i] += np.float64(farm32) * tech[v] * season
         e = employer[i]
         w = wages[e] if e >= 0 else 0.0
-        out.pay[i] = w
-        out.by_employer[e if e >= 0 else 0] += w  # as numpy's bincount: in household order
+        row[e if e >= 0 else 0] += w
         income[i_wage, i] += w
         income[i_remit, i] += np.float64(migrants[i]) * remittance
         income[i_rent, i] += np.float64(h.leased[i]) * rent_per_mu
         t = np.float64(h.size[i]) * p.transfer_per_person_month if h.enrolled[i] else 0.0
-        out.transfers[i] = t
+        row[i_transfers] += t
         income[i_transfer, i] += t
         income[i_other, i] += np.float64(h.size[i]) * p.other_income_per_person_month * growth
         # shocks: illness onset or recovery; a sole labourer at home falling ill loses the job
-        u = draws[0, i]
         was_sick = sick[i]
-        new = (not was_sick) and u < p.illness_prob_month
-        if new:
+        if (not was_sick) and u < p.illness_prob_month:
             sick[i] = True
             if employer[i] != NO_JOB and h.labourers[i] - migrants[i] <= 1:
                 employer[i] = NO_JOB
         elif was_sick and u > recover_above:
             sick[i] = False
-        cost = p.illness_cost_month if sick[i] else 0.0
-        income[i_shock, i] -= cost * np.float64(one32 - h.cover[i])
-        out.covered[i] = cost * np.float64(h.cover[i])
+        if sick[i]:
+            cost = p.illness_cost_month
+            income[i_shock, i] -= cost * np.float64(one32 - h.cover[i])
+            row[i_transfers + 1] += cost * np.float64(h.cover[i])
         # decisions: migrate or return, join the cooperative, claim transfers
         idle = idle_labourers(h.labourers[i], migrants[i], employer[i] != NO_JOB, sick[i])
-        um = draws[1, i]
         go = idle > 0 and um < np.float64(migrate_prob32 * (half32 + h.skill[i]))
         back = migrants[i] > 0 and um > return_above
         migrants[i] = migrants[i] + np.int8(go) - np.int8(back)
-        out.join[i] = (not h.member[i]) and draws[2, i] < p_join[v]
+        out.join[i] = (not h.member[i]) and uj < p_join[v]
         if (h.poor[i] and not h.enrolled[i] and (h.labourers[i] == 0 or sick[i])
-                and draws[3, i] < p.transfer_claim_prob_month):
+                and uc < p.transfer_claim_prob_month):
             h.enrolled[i] = True
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def separate_and_count(h, draws, job_separation_prob_month, filled):  # pragma: no cover
+    """Job separations (a job ends if its draw, lane 0 of stream ``labour_market``, is below
+    ``job_separation_prob_month``), then the jobs each employer holds, counted by chunk into
+    ``filled`` (chunks x employer codes; the caller adds the chunks up)."""
+    n = h.employer.shape[0]
+    for c in prange(filled.shape[0]):
+        _separate_and_count_in(h, draws, job_separation_prob_month, filled[c], c * CHUNK,
+                               min((c + 1) * CHUNK, n))
+
+
 @njit(cache=True, nogil=True)
-def separate_and_count(employer, u_sep, job_separation_prob_month,
-                       filled):  # pragma: no cover - compiled
-    """Job separations (a job ends if ``u_sep < job_separation_prob_month``), then the jobs each
-    employer holds, counted into ``filled`` (by employer code)."""
-    for i in range(employer.shape[0]):
-        if employer[i] != NO_JOB and u_sep[i] < job_separation_prob_month:
+def _separate_and_count_in(h, draws, job_separation_prob_month, row, start,
+                           stop):  # pragma: no cover - compiled
+    """:func:`separate_and_count` on households ``start..stop - 1``, the jobs into ``row``."""
+    employer = h.employer
+    row[:] = 0
+    for i in range(start, stop):
+        if employer[i] == NO_JOB:
+            continue
+        u_sep, _, _, _ = uniform4(draws.key, S_LABOUR, h.hid[i], draws.month)
+        if u_sep < job_separation_prob_month:
             employer[i] = NO_JOB
-        if employer[i] >= 0:
-            filled[employer[i]] += 1
+        else:
+            row[employer[i]] += 1
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out,
+              counts):  # pragma: no cover - compiled
+    """Job search of every household with idle labour and no local job (ODD §7.6, ``h`` a
+    :class:`HouseholdArrays`, ``vac`` the :class:`PairedVacancies`; draws: lanes 1 and 2 of
+    stream ``labour_market``). An applicant to a paired employer is written to ``out`` (an
+    :class:`Applicants`) with the employer it picked and its serving key ``u_jobs / p_apply``;
+    a household that finds an outside-market job takes it here. Chunks of :data:`CHUNK`
+    households run in parallel, each writing its applicants from its own first row (their
+    numbers into ``counts``), then the chunks' lists are moved together in chunk order: the
+    applicants in household order, whatever the number of threads. Returns their number.
+    """
+    n = h.employer.shape[0]
+    for c in prange(counts.shape[0]):
+        counts[c] = _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out,
+                                  c * CHUNK, min((c + 1) * CHUNK, n))
+    return _gather((out.household, out.employer, out.key), counts)
 
 
 @njit(cache=True, nogil=True)
-def seek_jobs(h, u_jobs, u_choice, vac, job_search_prob_month, referral_boost,
-              out):  # pragma: no cover - compiled
-    """Job search of every household with idle labour and no local job (ODD §7.6, ``h`` a
-    :class:`HouseholdArrays`, ``vac`` the :class:`PairedVacancies`). An applicant to a paired
-    employer is written to ``out`` (an :class:`Applicants`, in household order) with the
-    employer it picked and its serving key ``u_jobs / p_apply``; a household that finds an
-    outside-market job takes it here. Returns the applicants' number.
-    """
+def _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out, start,
+                  stop):  # pragma: no cover - compiled
+    """:func:`seek_jobs` on households ``start..stop - 1``, applicants written from row
+    ``start``; returns their number."""
     half32 = np.float32(0.5)
     search_prob32 = np.float32(job_search_prob_month)
     employer, referral = h.employer, h.referral
-    k = 0
-    for i in range(h.village.shape[0]):
+    k = start
+    for i in range(start, stop):
         if employer[i] != NO_JOB:
             continue
         if idle_labourers(h.labourers[i], h.migrants[i], False, h.sick[i]) <= 0:
             continue
+        _, us, u_choice, _ = uniform4(draws.key, S_LABOUR, h.hid[i], draws.month)
         v = h.village[i]
-        us = u_jobs[i]
         p_in = vac.p_apply[v]
         if us < p_in:  # applies to a paired employer, picked by reach-weighted vacancies
-            threshold = u_choice[i] * vac.total_weighted[v]
+            threshold = u_choice * vac.total_weighted[v]
             cum = 0.0
             pick = 0
             for j in range(vac.weighted.shape[1]):
@@ -354,36 +442,80 @@ def seek_jobs(h, u_jobs, u_choice, vac, job_search_prob_month, referral_boost,
             if us < p_in + p_out:
                 employer[i] = OUTSIDE_MARKET
                 referral[i] = False
-    return k
+    return k - start
 
 
 @njit(cache=True, nogil=True)
-def visits_due(h, cadre_village, u_visit, visit_prob, other_village_visit_factor, load,
-               visited):  # pragma: no cover - compiled
+def _gather(buffers, counts):  # pragma: no cover - compiled
+    """Move each chunk's rows (``counts[c]`` from row ``c x CHUNK``) of every buffer together,
+    in chunk order; return the rows in all."""
+    k = 0
+    for c in range(counts.shape[0]):
+        start = c * CHUNK
+        if k != start:
+            for b in literal_unroll(buffers):
+                b[k:k + counts[c]] = b[start:start + counts[c]].copy()
+        k += counts[c]
+    return k
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def visits_due(h, cadre_village, draws, visit_prob, other_village_visit_factor, load,
+               visited, counts):  # pragma: no cover - compiled
     """Cadre loads (paired households still poor, by cadre, into ``load``) and the households
     visited this month (into ``visited``, in household order): a paired poor household is
-    visited if ``u_visit < visit_prob[cadre]`` (x ``other_village_visit_factor`` when its cadre
-    lives in another village). Returns the number visited."""
-    k = 0
-    for i in range(h.cadre.shape[0]):
-        c = h.cadre[i]
-        if c < 0 or not h.poor[i]:
-            continue
-        load[c] += 1
-        away = cadre_village[c] != h.village[i]
-        p = visit_prob[c] * (other_village_visit_factor if away else 1.0)
-        if u_visit[i] < p:
-            visited[k] = i
-            k += 1
-    return k
+    visited if its draw (lane 0 of stream ``visits``) is below ``visit_prob[cadre]`` (x
+    ``other_village_visit_factor`` when its cadre lives in another village). The loads are
+    counted in one sequential pass, the visits in parallel chunks (as :func:`seek_jobs`).
+    Returns the number visited."""
+    cadre, n = h.cadre, h.cadre.shape[0]
+    for i in range(n):
+        if cadre[i] >= 0 and h.poor[i]:
+            load[cadre[i]] += 1
+    for c in prange(counts.shape[0]):
+        counts[c] = _visits_due_in(h, cadre_village, draws, visit_prob,
+                                   other_village_visit_factor, visited, c * CHUNK,
+                                   min((c + 1) * CHUNK, n))
+    return _gather((visited,), counts)
 
 
 @njit(cache=True, nogil=True)
+def _visits_due_in(h, cadre_village, draws, visit_prob, other_village_visit_factor, visited,
+                   start, stop):  # pragma: no cover - compiled
+    """The visits of :func:`visits_due` among households ``start..stop - 1``, written from row
+    ``start``; returns their number."""
+    cadre = h.cadre
+    k = start
+    for i in range(start, stop):
+        cd = cadre[i]
+        if cd < 0 or not h.poor[i]:
+            continue
+        away = cadre_village[cd] != h.village[i]
+        p = visit_prob[cd] * (other_village_visit_factor if away else 1.0)
+        u, _, _, _ = uniform4(draws.key, S_VISITS, h.hid[i], draws.month)
+        if u < p:
+            visited[k] = i
+            k += 1
+    return k - start
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def lecture(h, gain):  # pragma: no cover - compiled
+    """The skill of every household with labour in a village with a lecture gain ``gain[v] >
+    0`` moves that share of the way to 1 (float32, as ``skill += (g x (1 - skill))``)."""
+    one32 = np.float32(1.0)
+    for i in prange(h.village.shape[0]):
+        g = gain[h.village[i]]
+        if g > 0 and h.labourers[i] > 0:
+            h.skill[i] += np.float32(g * np.float64(one32 - h.skill[i]))
+
+
+@njit(cache=True, nogil=True, parallel=True)
 def month_counts(employer, migrants, sick, member, coop_code0):  # pragma: no cover - compiled
     """Households with a local job, with an enterprise job, with a cooperative job; migrants,
-    sick households and cooperative members (exact integer counts, one pass)."""
+    sick households and cooperative members (exact integer counts, one parallel pass)."""
     local = enterprise = coop = n_migrants = n_sick = n_member = 0
-    for i in range(employer.shape[0]):
+    for i in prange(employer.shape[0]):
         e = employer[i]
         if e != NO_JOB:
             local += 1

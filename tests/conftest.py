@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
+
+# at least two numba threads, so that the thread-count identity test runs everywhere (set before
+# numba is imported; more threads than cores only share them)
+os.environ.setdefault("NUMBA_NUM_THREADS", str(max(2, os.cpu_count() or 1)))
 
 import pytest
 import yaml

@@ -1,8 +1,10 @@
 """The compiled kernels equal the vectorised numpy rules they replace, bit for bit.
 
 Each test takes a real model's household state in the middle of a run, applies a kernel and the
-numpy statement of the same rules (kept here as the oracle) to copies of it with the same draws,
-and compares every array exactly.
+numpy statement of the same rules (kept here as the oracle) to copies of it, and compares every
+array exactly. The kernels draw inside (counter-based, :mod:`povsim.philox`); the oracles take
+the same draws from :func:`povsim.philox.uniforms` (itself checked against numpy's ``Philox`` in
+``tests/test_philox.py``), lane by lane as :data:`povsim.kernels.STREAMS` names them.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from povsim import kernels
+from povsim import kernels, philox
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
 from povsim.config import load_scenario
-from povsim.kernels import MonthParams, household_month_arrays
+from povsim.kernels import Draws, MonthParams, household_month_arrays
 from povsim.model import PovertyModel
 from povsim.stats import stable_argsort
+from povsim.streams import Streams, stream_key
 from povsim.submodels.households_month import HouseholdsMonth
 from povsim.submodels.labour_market import capacities, employer_wages, paired_vacancies
 
 
 @pytest.fixture(scope="module", params=[("xixiu", 100, 20), ("jiangkou", 50, 30),
-                                        ("sanba", 20, 40)], ids=lambda p: p[0])
+                                        ("sanba", 20, 40), ("xixiu", 4, 14)],
+                ids=lambda p: f"{p[0]}-{p[1]}")
 def state(request):
     """A model stepped into its programme years (households, draws generator, parameters)."""
     name, scale, months = request.param
@@ -42,10 +46,15 @@ def _params(m):
     return MonthParams.of(m.sc, hm.farm_yield(), m.clock.growth(), hm.season[m.clock.month])
 
 
+def lanes(hh, draws: Draws, stream: str) -> np.ndarray:
+    """The four lanes (rows) of every household's block of ``stream`` this month."""
+    return philox.uniforms(draws.key, stream_key(stream), hh.hid, draws.month).T
+
+
 def household_month_numpy(hh, wages, tech, p_join, draws, p):
     """The vectorised statement of the households' month (the oracle)."""
     inc = hh.income
-    u, um, uj, uc = draws
+    u, um, uj, uc = lanes(hh, draws, "household_month")
     employer0 = hh.employer.copy()  # the month's employers, before any job loss
     own = hh.farmed(p.farm_mu_per_labourer)
     inc[SRC["farming"]] += (own * p.farm_yield_per_mu * p.growth * hh.farm_prod
@@ -74,15 +83,25 @@ def household_month_numpy(hh, wages, tech, p_join, draws, p):
     claim = (hh.poor & ~hh.enrolled & ((hh.labourers == 0) | hh.sick)
              & (uc < p.transfer_claim_prob_month))
     hh.enrolled[claim] = True
-    by_employer = np.bincount(np.maximum(employer0, 0), weights=pay, minlength=len(wages))
-    return pay, transfers.astype(np.float64), covered, join, by_employer
+    # by employer: each chunk of households in order, then the chunks in order
+    by_employer = np.zeros(len(wages))
+    for i in range(0, hh.n, kernels.CHUNK):
+        c = slice(i, i + kernels.CHUNK)
+        by_employer += np.bincount(np.maximum(employer0[c], 0), weights=pay[c],
+                                   minlength=len(wages))
+    return join, by_employer, transfers.astype(np.float64), covered
+
+
+def chunk_sums(x: np.ndarray) -> float:
+    """The sum of ``x`` in chunks of ``kernels.CHUNK``, each in order, then the chunks in order:
+    the kernels' order of a sum over households."""
+    parts = [sum(x[i:i + kernels.CHUNK].tolist(), 0.0) for i in range(0, x.size, kernels.CHUNK)]
+    return sum(parts, 0.0)
 
 
 def test_household_month_equals_the_vectorised_rules(state):
     m = state
-    rng = np.random.default_rng(11)
-    draws = rng.random((4, m.households.n))
-    draws[0, :50] = 0.0  # some fall ill, claim, join, migrate for sure
+    draws = Draws.of(Streams(11), 30)
     wages = employer_wages(m.world, m.clock, m.sc.income)
     tech = np.array([v.tech for v in m.villages])
     p_join = np.where(np.array([c.active for c in m.coops]),
@@ -90,20 +109,25 @@ def test_household_month_equals_the_vectorised_rules(state):
                       * np.array([v.branch_strength for v in m.villages]), -1.0)
     p = _params(m)
     a, b = copy.deepcopy(m.households), copy.deepcopy(m.households)
+    p = p._replace(illness_prob_month=0.2)  # some fall ill for sure
     got = household_month_arrays(a, wages, tech, p_join, draws, p)
-    want = household_month_numpy(b, wages, tech, p_join, draws, p)
-    for x, y, name in zip(got, want, ("pay", "transfers", "covered", "join", "by_employer"),
-                          strict=True):
-        assert np.array_equal(x, y), name
+    join, by_employer, transfers, covered = household_month_numpy(b, wages, tech, p_join, draws,
+                                                                  p)
+    assert np.array_equal(got.join, join)
+    emp, paid, cov = got.totals()
+    # sums over households: each chunk in household order, then the chunks in order
+    assert np.array_equal(emp, by_employer)
+    assert paid == chunk_sums(transfers) and cov == chunk_sums(covered)
     for f in ("income", "sick", "employer", "migrants", "enrolled"):
         assert np.array_equal(getattr(a, f), getattr(b, f)), f
     assert (a.sick.sum() != m.households.sick.sum()
             or a.migrants.sum() != m.households.migrants.sum())
 
 
-def labour_numpy(m, hh, u_sep, u, c):
+def labour_numpy(m, hh, draws):
     """The vectorised statement of separations and job search (the oracle)."""
     b = m.sc.behaviour
+    u_sep, u, c, _ = lanes(hh, draws, "labour_market")
     hh.employer[(hh.employer != NO_JOB) & (u_sep < b.job_separation_prob_month.value)] = NO_JOB
     cap = capacities(m.world, m.clock)
     filled = np.bincount(hh.employer[hh.employer >= 0], minlength=len(cap))
@@ -130,23 +154,24 @@ def labour_numpy(m, hh, u_sep, u, c):
 
 def test_labour_market_kernels_equal_the_vectorised_rules(state):
     m = state
-    rng = np.random.default_rng(12)
+    draws = Draws.of(Streams(12), 31)
     n = m.households.n
-    u_sep, u, c = rng.random(n), rng.random(n), rng.random(n)
     a, b = copy.deepcopy(m.households), copy.deepcopy(m.households)
+    h = kernels.HouseholdArrays.of(a)
     cap = capacities(m.world, m.clock)
-    filled = np.zeros(len(cap), np.int64)
-    kernels.separate_and_count(a.employer, u_sep, m.sc.behaviour.job_separation_prob_month.value,
-                               filled)
+    counts = np.zeros(kernels.n_chunks(n), np.int64)
+    by_chunk = np.zeros((counts.size, len(cap)), np.int64)
+    kernels.separate_and_count(h, draws, m.sc.behaviour.job_separation_prob_month.value,
+                               by_chunk)
+    filled = by_chunk.sum(axis=0)
     vac = np.maximum(cap - filled, 0.0)
     vac[OUTSIDE_MARKET] = 0.0
     paired = paired_vacancies(m.world.employers, vac, m.sc.behaviour.paired_hire_prob_month.value)
     app = kernels.Applicants.empty(n)
-    k = kernels.seek_jobs(kernels.HouseholdArrays.of(a), u, c, paired,
-                          m.sc.behaviour.job_search_prob_month.value,
-                          m.sc.cadre_effects.referral_boost.value, app)
+    k = kernels.seek_jobs(h, draws, paired, m.sc.behaviour.job_search_prob_month.value,
+                          m.sc.cadre_effects.referral_boost.value, app, counts)
     cand, cand_emp, key = app
-    w_filled, w_cand, w_emp, w_key = labour_numpy(m, b, u_sep, u, c)
+    w_filled, w_cand, w_emp, w_key = labour_numpy(m, b, draws)
     assert np.array_equal(filled, w_filled)
     assert np.array_equal(cand[:k], w_cand) and np.array_equal(cand_emp[:k], w_emp)
     assert np.array_equal(key[:k], w_key)
@@ -156,12 +181,14 @@ def test_labour_market_kernels_equal_the_vectorised_rules(state):
 def test_visits_due_equals_the_vectorised_rule(state):
     m = state
     hh, ce = m.households, m.sc.cadre_effects
-    u = np.random.default_rng(13).random(hh.n)
+    draws = Draws.of(Streams(13), 32)
+    u = lanes(hh, draws, "visits")[0]
     load = np.zeros(len(m.cadres), np.int64)
-    visited = np.empty(hh.n, np.int64)
+    visited = np.empty(hh.n, np.int32)
     prob = np.random.default_rng(14).random(len(m.cadres))  # each cadre its own probability
-    k = kernels.visits_due(kernels.HouseholdArrays.of(hh), m.world.cadres.village, u, prob,
-                           ce.other_village_visit_factor.value, load, visited)
+    k = kernels.visits_due(kernels.HouseholdArrays.of(hh), m.world.cadres.village, draws, prob,
+                           ce.other_village_visit_factor.value, load, visited,
+                           np.zeros(kernels.n_chunks(hh.n), np.int64))
     paired = (hh.cadre >= 0) & hh.poor
     away = m.world.cadres.village[np.maximum(hh.cadre, 0)] != hh.village
     p_visit = prob[np.maximum(hh.cadre, 0)] * np.where(
@@ -183,8 +210,8 @@ def test_month_counts_equal_the_vectorised_counts(state):
 def test_warm_up_compiles_every_kernel_with_the_types_of_a_run():
     kernels.warm_up()
     fns = (kernels.household_month, kernels.separate_and_count, kernels.seek_jobs,
-           kernels.visits_due, kernels.month_counts, kernels.order_ties, kernels.sum_by_group,
-           kernels.masked_row_sums)
+           kernels.visits_due, kernels.lecture, kernels.month_counts, kernels.order_ties,
+           kernels.sum_by_group, kernels.masked_row_sums)
     before = [len(f.signatures) for f in fns]
     PovertyModel(load_scenario("scenarios/zhenbao.yaml"), scale=5).run()
     assert [len(f.signatures) for f in fns] == before == [1] * len(fns)

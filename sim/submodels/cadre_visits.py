@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from povsim import kernels
+from povsim import kernels, philox
 from povsim.agents.households import NEED
 from povsim.clock import Clock
 from povsim.config import BehaviourCfg, CadreEffectsCfg, CooperativesCfg
@@ -83,9 +83,7 @@ def lectures(world: World) -> np.ndarray:
         -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=n_v)
     gain = -np.expm1(keep)
     if on.any():
-        g = gain[hh.village]
-        idx = np.flatnonzero((g > 0) & (hh.labourers > 0))
-        hh.skill[idx] += (g[idx] * (1.0 - hh.skill[idx])).astype(np.float32)
+        kernels.lecture(kernels.HouseholdArrays.of(hh), gain)
     return gain
 
 
@@ -98,24 +96,25 @@ class CadreVisits(Submodel):
                  co: CooperativesCfg, behaviour: BehaviourCfg, streams: Streams):
         super().__init__(clock)
         self.world, self.ce, self.co, self.behaviour = world, ce, co, behaviour
-        self.u_visit, self.u_effect = streams["visits"], streams["visit_effect"]
+        self.streams = streams
         n = world.households.n
-        self._draws = np.empty((2, n))  # uniforms, kept between months
-        self._visited = np.empty(n, np.int64)
+        self._visited = np.empty(n, np.int32)  # kept between months
+        self._counts = np.zeros(kernels.n_chunks(n), np.int64)
 
     def step(self) -> None:
         hh, ce, cadres = self.world.households, self.ce, self.world.cadres
-        (u, u2), visited = self._draws, self._visited
-        self.u_visit.random(out=u)
-        self.u_effect.random(out=u2)
+        draws = kernels.Draws.of(self.streams, self.clock.month_index)
         load = np.zeros(cadres.n, np.int64)
         prob = np.where(cadres.visit_prob >= 0, cadres.visit_prob, ce.visit_prob_month.value)
-        k = kernels.visits_due(kernels.HouseholdArrays.of(hh), cadres.village, u, prob,
-                               ce.other_village_visit_factor.value, load, visited)
+        k = kernels.visits_due(kernels.HouseholdArrays.of(hh), cadres.village, draws, prob,
+                               ce.other_village_visit_factor.value, load, self._visited,
+                               self._counts)
         lectures(self.world)
         if k == 0:
             return
-        idx = visited[:k].copy()
+        idx = self._visited[:k].astype(np.int64)
+        # the visited households' second draw (lane 1 of their block of stream "visits")
+        u2 = philox.uniforms(draws.key, kernels.S_VISITS, hh.hid[idx], draws.month)[:, 1]
         c = hh.cadre[idx]
         need = hh.binding_need(idx)
         months = self.clock.month_index - hh.paired_since[idx] + 1
@@ -135,7 +134,7 @@ class CadreVisits(Submodel):
         hh.farm_prod[i_f] = np.minimum(hh.farm_prod[i_f] * (1.0 + ce.productivity_gain.value
                                                             * eff[f]), cap)
         active = np.array([c_.active for c_ in self.world.coops])
-        joining = i_f[(u2[i_f] < eff[f]) & active[hh.village[i_f]] & ~hh.member[i_f]]
+        joining = i_f[(u2[f] < eff[f]) & active[hh.village[i_f]] & ~hh.member[i_f]]
         join(self.world, joining, self.co, self.behaviour.lease_share.value)
         # health: cover of illness costs
         h = need == NEED["health"]
@@ -147,5 +146,5 @@ class CadreVisits(Submodel):
         ifi = idx[fi]
         hh.farm_prod[ifi] = np.minimum(
             hh.farm_prod[ifi] * (1.0 + ce.loan_productivity_gain.value * eff[fi]), cap)
-        claim = ifi[(u2[ifi] < eff[fi]) & (hh.labourers[ifi] == 0)]
+        claim = ifi[(u2[fi] < eff[fi]) & (hh.labourers[ifi] == 0)]
         hh.enrolled[claim] = True

@@ -92,7 +92,8 @@ class HouseholdsMonth(Submodel):
         self.streams = streams
         season = np.asarray(sc.income.farm_seasonality.value, float)
         self.season = season / season.sum()
-        self._draws = np.empty((4, world.households.n))  # kept between months
+        n_emp = world.coop_code0 + len(world.coops)
+        self._out = kernels.MonthOutputs.empty(world.households.n, n_emp)  # kept between months
 
     def farm_yield(self) -> float:
         """This year's net farm income per mu of own land (baseline prices)."""
@@ -103,12 +104,7 @@ class HouseholdsMonth(Submodel):
         w, sc, s, b = self.world, self.sc, self.sc.shocks, self.sc.behaviour
         hh, st = w.households, self.streams
         g = self.clock.growth()
-        draws = self._draws
-        st["illness"].random(out=draws[0])
         ud = st["disaster"].random(len(w.villages))
-        st["migrate"].random(out=draws[1])
-        st["join"].random(out=draws[2])
-        st["claims"].random(out=draws[3])
         tech = np.array([v.tech for v in w.villages])
         active = np.array([c.active for c in w.coops])
         branch = np.array([v.branch_strength for v in w.villages])
@@ -117,8 +113,10 @@ class HouseholdsMonth(Submodel):
         wages = employer_wages(w, self.clock, sc.income)
         farm_yield = self.farm_yield()
         p = kernels.MonthParams.of(sc, farm_yield, g, self.season[self.clock.month])
-        out = kernels.household_month_arrays(hh, wages, tech, p_join, draws, p)
-        transfers, covered, joining, by_emp = out.transfers, out.covered, out.join, out.by_employer
+        out = self._out
+        kernels.household_month(kernels.HouseholdArrays.of(hh), p, wages, tech, p_join,
+                                kernels.Draws.of(st, self.clock.month_index), out)
+        by_emp, paid, covered = out.totals()
         # money flows, in the order the rules pay them
         led = self.ledger
         led.flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))
@@ -126,10 +124,9 @@ class HouseholdsMonth(Submodel):
             if by_emp[e.code]:
                 e.wages_paid += by_emp[e.code]
                 led.partner_pays(e, "households", "wages", float(by_emp[e.code]))
-        paid = float(transfers.sum())
         led.cost("transfers", paid)
         led.flow("government", "households", "transfers", paid)
-        led.cost("health_cover", float(covered.sum()))
+        led.cost("health_cover", covered)
         hit = ud < s.disaster_prob_month.value
         if hit.any():  # only the households of the villages hit lose anything
             rows = np.concatenate([w.village_rows[v] for v in np.flatnonzero(hit)])
@@ -137,4 +134,4 @@ class HouseholdsMonth(Submodel):
             annual = (own * farm_yield * g * hh.farm_prod[rows] * tech[hh.village[rows]])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
             hh.income[SRC["shocks"], rows] -= loss
-        join(w, np.flatnonzero(joining), sc.cooperatives, b.lease_share.value)
+        join(w, np.flatnonzero(out.join), sc.cooperatives, b.lease_share.value)

@@ -85,28 +85,25 @@ class LabourMarket(Submodel):
                  streams: Streams):
         super().__init__(clock)
         self.world, self.b, self.referral_boost = world, behaviour, referral_boost
-        self.u_sep, self.u_jobs = streams["separation"], streams["jobs"]
-        self.u_choice = streams["jobs_choice"]
+        self.streams = streams
         n = world.households.n
-        # uniforms and applicants, kept between months
-        self._draws = np.empty((3, n))
+        # applicants and the chunks' counts, kept between months
         self._applicants = kernels.Applicants.empty(n)
+        self._counts = np.zeros(kernels.n_chunks(n), np.int64)
 
     def step(self) -> None:
         hh, b = self.world.households, self.b
-        (u_sep, u, c) = self._draws
-        self.u_sep.random(out=u_sep)
-        self.u_jobs.random(out=u)
-        self.u_choice.random(out=c)
+        h = kernels.HouseholdArrays.of(hh)
+        draws = kernels.Draws.of(self.streams, self.clock.month_index)
         cap = capacities(self.world, self.clock)
-        filled = np.zeros(len(cap), np.int64)
-        kernels.separate_and_count(hh.employer, u_sep, b.job_separation_prob_month.value, filled)
-        vac = np.maximum(cap - filled, 0.0)
+        filled = np.zeros((len(self._counts), len(cap)), np.int64)
+        kernels.separate_and_count(h, draws, b.job_separation_prob_month.value, filled)
+        vac = np.maximum(cap - filled.sum(axis=0), 0.0)
         vac[OUTSIDE_MARKET] = 0.0
         paired = paired_vacancies(self.world.employers, vac, b.paired_hire_prob_month.value)
         app = self._applicants
-        k = kernels.seek_jobs(kernels.HouseholdArrays.of(hh), u, c, paired,
-                              b.job_search_prob_month.value, self.referral_boost, app)
+        k = kernels.seek_jobs(h, draws, paired, b.job_search_prob_month.value,
+                              self.referral_boost, app, self._counts)
         if k == 0:
             return
         cand, cand_emp, key = app.household[:k], app.employer[:k], app.key[:k]
