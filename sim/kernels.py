@@ -81,6 +81,7 @@ S_LABOUR = stream_key("labour_market")
 S_VISITS = stream_key("visits")
 
 
+@njit(cache=True, nogil=True)
 def n_chunks(n: int) -> int:
     """Chunks of :data:`CHUNK` households in ``n`` (at least one).
 
@@ -240,7 +241,7 @@ def cache_is_cold() -> bool:
         True
     """
     try:
-        return not os.path.exists(household_month._cache._cache_file._index_path)
+        return not os.path.exists(_household_month_in._cache._cache_file._index_path)
     except AttributeError:
         return False
 
@@ -275,14 +276,22 @@ def warm_up() -> None:
     visits_due(h, np.zeros(1, np.int64), draws, one, 0.0, np.zeros(1, np.int64),
                np.empty(1, np.int32), count)
     lecture(h, np.zeros(1))
+    # the parallel variants, on one chunk
+    _household_month_chunks(h, MonthParams(*([0.0] * len(MonthParams._fields))), np.zeros(1),
+                            np.ones(1), np.full(1, -1.0), draws, MonthOutputs.empty(1, 1))
+    _separate_and_count_chunks(h, draws, 0.0, np.zeros((1, 1), np.int64))
+    _seek_jobs_chunks(h, draws, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
+                                                np.zeros(1), np.zeros(1)),
+                      0.0, 0.0, Applicants.empty(1), count)
+    _visits_due_chunks(h, np.zeros(1, np.int64), draws, one, 0.0, np.empty(1, np.int32), count)
+    _lecture_chunks(h, np.zeros(1))
     month_counts(hh.employer, hh.migrants, hh.sick, hh.member, 1)
     order_ties(one, np.zeros(1, np.int64))
     masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
     sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def household_month(h, p, wages, tech, p_join, draws, out):  # pragma: no cover - compiled
+def household_month(h, p, wages, tech, p_join, draws, out) -> None:
     """One month of every household: income, then shocks, then decisions (in place).
 
     ``h`` is a :class:`HouseholdArrays`, ``p`` a :class:`MonthParams`, ``draws`` the month's
@@ -294,6 +303,15 @@ def household_month(h, p, wages, tech, p_join, draws, out):  # pragma: no cover 
     rules give the vectorised rules (a ``float32`` array times a Python float stays
     ``float32``).
     """
+    if out.partial.shape[0] == 1:  # one chunk: no call into the thread pool
+        _household_month_in(h, p, wages, tech, p_join, draws, out, 0, h.village.shape[0],
+                            out.partial[0])
+    else:
+        _household_month_chunks(h, p, wages, tech, p_join, draws, out)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _household_month_chunks(h, p, wages, tech, p_join, draws, out):  # pragma: no cover
     n = h.village.shape[0]
     for c in prange(out.partial.shape[0]):
         _household_month_in(h, p, wages, tech, p_join, draws, out, c * CHUNK,
@@ -360,11 +378,19 @@ def _household_month_in(h, p, wages, tech, p_join, draws, out, start, stop,
             h.enrolled[i] = True
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def separate_and_count(h, draws, job_separation_prob_month, filled):  # pragma: no cover
+def separate_and_count(h, draws, job_separation_prob_month, filled) -> None:
     """Job separations (a job ends if its draw, lane 0 of stream ``labour_market``, is below
     ``job_separation_prob_month``), then the jobs each employer holds, counted by chunk into
     ``filled`` (chunks x employer codes; the caller adds the chunks up)."""
+    if filled.shape[0] == 1:
+        _separate_and_count_in(h, draws, job_separation_prob_month, filled[0], 0,
+                               h.employer.shape[0])
+    else:
+        _separate_and_count_chunks(h, draws, job_separation_prob_month, filled)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _separate_and_count_chunks(h, draws, job_separation_prob_month, filled):  # pragma: no cover
     n = h.employer.shape[0]
     for c in prange(filled.shape[0]):
         _separate_and_count_in(h, draws, job_separation_prob_month, filled[c], c * CHUNK,
@@ -387,9 +413,7 @@ def _separate_and_count_in(h, draws, job_separation_prob_month, row, start,
             row[employer[i]] += 1
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out,
-              counts):  # pragma: no cover - compiled
+def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out, counts) -> int:
     """Job search of every household with idle labour and no local job (ODD §7.6, ``h`` a
     :class:`HouseholdArrays`, ``vac`` the :class:`PairedVacancies`; draws: lanes 1 and 2 of
     stream ``labour_market``). An applicant to a paired employer is written to ``out`` (an
@@ -399,6 +423,15 @@ def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out,
     numbers into ``counts``), then the chunks' lists are moved together in chunk order: the
     applicants in household order, whatever the number of threads. Returns their number.
     """
+    if counts.shape[0] == 1:
+        return _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out, 0,
+                             h.employer.shape[0])
+    return _seek_jobs_chunks(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _seek_jobs_chunks(h, draws, vac, job_search_prob_month, referral_boost, out,
+                      counts):  # pragma: no cover - compiled
     n = h.employer.shape[0]
     for c in prange(counts.shape[0]):
         counts[c] = _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out,
@@ -459,19 +492,33 @@ def _gather(buffers, counts):  # pragma: no cover - compiled
     return k
 
 
-@njit(cache=True, nogil=True, parallel=True)
 def visits_due(h, cadre_village, draws, visit_prob, other_village_visit_factor, load,
-               visited, counts):  # pragma: no cover - compiled
+               visited, counts) -> int:
     """Cadre loads (paired households still poor, by cadre, into ``load``) and the households
     visited this month (into ``visited``, in household order): a paired poor household is
     visited if its draw (lane 0 of stream ``visits``) is below ``visit_prob[cadre]`` (x
     ``other_village_visit_factor`` when its cadre lives in another village). The loads are
     counted in one sequential pass, the visits in parallel chunks (as :func:`seek_jobs`).
     Returns the number visited."""
-    cadre, n = h.cadre, h.cadre.shape[0]
-    for i in range(n):
-        if cadre[i] >= 0 and h.poor[i]:
+    _cadre_loads(h.cadre, h.poor, load)
+    if counts.shape[0] == 1:
+        return _visits_due_in(h, cadre_village, draws, visit_prob, other_village_visit_factor,
+                              visited, 0, h.cadre.shape[0])
+    return _visits_due_chunks(h, cadre_village, draws, visit_prob, other_village_visit_factor,
+                              visited, counts)
+
+
+@njit(cache=True, nogil=True)
+def _cadre_loads(cadre, poor, load):  # pragma: no cover - compiled
+    for i in range(cadre.shape[0]):
+        if cadre[i] >= 0 and poor[i]:
             load[cadre[i]] += 1
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _visits_due_chunks(h, cadre_village, draws, visit_prob, other_village_visit_factor,
+                       visited, counts):  # pragma: no cover - compiled
+    n = h.cadre.shape[0]
     for c in prange(counts.shape[0]):
         counts[c] = _visits_due_in(h, cadre_village, draws, visit_prob,
                                    other_village_visit_factor, visited, c * CHUNK,
@@ -499,23 +546,38 @@ def _visits_due_in(h, cadre_village, draws, visit_prob, other_village_visit_fact
     return k - start
 
 
-@njit(cache=True, nogil=True, parallel=True)
-def lecture(h, gain):  # pragma: no cover - compiled
+def lecture(h, gain) -> None:
     """The skill of every household with labour in a village with a lecture gain ``gain[v] >
     0`` moves that share of the way to 1 (float32, as ``skill += (g x (1 - skill))``)."""
+    n = h.village.shape[0]
+    if n <= CHUNK:
+        _lecture_in(h, gain, 0, n)
+    else:
+        _lecture_chunks(h, gain)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _lecture_chunks(h, gain):  # pragma: no cover - compiled
+    n = h.village.shape[0]
+    for c in prange(n_chunks(n)):
+        _lecture_in(h, gain, c * CHUNK, min((c + 1) * CHUNK, n))
+
+
+@njit(cache=True, nogil=True)
+def _lecture_in(h, gain, start, stop):  # pragma: no cover - compiled
     one32 = np.float32(1.0)
-    for i in prange(h.village.shape[0]):
+    for i in range(start, stop):
         g = gain[h.village[i]]
         if g > 0 and h.labourers[i] > 0:
             h.skill[i] += np.float32(g * np.float64(one32 - h.skill[i]))
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def month_counts(employer, migrants, sick, member, coop_code0):  # pragma: no cover - compiled
     """Households with a local job, with an enterprise job, with a cooperative job; migrants,
-    sick households and cooperative members (exact integer counts, one parallel pass)."""
+    sick households and cooperative members (exact integer counts, one pass)."""
     local = enterprise = coop = n_migrants = n_sick = n_member = 0
-    for i in prange(employer.shape[0]):
+    for i in range(employer.shape[0]):
         e = employer[i]
         if e != NO_JOB:
             local += 1

@@ -248,6 +248,8 @@ def test_a_bounded_distribution_inside_the_range_loads(tmp_path):
 
 def test_a_run_with_nobody_registered_poor_warns(tmp_path, capsys):
     path = _edited(tmp_path, r"(values: \{2013: )\d+", r"\g<1>1")  # a poverty line of 1 yuan
+    # and no illness costs, so that no household's income is negative
+    _edited(tmp_path, r"(illness_cost_month: \{value: )\d+", r"\g<1>0", src=path)
     assert main(["run", str(path), "--scale", "1000", "--replicates", "1", "--quiet",
                  "--no-plots", "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
