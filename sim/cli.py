@@ -86,6 +86,28 @@ def _run_options(p: argparse.ArgumentParser, replicates: int, out: str, quiet: s
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--quiet", action="store_true", help=f"no progress bar and {quiet}")
     _force_option(p)
+    _threads_option(p)
+
+
+def _threads_option(p: argparse.ArgumentParser, workers: bool = False) -> None:
+    if workers:
+        text = ("threads of each worker process (default 1: the workers share the cores); "
+                "in this process with --serial or one worker (default: every core)")
+    else:
+        text = "threads of the household kernels (default: every core)"
+    p.add_argument("--threads", type=_positive_int, default=None, metavar="N",
+                   help=text + "; the results are the same for any number")
+
+
+def _set_threads(args: argparse.Namespace, in_process: bool) -> None:
+    """The kernels' threads: ``--threads`` (default every core) for runs in this process;
+    ``--threads`` (default 1) for each worker process otherwise."""
+    from povsim import threads
+
+    if in_process:
+        threads.set_threads(args.threads)
+    else:
+        threads.set_worker_threads(args.threads)
 
 
 def _force_option(p: argparse.ArgumentParser) -> None:
@@ -129,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("scenario", help="a bundled case (yushu, xixiu, jiangkou, sanba, zhenbao) or "
                                     "a scenario YAML file, e.g. scenarios/xixiu.yaml")
     _run_options(r, replicates=8, out="results/<scenario name>", quiet="no summary")
+    r.add_argument("--households", type=_positive_int, default=None, metavar="N",
+                   help="simulate N households in all (population.total_households), e.g. a "
+                        "province: 10000000; the villages, cadres and partners as the scenario "
+                        "says")
     _posterior_options(r)
     r.set_defaults(func=cmd_run)
     a = sub.add_parser("audit", help="check the reported figures against each other")
@@ -149,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output format (default text)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     _force_option(t)
+    _threads_option(t)
     t.set_defaults(func=cmd_targets)
     c = sub.add_parser("compare", help="compare policy variants with a baseline on common "
                                        "random numbers (paired differences, 90%% intervals)")
@@ -196,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="processes on this machine (default 1)")
     chow.add_argument("--scheduler", default=None, metavar="ADDRESS",
                       help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    _threads_option(c, workers=True)
     c.add_argument("--fit-top", type=int, default=None, metavar="K",
                    help="fit the K parameters a Morris screening finds most influential; the "
                         "others are drawn from their priors in every run (default 4; 10 for "
@@ -234,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start afresh in a store that holds another sweep (its runs are deleted)")
     w.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     _force_option(w)
+    _threads_option(w, workers=True)
     w.set_defaults(func=cmd_sweep)
     m = sub.add_parser("summarize", help="summarise a sweep store: bands per design point, "
                                          "Sobol/Morris indices, plots")
@@ -268,9 +297,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from povsim.runner import outcome_warnings, run_scenario
 
     sc = load_scenario(args.scenario)
+    if args.households is not None:
+        sc = sc.with_params({"population.total_households": args.households})
     out = Path(args.out or Path("results") / sc.name)
     _check_folder(out)
     _before_runs(args, sc, args.replicates)
+    _set_threads(args, in_process=True)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet, draws=_draws(args, sc.case))
     written = res.write(out, plots=not args.no_plots)
@@ -306,6 +338,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
 
     sc = load_scenario(args.case)
     _before_runs(args, sc, args.replicates)
+    _set_threads(args, in_process=True)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
                        progress=not args.quiet)
     table = targets_table(res)
@@ -362,6 +395,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
     _check_folder(out)
     _before_runs(args, sc, (len(variants) + 1) * args.replicates, paired=True)
+    _set_threads(args, in_process=True)
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
                   level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = cmp.write(out, plots=not args.no_plots)
@@ -382,6 +416,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     _check_folder(out)
     # every channel off in turn, the programme off, all off, and the register on true income
     _before_runs(args, sc, (len(CHANNELS) + 3) * args.replicates, paired=True)
+    _set_threads(args, in_process=True)
     att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
                     level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
     written = att.write(out, plots=not args.no_plots)
@@ -408,6 +443,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
         check_address(args.scheduler)  # before anything is written
     registry = load_registry(args.targets) if args.targets else None
+    _set_threads(args, in_process=args.workers == 1 and not args.scheduler)
     common = dict(generations=args.generations, seed=args.seed, workers=args.workers,
                   scheduler=args.scheduler, priors=args.priors or PRIORS_YAML,
                   registry=registry, progress=not args.quiet)
@@ -472,6 +508,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     workers = 1 if args.serial else (args.workers or os.cpu_count() or 1)
     check(estimate(sweep.scenario, args.scale or sweep.spec.scale, runs, workers=workers),
           force=args.force)
+    _set_threads(args, in_process=args.serial)
     res = run_sweep(sweep, out, workers=args.workers, scheduler=args.scheduler,
                     serial=args.serial, scale=args.scale, replicates=args.replicates,
                     chunk_size=args.chunk_size, overwrite=args.overwrite,

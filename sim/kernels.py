@@ -41,6 +41,7 @@ import os
 import sys
 from typing import NamedTuple
 
+import numba
 import numpy as np
 from numba import literal_unroll, njit, prange
 
@@ -291,6 +292,14 @@ def warm_up() -> None:
     sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
 
 
+def _serial(chunks: int) -> bool:
+    """Whether to run ``chunks`` chunks one after the other in this thread: one chunk, or one
+    thread set (:mod:`povsim.threads`). Either way the chunks are the same, and so the results;
+    the serial path never calls numba's thread pool (a worker process of one thread then never
+    starts one, which matters after a fork and with several threads per Dask worker)."""
+    return chunks == 1 or numba.get_num_threads() == 1
+
+
 def household_month(h, p, wages, tech, p_join, draws, out) -> None:
     """One month of every household: income, then shocks, then decisions (in place).
 
@@ -303,9 +312,11 @@ def household_month(h, p, wages, tech, p_join, draws, out) -> None:
     rules give the vectorised rules (a ``float32`` array times a Python float stays
     ``float32``).
     """
-    if out.partial.shape[0] == 1:  # one chunk: no call into the thread pool
-        _household_month_in(h, p, wages, tech, p_join, draws, out, 0, h.village.shape[0],
-                            out.partial[0])
+    if _serial(out.partial.shape[0]):
+        n = h.village.shape[0]
+        for c in range(out.partial.shape[0]):
+            _household_month_in(h, p, wages, tech, p_join, draws, out, c * CHUNK,
+                                min((c + 1) * CHUNK, n), out.partial[c])
     else:
         _household_month_chunks(h, p, wages, tech, p_join, draws, out)
 
@@ -382,9 +393,11 @@ def separate_and_count(h, draws, job_separation_prob_month, filled) -> None:
     """Job separations (a job ends if its draw, lane 0 of stream ``labour_market``, is below
     ``job_separation_prob_month``), then the jobs each employer holds, counted by chunk into
     ``filled`` (chunks x employer codes; the caller adds the chunks up)."""
-    if filled.shape[0] == 1:
-        _separate_and_count_in(h, draws, job_separation_prob_month, filled[0], 0,
-                               h.employer.shape[0])
+    if _serial(filled.shape[0]):
+        n = h.employer.shape[0]
+        for c in range(filled.shape[0]):
+            _separate_and_count_in(h, draws, job_separation_prob_month, filled[c], c * CHUNK,
+                                   min((c + 1) * CHUNK, n))
     else:
         _separate_and_count_chunks(h, draws, job_separation_prob_month, filled)
 
@@ -426,6 +439,12 @@ def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
     if counts.shape[0] == 1:
         return _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out, 0,
                              h.employer.shape[0])
+    if _serial(counts.shape[0]):
+        n = h.employer.shape[0]
+        for c in range(counts.shape[0]):
+            counts[c] = _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost,
+                                      out, c * CHUNK, min((c + 1) * CHUNK, n))
+        return _gather((out.household, out.employer, out.key), counts)
     return _seek_jobs_chunks(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
 
 
@@ -504,6 +523,13 @@ def visits_due(h, cadre_village, draws, visit_prob, other_village_visit_factor, 
     if counts.shape[0] == 1:
         return _visits_due_in(h, cadre_village, draws, visit_prob, other_village_visit_factor,
                               visited, 0, h.cadre.shape[0])
+    if _serial(counts.shape[0]):
+        n = h.cadre.shape[0]
+        for c in range(counts.shape[0]):
+            counts[c] = _visits_due_in(h, cadre_village, draws, visit_prob,
+                                       other_village_visit_factor, visited, c * CHUNK,
+                                       min((c + 1) * CHUNK, n))
+        return _gather((visited,), counts)
     return _visits_due_chunks(h, cadre_village, draws, visit_prob, other_village_visit_factor,
                               visited, counts)
 
@@ -550,7 +576,7 @@ def lecture(h, gain) -> None:
     """The skill of every household with labour in a village with a lecture gain ``gain[v] >
     0`` moves that share of the way to 1 (float32, as ``skill += (g x (1 - skill))``)."""
     n = h.village.shape[0]
-    if n <= CHUNK:
+    if _serial(n_chunks(n)):
         _lecture_in(h, gain, 0, n)
     else:
         _lecture_chunks(h, gain)

@@ -56,6 +56,7 @@ class Streams:
         self.replicate = int(replicate)
         self._root = replicate_seed(self.seed, self.replicate)
         self._gens: dict[str, np.random.Generator] = {}
+        self._key: np.ndarray | None = None
 
     def seed_sequence(self, name: str) -> np.random.SeedSequence:
         """The SeedSequence behind stream ``name``."""
@@ -83,7 +84,9 @@ class Streams:
             >>> bool((Streams(1, 2).key != Streams(1, 3).key).any())
             True
         """
-        return self.seed_sequence("philox").generate_state(2, dtype=np.uint64)
+        if self._key is None:
+            self._key = self.seed_sequence("philox").generate_state(2, dtype=np.uint64)
+        return self._key
 
     def mesa_rng_seed(self) -> int:
         """An integer seed for Mesa's own ``model.rng`` / ``model.random`` (stream ``"mesa"``)."""

@@ -52,6 +52,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from povsim import threads
 from povsim.config import Scenario
 from povsim.design import Design, build_design
 from povsim.inputs import ScenarioError
@@ -414,13 +415,15 @@ def _run_locked(store: SweepStore, sweep: Sweep, design: Design, ident: dict,
             "runs_per_second": ran / wall if wall > 0 and ran else float("nan")}
 
 
-def warm_worker() -> int:
+def warm_worker(threads: int = 1) -> int:
     """Set up a worker process once, before its first task: the allocator's thresholds, the
-    model's imports and its compiled kernels (so that tasks are not slowed by them); returns
-    the process id."""
+    kernels' ``threads`` (default 1: the workers share the cores), the model's imports and its
+    compiled kernels (so that tasks are not slowed by them); returns the process id."""
     from povsim import allocator, kernels, runner  # noqa: F401
+    from povsim.threads import available, set_threads
 
     allocator.keep_freed_arrays()
+    set_threads(min(threads, available()))
     kernels.warm_up()
     return os.getpid()
 
@@ -481,7 +484,7 @@ def _run_dask(store: SweepStore, sweep: Sweep, tasks: dict, fn, args, workers: i
         cluster = local_cluster(workers)
         client = Client(cluster)
     try:
-        n_workers = len(client.run(warm_worker))
+        n_workers = len(client.run(warm_worker, threads.worker_threads))
         sc_future = client.scatter(sweep.scenario, broadcast=True)
         token = uuid.uuid4().hex[:8]
         futures = {}

@@ -17,7 +17,26 @@ from __future__ import annotations
 
 import numba
 
-from povsim.config import ScenarioError
+from povsim.inputs import ScenarioError
+
+#: threads of each worker process of a sweep or a calibration (``--threads``; default 1),
+#: passed to the workers as they start (:func:`povsim.sweeps.warm_worker`)
+worker_threads = 1
+
+
+def set_worker_threads(n: int | None) -> int:
+    """Give each worker process of a sweep or a calibration ``n`` threads (``None``: 1);
+    returns the number.
+
+    Example:
+        >>> set_worker_threads(None)
+        1
+    """
+    global worker_threads
+    worker_threads = 1 if n is None else int(n)
+    if worker_threads < 1:
+        raise ScenarioError(f"--threads {worker_threads}: must be at least 1")
+    return worker_threads
 
 
 def available() -> int:
