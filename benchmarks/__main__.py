@@ -8,16 +8,20 @@ subprocess, so its peak memory is its own. Results are printed and written to
 ``bench[-quick].png``. Measurements, on Xixiu (``scenarios/xixiu.yaml``, its household count
 set by ``population.total_households``):
 
-- ``reference``: household-steps (household x month) per second of the engine (the median of
-  three runs) and of the per-agent Mesa reference (:mod:`benchmarks.reference`, one run) on the
-  same scenario, seed and months, in the same run, and their ratio (target >= 100);
-- ``scaling``: the engine's time per household-step and peak memory per household at 10k, 100k
-  and 1M households (targets: time within 1.5x of the 10k figure; 1M households under 1 GB);
+- ``reference``: household-steps (household x month) per second of the engine on one thread
+  (the median of three runs) and of the per-agent Mesa reference (:mod:`benchmarks.reference`,
+  one run) on the same scenario, seed and months, in the same run, and their ratio (target >=
+  100);
+- ``scaling``: the engine's time per household-step (one thread) and peak memory per household
+  at 10k, 100k, 1M and (full suite) 10M households (targets: time within 1.5x of the 10k
+  figure; 1M households under 1 GB; 10M under 300 bytes per household);
 - ``bandwidth``: bytes of household state (every household array) per month divided by the
   time of a month, as a fraction of the machine's memory-copy bandwidth measured here with
-  numpy (target >= 0.25); beside it, the uniforms the run drew per household-step (counted),
-  the time of one uniform from a numpy PCG64 stream (measured), and the fraction the engine
-  would reach if everything but those draws took no time;
+  numpy (target >= 0.25); beside it, the time of one block of the kernels' counter-based draws
+  (Philox, measured), at most three per household-step, and the fraction the engine would
+  reach if everything but those draws took no time;
+- ``threads``: the 1M-household run on every thread numba has against one thread: speed-up
+  and efficiency (speed-up / threads);
 - ``setup``: the time to build a model (population synthesis, cadres, partners) plus the
   identification and pairing at the end of the baseline year, against the time of the monthly
   steps without them (target <= 0.2); the once-per-process loading of the compiled kernels
@@ -48,10 +52,10 @@ SCENARIO = "scenarios/xixiu.yaml"
 #: comparison: Xixiu at its own size (170,000 households) in the full suite, 40,000 in the quick
 #: one (the engine's fixed per-month work over Xixiu's 3,732 cadres, 182 villages and 116
 #: enterprises weighs more per household in smaller runs)
-FULL = {"sizes": [10_000, 100_000, 1_000_000], "months": 60, "ref_households": 170_000,
-        "ref_months": 24}
+FULL = {"sizes": [10_000, 100_000, 1_000_000, 10_000_000], "months": 60,
+        "ref_households": 170_000, "ref_months": 24, "threads_households": 1_000_000}
 QUICK = {"sizes": [10_000, 100_000, 1_000_000], "months": 60, "ref_households": 40_000,
-         "ref_months": 18}
+         "ref_months": 18, "threads_households": 1_000_000}
 
 
 def _rss_now() -> int:
@@ -81,45 +85,22 @@ def _peak_rss() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
-class _CountingStream:
-    """A named stream that counts the uniforms drawn through ``random`` (else delegates)."""
-
-    def __init__(self, gen, counter: list):
-        self._gen, self._counter = gen, counter
-
-    def random(self, size=None, out=None, **kw):
-        x = self._gen.random(size, out=out, **kw)
-        self._counter[0] += np.size(x)
-        return x
-
-    def __getattr__(self, name):
-        return getattr(self._gen, name)
-
-
-def _counting_streams():
-    """A :class:`povsim.streams.Streams` whose generators count the uniforms they draw (one
-    counter for all)."""
-    from povsim.streams import Streams
-
-    class CountingStreams(Streams):
-        def __init__(self, seed: int, replicate: int = 0):
-            super().__init__(seed, replicate)
-            self.count = [0]
-
-        def __getitem__(self, name):
-            return _CountingStream(super().__getitem__(name), self.count)
-
-    return CountingStreams
-
-
-def measure(kind: str, households: int, months: int, seed: int = 1) -> dict:
-    """Build and step one model (``engine`` or ``reference``) in this process; time its parts.
+def measure(kind: str, households: int, months: int, seed: int = 1, threads: int = 1) -> dict:
+    """Build and step one model (``engine`` or ``reference``) in this process on ``threads``
+    threads; time its parts.
 
     The set-up is the construction plus the identification and pairing (timed apart inside
     the December of the baseline year); the run is every monthly step without the latter.
     """
     from povsim.config import load_scenario
     from povsim.model import PovertyModel
+
+    try:
+        from povsim.threads import set_threads
+
+        set_threads(threads)
+    except ImportError:  # an engine without threads (an older commit)
+        pass
 
     cls = PovertyModel
     if kind == "reference":
@@ -135,13 +116,8 @@ def measure(kind: str, households: int, months: int, seed: int = 1) -> dict:
     kernel_load = time.perf_counter() - tk
     base_rss = _rss_now()
     t0 = time.perf_counter()
-    if kind == "engine":  # the engine's uniforms are counted (the reference's scalar draws
-        # would be slowed by a counting wrapper, so they are not)
-        cls = type(f"Counting{cls.__name__}", (cls,), {"streams_class": _counting_streams()})
     m = cls(sc, seed=seed, scale=1.0)
     build = time.perf_counter() - t0
-    counter = getattr(m.streams, "count", [0])
-    counter[0] = 0  # uniforms drawn during the steps only
     ident = [0.0]
     from povsim.submodels import december
 
@@ -161,7 +137,7 @@ def measure(kind: str, households: int, months: int, seed: int = 1) -> dict:
     run = steps - ident[0]
     return {"kind": kind, "households": int(m.households.n), "months": months,
             "kernel_load_s": kernel_load, "build_s": build, "identify_s": ident[0], "run_s": run,
-            "sync_s": float(getattr(m, "sync_s", 0.0)), "uniforms": counter[0],
+            "sync_s": float(getattr(m, "sync_s", 0.0)),
             "state_bytes": int(m.households.nbytes()),
             "base_rss": base_rss, "peak_rss": _peak_rss()}
 
@@ -180,21 +156,26 @@ def copy_bandwidth(nbytes: int = 512 * 2**20, repeat: int = 5) -> float:
 
 
 def uniform_draw_time(n: int = 2**20, repeat: int = 5) -> float:
-    """Seconds per uniform double of a numpy PCG64 ``Generator.random(out=...)`` fill (best of
-    ``repeat``): the engine's named streams draw this way."""
-    gen = np.random.Generator(np.random.PCG64(1))
-    out = np.empty(n)
+    """Seconds per block of four uniforms of the kernels' counter-based draws
+    (:func:`povsim.philox.uniforms`, one thread, best of ``repeat``)."""
+    from povsim import philox
+    from povsim.threads import set_threads
+
+    set_threads(1)
+    ids, key = np.arange(n), np.array([1, 2], np.uint64)
+    philox.uniforms(key, 1, ids[:10], 0)
     best = np.inf
     for _ in range(repeat):
         t = time.perf_counter()
-        gen.random(out=out)
+        philox.uniforms(key, 1, ids, 0)
         best = min(best, time.perf_counter() - t)
     return best / n
 
 
-def _child(kind: str, households: int = 0, months: int = 0) -> dict:
+def _child(kind: str, households: int = 0, months: int = 0, threads: int = 1) -> dict:
     out = subprocess.run([sys.executable, "-m", "benchmarks", "--child", kind, str(households),
-                          str(months)], capture_output=True, text=True, check=False)
+                          str(months), str(threads)], capture_output=True, text=True,
+                         check=False)
     if out.returncode != 0:
         raise SystemExit(f"benchmark child {kind} {households} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -237,7 +218,7 @@ def run_suite(cfg: dict, progress=print) -> list[dict]:
     machine = _child("bandwidth")
     bw, draw_s = machine["bytes_per_s"], machine["draw_s"]
     add("bandwidth", {}, "memory_copy_bandwidth", bw / 1e9, "GB/s")
-    add("bandwidth", {}, "uniform_draw_time", draw_s * 1e9, "ns")
+    add("bandwidth", {}, "philox_block_time", draw_s * 1e9, "ns (4 uniforms, 1 thread)")
     per_step = {}
     for n in cfg["sizes"]:
         progress(f"scaling: engine, {n:,} households, {cfg['months']} months")
@@ -256,17 +237,20 @@ def run_suite(cfg: dict, progress=print) -> list[dict]:
             "", "")
         add("scaling", r, "household_state_per_household", r["state_bytes"] / r["households"],
             "B")
+        if r["households"] >= 10_000_000:  # a province: the whole process's peak per household
+            per = r["peak_rss"] / r["households"]
+            add("scaling", r, "peak_rss_per_household", per, "B", "<= 300 at 10M households",
+                per <= 300)
         frac = r["state_bytes"] / (r["run_s"] / r["months"]) / bw
         add("bandwidth", r, "state_bytes_per_step_time", r["state_bytes"] /
             (r["run_s"] / r["months"]) / 1e9, "GB/s")
         add("bandwidth", r, "fraction_of_copy_bandwidth", frac, "share", ">= 0.25", frac >= 0.25)
-        # the random draws alone: uniforms per household-step, their time, and the share of the
-        # copy bandwidth the engine could reach if everything but the draws took no time
-        draws = r["uniforms"] / hs
-        add("bandwidth", r, "uniforms_per_household_step", draws, "1")
-        add("bandwidth", r, "draw_time_per_household_step", draws * draw_s * 1e9, "ns")
+        # the random draws alone: at most three Philox blocks per household-step (the
+        # households' month, the labour market, visits), their time, and the share of the copy
+        # bandwidth the engine could reach if everything but the draws took no time
+        add("bandwidth", r, "draw_time_per_household_step_at_most", 3 * draw_s * 1e9, "ns")
         add("bandwidth", r, "fraction_of_copy_bandwidth_if_only_draws",
-            r["state_bytes"] / r["households"] / (draws * draw_s) / bw, "share")
+            r["state_bytes"] / r["households"] / (3 * draw_s) / bw, "share")
         setup = r["build_s"] + r["identify_s"]
         add("setup", r, "kernel_load_time", r["kernel_load_s"], "s")
         add("setup", r, "build_time", r["build_s"], "s")
@@ -274,6 +258,20 @@ def run_suite(cfg: dict, progress=print) -> list[dict]:
         add("setup", r, "run_time_without_setup", r["run_s"], "s")
         add("setup", r, "setup_over_run", setup / r["run_s"], "ratio", "<= 0.2",
             setup / r["run_s"] <= 0.2)
+    # threads: the same run on every thread against one thread (the results are the same bits)
+    from povsim.threads import available
+
+    n_t, most = cfg["threads_households"], available()
+    progress(f"threads: engine, {n_t:,} households, {cfg['months']} months, 1 and {most} "
+             "threads")
+    one = _child("engine", n_t, cfg["months"], 1)
+    if most > 1:
+        many = _child("engine", n_t, cfg["months"], most)
+        speedup = one["run_s"] / many["run_s"]
+        add("threads", many, f"speedup_{most}_threads", speedup, "x")
+        add("threads", many, f"thread_efficiency_{most}_threads", speedup / most, "share")
+        add("threads", many, f"time_per_household_step_{most}_threads",
+            many["run_s"] / (many["households"] * many["months"]) * 1e9, "ns")
     return rows
 
 
@@ -327,17 +325,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run the suite (or, with ``--child``, one measurement) and print the table."""
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="the short suite (under two minutes)")
-    p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     from povsim import allocator
 
     allocator.keep_freed_arrays()  # as the povsim command line does, once per process
     if a.child:
-        kind, n, months = a.child
+        kind, n, months, threads = a.child
         if kind == "bandwidth":
             print(json.dumps({"bytes_per_s": copy_bandwidth(), "draw_s": uniform_draw_time()}))
         else:
-            print(json.dumps(measure(kind, int(n), int(months))))
+            print(json.dumps(measure(kind, int(n), int(months), threads=int(threads))))
         return 0
     cfg, name = (QUICK, "bench-quick") if a.quick else (FULL, "bench")
     t0 = time.perf_counter()

@@ -22,7 +22,8 @@ OUT = Path(__file__).with_name("results") / "calibration_throughput.csv"
 
 def throughput(case: str, runs: int, threads: int = 1) -> dict:
     """Runs per second of ``case`` at its calibration scale on ``threads`` threads."""
-    from povsim import allocator, threads as th
+    from povsim import allocator
+    from povsim import threads as th
     from povsim.config import load_scenario
     from povsim.runner import run_replicate
     from povsim.scenarios import CALIBRATION_SCALE

@@ -115,8 +115,10 @@ def test_same_start_same_tables():
     assert list(te) == list(tr)
     for table in ("annual", "monthly", "deciles", "sources", "cadres", "costs", "collectives",
                   "crops"):
-        assert len(te[table]) == len(tr[table]) > 0, table
+        assert len(te[table]) > 0 and len(tr[table]) > 0, table
         assert list(te[table].columns) == list(tr[table].columns), table
+        if table != "costs":  # a year's cost rows are the items booked, which the draws decide
+            assert len(te[table]) == len(tr[table]), table
     assert set(e.ledger.flows) == set(r.ledger.flows)
 
 
