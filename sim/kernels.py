@@ -41,10 +41,10 @@ import os
 import sys
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numba import literal_unroll, njit, prange
 
+from povsim import threads
 from povsim.agents.households import (
     NO_JOB,
     OUTSIDE_MARKET,
@@ -277,6 +277,16 @@ def warm_up() -> None:
     visits_due(h, np.zeros(1, np.int64), draws, one, 0.0, np.zeros(1, np.int64),
                np.empty(1, np.int32), count)
     lecture(h, np.zeros(1))
+    # the serial variants over several chunks, on one
+    _household_month_serial(h, MonthParams(*([0.0] * len(MonthParams._fields))), np.zeros(1),
+                            np.ones(1), np.full(1, -1.0), draws, MonthOutputs.empty(1, 1))
+    _separate_and_count_serial(h, draws, 0.0, np.zeros((1, 1), np.int64))
+    _seek_jobs_serial(h, draws, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
+                                                np.zeros(1), np.zeros(1)),
+                      0.0, 0.0, Applicants.empty(1), count)
+    _visits_due_serial(h, np.zeros(1, np.int64), draws, one, 0.0, np.empty(1, np.int32), count)
+    if threads.current() == 1:  # the parallel variants are never called on one thread; a
+        return  # forked worker must not start the thread pool (numba loads them on first use)
     # the parallel variants, on one chunk
     _household_month_chunks(h, MonthParams(*([0.0] * len(MonthParams._fields))), np.zeros(1),
                             np.ones(1), np.full(1, -1.0), draws, MonthOutputs.empty(1, 1))
@@ -297,7 +307,7 @@ def _serial(chunks: int) -> bool:
     thread set (:mod:`povsim.threads`). Either way the chunks are the same, and so the results;
     the serial path never calls numba's thread pool (a worker process of one thread then never
     starts one, which matters after a fork and with several threads per Dask worker)."""
-    return chunks == 1 or numba.get_num_threads() == 1
+    return chunks == 1 or threads.current() == 1
 
 
 def household_month(h, p, wages, tech, p_join, draws, out) -> None:
@@ -313,12 +323,17 @@ def household_month(h, p, wages, tech, p_join, draws, out) -> None:
     ``float32``).
     """
     if _serial(out.partial.shape[0]):
-        n = h.village.shape[0]
-        for c in range(out.partial.shape[0]):
-            _household_month_in(h, p, wages, tech, p_join, draws, out, c * CHUNK,
-                                min((c + 1) * CHUNK, n), out.partial[c])
+        _household_month_serial(h, p, wages, tech, p_join, draws, out)
     else:
         _household_month_chunks(h, p, wages, tech, p_join, draws, out)
+
+
+@njit(cache=True, nogil=True)
+def _household_month_serial(h, p, wages, tech, p_join, draws, out):  # pragma: no cover
+    n = h.village.shape[0]
+    for c in range(out.partial.shape[0]):
+        _household_month_in(h, p, wages, tech, p_join, draws, out, c * CHUNK,
+                            min((c + 1) * CHUNK, n), out.partial[c])
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -394,12 +409,17 @@ def separate_and_count(h, draws, job_separation_prob_month, filled) -> None:
     ``job_separation_prob_month``), then the jobs each employer holds, counted by chunk into
     ``filled`` (chunks x employer codes; the caller adds the chunks up)."""
     if _serial(filled.shape[0]):
-        n = h.employer.shape[0]
-        for c in range(filled.shape[0]):
-            _separate_and_count_in(h, draws, job_separation_prob_month, filled[c], c * CHUNK,
-                                   min((c + 1) * CHUNK, n))
+        _separate_and_count_serial(h, draws, job_separation_prob_month, filled)
     else:
         _separate_and_count_chunks(h, draws, job_separation_prob_month, filled)
+
+
+@njit(cache=True, nogil=True)
+def _separate_and_count_serial(h, draws, job_separation_prob_month, filled):  # pragma: no cover
+    n = h.employer.shape[0]
+    for c in range(filled.shape[0]):
+        _separate_and_count_in(h, draws, job_separation_prob_month, filled[c], c * CHUNK,
+                               min((c + 1) * CHUNK, n))
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -440,12 +460,19 @@ def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
         return _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out, 0,
                              h.employer.shape[0])
     if _serial(counts.shape[0]):
-        n = h.employer.shape[0]
-        for c in range(counts.shape[0]):
-            counts[c] = _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost,
-                                      out, c * CHUNK, min((c + 1) * CHUNK, n))
-        return _gather((out.household, out.employer, out.key), counts)
+        return _seek_jobs_serial(h, draws, vac, job_search_prob_month, referral_boost, out,
+                                 counts)
     return _seek_jobs_chunks(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
+
+
+@njit(cache=True, nogil=True)
+def _seek_jobs_serial(h, draws, vac, job_search_prob_month, referral_boost, out,
+                      counts):  # pragma: no cover - compiled
+    n = h.employer.shape[0]
+    for c in range(counts.shape[0]):
+        counts[c] = _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out,
+                                  c * CHUNK, min((c + 1) * CHUNK, n))
+    return _gather((out.household, out.employer, out.key), counts)
 
 
 @njit(cache=True, nogil=True, parallel=True)
@@ -524,14 +551,21 @@ def visits_due(h, cadre_village, draws, visit_prob, other_village_visit_factor, 
         return _visits_due_in(h, cadre_village, draws, visit_prob, other_village_visit_factor,
                               visited, 0, h.cadre.shape[0])
     if _serial(counts.shape[0]):
-        n = h.cadre.shape[0]
-        for c in range(counts.shape[0]):
-            counts[c] = _visits_due_in(h, cadre_village, draws, visit_prob,
-                                       other_village_visit_factor, visited, c * CHUNK,
-                                       min((c + 1) * CHUNK, n))
-        return _gather((visited,), counts)
+        return _visits_due_serial(h, cadre_village, draws, visit_prob,
+                                  other_village_visit_factor, visited, counts)
     return _visits_due_chunks(h, cadre_village, draws, visit_prob, other_village_visit_factor,
                               visited, counts)
+
+
+@njit(cache=True, nogil=True)
+def _visits_due_serial(h, cadre_village, draws, visit_prob, other_village_visit_factor,
+                       visited, counts):  # pragma: no cover - compiled
+    n = h.cadre.shape[0]
+    for c in range(counts.shape[0]):
+        counts[c] = _visits_due_in(h, cadre_village, draws, visit_prob,
+                                   other_village_visit_factor, visited, c * CHUNK,
+                                   min((c + 1) * CHUNK, n))
+    return _gather((visited,), counts)
 
 
 @njit(cache=True, nogil=True)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import njit, types
 from numba.extending import intrinsic
 
 #: Philox-4x64 multipliers and Weyl key increments (Random123, numpy's ``philox.h``)
@@ -96,9 +96,9 @@ def uniform4(key, stream, hid, month):  # pragma: no cover - compiled
     return to_double(w0), to_double(w1), to_double(w2), to_double(w3)
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True)
 def _fill(key, stream, ids, month, out):  # pragma: no cover - compiled
-    for i in prange(ids.shape[0]):
+    for i in range(ids.shape[0]):
         a, b, c, d = uniform4(key, stream, ids[i], month)
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = a, b, c, d
 

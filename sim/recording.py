@@ -250,6 +250,7 @@ class YearRecorder:
                     total=operating + np.array([c.non_operating for c in w.coops]) * k,
                     net_exits_people=self.net_exits_people, cost_year=cost_year,
                     cost_cumulative=self.ledger.cost_cumulative)
+        del order  # its memory is free for the reporters' temporaries (a province: 80 MB)
         self.add("annual", {name: fn(y) for name, fn in ANNUAL_REPORTERS.items()})
         self.collectives_and_crops(y)
         self.deciles_and_sources(y)

@@ -50,9 +50,14 @@ def available() -> int:
     return int(numba.config.NUMBA_NUM_THREADS)
 
 
+_current: list[int] = []  # the number set by set_threads in this process, if any
+
+
 def current() -> int:
-    """The threads the kernels use now (in this thread of this process)."""
-    return int(numba.get_num_threads())
+    """The threads the kernels use now: the number :func:`set_threads` set in this process
+    (a forked child inherits it), else :func:`available`. Kept here rather than asked of numba,
+    whose ``get_num_threads`` starts its thread pool, which a forked child must not do."""
+    return _current[-1] if _current else available()
 
 
 def set_threads(n: int | None) -> int:
@@ -68,4 +73,5 @@ def set_threads(n: int | None) -> int:
         raise ScenarioError(f"--threads {n}: must be between 1 and {available()} (the threads "
                             "numba has here; NUMBA_NUM_THREADS sets that number)")
     numba.set_num_threads(n)
+    _current[:] = [n]
     return n

@@ -204,3 +204,18 @@ def test_a_run_under_posterior_draws_is_deterministic_and_labels_its_draws(tmp_p
     assert sorted(a.annual["replicate"].unique()) == [0, 1, 2, 3]
     assert a.annual.groupby("replicate")["draw"].first().tolist() == [0, 0, 1, 1]
     assert a.run_info["posterior_draws"] == 2
+
+
+@pytest.mark.slow
+def test_calibration_on_forked_workers(tmp_path):
+    """``--workers 2`` forks pyabc's workers after this process has used the kernels' thread
+    pool: the workers run on one thread and never start it (GNU OpenMP, numba's layer where it
+    is installed, stops a forked child that does), so every run comes back."""
+    out = tmp_path / "cal"
+    cmd = [sys.executable, "-m", "povsim", "calibrate", "zhenbao", "--workers", "2",
+           "--population", "8", "--generations", "2", "--scale", "8", "--draws", "2",
+           "--no-plots", "--quiet", "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "fork() called" not in proc.stderr
+    assert (out / "posterior.csv").exists()

@@ -170,19 +170,19 @@ def test_village_pairing_lever_leaves_cadre_pairing(xixiu, monkeypatch):
 def one_and_two_threads(xixiu):
     """A whole Xixiu run of 42,500 households (three chunks of the parallel kernels) on one
     thread, then on two: every table and the final household state."""
-    import numba
+    from povsim.threads import available, current, set_threads
 
-    before = numba.get_num_threads()
+    before = current()
     out = []
     try:
-        for threads in (1, 2):
-            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        for n in (1, 2):
+            set_threads(min(n, available()))
             m = PovertyModel(xixiu, seed=8, scale=4)
             m.run()
-            out.append((numba.get_num_threads(), m.tables(), _household_state(m)))
+            out.append((current(), m.tables(), _household_state(m)))
             m.release()
     finally:
-        numba.set_num_threads(before)
+        set_threads(before)
     return out
 
 
