@@ -78,7 +78,8 @@ def small(argv: list[str]) -> list[str]:
     if cmd in ("run", "targets", "compare", "attribute") and not argv[1].startswith("results/"):
         from povsim.config import load_scenario
 
-        n = load_scenario(argv[1]).population.total_households.value
+        n = (float(argv[argv.index("--households") + 1]) if "--households" in argv
+             else load_scenario(argv[1]).population.total_households.value)
         scale = max(1, round(n / HOUSEHOLDS))
         given = float(argv[argv.index("--scale") + 1]) if "--scale" in argv else 1.0
         _set(argv, "--replicates", "2")
