@@ -302,6 +302,11 @@ def warm_up() -> None:
     sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
 
 
+# Each parallel loop over chunks (``_*_chunks``, ``prange``) has a serial twin (``_*_serial``,
+# ``range``) with the same body: numba caches compiled code by function, so one function cannot
+# be kept compiled both ways.
+
+
 def _serial(chunks: int) -> bool:
     """Whether to run ``chunks`` chunks one after the other in this thread: one chunk, or one
     thread set (:mod:`povsim.threads`). Either way the chunks are the same, and so the results;
