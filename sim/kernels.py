@@ -191,7 +191,8 @@ class MonthOutputs(NamedTuple):
 
 class MonthCounts(NamedTuple):
     """Households with a local job, with a partner's job, with a cooperative job; migrants,
-    sick households and cooperative members (:func:`month_counts`)."""
+    sick households and cooperative members; the households' income so far this year (yuan,
+    simulated units) and their members (:func:`month_counts`)."""
 
     local: int
     enterprise: int
@@ -199,6 +200,8 @@ class MonthCounts(NamedTuple):
     migrants: int
     sick: int
     members: int
+    income: float
+    people: int
 
 
 class PairedVacancies(NamedTuple):
@@ -285,6 +288,7 @@ def warm_up() -> None:
                                                 np.zeros(1), np.zeros(1)),
                       0.0, 0.0, Applicants.empty(1), count)
     _visits_due_serial(h, np.zeros(1, np.int64), draws, one, 0.0, np.empty(1, np.int32), count)
+    _month_counts_serial(h, 1, np.zeros((1, 8)))
     if threads.current() == 1:  # the parallel variants are never called on one thread; a
         return  # forked worker must not start the thread pool (numba loads them on first use)
     # the parallel variants, on one chunk
@@ -296,7 +300,8 @@ def warm_up() -> None:
                       0.0, 0.0, Applicants.empty(1), count)
     _visits_due_chunks(h, np.zeros(1, np.int64), draws, one, 0.0, np.empty(1, np.int32), count)
     _lecture_chunks(h, np.zeros(1))
-    month_counts(hh.employer, hh.migrants, hh.sick, hh.member, 1)
+    _month_counts_chunks(h, 1, np.zeros((1, 8)))
+    month_counts(h, 1, np.zeros((1, 8)))
     order_ties(one, np.zeros(1, np.int64))
     masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
     sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
@@ -637,12 +642,47 @@ def _lecture_in(h, gain, start, stop):  # pragma: no cover - compiled
             h.skill[i] += np.float32(g * np.float64(one32 - h.skill[i]))
 
 
+def month_counts(h, coop_code0: int, partial: np.ndarray) -> MonthCounts:
+    """The month's :class:`MonthCounts` of the households ``h`` (a :class:`HouseholdArrays`), in
+    one pass over chunks of :data:`CHUNK` households, in parallel; ``partial`` (chunks x 8) holds
+    each chunk's counts and sums, added up in chunk order (exact integer counts; the income in
+    that order whatever the threads).
+
+    Example:
+        >>> hh = Households.empty(3); hh.employer[:] = [-1, 0, 2]; hh.size[:] = 2
+        >>> c = month_counts(HouseholdArrays.of(hh), 2, np.zeros((1, 8)))
+        >>> c.local, c.coop, c.people
+        (2, 1, 6)
+    """
+    if _serial(partial.shape[0]):
+        _month_counts_serial(h, coop_code0, partial)
+    else:
+        _month_counts_chunks(h, coop_code0, partial)
+    t = partial.sum(axis=0)
+    return MonthCounts(*(int(x) for x in t[:6]), float(t[6]), int(t[7]))
+
+
 @njit(cache=True, nogil=True)
-def month_counts(employer, migrants, sick, member, coop_code0):  # pragma: no cover - compiled
-    """Households with a local job, with an enterprise job, with a cooperative job; migrants,
-    sick households and cooperative members (exact integer counts, one pass)."""
-    local = enterprise = coop = n_migrants = n_sick = n_member = 0
-    for i in range(employer.shape[0]):
+def _month_counts_serial(h, coop_code0, partial):  # pragma: no cover - compiled
+    n = h.employer.shape[0]
+    for c in range(partial.shape[0]):
+        _month_counts_in(h, coop_code0, partial[c], c * CHUNK, min((c + 1) * CHUNK, n))
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def _month_counts_chunks(h, coop_code0, partial):  # pragma: no cover - compiled
+    n = h.employer.shape[0]
+    for c in prange(partial.shape[0]):
+        _month_counts_in(h, coop_code0, partial[c], c * CHUNK, min((c + 1) * CHUNK, n))
+
+
+@njit(cache=True, nogil=True)
+def _month_counts_in(h, coop_code0, row, start, stop):  # pragma: no cover - compiled
+    """:func:`month_counts` of households ``start..stop - 1`` into ``row``."""
+    local = enterprise = coop = n_migrants = n_sick = n_member = people = 0
+    income = 0.0
+    employer, inc = h.employer, h.income
+    for i in range(start, stop):
         e = employer[i]
         if e != NO_JOB:
             local += 1
@@ -650,10 +690,14 @@ def month_counts(employer, migrants, sick, member, coop_code0):  # pragma: no co
                 coop += 1
             elif e >= 1:
                 enterprise += 1
-        n_migrants += migrants[i]
-        n_sick += sick[i]
-        n_member += member[i]
-    return local, enterprise, coop, n_migrants, n_sick, n_member
+        n_migrants += h.migrants[i]
+        n_sick += h.sick[i]
+        n_member += h.member[i]
+        people += h.size[i]
+        for s in range(inc.shape[0]):
+            income += inc[s, i]
+    row[0], row[1], row[2], row[3] = local, enterprise, coop, n_migrants
+    row[4], row[5], row[6], row[7] = n_sick, n_member, income, people
 
 
 @njit(cache=True, nogil=True)

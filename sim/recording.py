@@ -54,8 +54,8 @@ def _counts(m) -> kernels.MonthCounts:
 MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "year": lambda m: m.clock.year,
     "month": lambda m: m.clock.month + 1,
-    "income_per_capita_ytd": lambda m: (float(m.households.income.sum() / m.households.size.sum())
-                                        if m.households.n else 0.0),
+    "income_per_capita_ytd": lambda m: (_counts(m).income / _counts(m).people
+                                        if _counts(m).people else 0.0),
     "employed_local": lambda m: float(_counts(m).local * m.world.k),
     "enterprise_jobs": lambda m: float(_counts(m).enterprise * m.world.k),
     "cooperative_jobs": lambda m: float(_counts(m).coop * m.world.k),
@@ -72,20 +72,21 @@ MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
 
 
 class MonthlyRecords(Submodel):
-    """The end of every month: count jobs, migrants, illness and members in one compiled pass,
-    then collect the model reporters."""
+    """The end of every month: count jobs, migrants, illness, members and people and add up
+    the income so far in one compiled pass (parallel chunks), then collect the model
+    reporters."""
 
     name, odd, when = "monthly records", "7.13", EVERY_MONTH
 
     def __init__(self, clock: Clock, world: World, collect: Callable[[], None]):
         super().__init__(clock)
         self.world, self.collect = world, collect
-        self.counts = kernels.MonthCounts(0, 0, 0, 0, 0, 0)
+        self.counts = kernels.MonthCounts(0, 0, 0, 0, 0, 0, 0.0, 0)
+        self._partial = np.zeros((kernels.n_chunks(world.households.n), 8))
 
     def step(self) -> None:
-        hh = self.world.households
-        self.counts = kernels.MonthCounts(*kernels.month_counts(
-            hh.employer, hh.migrants, hh.sick, hh.member, self.world.coop_code0))
+        self.counts = kernels.month_counts(kernels.HouseholdArrays.of(self.world.households),
+                                           self.world.coop_code0, self._partial)
         self.collect()
 
 

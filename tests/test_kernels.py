@@ -201,11 +201,22 @@ def test_visits_due_equals_the_vectorised_rule(state):
 
 def test_month_counts_equal_the_vectorised_counts(state):
     hh, c0 = state.households, state.world.coop_code0
-    got = kernels.month_counts(hh.employer, hh.migrants, hh.sick, hh.member, c0)
+    got = kernels.month_counts(kernels.HouseholdArrays.of(hh), c0,
+                               np.zeros((kernels.n_chunks(hh.n), 8)))
     want = ((hh.employer != NO_JOB).sum(), ((hh.employer >= 1) & (hh.employer < c0)).sum(),
             (hh.employer >= c0).sum(), hh.migrants.sum(), hh.sick.sum(), hh.member.sum())
-    assert tuple(int(x) for x in got) == tuple(int(x) for x in want)
-    assert got[0] > 0
+    assert tuple(int(x) for x in got[:6]) == tuple(int(x) for x in want)
+    assert got.people == int(hh.size.sum()) and got[0] > 0
+    # the income: in each chunk household by household, sources in order; then the chunks
+    cols, parts = hh.income.T.tolist(), []
+    for start in range(0, hh.n, kernels.CHUNK):
+        acc = 0.0
+        for col in cols[start:start + kernels.CHUNK]:
+            for v in col:
+                acc += v
+        parts.append(acc)
+    assert got.income == sum(parts, 0.0)
+    assert np.isclose(got.income, hh.income.sum(), rtol=1e-12)
 
 
 def test_warm_up_compiles_every_kernel_with_the_types_of_a_run():
