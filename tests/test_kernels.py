@@ -240,6 +240,20 @@ _floats = st.sampled_from([0.0, -0.0, 1.0, -1.5, 2.0, np.nan, np.inf, -np.inf, 1
                         elements=st.floats(allow_nan=True, allow_infinity=True))))
 def test_stable_argsort_is_numpys_stable_sort(x):
     assert np.array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
+    # by runs merged in rounds (the path of more than one chunk of households), on one thread
+    # and in parallel
+    from povsim.threads import current, set_threads
+
+    before = current()
+    try:
+        for threads in (1, 2):
+            set_threads(threads)
+            for width in (1, 3, 64):
+                got = kernels.stable_argsort_runs(x, width)
+                assert got.dtype == np.int32
+                assert np.array_equal(got, np.argsort(x, kind="stable")), (threads, width)
+    finally:
+        set_threads(before)
 
 
 @settings(max_examples=200, deadline=None)
