@@ -734,6 +734,7 @@ def stable_argsort_runs(values: np.ndarray, width: int = CHUNK) -> np.ndarray:
         >>> stable_argsort_runs(np.array([2.0, 1.0, np.nan, 1.0, 2.0]), width=2).tolist()
         [1, 3, 0, 4, 2]
     """
+    values = np.ascontiguousarray(values, np.float64)  # one compiled signature
     n = values.shape[0]
     order = np.empty(n, np.int32)
     runs = max(-(-n // width), 1)

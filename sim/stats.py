@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from povsim import threads
 from povsim.kernels import CHUNK, order_ties, stable_argsort_runs
 
 
@@ -21,9 +22,11 @@ def stable_argsort(values: np.ndarray) -> np.ndarray:
     numpy's quicksort (introsort, SIMD where the CPU has it) orders the values, then the runs of
     equal values, which a quicksort leaves in any order, are put back in index order. The result
     is the stable sort's permutation exactly, so every statistic built on it keeps its bits.
-    Beyond one chunk of households (:data:`povsim.kernels.CHUNK`) the chunks are sorted so in
-    parallel and merged (:func:`povsim.kernels.stable_argsort_runs`, int32): the same
-    permutation, in half the memory of numpy's int64 one.
+    On several threads (:mod:`povsim.threads`) and beyond one chunk of households
+    (:data:`povsim.kernels.CHUNK`), the chunks are sorted so in parallel and merged
+    (:func:`povsim.kernels.stable_argsort_runs`, int32): the same permutation. Measured on
+    Xixiu's incomes at 1M households (2 cores): 114 ms for the quicksort, 141 ms by runs on one
+    thread, 76 ms by runs on two; at 170,000: 15, 19 and 12 ms.
 
     Example:
         >>> stable_argsort(np.array([2.0, 1.0, 2.0, 1.0])).tolist()
@@ -32,7 +35,7 @@ def stable_argsort(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values)
     if values.dtype != np.float64 or values.ndim != 1:
         return np.argsort(values, kind="stable")  # other types: numpy's own stable sort
-    if values.shape[0] > CHUNK:
+    if values.shape[0] > CHUNK and threads.current() > 1:
         return stable_argsort_runs(values)
     order = np.argsort(values)
     order_ties(values[order], order)
