@@ -103,9 +103,11 @@ def _fill(key, stream, ids, month, out):  # pragma: no cover - compiled
         out[i, 0], out[i, 1], out[i, 2], out[i, 3] = a, b, c, d
 
 
-def uniforms(key: np.ndarray, stream: int, ids: np.ndarray, month: int) -> np.ndarray:
+def uniforms(key: np.ndarray, stream: int, ids: np.ndarray, month: int,
+             out: np.ndarray | None = None) -> np.ndarray:
     """The four uniforms of each entity of ``ids`` in ``month`` from ``stream``: an array
-    (len(ids), 4), row i the draws of ``ids[i]`` (the same whatever else ``ids`` holds).
+    (len(ids), 4), row i the draws of ``ids[i]`` (the same whatever else ``ids`` holds); into
+    ``out`` (float64, C-contiguous) where given.
 
     Example:
         >>> from povsim.streams import Streams
@@ -113,6 +115,7 @@ def uniforms(key: np.ndarray, stream: int, ids: np.ndarray, month: int) -> np.nd
         (1, 4)
     """
     ids = np.ascontiguousarray(ids, np.int64)
-    out = np.empty((ids.shape[0], 4))
+    if out is None:
+        out = np.empty((ids.shape[0], 4))
     _fill(np.asarray(key, np.uint64), np.int64(stream), ids, np.int64(month), out)
     return out
