@@ -1,16 +1,18 @@
 """Named random streams derived from one run seed (numpy ``SeedSequence``).
 
-Each purpose (``"illness"``, ``"disaster"``, ``"jobs"``...) gets its own ``Generator`` whose
-seed depends only on the run seed, the replicate number and the stream's name, never on the
-order in which streams are created or on how many draws other streams made. Two runs that
-differ only in a policy lever therefore see identical shock draws for the same households
-(common random numbers), as long as each stream draws the same number of values per month,
-which the model guarantees by drawing one value per household (or village) every month.
+Each purpose (``"disaster"``, ``"cadre_pairing"``, ``"population"``...) gets its own
+``Generator`` whose seed depends only on the run seed, the replicate number and the stream's
+name, never on the order in which streams are created or on how many draws other streams made.
+Two runs that differ only in a policy lever therefore see identical shock draws for the same
+villages and cadres (common random numbers), as long as each stream draws the same number of
+values per month, which the model guarantees by drawing one value per village (or cadre) every
+month. The households' monthly draws are counter-based instead (:attr:`Streams.key`,
+:mod:`povsim.philox`): functions of the household and the month, the same by construction.
 
 Example:
     >>> s = Streams(seed=1, replicate=0)
-    >>> a = s["illness"].random(3)
-    >>> b = Streams(seed=1, replicate=0)["illness"].random(3)
+    >>> a = s["disaster"].random(3)
+    >>> b = Streams(seed=1, replicate=0)["disaster"].random(3)
     >>> bool((a == b).all())
     True
 """
