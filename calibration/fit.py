@@ -268,11 +268,7 @@ def _sampler(workers: int, scheduler: str | None):
         client.run(warm_worker, worker_threads)  # each worker's allocator, threads and kernels
         return pyabc.sampler.DaskDistributedSampler(dask_client=client)
     if workers > 1:  # forked workers inherit the allocator's thresholds (set at CLI start)
-        from povsim.threads import set_threads
-
-        # and one thread each: a forked process must not use the parent's thread pool (GNU
-        # OpenMP's, numba's default layer where it is installed, stops a forked child that does)
-        set_threads(1)
+        # and one thread each (povsim.threads: a forked process runs the kernels on one thread)
         return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     return pyabc.sampler.SingleCoreSampler()
 

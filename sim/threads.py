@@ -4,7 +4,8 @@ A run's results are the same bits for any number of threads (the kernels work in
 of households and add the chunks up in order, :mod:`povsim.kernels`), so the number is a matter
 of speed only. One run in one process (``povsim run``, ``targets``, ``compare``, ``attribute``)
 uses every core by default; a sweep's or a calibration's workers use one thread each by default,
-as the runs themselves are then spread over the cores. ``--threads N`` sets it.
+as the runs themselves are then spread over the cores. ``--threads N`` sets it. A forked
+process (pyabc's local workers, ``mesa.batch_run``'s) always runs on one thread.
 
 Example:
     >>> n = set_threads(1)
@@ -14,6 +15,8 @@ Example:
 """
 
 from __future__ import annotations
+
+import os
 
 import numba
 
@@ -51,12 +54,25 @@ def available() -> int:
 
 
 _current: list[int] = []  # the number set by set_threads in this process, if any
+_forked: list[bool] = []  # one entry in a process made by fork()
+
+
+def _after_fork_in_child() -> None:
+    """A forked process runs the kernels on one thread: the parent's thread pool (GNU
+    OpenMP's, numba's layer where it is installed) cannot be used after a fork, and a child that
+    tries is stopped ("fork() called from a process already using GNU OpenMP"). pyabc's local
+    workers and ``mesa.batch_run``'s processes are forked."""
+    _current[:] = [1]
+    _forked[:] = [True]
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def current() -> int:
-    """The threads the kernels use now: the number :func:`set_threads` set in this process
-    (a forked child inherits it), else :func:`available`. Kept here rather than asked of numba,
-    whose ``get_num_threads`` starts its thread pool, which a forked child must not do."""
+    """The threads the kernels use now: the number :func:`set_threads` set in this process,
+    1 in a forked process, else :func:`available`. Kept here rather than asked of numba, whose
+    ``get_num_threads`` starts its thread pool, which a forked process must not do."""
     return _current[-1] if _current else available()
 
 
@@ -68,10 +84,13 @@ def set_threads(n: int | None) -> int:
         >>> set_threads(available()) == available()
         True
     """
-    n = available() if n is None else int(n)
+    n = (1 if _forked else available()) if n is None else int(n)
     if not 1 <= n <= available():
         raise ScenarioError(f"--threads {n}: must be between 1 and {available()} (the threads "
                             "numba has here; NUMBA_NUM_THREADS sets that number)")
-    numba.set_num_threads(n)
+    if n > 1:  # one thread never calls the pool (the kernels' serial twins)
+        if _forked:
+            raise ScenarioError(f"--threads {n}: a forked process runs on one thread")
+        numba.set_num_threads(n)
     _current[:] = [n]
     return n

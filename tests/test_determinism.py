@@ -193,3 +193,38 @@ def test_results_do_not_depend_on_the_number_of_threads(one_and_two_threads):
     for name, df in tables1.items():
         pd.testing.assert_frame_equal(df, tables2[name], check_exact=True, obj=name)
     _assert_states_equal(state1, state2)
+
+
+def _forked_run(xixiu, queue) -> None:
+    from povsim.threads import current
+
+    m = PovertyModel(xixiu, seed=8, scale=4)
+    for _ in range(14):
+        m.step()
+    queue.put((current(), m.monthly.to_dict("list")))
+
+
+def test_a_forked_process_runs_on_one_thread_with_the_same_results(xixiu):
+    """After this process has used the thread pool, a forked process (pyabc's local workers,
+    ``mesa.batch_run``) runs the kernels on one thread, with the same results, instead of being
+    stopped by the pool's runtime."""
+    import multiprocessing as mp
+
+    from povsim.threads import available, current, set_threads
+
+    before = current()
+    try:
+        set_threads(min(2, available()))
+        m = PovertyModel(xixiu, seed=8, scale=4)  # three chunks: the parallel loops run here
+        for _ in range(14):
+            m.step()
+        ctx = mp.get_context("fork")
+        queue = ctx.Queue()
+        child = ctx.Process(target=_forked_run, args=(xixiu, queue))
+        child.start()
+        threads_there, monthly = queue.get(timeout=300)
+        child.join(60)
+    finally:
+        set_threads(before)
+    assert child.exitcode == 0 and threads_there == 1
+    pd.testing.assert_frame_equal(pd.DataFrame(monthly), m.monthly, check_exact=True)
