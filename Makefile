@@ -60,5 +60,8 @@ calibration: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# also numba's cache of the compiled kernels (sim/__pycache__/*.nbi, *.nbc): a stale one, e.g.
+# written under another module name, stops the next run until it is gone
 clean:
 	rm -rf $(VENV) results .pytest_cache .ruff_cache .hypothesis *.egg-info
+	find sim agents -path '*/__pycache__/*.nb[ic]' -delete
