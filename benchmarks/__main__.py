@@ -36,7 +36,6 @@ Example:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import platform
 import subprocess
@@ -45,6 +44,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks import write_rows
 
 RESULTS = Path(__file__).with_name("results")
 SCENARIO = "scenarios/xixiu.yaml"
@@ -283,12 +284,8 @@ def write(rows: list[dict], name: str) -> tuple[Path, Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    csv_path, png = RESULTS / f"{name}.csv", RESULTS / f"{name}.png"
-    with open(csv_path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    csv_path = write_rows(RESULTS / f"{name}.csv", rows)
+    png = RESULTS / f"{name}.png"
     sc = [r for r in rows if r["benchmark"] == "scaling"]
 
     def series(metric):

@@ -13,9 +13,10 @@ Example (about a minute):
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
+
+from benchmarks import write_rows
 
 OUT = Path(__file__).with_name("results") / "calibration_throughput.csv"
 
@@ -49,11 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     a = p.parse_args(argv)
     rows = [throughput(c, a.runs, a.threads) for c in CASES]
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with open(OUT, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(OUT, rows)
     for r in rows:
         print(f"{r['case']:<10} 1:{r['scale']:<5g} {r['runs']} runs in {r['seconds']:.2f} s: "
               f"{r['runs_per_second']:.2f} runs/s on {r['threads']} thread(s)")

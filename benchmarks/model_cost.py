@@ -13,13 +13,14 @@ Example (not run in the tests; takes seconds to a minute):
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from benchmarks import write_rows
 
 OUT = Path(__file__).with_name("results") / "model_cost.csv"
 
@@ -71,11 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             rows.append({"scenario": a.scenario, "scale": scale, "metric": metric,
                          "value": round(float(value), 4), "unit": unit})
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with open(OUT, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(OUT, rows)
     for r in rows:
         print(f"scale {r['scale']:>6g}  {r['metric']:<32} {r['value']:>14,.3f} {r['unit']}")
     print(f"wrote {OUT}")

@@ -14,11 +14,12 @@ Example (not run in the tests; takes about a minute per case at full scale):
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks import write_rows
 
 OUT = Path(__file__).with_name("results") / "pairing_cost.csv"
 
@@ -78,11 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     rows = [r for s in args.scenarios for r in measure(s, args.repeat)]
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    with OUT.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(OUT, rows)
     for r in rows:
         print(f"{r['scenario']:24s} {r['strategy']:14s} {r['households']:6d} hh {r['cadres']:5d} "
               f"cadres {r['seconds']:8.4f} s (x{r['seconds_vs_same_village']:<6}) gain "

@@ -15,11 +15,11 @@ Example (about a minute on 2 cores):
 from __future__ import annotations
 
 import argparse
-import csv
 import platform
 import time
 from pathlib import Path
 
+from benchmarks import write_rows
 from benchmarks.__main__ import _child
 
 OUT = Path(__file__).with_name("results") / "thread_scaling.csv"
@@ -92,11 +92,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{'identical' if same else 'DIFFER'} ({time.perf_counter() - t0:.0f} s)")
     for r in rows:
         r["identical_tables_1_vs_most"] = same
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(a.out, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(a.out, rows)
     print(f"{platform.processor() or platform.machine()}, {available()} threads; wrote {a.out}")
     return 0 if same else 1
 
