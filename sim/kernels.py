@@ -270,46 +270,33 @@ def warm_up() -> None:
     hh = Households.empty(1)
     h = HouseholdArrays.of(hh)
     draws = Draws(np.zeros(2, np.uint64), np.int64(0))
-    household_month_arrays(hh, np.zeros(1), np.ones(1), np.full(1, -1.0), draws,
-                           MonthParams(*([0.0] * len(MonthParams._fields))))
-    one, count = np.ones(1), np.zeros(1, np.int64)
+    params = MonthParams(*([0.0] * len(MonthParams._fields)))
+    vac = PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)), np.zeros(1), np.zeros(1))
+    one, count, two, pair = np.ones(1), np.zeros(1, np.int64), np.zeros(2), np.zeros(2, np.int32)
+    # the public kernels, on one chunk: their serial twins
+    household_month_arrays(hh, np.zeros(1), one, np.full(1, -1.0), draws, params)
     separate_and_count(h, draws, 0.0, np.zeros((1, 1), np.int64))
-    seek_jobs(h, draws, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
-                                        np.zeros(1), np.zeros(1)),
-              0.0, 0.0, Applicants.empty(1), count)
+    seek_jobs(h, draws, vac, 0.0, 0.0, Applicants.empty(1), count)
     visits_due(h, np.zeros(1, np.int64), draws, one, 0.0, np.zeros(1, np.int64),
                np.empty(1, np.int32), count)
     lecture(h, np.zeros(1))
-    # the serial variants over several chunks, on one
-    _household_month_serial(h, MonthParams(*([0.0] * len(MonthParams._fields))), np.zeros(1),
-                            np.ones(1), np.full(1, -1.0), draws, MonthOutputs.empty(1, 1))
-    _separate_and_count_serial(h, draws, 0.0, np.zeros((1, 1), np.int64))
-    _seek_jobs_serial(h, draws, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
-                                                np.zeros(1), np.zeros(1)),
-                      0.0, 0.0, Applicants.empty(1), count)
-    _visits_due_serial(h, np.zeros(1, np.int64), draws, one, 0.0, np.empty(1, np.int32), count)
-    _month_counts_serial(h, 1, np.zeros((1, 8)))
-    two, pair = np.zeros(2), np.zeros(2, np.int32)
+    month_counts(h, 1, np.zeros((1, 8)))
     _sort_runs_serial(two, pair, 1)
     _merge_round_serial(two, pair, np.empty(2, np.int32), 1)
+    order_ties(one, np.zeros(1, np.int64))
+    masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
+    sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
     if threads.current() == 1:  # the parallel variants are never called on one thread; a
         return  # forked worker must not start the thread pool (numba loads them on first use)
-    # the parallel variants, on one chunk
-    _household_month_chunks(h, MonthParams(*([0.0] * len(MonthParams._fields))), np.zeros(1),
-                            np.ones(1), np.full(1, -1.0), draws, MonthOutputs.empty(1, 1))
+    _household_month_chunks(h, params, np.zeros(1), one, np.full(1, -1.0), draws,
+                            MonthOutputs.empty(1, 1))
     _separate_and_count_chunks(h, draws, 0.0, np.zeros((1, 1), np.int64))
-    _seek_jobs_chunks(h, draws, PairedVacancies(np.zeros((1, 1), np.int32), np.zeros((1, 1)),
-                                                np.zeros(1), np.zeros(1)),
-                      0.0, 0.0, Applicants.empty(1), count)
+    _seek_jobs_chunks(h, draws, vac, 0.0, 0.0, Applicants.empty(1), count)
     _visits_due_chunks(h, np.zeros(1, np.int64), draws, one, 0.0, np.empty(1, np.int32), count)
     _lecture_chunks(h, np.zeros(1))
     _month_counts_chunks(h, 1, np.zeros((1, 8)))
     _sort_runs_chunks(two, pair, 1)
     _merge_round_chunks(two, pair, np.empty(2, np.int32), 1)
-    month_counts(h, 1, np.zeros((1, 8)))
-    order_ties(one, np.zeros(1, np.int64))
-    masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
-    sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
 
 
 # Each parallel loop over chunks (``_*_chunks``, ``prange``) has a serial twin (``_*_serial``,
@@ -471,9 +458,6 @@ def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
     numbers into ``counts``), then the chunks' lists are moved together in chunk order: the
     applicants in household order, whatever the number of threads. Returns their number.
     """
-    if counts.shape[0] == 1:
-        return _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out, 0,
-                             h.employer.shape[0])
     if _serial(counts.shape[0]):
         return _seek_jobs_serial(h, draws, vac, job_search_prob_month, referral_boost, out,
                                  counts)
@@ -562,9 +546,6 @@ def visits_due(h, cadre_village, draws, visit_prob, other_village_visit_factor, 
     counted in one sequential pass, the visits in parallel chunks (as :func:`seek_jobs`).
     Returns the number visited."""
     _cadre_loads(h.cadre, h.poor, load)
-    if counts.shape[0] == 1:
-        return _visits_due_in(h, cadre_village, draws, visit_prob, other_village_visit_factor,
-                              visited, 0, h.cadre.shape[0])
     if _serial(counts.shape[0]):
         return _visits_due_serial(h, cadre_village, draws, visit_prob,
                                   other_village_visit_factor, visited, counts)
