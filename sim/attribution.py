@@ -6,13 +6,15 @@ replicate by the channel alone (common random numbers, as in :func:`povsim.compa
 For every channel the case has, and for the whole programme off (``policy.programme: off``) and
 for every channel off at once, :func:`attribute` runs the same replicates and reports each
 channel's **effect**, the baseline minus the run without it (positive: the channel adds), for
-people lifted out, end-year incidence, registered households' income and collective revenue,
-with paired intervals; the row "sum of single channels" adds the single channels' effects
+people lifted out of income poverty (the fall in people below the line since the baseline
+year), people exited from the register, end-year incidence, registered households' income and
+collective revenue, with paired intervals; the row "sum of single channels" adds the single channels' effects
 replicate by replicate, so that beside "all channels off" it shows how much the channels
 interact. The row "regression to the mean" is what the registration error
 (``population.registration_error_sigma``) adds with the programme off: the programme-off run
 minus the programme-off run that registers on true income, on the same replicates. It counts the
-exits of households registered on a transiently low measured income, which need no programme.
+exits of households registered on a transiently low measured income, which need no programme:
+they move the register, not anyone's income, so they show in the register column only.
 
 Example:
     >>> from povsim.config import load_scenario
@@ -40,7 +42,8 @@ from povsim.outputs import VERSION, atomic_write, git_commit, software, write_ma
 
 #: the outcomes attributed: comparison metric, label, unit
 OUTCOMES = (
-    ("lifted_out", "people lifted out (net, cumulative)", "people"),
+    ("lifted_out", "people lifted out of income poverty (net, since the baseline)", "people"),
+    ("register_exits", "people exited the register (net, cumulative)", "people"),
     ("incidence_end", "poverty incidence, end year", "percentage points"),
     ("income_mean_registered_end", "per-capita income of registered households, end year",
      "yuan"),

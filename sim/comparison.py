@@ -56,9 +56,13 @@ HEADLINE = (
     ("incidence_end", "poverty incidence {y1} (register-based)", "%", 3),
     ("income_poverty_end", "income-poverty rate {y1} (everyone below the line)", "%", 3),
     ("poor_people_end", "registered poor people still poor {y1}", "people", 0),
-    ("exited_people", "people exited, gross, programme years", "people", 0),
-    ("exited_households", "households exited, gross, programme years", "households", 0),
-    ("lifted_out", "people lifted out, net cumulative", "people", 0),
+    ("lifted_out", "people lifted out of income poverty, net since the baseline", "people", 0),
+    ("register_exits", "people exited the register, net cumulative", "people", 0),
+    ("register_exits_error", "of which registered while not income-poor (registration error)",
+     "people", 0),
+    ("exited_people", "people exited the register, gross, programme years", "people", 0),
+    ("exited_households", "households exited the register, gross, programme years",
+     "households", 0),
     ("villages_exited", "poor villages exited, cumulative", "villages", 1),
     ("income_mean_end", "mean per-capita income {y1}", "yuan", 0),
     ("income_mean_registered_end", "mean per-capita income {y1}, registered", "yuan", 0),
@@ -73,7 +77,8 @@ HEADLINE = (
 )
 #: outcomes reported year by year: annual columns (labels, units and scales from
 #: :data:`povsim.outcomes.OUTCOMES`)
-BY_YEAR = ("incidence", "poor_people", "exits_people", "net_exits_people_cumulative",
+BY_YEAR = ("incidence", "poor_people", "lifted_out_people", "exits_people",
+           "net_exits_people_cumulative",
            "income_mean", "gini", "collective_operating_revenue", "public_cost")
 DECILES = 10
 
@@ -214,7 +219,9 @@ def run_metrics(annual: pd.DataFrame) -> dict[str, float]:
         "poor_people_end": float(end["poor_people"]),
         "exited_people": float(prog["exits_people"].sum()),
         "exited_households": float(prog["exits_households"].sum()),
-        "lifted_out": float(end["net_exits_people_cumulative"]),
+        "lifted_out": float(end["lifted_out_people"]),
+        "register_exits": float(end["net_exits_people_cumulative"]),
+        "register_exits_error": float(end["net_exits_people_registration_error_cumulative"]),
         "villages_exited": float(end["poor_villages_exited"]),
         "income_mean_end": float(end["income_mean"]),
         "income_mean_registered_end": float(end["income_mean_registered"]),

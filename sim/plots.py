@@ -104,7 +104,7 @@ def plot_bands(results, column: str, path, figures: list[dict] | None = None) ->
 #: headline outcomes drawn as difference bars: metric key, panel title
 DIFF_PANELS = (
     ("incidence_end", "poverty incidence, end year (pp)"),
-    ("lifted_out", "people lifted out (net)"),
+    ("lifted_out", "people lifted out of income poverty (net)"),
     ("income_mean_registered_end", "per-capita income, registered (yuan)"),
     ("collective_revenue_end", "collective operating revenue (million yuan)"),
     ("public_cost", "public cost, cumulative (million yuan)"),

@@ -118,6 +118,9 @@ class YearEnd:
     operating: np.ndarray
     total: np.ndarray
     net_exits_people: float
+    error_exits_people: float
+    error_net_exits_people: float
+    income_poor_people: float
     cost_year: float
     cost_cumulative: float
 
@@ -151,7 +154,11 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
     "reentries_households": lambda y: float(y.reentries.sum() * y.w),
     "reentries_people": lambda y: y.re_people * y.w,
     "net_exits_people_cumulative": lambda y: y.net_exits_people,
-    "income_poor_share": lambda y: y.size[y.pc < y.line].sum() / y.people,
+    "exits_people_registration_error": lambda y: y.error_exits_people * y.w,
+    "net_exits_people_registration_error_cumulative": lambda y: y.error_net_exits_people,
+    "lifted_out_people": lambda y: (y.world.income_poor_people_baseline
+                                    - y.income_poor_people) * y.w,
+    "income_poor_share": lambda y: y.income_poor_people / y.people,
     "poverty_gap_index": lambda y: poverty_gap_index(y.pc, y.size, y.line),
     "poor_villages_listed": lambda y: int(sum(v.poor and v.exit_year is None
                                               for v in y.world.villages)),
@@ -189,8 +196,9 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
                                                      for v in y.world.villages])),
     "public_cost": lambda y: y.cost_year,
     "public_cost_cumulative": lambda y: y.cost_cumulative,
-    "cost_per_person_lifted": lambda y: (y.cost_cumulative / y.net_exits_people
-                                         if y.net_exits_people > 0 else float("nan")),
+    "cost_per_person_lifted": lambda y: (
+        y.cost_cumulative / ((y.world.income_poor_people_baseline - y.income_poor_people) * y.w)
+        if y.world.income_poor_people_baseline > y.income_poor_people else float("nan")),
 }
 
 #: the numeric outcome columns of the ``annual`` table (besides ``year`` and ``stage``), in
@@ -225,6 +233,8 @@ class YearRecorder:
         self.world, self.clock, self.sc, self.ledger = world, clock, sc, ledger
         self.dc = datacollector
         self.net_exits_people = 0.0  # exits less re-entries so far (persons, real units)
+        # the same for the households registered while not income-poor (registration error)
+        self.error_net_exits_people = 0.0
 
     def add(self, table: str, row: dict) -> None:
         """One row of a yearly table."""
@@ -238,6 +248,10 @@ class YearRecorder:
         size = hh.size.astype(float)
         ex_people, re_people = size[exits].sum(), size[reentries].sum()
         self.net_exits_people += (ex_people - re_people) * k
+        error = ~w.poor_at_registration if self.clock.identified else np.zeros(hh.n, bool)
+        error_ex = size[exits & error].sum() if exits.any() else 0.0
+        error_re = size[reentries & error].sum() if reentries.any() else 0.0
+        self.error_net_exits_people += (error_ex - error_re) * k
         cost_rows, cost_year = self.ledger.close_year(year)
         for row in cost_rows:
             self.add("costs", row)
@@ -249,7 +263,9 @@ class YearRecorder:
                     s_pc=pc[order], s_size=size[order], s_reg=hh.registered[order],
                     operating=operating,
                     total=operating + np.array([c.non_operating for c in w.coops]) * k,
-                    net_exits_people=self.net_exits_people, cost_year=cost_year,
+                    net_exits_people=self.net_exits_people, error_exits_people=error_ex,
+                    error_net_exits_people=self.error_net_exits_people,
+                    income_poor_people=size[pc < line].sum(), cost_year=cost_year,
                     cost_cumulative=self.ledger.cost_cumulative)
         del order  # its memory is free for the reporters' temporaries (a province: 80 MB)
         self.add("annual", {name: fn(y) for name, fn in ANNUAL_REPORTERS.items()})

@@ -65,7 +65,8 @@ SUMMARY_ROWS = ("incidence", "income_poor_share", "poor_people", "income_mean",
                 "income_mean_registered", "collective_operating_revenue", "hollow_village_share",
                 "gini")
 #: the summary's end-year-only rows (cumulative outcomes)
-SUMMARY_END_ROWS = ("net_exits_people_cumulative", "poor_villages_exited",
+SUMMARY_END_ROWS = ("lifted_out_people", "net_exits_people_cumulative",
+                    "net_exits_people_registration_error_cumulative", "poor_villages_exited",
                     "public_cost_cumulative", "cost_per_person_lifted")
 
 

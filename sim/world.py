@@ -84,6 +84,11 @@ class World:
         programmes: the household programmes' running counts.
         pc_income_baseline: identification-year per-capita income (yuan), set at identification.
         pc_income_measured: that income as measured at registration (yuan; §7.10).
+        poor_at_registration: whose true identification-year income was below that year's
+            line (set at identification); a registered household outside it was registered by
+            the registration error, and its exit is the register's, not an income's.
+        income_poor_people_baseline: simulated people below the line in the identification
+            year, from which the people lifted out of income poverty are counted.
         placement: where the cadres were placed, set at identification.
     """
 
@@ -103,6 +108,8 @@ class World:
     programmes: ProgrammeCounts = field(default_factory=ProgrammeCounts)
     pc_income_baseline: np.ndarray = field(default_factory=lambda: np.zeros(0))
     pc_income_measured: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    poor_at_registration: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    income_poor_people_baseline: float = 0.0
     placement: Placement | None = None
 
     def village_xy(self) -> np.ndarray:

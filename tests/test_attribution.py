@@ -65,6 +65,7 @@ def test_the_table_has_every_row_and_the_sum_of_the_single_channels(zhenbao):
                                          values="lifted_out")
     rtm = t[(t["channel"] == RTM) & (t["outcome"] == "lifted_out")].iloc[0]
     assert rtm.effect == pytest.approx((wide[PROGRAMME_OFF] - wide[TRUE_OFF]).mean())
+    # (that it moves the register far more than incomes: tests/test_exits_on_income.py)
     # the programme's cost goes with it: switching it off saves public money
     runs = zhenbao.comparison.runs.set_index(["variant", "replicate"])["public_cost"]
     assert (runs.loc[PROGRAMME_OFF] < runs.loc["baseline"]).all()

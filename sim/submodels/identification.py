@@ -89,6 +89,8 @@ def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.
     hh.poor[:] = hh.registered
     clock.identified = True
     world.pc_income_baseline = pc.copy()  # identification-year income, the same under any policy
+    world.poor_at_registration = pc < line
+    world.income_poor_people_baseline = float(hh.size[world.poor_at_registration].sum())
     n_v = len(world.villages)
     poor_people, inc = poverty_by_village(world)
     order = np.lexsort((streams["poor_villages"].random(n_v), -inc))
