@@ -8,9 +8,9 @@ for every channel off at once, :func:`attribute` runs the same replicates and re
 channel's **effect**, the baseline minus the run without it (positive: the channel adds), for
 people lifted out of income poverty (the fall in people below the line since the baseline
 year), people exited from the register, end-year incidence, registered households' income and
-collective revenue, with paired intervals; the row "sum of single channels" adds the single channels' effects
-replicate by replicate, so that beside "all channels off" it shows how much the channels
-interact. The row "regression to the mean" is what the registration error
+collective revenue, with paired intervals; the row "sum of single channels" adds the single
+channels' effects replicate by replicate, so that beside "all channels off" it shows how much
+the channels interact. The row "regression to the mean" is what the registration error
 (``population.registration_error_sigma``) adds with the programme off: the programme-off run
 minus the programme-off run that registers on true income, on the same replicates. It counts the
 exits of households registered on a transiently low measured income, which need no programme:

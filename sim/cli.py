@@ -26,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-from povsim.config import load_scenario
+from povsim.config import format_source_counts, inputs_by_source, load_scenario
 from povsim.inputs import ScenarioError
 from povsim.outputs import VERSION
 from povsim.scenarios import CALIBRATION_SCALE
@@ -315,6 +315,7 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"scale 1:{args.scale:g}, {info['wall_seconds']:.1f} s, "
               f"peak memory {info['peak_rss_bytes'] / 2**20:,.0f} MiB")
         print(res.format_summary())
+        print(format_source_counts(info["parameters"]))
         print(f"bands: {band_note(res)}" + ("" if draws else
                                               "\n(--posterior DIR adds parameter uncertainty)"))
         print(f"\nwrote {len(written)} files to {out}/ (tables as .parquet and .csv, "
@@ -328,6 +329,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     findings = run_audit()
     print(format_findings(findings, fmt=args.format), end="")
+    if args.format != "csv":
+        print("\nThe bundled cases' parameters by source (`assumed`: no statistic found, each "
+              "with its reason in the scenario file):\n")
+        table = inputs_by_source()
+        print(f"```\n{table}\n```" if args.format == "md" else table)
     return 1 if args.strict and any(f.severity in FLAGGED for f in findings) else 0
 
 

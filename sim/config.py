@@ -950,3 +950,31 @@ def source_counts(sc: Scenario) -> dict[str, int]:
         kind = next(p for p in SOURCE_PREFIXES if src.strip().lower().startswith(p))
         counts[kind.rstrip(":")] += 1
     return counts
+
+
+def format_source_counts(counts: dict[str, int]) -> str:
+    """One line: how many parameters have each kind of source.
+
+    Example:
+        >>> format_source_counts({"figure": 2, "cited": 3, "assumed": 40})
+        'inputs by source: 2 figure, 3 cited, 40 assumed'
+    """
+    return "inputs by source: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
+def inputs_by_source(cases: tuple[str, ...] = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")
+                     ) -> str:
+    """A table of the bundled cases' parameters by kind of source, one row per case.
+
+    Example:
+        >>> print(inputs_by_source(("zhenbao",)).splitlines()[0])
+        case     figure  derived  cited  assumed  to calibrate  calibrated  all
+    """
+    kinds = [p.rstrip(":") for p in SOURCE_PREFIXES]
+    rows = [["case", *kinds, "all"]]
+    for case in cases:
+        c = source_counts(load_scenario(case))
+        rows.append([case, *(str(c[k]) for k in kinds), str(sum(c.values()))])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+                     for r in rows)
