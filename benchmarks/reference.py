@@ -370,7 +370,7 @@ class HouseholdAgent(mesa.Agent):
         inc[I_REMIT] += self.migrants * p.remittance * m.growth_index
         inc[I_RENT] += self.leased * p.rent_month
         if self.enrolled:
-            transfer = self.size * p.transfer
+            transfer = self.size * p.transfer * m.transfer_index
             inc[I_TRANSFERS] += transfer
             m.transfers_paid += transfer
         inc[I_OTHER] += self.size * p.other_income * m.growth_index
@@ -573,6 +573,7 @@ class ReferenceModel(PovertyModel):
         g = self.clock.growth()
         self._village_context()
         self.growth_index = g
+        self.transfer_index = self.clock.transfer_index()
         self.farm_value_year = farm_yield_per_mu(
             self.world.crops, self.sc.income.yield_value_per_mu.value, self.clock.year) * g
         self.farm_value_month = self.farm_value_year * self.season[self.clock.month]

@@ -29,6 +29,7 @@ class Clock:
     programme_start: int
     end_year: int
     income_growth: float  # yearly growth of prices and wages (income.income_growth)
+    transfer_growth: float = 0.0  # yearly growth of transfers per person (income.transfer_growth)
     year: int = field(init=False)  # starts at the baseline year
     month: int = 0
     identified: bool = False
@@ -61,6 +62,17 @@ class Clock:
     def growth(self) -> float:
         """Background growth index of prices and wages relative to the baseline year."""
         return (1.0 + self.income_growth) ** (self.year - self.baseline_year)
+
+    def transfer_index(self) -> float:
+        """Growth index of social-assistance transfers per person relative to the baseline
+        year (minimum-living-allowance standards are raised every year).
+
+        Example:
+            >>> c = Clock(2013, 2014, 2015, income_growth=0.0, transfer_growth=0.1)
+            >>> c.year = 2015; round(c.transfer_index(), 2)
+            1.21
+        """
+        return (1.0 + self.transfer_growth) ** (self.year - self.baseline_year)
 
     def advance(self) -> None:
         """Move on one month."""

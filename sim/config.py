@@ -222,7 +222,10 @@ class IncomeCfg(_Strict):
     land_rent_per_mu: Amount
     """rent the cooperative pays per leased mu"""
     transfer_per_person_month: Amount
-    """social-assistance transfer of an enrolled household, per person"""
+    """social-assistance transfer of an enrolled household, per person (x the transfer index)"""
+    transfer_growth: Real | None = None
+    """yearly growth of the transfer per person (assistance standards rise every year); none:
+    the transfer stays at its baseline value"""
     other_income_per_person_month: Amount
     """pensions, farm subsidies and other small incomes (x growth)"""
 

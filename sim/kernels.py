@@ -131,7 +131,7 @@ class MonthParams(NamedTuple):
     season_share: float  # this month's share of the year's farm income
     migrant_remittance_month: float  # income.*: remittance per migrant, yuan (x growth)
     land_rent_per_mu: float  # income.*: land rent per leased mu per year, yuan
-    transfer_per_person_month: float  # income.*: social-assistance transfer per person, yuan
+    transfer_per_person_month: float  # income.*: transfer per person, yuan (x transfer index)
     other_income_per_person_month: float  # income.*: other income per person, yuan (x growth)
     illness_prob_month: float  # shocks.*
     illness_recovery_prob_month: float  # shocks.*
@@ -142,12 +142,13 @@ class MonthParams(NamedTuple):
     farm_mu_per_labourer: float  # income.*: land one labourer at home can farm, mu
 
     @classmethod
-    def of(cls, sc: Scenario, farm_yield_per_mu: float, growth: float, season_share: float
-           ) -> MonthParams:
-        """The parameters of scenario ``sc`` with the month's yield, growth and season."""
+    def of(cls, sc: Scenario, farm_yield_per_mu: float, growth: float, season_share: float,
+           transfer_index: float = 1.0) -> MonthParams:
+        """The parameters of scenario ``sc`` with the month's yield, growth, season and
+        transfer index (``Clock.transfer_index``)."""
         i, s, b = sc.income, sc.shocks, sc.behaviour
         return cls(farm_yield_per_mu, growth, season_share, i.migrant_remittance_month.value,
-                   i.land_rent_per_mu.value, i.transfer_per_person_month.value,
+                   i.land_rent_per_mu.value, i.transfer_per_person_month.value * transfer_index,
                    i.other_income_per_person_month.value, s.illness_prob_month.value,
                    s.illness_recovery_prob_month.value, s.illness_cost_month.value,
                    b.migrate_prob_month.value, b.return_prob_month.value,

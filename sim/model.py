@@ -122,6 +122,8 @@ class PovertyModel(mesa.Model):
         self.clock = Clock(baseline_year=sc.start_year - 1,
                            programme_start=sc.policy.programme_start_year or sc.start_year,
                            end_year=sc.end_year, income_growth=sc.income.income_growth.value,
+                           transfer_growth=(sc.income.transfer_growth.value
+                                            if sc.income.transfer_growth else 0.0),
                            programme_on=sc.policy.programme)
         self.world = build_world(self, sc, self.streams, self.scale)
         kernels.warm_up()  # compile or load the compiled household kernel now, not in month 1

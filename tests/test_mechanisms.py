@@ -407,3 +407,27 @@ def test_more_purchases_never_lower_collective_revenue_or_dividends(dose):
         assert runs[hi][col].sum() >= runs[lo][col].sum() - 1e-6
     assert runs[max(dose, 1.0)]["collective_operating_revenue"].sum() > runs[0.0][
         "collective_operating_revenue"].sum()
+
+
+# ----------------------------------------------------------------------------- transfers
+
+
+def test_transfers_rise_with_their_growth_and_lift_the_registered():
+    """Direction (issue 25): assistance standards rise every year; with ``transfer_growth`` the
+    transfer per enrolled person follows, so the transfers paid in the end year, and the
+    registered households' income, are higher than with the transfer held at its baseline
+    value, on the same draws."""
+    sc = load_scenario("zhenbao")
+
+    def end(growth):
+        m = PovertyModel(sc.with_params({"income.transfer_growth": {
+            "value": growth, "unit": "per year", "source": "assumed"}}), seed=2)
+        m.run()
+        t = m.table("sources")
+        src = t[(t["year"] == sc.end_year) & (t["group"] == "registered")]
+        return (float(src.set_index("source").loc["transfers", "income_per_capita"]),
+                float(m.annual.iloc[-1]["income_mean_registered"]))
+
+    flat, grown = end(0.0), end(0.15)
+    assert grown[0] > flat[0] > 0
+    assert grown[1] > flat[1]

@@ -112,7 +112,8 @@ class HouseholdsMonth(Submodel):
         p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
         wages = employer_wages(w, self.clock, sc.income)
         farm_yield = self.farm_yield()
-        p = kernels.MonthParams.of(sc, farm_yield, g, self.season[self.clock.month])
+        p = kernels.MonthParams.of(sc, farm_yield, g, self.season[self.clock.month],
+                                   self.clock.transfer_index())
         out = self._out
         kernels.household_month(kernels.HouseholdArrays.of(hh), p, wages, tech, p_join,
                                 kernels.Draws.of(st, self.clock.month_index), out)
