@@ -63,7 +63,7 @@ class Cooperative(mesa.Agent):
         sales_to_enterprises: the part of revenue bought by paired enterprises.
         stake_dividends: the part of revenue that is share dividends on its stakes in partners
             (investment income, counted as operating revenue as village accounts do).
-        non_operating: project funds and enterprise investment received.
+        non_operating: project funds, enterprise investment and fiscal subsidies received.
         wages, rent, other_costs: costs paid.
         fixed_dividends, share_dividends: paid to households in December.
         retained: last December's retained surplus (negative for a loss).
@@ -113,6 +113,17 @@ class Cooperative(mesa.Agent):
         """
         self.leased_land = land
         self.jobs = float(np.floor(jobs_per_100mu * land / 100.0 + self.jobs_draw))
+
+    def receive_transfer(self, amount: float) -> None:
+        """A fiscal subsidy for running the village (non-operating income, spent, not capital).
+
+        Example:
+            >>> import mesa
+            >>> c = Cooperative(mesa.Model(rng=1), village=0, capital=5.0, active=False)
+            >>> c.receive_transfer(2.0); (c.non_operating, c.capital, c.revenue)
+            (2.0, 5.0, 0.0)
+        """
+        self.non_operating += amount
 
     def receive_project(self, amount: float) -> None:
         """Project funds (public) or enterprise investment added to collective capital."""

@@ -36,6 +36,8 @@ class Enterprise(mesa.Agent):
         kind: enterprise, government_unit, organisation or industrial_zone.
         group: index of its partner group in the scenario.
         price_premium: share above the market price paid for its purchases.
+        household_purchase_share: share of its purchases bought from households' own produce
+            under contract (the rest from the collective).
         aid_per_village_year: yearly aid to each paired village collective (yuan).
         branch_gain_month: monthly strengthening of each paired village's party branch.
         size: size multiplier (mean 1 over partners): scales its jobs, and its part of a
@@ -54,7 +56,7 @@ class Enterprise(mesa.Agent):
                  group: int = 0, price_premium: float = 0.0, aid_per_village_year: float = 0.0,
                  branch_gain_month: float = 0.0, size: float = 1.0,
                  xy: tuple[float, float] = (0.0, 0.0), industry: int = -1,
-                 collective_dividend_rate: float = 0.0):
+                 collective_dividend_rate: float = 0.0, household_purchase_share: float = 0.0):
         super().__init__(model)
         self.size = float(size)
         self.xy = (float(xy[0]), float(xy[1]))
@@ -68,6 +70,7 @@ class Enterprise(mesa.Agent):
         self.kind = kind
         self.group = int(group)
         self.price_premium = float(price_premium)
+        self.household_purchase_share = float(household_purchase_share)
         self.aid_per_village_year = float(aid_per_village_year)
         self.branch_gain_month = float(branch_gain_month)
         self.villages: list[int] = []
@@ -93,6 +96,7 @@ class Enterprise(mesa.Agent):
         """Open a new year's accounts."""
         self.wages_paid = 0.0
         self.purchases = 0.0
+        self.household_premium_paid = 0.0
         self.invested = 0.0
         self.dividends_paid = 0.0
         self.aid_paid = 0.0

@@ -463,6 +463,10 @@ class CooperativesCfg(_Strict):
     """activation of a hollow collective with capital, x branch strength x (1 + first secretary)"""
     asset_threshold: Amount
     """collective assets counted as accumulated (villages_assets_over_threshold)"""
+    fiscal_transfer_per_village_year: Amount | None = None
+    """yearly fiscal subsidy of every village collective (补助收入: the village organisation's
+    running funds and collective-economy support), non-operating income spent on the village,
+    not capital (x growth, §7.10); none: no such income"""
     models: list[CollectiveModelCfg] = []
     """optional collective-economy models (§5, §7.7), each run by some villages"""
 
@@ -484,9 +488,14 @@ class PartnerGroupCfg(_Strict):
     wage_month: Amount
     """wage of those jobs (x growth)"""
     purchase_per_village_year: Amount
-    """purchases from each paired cooperative (x growth)"""
+    """purchases from each paired village, its cooperative and, under contract, its households
+    (x growth)"""
     price_premium: Amount
-    """premium on cooperative sales when the partner buys"""
+    """premium on the market price the partner pays for what it buys"""
+    household_purchase_share: Prob | None = None
+    """share of the partner's purchases bought from households' own farm produce under
+    contract (订单农业), the rest from the collective; households gain the premium on it
+    (§7.7); none: all from the collective"""
     investment_per_village: Amount
     """one-off investment in each paired cooperative"""
     collective_dividend_rate: Amount

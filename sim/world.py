@@ -262,5 +262,7 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
                 aid_per_village_year=g.aid_per_village_year.value / k,
                 branch_gain_month=g.branch_gain_month.value, size=float(size[i]),
                 xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]),
-                collective_dividend_rate=g.collective_dividend_rate.value))
+                collective_dividend_rate=g.collective_dividend_rate.value,
+                household_purchase_share=(g.household_purchase_share.value
+                                          if g.household_purchase_share else 0.0)))
     return partners

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from povsim.agents.cooperative import Cooperative
-from povsim.agents.households import NO_JOB, OUTSIDE_MARKET
+from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
 from povsim.agents.village import Village
 from povsim.config import load_scenario
 from povsim.model import PovertyModel
@@ -431,3 +431,51 @@ def test_transfers_rise_with_their_growth_and_lift_the_registered():
     flat, grown = end(0.0), end(0.15)
     assert grown[0] > flat[0] > 0
     assert grown[1] > flat[1]
+
+
+# ----------------------------------------------------------------------------- contract farming
+
+
+def test_purchases_from_households_raise_their_farm_income_not_the_collectives():
+    """Direction (issue 25): a partner buying part of its purchases from households' own
+    produce under contract pays them the premium (farm income up, by the premium on what it
+    buys) and demands that much less of the collective (its contract sales down)."""
+    sc = load_scenario("xixiu")
+
+    def run(share):
+        m = PovertyModel(sc.with_params({"partners.0.household_purchase_share": {
+            "value": share, "unit": "share", "source": "assumed"}}), seed=3, scale=200)
+        m.run()
+        farm = float(m.ledger.receipts[SRC["farming"]])
+        paid = sum(v for k, v in m.ledger.flows.items() if k.endswith(":contract_premium"))
+        return farm, paid, m.ledger.flows.get("enterprise->cooperative:purchases", 0.0)
+
+    none, half = run(0.0), run(0.5)
+    assert none[1] == 0.0 and half[1] > 0
+    assert half[0] == pytest.approx(none[0] + half[1], rel=1e-9)  # the same draws otherwise
+    assert half[2] < none[2]
+
+
+def test_a_fiscal_subsidy_is_non_operating_collective_income():
+    """Direction (issue 25): a yearly fiscal subsidy of every village collective raises its
+    total revenue by the subsidy (x growth) and leaves operating revenue, the households and the
+    other draws as they were; it is booked as a public cost."""
+    sc = load_scenario("jiangkou")
+
+    def run(amount):
+        changes = {} if amount is None else {"cooperatives.fiscal_transfer_per_village_year": {
+            "value": amount, "unit": "yuan per village per year", "source": "assumed"}}
+        m = PovertyModel(sc.with_params(changes), seed=1, scale=40)
+        m.run()
+        return m.annual.set_index("year")
+
+    none, some = run(None), run(50000.0)
+    growth = (1 + sc.income.income_growth.value) ** (none.index - none.index[0])
+    np.testing.assert_array_equal(some["collective_operating_revenue"],
+                                  none["collective_operating_revenue"])
+    np.testing.assert_array_equal(some["income_mean"], none["income_mean"])
+    added = some["collective_revenue_total"] - none["collective_revenue_total"]
+    np.testing.assert_allclose(added, 50000.0 * sc.villages.count.value * growth, rtol=1e-9)
+    assert (some["collective_revenue_total_min_village"]
+            >= none["collective_revenue_total_min_village"] + 50000.0 - 1e-6).all()
+    assert (some["public_cost"] > none["public_cost"]).all()

@@ -15,7 +15,10 @@ resort and urban market) instead sells services to its customers on its faciliti
 ``service_yield`` x growth x management x multiplier, not limited by market access nor bought
 by partners (its leased land's produce is still sold as above); a model may also set its own
 market access. It pays its staff the local wage, land rent to the households it leases from,
-and other costs (``cost_share`` of its sales).
+and other costs (``cost_share`` of its sales). A partner buys ``household_purchase_share`` of
+its purchases from the village's households' own produce under contract instead (订单农业): they
+gain the premium on it, ``premium / (1 + premium)`` of the payment, shared by the land they farm
+(:meth:`Cooperatives.contract_premiums`); the collective sees only the rest of the demand.
 
 Example:
     >>> from povsim.model import PovertyModel
@@ -33,7 +36,7 @@ import numpy as np
 
 from povsim import kernels
 from povsim.agents.cooperative import Cooperative
-from povsim.agents.households import NO_JOB
+from povsim.agents.households import NO_JOB, SRC
 from povsim.clock import Clock
 from povsim.config import CooperativesCfg, IncomeCfg
 from povsim.ledger import Ledger
@@ -117,19 +120,28 @@ class Cooperatives(Submodel):
         self._buyers: tuple = ([], [], [], [])
 
     def purchase_demand(self, growth: float) -> tuple[np.ndarray, np.ndarray]:
-        """Paired partners' demand this month (partners x villages, yuan) and each village's
-        best price premium; each village's buyers are kept for :meth:`book_purchase`."""
+        """Paired partners' demand on the cooperatives this month (partners x villages, yuan)
+        and each village's best price premium; each village's buyers are kept for
+        :meth:`book_purchase`. The part of a partner's purchases bought from households under
+        contract (``household_purchase_share``) is not demand on the cooperative: its premium
+        goes to the households (:meth:`contract_premiums`)."""
         w = self.world
         n_v = len(w.coops)
         demand = np.zeros((len(w.partners), n_v))
         premium = np.zeros(n_v)
+        self._household_premium = np.zeros((len(w.partners), n_v))
         for e in w.partners:
             if e.active(self.clock.year) and e.purchase_per_village_year > 0:
+                hs = e.household_purchase_share
                 for v in e.villages:
                     fit = e.reach[v] * e.fit[v]
-                    demand[e.index, v] = e.purchase_per_village_year * growth / 12.0 * (
-                        e.share[v] * fit)
-                    premium[v] = max(premium[v], e.price_premium * fit)
+                    want = e.purchase_per_village_year * growth / 12.0 * (e.share[v] * fit)
+                    prem = e.price_premium * fit
+                    demand[e.index, v] = want * (1.0 - hs)
+                    # bought at (1 + prem) x the market price: prem / (1 + prem) of the
+                    # payment is above what the produce would fetch on the market
+                    self._household_premium[e.index, v] = want * hs * prem / (1.0 + prem)
+                    premium[v] = max(premium[v], prem)
         # each village's buyers (ascending), their demand and its total, as Python numbers
         # for book_purchase; a contiguous row's sum has the bits of the column view's sum
         by_village = np.ascontiguousarray(demand.T)
@@ -137,6 +149,27 @@ class Cooperatives(Submodel):
         self._buyers = (np.searchsorted(vv, np.arange(n_v + 1)).tolist(), ee.tolist(),
                         by_village[vv, ee].tolist(), by_village.sum(axis=1).tolist())
         return demand, premium
+
+    def contract_premiums(self) -> None:
+        """Households' contract sales this month: each village's premium from its partners'
+        purchases of households' own produce, shared among its households by the land they
+        farm (farm income); booked as the partners' payments. Produce is assumed plentiful
+        beside the contracts (no cap at the village's farm output)."""
+        prem = self._household_premium
+        if not prem.any():
+            return
+        w, hh = self.world, self.world.households
+        farmed = hh.farmed(self.income.farm_mu_per_labourer.value).astype(np.float64)
+        land = np.bincount(hh.village, weights=farmed, minlength=len(w.coops))
+        by_village = prem.sum(axis=0)
+        per_mu = np.divide(by_village, land, out=np.zeros_like(land), where=land > 0)
+        hh.income[SRC["farming"]] += per_mu[hh.village] * farmed
+        paid = prem * (land > 0)  # a village farming no land sells nothing under contract
+        for e in w.partners:
+            amount = float(paid[e.index].sum())
+            if amount:
+                e.household_premium_paid += amount
+                self.ledger.partner_pays(e, "households", "contract_premium", amount)
 
     def book_purchase(self, village: int, amount: float) -> None:
         """Book ``amount`` of purchases from a village's cooperative to its buyers, in
@@ -162,6 +195,7 @@ class Cooperatives(Submodel):
         if self.clock.in_programme:
             by_partner, premium = self.purchase_demand(g)
             demand = by_partner.sum(axis=0)
+            self.contract_premiums()
         rent_rate = self.income.land_rent_per_mu.value / 12.0
         # the four per-cooperative flows, added to the ledger one cooperative after another as
         # Ledger.flow would (the same additions in the same order), without a call per flow

@@ -18,7 +18,9 @@ re-entries, poor-village exits, the year's records and the books' close.
    re-enters when ``pc < line``.
 4. A listed poor village exits (from the programme's start) when its incidence falls below
    ``village_exit_threshold``.
-5. The year is recorded (:class:`povsim.recording.YearRecorder`), incomes and books reset.
+5. Every village collective receives its yearly fiscal subsidy
+   (``fiscal_transfer_per_village_year`` x growth; non-operating income, a public cost).
+6. The year is recorded (:class:`povsim.recording.YearRecorder`), incomes and books reset.
 
 Example:
     >>> from povsim.model import PovertyModel
@@ -144,6 +146,19 @@ class December(Submodel):
                 led.partner_pays(e, "households", "dividends", pay)
         return div
 
+    def fiscal_transfers(self) -> None:
+        """Every village collective's yearly fiscal subsidy (non-operating income, a public
+        cost), with or without the programme: it is the village's, not the programme's."""
+        t = self.sc.cooperatives.fiscal_transfer_per_village_year
+        if t is None or t.value <= 0:
+            return
+        each = t.value * self.clock.growth() / self.world.k
+        for c in self.world.coops:
+            c.receive_transfer(each)
+        total = each * len(self.world.coops)
+        self.ledger.cost("village_transfers", total)
+        self.ledger.flow("government", "cooperative", "village_transfers", total)
+
     def village_exits(self) -> None:
         """Listed poor villages whose incidence fell below the threshold leave the list."""
         if self.clock.year < self.clock.programme_start:
@@ -158,6 +173,7 @@ class December(Submodel):
         w, sc, clock = self.world, self.sc, self.clock
         hh = w.households
         hh.income[SRC["dividends"]] += self.dividends()
+        self.fiscal_transfers()
         pc = hh.per_capita_income()
         line = sc.poverty_line.values[clock.year]
         exits = reentries = np.zeros(hh.n, bool)
