@@ -43,6 +43,11 @@ WEAK = 0.2
 POSTERIORS = Path("calibration/posteriors")
 
 
+#: the hand-written part of docs/calibration.md: which figures are within the model's reach
+#: (``python -m povsim.calibration.prior_check``) and the scale check, with their reasons
+REACH = Path(__file__).with_name("reach.md")
+
+
 def markdown_table(rows: list[dict], columns: list[str]) -> str:
     """A Markdown table of ``rows`` (dicts) in ``columns`` order."""
     out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
@@ -243,6 +248,8 @@ def calibration_doc(main: str | Path, loco: list[Path] | None = None) -> str:
     ]
     if loco:
         lines += _loco_section(main, report, loco)
+    # the figures' reach and the scale check, written by hand from their commands' output
+    lines += ["", REACH.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
 
 

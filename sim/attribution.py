@@ -98,9 +98,11 @@ def _village_cadres(sc: Scenario) -> dict[str, Any]:
     if any(sc.cadre_groups[i].kind == "first_secretary" for i in groups):
         out["first_secretary_assignment"] = "none"
     for i in groups:
-        if sc.cadre_groups[i].kind != "first_secretary":
-            out[f"cadre_groups.{i}.branch_gain_month"] = 0.0
-            out[f"cadre_groups.{i}.projects_per_year"] = 0.0
+        g = sc.cadre_groups[i]
+        if g.kind != "first_secretary":
+            for f in ("branch_gain_month", "projects_per_year"):
+                if getattr(g, f) is not None:
+                    out[f"cadre_groups.{i}.{f}"] = 0.0
     return out
 
 

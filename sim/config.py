@@ -311,18 +311,20 @@ class CadreGroupCfg(_Strict):
     role: Literal["households", "village"]
     """`households`: paired with registered households and visiting them; `village`: acting on a
     village"""
-    capacity: Count
-    """most households a cadre of the group can be paired with"""
+    capacity: Count | None = None
+    """most households a cadre of the group can be paired with (role households only: a
+    village-role cadre is paired with none)"""
     effectiveness: Prob
     """initial effectiveness (0..1), raised by training"""
     specialty_mix: dict[Literal[SPECIALTIES], NonNegativeFloat]  # type: ignore[valid-type]
     """weights of specialties (farming, jobs, health, finance, general)"""
     monthly_cost: Amount
     """a cadre's time, a public cost"""
-    branch_gain_month: Prob
-    """strengthening of its village's branch, x effectiveness"""
-    projects_per_year: Amount
-    """projects a village-role cadre lands in its collective"""
+    branch_gain_month: Prob | None = None
+    """strengthening of its village's branch, x effectiveness (village role only; none: the
+    group does not act on the branch, as experts and household-role cadres)"""
+    projects_per_year: Amount | None = None
+    """projects a village-role cadre lands in its collective (none: it lands none)"""
     resident: ResidentCfg | None = None
     """optional, household role only: the group lives in the listed poor villages (its homes are
     drawn among them), visits as often as its own probability says and lectures"""
@@ -333,6 +335,14 @@ class CadreGroupCfg(_Strict):
     def _resident_pairs_households(self) -> CadreGroupCfg:
         if self.resident is not None and self.role != "households":
             raise ValueError(f"group {self.kind!r}: resident needs role households")
+        if self.role == "households" and self.capacity is None:
+            raise ValueError(f"group {self.kind!r}: role households needs a capacity")
+        if self.role == "households" and (self.branch_gain_month or self.projects_per_year):
+            raise ValueError(f"group {self.kind!r}: branch_gain_month and projects_per_year "
+                             "are for role village only")
+        if self.role == "village" and self.capacity is not None and self.capacity.value:
+            raise ValueError(f"group {self.kind!r}: role village pairs no households "
+                             "(capacity 0 or none)")
         return self
 
     @field_validator("specialty_mix")

@@ -1,0 +1,93 @@
+"""The prior predictive check of each case: is every reported figure within the model's reach?
+
+For a case, ``draws`` parameter sets are drawn from the priors (every ``to calibrate`` and
+``calibrated`` parameter of ``calibration/priors.yaml``), the case is run once under each at its
+calibration scale (:data:`povsim.scenarios.CALIBRATION_SCALE`), and every calibration and
+validation figure is compared with the 90% band of its predictions. A calibration figure
+outside the prior's band is out of the model's reach as the priors stand: no fit can meet it,
+and ``docs/calibration.md`` gives the structural reason.
+
+Run it from the command line::
+
+    python -m povsim.calibration.prior_check                  # all five cases, 40 draws each
+    python -m povsim.calibration.prior_check zhenbao --draws 10 --format csv
+
+Example:
+    >>> t = prior_check("zhenbao", draws=3, scale=8)
+    >>> list(t.columns[:3]), bool(t["role"].isin(["calibration", "validation"]).all())
+    (['case', 'id', 'role'], True)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+
+from povsim.config import load_scenario
+from povsim.scenarios import CALIBRATION_SCALE, CASES
+
+
+def prior_check(case: str, draws: int = 40, scale: float | None = None,
+                seed: int = 1) -> pd.DataFrame:
+    """Every calibration and validation figure of ``case``: reported value, the prior
+    predictive median and 90% band over ``draws`` runs, whether the value lies inside."""
+    from povsim.calibration.fit import Problem
+    from povsim.calibration.posterior import prior_sample
+
+    sc = load_scenario(case)
+    pb = Problem.of(sc, scale=CALIBRATION_SCALE.get(case, 1.0) if scale is None else scale,
+                    seed=seed)
+    prior = prior_sample(pb, 10 * draws)
+    report = prior.fit_report(prior.predictive(draws))
+    report.insert(0, "case", case)
+    return report
+
+
+def format_check(table: pd.DataFrame) -> str:
+    """The check as a Markdown table, one row per figure, and a line of how many are inside.
+
+    Example:
+        >>> t = pd.DataFrame({"case": ["c"], "id": ["c.x"], "role": ["calibration"],
+        ...     "comparison": ["equal"], "reported": [1.0], "predicted_median": [2.0],
+        ...     "predicted_p05": [0.5], "predicted_p95": [3.0], "inside_90": [True]})
+        >>> print(format_check(t).splitlines()[-1])
+        1 of 1 calibration figures inside the prior's 90% band; 0 of 0 validation figures
+    """
+    sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}
+    lines = ["| figure | role | reported | prior predictive median [5%, 95%] | inside |",
+             "|---|---|---|---|---|"]
+    for r in table.itertuples():
+        lines.append(f"| `{r.id}` | {r.role} | {sign.get(r.comparison, '')}{r.reported:,.4g} | "
+                     f"{r.predicted_median:,.4g} [{r.predicted_p05:,.4g}, "
+                     f"{r.predicted_p95:,.4g}] | {'yes' if r.inside_90 else '**no**'} |")
+    cal, val = (table[table["role"] == role] for role in ("calibration", "validation"))
+    lines.append(f"\n{int(cal['inside_90'].sum())} of {len(cal)} calibration figures inside "
+                 f"the prior's 90% band; {int(val['inside_90'].sum())} of {len(val)} "
+                 "validation figures")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m povsim.calibration.prior_check",
+                                 description=__doc__.split("\n\n")[0])
+    ap.add_argument("cases", nargs="*", default=list(CASES), help="cases (default: all five)")
+    ap.add_argument("--draws", type=int, default=40)
+    ap.add_argument("--scale", type=float, default=None,
+                    help="run scale (default: each case's calibration scale)")
+    ap.add_argument("--format", choices=("md", "csv"), default="md")
+    args = ap.parse_args(argv)
+    unknown = sorted(set(args.cases) - set(CASES))
+    if unknown:
+        print(f"prior_check: error: unknown case {', '.join(unknown)}; "
+              f"known: {', '.join(CASES)}", file=sys.stderr)
+        return 2
+    table = pd.concat([prior_check(c, args.draws, args.scale) for c in args.cases],
+                      ignore_index=True)
+    print(table.to_csv(index=False) if args.format == "csv" else format_check(table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
