@@ -78,8 +78,9 @@ def _groups(sc: Scenario, role: str | None = None, exclude: tuple[str, ...] = ()
 
 
 def _partners(sc: Scenario, fields: dict[str, Any]) -> dict[str, Any]:
+    # a channel a group leaves out (none) is not the group's: nothing to switch off
     return {f"partners.{i}.{f}": v for i, g in enumerate(sc.partners) if g.count.value > 0
-            for f, v in fields.items()}
+            for f, v in fields.items() if getattr(g, f) is not None}
 
 
 def _cadre_visits(sc: Scenario) -> dict[str, Any]:

@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -482,7 +483,10 @@ class CooperativesCfg(_Strict):
 
 
 class PartnerGroupCfg(_Strict):
-    """Enterprises, government units, organisations or industrial zones paired with villages."""
+    """Enterprises, government units, organisations or industrial zones paired with villages.
+
+    A channel the report does not describe for the group (jobs, purchases, investment, aid,
+    dividends, branch strengthening) is left out of its file: none, no such help."""
 
     kind: Literal[PARTNER_KINDS]  # type: ignore[valid-type]
     """`enterprise`, `government_unit` (payments are public money), `organisation` or
@@ -493,36 +497,54 @@ class PartnerGroupCfg(_Strict):
     """villages paired with a partner of the group"""
     start_year: Year
     """first pairing year (not before the programme)"""
-    jobs_per_partner: Amount
+    jobs_per_partner: Amount | None = None
     """mean local jobs offered to paired villages (each partner x size)"""
-    wage_month: Amount
+    wage_month: Amount | None = None
     """wage of those jobs (x growth)"""
-    purchase_per_village_year: Amount
+    purchase_per_village_year: Amount | None = None
     """purchases from each paired village, its cooperative and, under contract, its households
     (x growth)"""
-    price_premium: Amount
+    price_premium: Amount | None = None
     """premium on the market price the partner pays for what it buys"""
     household_purchase_share: Prob | None = None
     """share of the partner's purchases bought from households' own farm produce under
     contract (订单农业), the rest from the collective; households gain the premium on it
     (§7.7); none: all from the collective"""
-    investment_per_village: Amount
+    investment_per_village: Amount | None = None
     """one-off investment in each paired cooperative"""
-    collective_dividend_rate: Amount
+    collective_dividend_rate: Amount | None = None
     """yearly share dividend paid in December to a paired village's collective per yuan of the
     partner's investment in it (the collective's stake, 入股分红); the collective's operating
     revenue (investment income)"""
-    aid_per_village_year: Amount
+    aid_per_village_year: Amount | None = None
     """yearly aid to each paired collective, paid monthly into its capital"""
-    fixed_dividend_per_poor_household: Amount
+    fixed_dividend_per_poor_household: Amount | None = None
     """fixed dividend to each registered household of a paired village"""
-    branch_gain_month: Prob
+    branch_gain_month: Prob | None = None
     """strengthening of each paired village's branch"""
     industry_mix: IndustryMix | None = None  # None: buys any produce (e.g. government units)
     """optional weights of partner industries (§5); without it the group's partners buy any produce
 """
     source: str
     """where the group and its count come from"""
+
+    def amount(self, name: str) -> float:
+        """The value of channel parameter ``name``, 0 where the group leaves it out (the
+        report describes no such help from these partners).
+
+        Example:
+            >>> g = load_scenario("yushu").partners[0]
+            >>> g.amount("purchase_per_village_year"), g.amount("branch_gain_month") > 0
+            (0.0, True)
+        """
+        p = getattr(self, name)
+        return float(p.value) if p is not None else 0.0
+
+    @model_validator(mode="after")
+    def _jobs_have_a_wage(self) -> PartnerGroupCfg:
+        if self.amount("jobs_per_partner") > 0 and self.wage_month is None:
+            raise ValueError(f"partner group {self.kind!r}: jobs_per_partner needs a wage_month")
+        return self
 
 
 class LabourTrainingCfg(_Strict):
@@ -804,10 +826,46 @@ def _set_dotted(data: dict, parts: list[str], value: Any, path: str, where: str)
             target = node[key]
             if isinstance(target, dict) and "value" in target and "source" in target:
                 target["value"] = value  # an annotated parameter: change its value only
+            elif (target is None and isinstance(value, int | float)
+                  and not isinstance(value, bool) and _expects_param(parts)):
+                # an optional parameter the scenario leaves out (e.g. a channel the case does
+                # not have): set, it is a value the user chose
+                node[key] = {"value": value, "unit": "as set", "source": "assumed",
+                             "note": f"set by a change of {path}, absent from the file"}
             else:
                 node[key] = value
         else:
             node = node[key]
+
+
+def _expects_param(parts: list[str]) -> bool:
+    """Whether the schema's field at ``parts`` (list items by index) is an annotated
+    parameter (a :class:`Param`), so that a bare number there means its value.
+
+    Example:
+        >>> _expects_param(["partners", "0", "aid_per_village_year"])
+        True
+        >>> _expects_param(["policy", "programme_start_year"])
+        False
+    """
+    model: Any = Scenario
+    ann: Any = None
+    for part in parts:
+        if part.isdigit() and ann is not None:  # a list item: the list's item type
+            model = next((a for a in typing.get_args(ann) if isinstance(a, type)
+                          and issubclass(a, BaseModel)), None)
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or (
+                part not in model.model_fields):
+            return False
+        ann = model.model_fields[part].annotation
+        args = [a for a in typing.get_args(ann) if a is not type(None)] or [ann]
+        inner = [typing.get_args(a)[0] if typing.get_origin(a) is list else a for a in args]
+        model = next((a for a in inner if isinstance(a, type) and issubclass(a, BaseModel)),
+                     None)
+        if typing.get_origin(args[0]) is list:
+            ann = args[0]
+    return isinstance(model, type) and issubclass(model, Param)
 
 
 def _list_key(items: list, part: str) -> int | None:

@@ -250,19 +250,19 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
         xy = traits.random((n, 2)) * side_km
         ind = (draw_industry(g.industry_mix.value, n, traits) if g.industry_mix is not None
                else np.full(n, -1))
-        jobs = g.jobs_per_partner.value * size / k
+        jobs = g.amount("jobs_per_partner") * size / k
         jobs_i = np.floor(jobs) + (rng.random(n) < jobs - np.floor(jobs))
         for i in range(n):
             partners.append(Enterprise(
-                model, len(partners), jobs_i[i], g.wage_month.value,
-                g.purchase_per_village_year.value / k, g.investment_per_village.value / k,
-                g.fixed_dividend_per_poor_household.value,
+                model, len(partners), jobs_i[i], g.amount("wage_month"),
+                g.amount("purchase_per_village_year") / k, g.amount("investment_per_village") / k,
+                g.amount("fixed_dividend_per_poor_household"),
                 max(g.start_year.value, programme_start), kind=g.kind, group=gi,
-                price_premium=g.price_premium.value,
-                aid_per_village_year=g.aid_per_village_year.value / k,
-                branch_gain_month=g.branch_gain_month.value, size=float(size[i]),
+                price_premium=g.amount("price_premium"),
+                aid_per_village_year=g.amount("aid_per_village_year") / k,
+                branch_gain_month=g.amount("branch_gain_month"), size=float(size[i]),
                 xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]),
-                collective_dividend_rate=g.collective_dividend_rate.value,
+                collective_dividend_rate=g.amount("collective_dividend_rate"),
                 household_purchase_share=(g.household_purchase_share.value
                                           if g.household_purchase_share else 0.0)))
     return partners

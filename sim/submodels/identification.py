@@ -183,7 +183,7 @@ def pair_villages(world: World, sc: Scenario, streams: Streams, incidence: np.nd
                    partner_xy=np.array([e.xy for e in members]).reshape(-1, 2),
                    village_industry=v_industry,
                    partner_industry=np.array([e.industry for e in members], np.int64),
-                   partner_capacity=np.array([e.size * max(g.jobs_per_partner.value, 1.0)
+                   partner_capacity=np.array([e.size * max(g.amount("jobs_per_partner"), 1.0)
                                               for e in members]))
         pairs += [(offset + e, v) for e, v in vp_fn(g.count.value, g.paired_villages.value,
                                                      poor_v, streams[f"village_pairing:{gi}"],
