@@ -45,6 +45,20 @@ def prior_check(case: str, draws: int = 40, scale: float | None = None,
     return report
 
 
+def _num(x: float) -> str:
+    """A figure as the tables show it: thousands grouped, years and small numbers plain.
+
+    Example:
+        >>> _num(2019.0), _num(19357300.0), _num(1.4537)
+        ('2019', '19,357,300', '1.454')
+    """
+    if x != x:  # NaN
+        return "-"
+    if 1900 <= x <= 2100 and float(x).is_integer():
+        return f"{x:.0f}"
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+
+
 def format_check(table: pd.DataFrame) -> str:
     """The check as a Markdown table, one row per figure, and a line of how many are inside.
 
@@ -59,9 +73,9 @@ def format_check(table: pd.DataFrame) -> str:
     lines = ["| figure | role | reported | prior predictive median [5%, 95%] | inside |",
              "|---|---|---|---|---|"]
     for r in table.itertuples():
-        lines.append(f"| `{r.id}` | {r.role} | {sign.get(r.comparison, '')}{r.reported:,.4g} | "
-                     f"{r.predicted_median:,.4g} [{r.predicted_p05:,.4g}, "
-                     f"{r.predicted_p95:,.4g}] | {'yes' if r.inside_90 else '**no**'} |")
+        lines.append(f"| `{r.id}` | {r.role} | {sign.get(r.comparison, '')}{_num(r.reported)} | "
+                     f"{_num(r.predicted_median)} [{_num(r.predicted_p05)}, "
+                     f"{_num(r.predicted_p95)}] | {'yes' if r.inside_90 else '**no**'} |")
     cal, val = (table[table["role"] == role] for role in ("calibration", "validation"))
     lines.append(f"\n{int(cal['inside_90'].sum())} of {len(cal)} calibration figures inside "
                  f"the prior's 90% band; {int(val['inside_90'].sum())} of {len(val)} "

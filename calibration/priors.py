@@ -12,9 +12,9 @@ Example:
     >>> priors = scenario_priors(load_scenario("zhenbao"))
     >>> p = priors["population.registration_error_sigma"]
     >>> p.dist, p.low, p.high, p.scope
-    ('uniform', 0.05, 0.8, 'shared')
+    ('uniform', 0.02, 0.25, 'shared')
     >>> round(float(p.ppf(0.5)), 3)
-    0.425
+    0.135
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ Example:
     >>> from povsim.config import load_scenario
     >>> e = estimate(load_scenario("xixiu"), scale=1.0, runs=8)
     >>> e.households, round(e.seconds)
-    (170000, 16)
+    (155000, 15)
     >>> check(e) is None
     True
 """

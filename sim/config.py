@@ -338,7 +338,9 @@ class CadreGroupCfg(_Strict):
             raise ValueError(f"group {self.kind!r}: resident needs role households")
         if self.role == "households" and self.capacity is None:
             raise ValueError(f"group {self.kind!r}: role households needs a capacity")
-        if self.role == "households" and (self.branch_gain_month or self.projects_per_year):
+        if self.role == "households" and any(
+                p is not None and p.value for p in (self.branch_gain_month,
+                                                    self.projects_per_year)):
             raise ValueError(f"group {self.kind!r}: branch_gain_month and projects_per_year "
                              "are for role village only")
         if self.role == "village" and self.capacity is not None and self.capacity.value:

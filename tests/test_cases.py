@@ -122,8 +122,9 @@ def test_zhenbao_registered_households_are_income_poor_at_registration():
 
 def test_the_registration_error_has_its_stated_size_and_mean_one():
     """log(measured / true) is normal with sd sigma and mean -sigma^2/2 (a mean-one error)."""
-    sigma = 0.3
-    m = PovertyModel(scenario("xixiu"), seed=2, scale=10)
+    sc = scenario("xixiu")
+    sigma = sc.population.registration_error_sigma.value
+    m = PovertyModel(sc, seed=2, scale=10)
     for _ in range(12):
         m.step()
     with np.errstate(divide="ignore", invalid="ignore"):  # households with no income
@@ -177,12 +178,19 @@ def test_farm_yield_per_mu_switches_with_planting_and_maturity():
     base = m.sc.income.yield_value_per_mu.value
     m.clock.year = 2017
     before = m.submodel(HouseholdsMonth).farm_yield()
-    m.clock.year = 2018  # the 2018 pepper is planted (yields nothing while it matures) and the oil
-    # peony planted in 2015 matures after 3 years; nothing else changes
+    m.clock.year = 2018  # the 2018 pepper is planted (yields nothing while it matures), and the
+    # crops reaching maturity in 2018 (the oil peony planted in 2015, 3 years; the olive planted
+    # in 2013, 5 years) start to yield; nothing else changes
+
+    def mature(c, year):
+        return year >= c.planted_year.value + c.maturity_years.value
+
     share = {c.name: sh for c, sh in m.world.crops}
-    peony = next(c for c, _ in m.world.crops if c.name == "oil_peony").yield_value_per_mu.value
+    new = [c for c, _ in m.world.crops if mature(c, 2018) and not mature(c, 2017)]
+    assert {c.name for c in new} >= {"oil_peony"}
     assert m.submodel(HouseholdsMonth).farm_yield() == pytest.approx(
-        before - share["pepper_2018"] * base + share["oil_peony"] * peony)
+        before - share["pepper_2018"] * base
+        + sum(share[c.name] * c.yield_value_per_mu.value for c in new))
 
 
 def test_labour_training_counts_transfers_and_respects_eligibility():

@@ -205,9 +205,9 @@ def test_shares_better_and_worse_off_are_shares(sanba_cmp):
 
 def test_other_population_skips_household_level_comparison(sanba, tmp_path):
     text = open("scenarios/sanba.yaml", encoding="utf-8").read()
-    assert "total_households: {value: 4200," in text
+    assert "total_households: {value: 4301," in text
     alt = tmp_path / "sanba_bigger.yaml"
-    alt.write_text(text.replace("total_households: {value: 4200,",
+    alt.write_text(text.replace("total_households: {value: 4301,",
                                 "total_households: {value: 5000,"), encoding="utf-8")
     cmp = compare(sanba, variants_from_files([alt]), **{**SMALL, "replicates": 2})
     assert cmp.runs.query("variant == 'sanba_bigger'")["better_off"].isna().all()

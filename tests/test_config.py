@@ -396,3 +396,19 @@ def test_cli_unreadable_scenario_exit_2_one_line(tmp_path, kind):
     assert str(bad) in err
     assert ("not valid YAML" if kind == "syntax" else "cannot read") in err
     assert not out.exists()
+
+
+def test_a_cadre_group_has_the_fields_of_its_role():
+    """Capacity is for household-role groups, branch gain and projects for village-role ones: a
+    group leaves out what its role does not use (issue 25), a zero given is accepted, and a
+    field that contradicts the role is a one-line error naming the group."""
+    sc = load_scenario("xixiu")
+    assert sc.cadre_groups[0].capacity is None  # a first secretary pairs no households
+    assert sc.cadre_groups[2].branch_gain_month is None  # a paired cadre acts on no branch
+    zero = {"value": 0.0, "unit": "share per month", "source": "assumed"}
+    assert sc.with_params({"cadre_groups.2.branch_gain_month": zero}).cadre_groups[2] \
+        .branch_gain_month.value == 0.0
+    with pytest.raises(ScenarioError, match="role village pairs no households"):
+        sc.with_params({"cadre_groups.0.capacity": 5})
+    with pytest.raises(ScenarioError, match="for role village only"):
+        sc.with_params({"cadre_groups.2.projects_per_year": 1.0})

@@ -420,8 +420,7 @@ def test_transfers_rise_with_their_growth_and_lift_the_registered():
     sc = load_scenario("zhenbao")
 
     def end(growth):
-        m = PovertyModel(sc.with_params({"income.transfer_growth": {
-            "value": growth, "unit": "per year", "source": "assumed"}}), seed=2)
+        m = PovertyModel(sc.with_params({"income.transfer_growth": growth}), seed=2)
         m.run()
         t = m.table("sources")
         src = t[(t["year"] == sc.end_year) & (t["group"] == "registered")]
@@ -443,8 +442,8 @@ def test_purchases_from_households_raise_their_farm_income_not_the_collectives()
     sc = load_scenario("xixiu")
 
     def run(share):
-        m = PovertyModel(sc.with_params({"partners.0.household_purchase_share": {
-            "value": share, "unit": "share", "source": "assumed"}}), seed=3, scale=200)
+        m = PovertyModel(sc.with_params({"partners.0.household_purchase_share": share}), seed=3,
+                         scale=200)
         m.run()
         farm = float(m.ledger.receipts[SRC["farming"]])
         paid = sum(v for k, v in m.ledger.flows.items() if k.endswith(":contract_premium"))
@@ -463,13 +462,12 @@ def test_a_fiscal_subsidy_is_non_operating_collective_income():
     sc = load_scenario("jiangkou")
 
     def run(amount):
-        changes = {} if amount is None else {"cooperatives.fiscal_transfer_per_village_year": {
-            "value": amount, "unit": "yuan per village per year", "source": "assumed"}}
-        m = PovertyModel(sc.with_params(changes), seed=1, scale=40)
+        m = PovertyModel(sc.with_params({"cooperatives.fiscal_transfer_per_village_year": amount}),
+                         seed=1, scale=40)
         m.run()
         return m.annual.set_index("year")
 
-    none, some = run(None), run(50000.0)
+    none, some = run(0.0), run(50000.0)
     growth = (1 + sc.income.income_growth.value) ** (none.index - none.index[0])
     np.testing.assert_array_equal(some["collective_operating_revenue"],
                                   none["collective_operating_revenue"])
@@ -479,3 +477,19 @@ def test_a_fiscal_subsidy_is_non_operating_collective_income():
     assert (some["collective_revenue_total_min_village"]
             >= none["collective_revenue_total_min_village"] + 50000.0 - 1e-6).all()
     assert (some["public_cost"] > none["public_cost"]).all()
+
+
+def test_a_simulated_lecturer_lectures_for_the_real_ones_it_stands_for():
+    """Scale (issue 25): at 1:k a simulated resident cadre stands for k real ones, and its
+    village's lecture gain is that of k lecturers, ``1 - (1 - g)^k``; otherwise a village's
+    lectures would shrink with the scale."""
+    from povsim.submodels.cadre_visits import lectures
+
+    m = PovertyModel("xixiu", seed=1, scale=50)
+    for _ in range(12):
+        m.step()
+    one = lectures(m.world)
+    m.world.cadres.represents[:] *= 2.0
+    two = lectures(m.world)
+    assert (one > 0).any()
+    np.testing.assert_allclose(two, 1.0 - (1.0 - one) ** 2, rtol=1e-12)

@@ -16,7 +16,7 @@ from povsim.scenarios import scenario_path
 from povsim.sweepfile import load_sweep
 
 #: public cost items that do not depend on the programme (social policy and collectives)
-WITHOUT_PROGRAMME = {"transfers", "health_cover", "coop_loss_cover"}
+WITHOUT_PROGRAMME = {"transfers", "health_cover", "coop_loss_cover", "village_transfers"}
 
 
 def _pair(case: str, scale: float, seed: int = 2):

@@ -78,8 +78,10 @@ def lectures(world: World) -> np.ndarray:
     hh, cadres = world.households, world.cadres
     n_v = len(world.villages)
     on = (cadres.lecture_gain > 0) & (cadres.village >= 0)
-    # 1 - prod(1 - g_c) by village, as exp(sum(log(1 - g_c)))
-    keep = np.bincount(cadres.village[on], weights=np.log1p(
+    # 1 - prod(1 - g_c) by village over the real lecturers, as exp(sum(log(1 - g_c))): a
+    # simulated cadre stands for `represents` real ones (at 1:20, one for 20), so that a
+    # village's lectures do not shrink with the scale (issue 25)
+    keep = np.bincount(cadres.village[on], weights=cadres.represents[on] * np.log1p(
         -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=n_v)
     gain = -np.expm1(keep)
     if on.any():

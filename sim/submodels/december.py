@@ -158,6 +158,8 @@ class December(Submodel):
         total = each * len(self.world.coops)
         self.ledger.cost("village_transfers", total)
         self.ledger.flow("government", "cooperative", "village_transfers", total)
+        # spent on running the village (cadre pay, office, upkeep), not kept as capital
+        self.ledger.flow("cooperative", "village", "running_costs", total)
 
     def village_exits(self) -> None:
         """Listed poor villages whose incidence fell below the threshold leave the list."""
