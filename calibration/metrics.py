@@ -100,6 +100,8 @@ METRICS: dict[str, Callable] = {
     "labour_transferred_cumulative": _monthly("labour_transferred_cumulative"),
     "collective_revenue_per_village": _collective_per_village,
     "crop_income_per_mu": _crop_income_per_mu,
+    "income_median_over_mean": lambda res, year, month, arg: (
+        _annual_at(res, "income_median", year) / _annual_at(res, "income_mean", year)),
 }
 
 

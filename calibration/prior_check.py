@@ -3,9 +3,10 @@
 For a case, ``draws`` parameter sets are drawn from the priors (every ``to calibrate`` and
 ``calibrated`` parameter of ``calibration/priors.yaml``), the case is run once under each at its
 calibration scale (:data:`povsim.scenarios.CALIBRATION_SCALE`), and every calibration and
-validation figure is compared with the 90% band of its predictions. A calibration figure
-outside the prior's band is out of the model's reach as the priors stand: no fit can meet it,
-and ``docs/calibration.md`` gives the structural reason.
+validation figure, and every anchor (a public statistic of the place's income level or
+spread, ``calibration/anchors.yaml``), is compared with the 90% band of its predictions. A
+calibration figure outside the prior's band is out of the model's reach as the priors stand: no
+fit can meet it, and ``docs/calibration.md`` gives the structural reason.
 
 Run it from the command line::
 
@@ -21,26 +22,94 @@ Example:
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from povsim.config import load_scenario
+from povsim.inputs import ScenarioError, format_validation_error, load_yaml
 from povsim.scenarios import CALIBRATION_SCALE, CASES
+
+#: the statistics the baseline income distribution is anchored to
+ANCHORS = Path(__file__).with_name("anchors.yaml")
+
+
+class Anchor(BaseModel):
+    """A public statistic a case's simulated metric is compared with (``anchors.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    id: str
+    case: str
+    metric: str
+    year: int
+    value: float
+    unit: str
+    tolerance: float
+    area: str
+    source: str
+    note: str | None = None
+
+    @property
+    def target(self) -> SimpleNamespace:
+        """What :meth:`povsim.calibration.fit.Problem.simulate` reads of a figure."""
+        return SimpleNamespace(metric=self.metric, year=self.year, month=None)
+
+
+class _AnchorFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    anchors: list[Anchor]
+
+
+def load_anchors(case: str | None = None, path: str | Path = ANCHORS) -> list[Anchor]:
+    """The anchors of ``case`` (default: all); a bad file is a one-line error.
+
+    Example:
+        >>> [a.metric for a in load_anchors("xixiu")]
+        ['income_mean', 'income_median_over_mean']
+    """
+    data, _ = load_yaml(path)
+    try:
+        anchors = _AnchorFile.model_validate(data).anchors
+    except ValueError as err:
+        raise ScenarioError(format_validation_error(path, err, _AnchorFile)) from None
+    bad = [a.id for a in anchors if not a.source.startswith(("cited:", "derived:"))]
+    if bad:
+        raise ScenarioError(f"{path}: field 'source' of {', '.join(bad)}: must begin with "
+                            "'cited:' or 'derived:'")
+    return [a for a in anchors if case is None or a.case == case]
 
 
 def prior_check(case: str, draws: int = 40, scale: float | None = None,
                 seed: int = 1) -> pd.DataFrame:
     """Every calibration and validation figure of ``case``: reported value, the prior
     predictive median and 90% band over ``draws`` runs, whether the value lies inside."""
-    from povsim.calibration.fit import Problem
+    from povsim.calibration.fit import Problem, run_seed
     from povsim.calibration.posterior import prior_sample
 
     sc = load_scenario(case)
     pb = Problem.of(sc, scale=CALIBRATION_SCALE.get(case, 1.0) if scale is None else scale,
                     seed=seed)
     prior = prior_sample(pb, 10 * draws)
-    report = prior.fit_report(prior.predictive(draws))
+    anchors = load_anchors(case)
+    figs = [*pb.figures, *pb.validation, *anchors]
+    rows = []  # the prior's predictive, as Posterior.predictive draws it, anchors included
+    for i, values in enumerate(prior.draws(draws)):
+        x = pb.simulate(values, seed=run_seed(pb.seed + i, values), figures=figs)
+        rows += [{"draw": i, "id": f, "value": v} for f, v in x.items()]
+    pred = pd.DataFrame(rows)
+    report = prior.fit_report(pred[~pred["id"].isin([a.id for a in anchors])])
+    for a in anchors:
+        v = pred.loc[pred["id"] == a.id, "value"].dropna().to_numpy(float)
+        lo, med, hi = np.quantile(v, [0.05, 0.5, 0.95]) if v.size else (math.nan,) * 3
+        report.loc[len(report)] = {
+            "id": a.id, "role": "anchor", "unit": a.unit, "comparison": "equal",
+            "reported": a.value, "predicted_median": float(med), "predicted_p05": float(lo),
+            "predicted_p95": float(hi), "inside_90": bool(lo <= a.value <= hi)}
     report.insert(0, "case", case)
     return report
 
@@ -54,7 +123,7 @@ def _num(x: float) -> str:
     """
     if x != x:  # NaN
         return "-"
-    if 1900 <= x <= 2100 and float(x).is_integer():
+    if 1900 <= x <= 2100:  # a year (or a number read as one)
         return f"{x:.0f}"
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
 
@@ -66,8 +135,8 @@ def format_check(table: pd.DataFrame) -> str:
         >>> t = pd.DataFrame({"case": ["c"], "id": ["c.x"], "role": ["calibration"],
         ...     "comparison": ["equal"], "reported": [1.0], "predicted_median": [2.0],
         ...     "predicted_p05": [0.5], "predicted_p95": [3.0], "inside_90": [True]})
-        >>> print(format_check(t).splitlines()[-1])
-        1 of 1 calibration figures inside the prior's 90% band; 0 of 0 validation figures
+        >>> print(format_check(t).splitlines()[-1][:80])
+        1 of 1 calibration figures inside the prior's 90% band; 0 of 0 validation figur
     """
     sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}
     lines = ["| figure | role | reported | prior predictive median [5%, 95%] | inside |",
@@ -76,10 +145,12 @@ def format_check(table: pd.DataFrame) -> str:
         lines.append(f"| `{r.id}` | {r.role} | {sign.get(r.comparison, '')}{_num(r.reported)} | "
                      f"{_num(r.predicted_median)} [{_num(r.predicted_p05)}, "
                      f"{_num(r.predicted_p95)}] | {'yes' if r.inside_90 else '**no**'} |")
-    cal, val = (table[table["role"] == role] for role in ("calibration", "validation"))
+    cal, val, anc = (table[table["role"] == role]
+                     for role in ("calibration", "validation", "anchor"))
     lines.append(f"\n{int(cal['inside_90'].sum())} of {len(cal)} calibration figures inside "
                  f"the prior's 90% band; {int(val['inside_90'].sum())} of {len(val)} "
-                 "validation figures")
+                 f"validation figures; {int(anc['inside_90'].sum())} of {len(anc)} anchors "
+                 "(public statistics, calibration/anchors.yaml)")
     return "\n".join(lines)
 
 
