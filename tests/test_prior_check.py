@@ -1,0 +1,52 @@
+"""The prior predictive check of every case (issue 25): every calibration and validation figure
+and every anchor gets a band from runs drawn from the priors; the anchors are public statistics
+with their sources."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from povsim.calibration.prior_check import format_check, load_anchors, main, prior_check
+from povsim.calibration.registry import load_registry
+from povsim.inputs import ScenarioError
+from povsim.scenarios import CASES
+
+#: coarse scales: the test checks the machinery and the table, not the bands' values
+SCALE = {"yushu": 50, "xixiu": 500, "jiangkou": 200, "sanba": 20, "zhenbao": 2}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_figure_and_anchor_of_the_case_gets_a_prior_band(case):
+    t = prior_check(case, draws=3, scale=SCALE[case])
+    reg = load_registry().for_case(case, roles=("calibration", "validation"))
+    assert set(t["id"]) == {f.id for f in reg} | {a.id for a in load_anchors(case)}
+    assert (t["case"] == case).all()
+    ok = t.dropna(subset=["predicted_median"])
+    assert (ok["predicted_p05"] <= ok["predicted_median"]).all()
+    assert (ok["predicted_median"] <= ok["predicted_p95"]).all()
+    assert "calibration figures inside the prior's 90% band" in format_check(t)
+
+
+def test_anchors_are_cited_statistics_of_the_cases():
+    anchors = load_anchors()
+    assert {a.case for a in anchors} <= set(CASES)
+    levels = {a.case for a in anchors if a.metric == "income_mean"}
+    assert levels == {"yushu", "xixiu", "jiangkou", "sanba"}  # Zhenbao: a village above its county
+    for a in anchors:
+        assert a.source.startswith(("cited:", "derived:")) and a.tolerance > 0 and a.area
+        assert np.isfinite(a.value)
+
+
+def test_an_anchor_without_a_cited_source_is_one_line(tmp_path):
+    bad = tmp_path / "anchors.yaml"
+    bad.write_text("anchors:\n  - {id: xixiu.x, case: xixiu, metric: income_mean, year: 2014,"
+                   " value: 1, unit: yuan, tolerance: 1, area: here, source: assumed}\n",
+                   encoding="utf-8")
+    with pytest.raises(ScenarioError, match="must begin with 'cited:' or 'derived:'"):
+        load_anchors(path=bad)
+
+
+def test_an_unknown_case_is_refused(capsys):
+    assert main(["nowhere"]) == 2
+    assert "unknown case nowhere" in capsys.readouterr().err
