@@ -136,7 +136,7 @@ def format_check(table: pd.DataFrame) -> str:
         ...     "comparison": ["equal"], "reported": [1.0], "predicted_median": [2.0],
         ...     "predicted_p05": [0.5], "predicted_p95": [3.0], "inside_90": [True]})
         >>> print(format_check(t).splitlines()[-1][:80])
-        1 of 1 calibration figures inside the prior's 90% band; 0 of 0 validation figur
+        1 of 1 calibration figures inside the prior's 90% band; 0 of 0 validation figure
     """
     sign = {"equal": "", "at_least": "≥ ", "at_most": "≤ "}
     lines = ["| figure | role | reported | prior predictive median [5%, 95%] | inside |",
