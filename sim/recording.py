@@ -132,6 +132,12 @@ class YearEnd:
     def w(self) -> float:
         return self.world.k
 
+    @property
+    def lifted_out(self) -> float:
+        """People lifted out of income poverty: below the line in the identification year less
+        below it now (real units)."""
+        return (self.world.income_poor_people_baseline - self.income_poor_people) * self.w
+
 
 def _median_registered(y: YearEnd) -> float:
     if not y.hh.registered.any():
@@ -156,8 +162,7 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
     "net_exits_people_cumulative": lambda y: y.net_exits_people,
     "exits_people_registration_error": lambda y: y.error_exits_people * y.w,
     "net_exits_people_registration_error_cumulative": lambda y: y.error_net_exits_people,
-    "lifted_out_people": lambda y: (y.world.income_poor_people_baseline
-                                    - y.income_poor_people) * y.w,
+    "lifted_out_people": lambda y: y.lifted_out,
     "income_poor_share": lambda y: y.income_poor_people / y.people,
     "poverty_gap_index": lambda y: poverty_gap_index(y.pc, y.size, y.line),
     "poor_villages_listed": lambda y: int(sum(v.poor and v.exit_year is None
@@ -196,9 +201,8 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
                                                      for v in y.world.villages])),
     "public_cost": lambda y: y.cost_year,
     "public_cost_cumulative": lambda y: y.cost_cumulative,
-    "cost_per_person_lifted": lambda y: (
-        y.cost_cumulative / ((y.world.income_poor_people_baseline - y.income_poor_people) * y.w)
-        if y.world.income_poor_people_baseline > y.income_poor_people else float("nan")),
+    "cost_per_person_lifted": lambda y: (y.cost_cumulative / y.lifted_out if y.lifted_out > 0
+                                         else float("nan")),
 }
 
 #: the numeric outcome columns of the ``annual`` table (besides ``year`` and ``stage``), in
