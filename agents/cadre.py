@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields
 import mesa
 import numpy as np
 
-from povsim.config import CADRE_KINDS, SPECIALTIES, CadreGroupCfg
+from povsim.config import CADRE_KINDS, SPECIALTIES, CadreGroupCfg, value_or
 
 ROLES = ("households", "village")
 
@@ -101,13 +101,13 @@ class Cadres:
             part = cls.empty(n)
             part.kind[:] = g.kind
             part.role[:] = g.role
-            part.capacity[:] = g.capacity.value if g.capacity else 0
+            part.capacity[:] = value_or(g.capacity, 0)
             part.effectiveness[:] = g.effectiveness.value
             part.specialty[:] = [SPECIALTIES.index(names[s]) for s in spec]
             part.represents[:] = g.count.value / n
             part.monthly_cost[:] = g.monthly_cost.value
-            part.branch_gain[:] = g.branch_gain_month.value if g.branch_gain_month else 0.0
-            part.projects_per_year[:] = g.projects_per_year.value if g.projects_per_year else 0.0
+            part.branch_gain[:] = value_or(g.branch_gain_month)
+            part.projects_per_year[:] = value_or(g.projects_per_year)
             if g.resident is not None:
                 part.resident[:] = True
                 part.visit_prob[:] = g.resident.visit_prob_month.value

@@ -286,8 +286,7 @@ def check_xixiu_scenario_population(reg: Registry) -> list[Finding]:
                 f"{_n(total / size)} households would match ({_n(total)} / {size_rep:.3f} = "
                 f"{_n(total / size_rep)} with the reported persons per household)")
         fig = (*fig, "xixiu.poor_households_exited")
-    if "xixiu.poor_people_exited" not in sc.model_dump()["population"]["total_households"][
-            "source"]:
+    if "xixiu.poor_people_exited" not in sc.population.total_households.source:
         msg += (". The scenario takes its population from a statistic, not from these figures "
                 "(its source says which), so the gap compares a statistic with the report, "
                 "reported, not flagged.")

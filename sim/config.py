@@ -98,6 +98,16 @@ Prob01 = Annotated[float, Field(ge=0.0, le=1.0)]
 # The parameter kinds are named subclasses (not bare ``Param[...]`` aliases) so that a scenario
 # pickles with the standard library (multiprocessing, Dask, ``mesa.batch_run``): pickle finds a
 # class by its name in its module.
+def value_or(param: Param | None, default: float = 0.0) -> Any:
+    """The value of an optional parameter, ``default`` where the scenario leaves it out.
+
+    Example:
+        >>> value_or(None), value_or(Param[float](value=2.5, unit="u", source="assumed"))
+        (0.0, 2.5)
+    """
+    return default if param is None else param.value
+
+
 class Count(Param[NonNegativeInt]):
     """A count (>= 0)."""
 
@@ -539,8 +549,7 @@ class PartnerGroupCfg(_Strict):
             >>> g.amount("purchase_per_village_year"), g.amount("branch_gain_month") > 0
             (0.0, True)
         """
-        p = getattr(self, name)
-        return float(p.value) if p is not None else 0.0
+        return float(value_or(getattr(self, name)))
 
     @model_validator(mode="after")
     def _jobs_have_a_wage(self) -> PartnerGroupCfg:

@@ -42,7 +42,7 @@ from povsim.agents.enterprise import Enterprise
 from povsim.agents.households import Households
 from povsim.agents.village import Village
 from povsim.clock import Clock
-from povsim.config import Scenario, load_scenario
+from povsim.config import Scenario, load_scenario, value_or
 from povsim.ledger import Ledger
 from povsim.recording import ANNUAL_OUTPUTS, MonthlyRecords, YearRecorder
 from povsim.streams import Streams
@@ -122,8 +122,7 @@ class PovertyModel(mesa.Model):
         self.clock = Clock(baseline_year=sc.start_year - 1,
                            programme_start=sc.policy.programme_start_year or sc.start_year,
                            end_year=sc.end_year, income_growth=sc.income.income_growth.value,
-                           transfer_growth=(sc.income.transfer_growth.value
-                                            if sc.income.transfer_growth else 0.0),
+                           transfer_growth=value_or(sc.income.transfer_growth),
                            programme_on=sc.policy.programme)
         self.world = build_world(self, sc, self.streams, self.scale)
         kernels.warm_up()  # compile or load the compiled household kernel now, not in month 1

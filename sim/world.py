@@ -25,7 +25,14 @@ from povsim.agents.cooperative import Cooperative, Earning
 from povsim.agents.enterprise import Enterprise
 from povsim.agents.households import NEED, Households
 from povsim.agents.village import Village
-from povsim.config import INDUSTRIES, SPECIALTIES, CadreEffectsCfg, CropCfg, Scenario
+from povsim.config import (
+    INDUSTRIES,
+    SPECIALTIES,
+    CadreEffectsCfg,
+    CropCfg,
+    Scenario,
+    value_or,
+)
 from povsim.population import synthesize
 from povsim.streams import Streams
 from povsim.submodels.cooperatives import update_land
@@ -182,11 +189,10 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     first = 0
     for cm in co.models:
         how = Earning(services=cm.earns == "services",
-                      service_yield=cm.service_yield.value if cm.service_yield else 0.0,
-                      market_access=cm.market_access.value if cm.market_access else None,
-                      stake=cm.stake.value / k if cm.stake else 0.0,
-                      stake_dividend_rate=(cm.stake_dividend_rate.value
-                                           if cm.stake_dividend_rate else 0.0))
+                      service_yield=value_or(cm.service_yield),
+                      market_access=value_or(cm.market_access, None),
+                      stake=value_or(cm.stake) / k,
+                      stake_dividend_rate=value_or(cm.stake_dividend_rate))
         for v in order[first:first + cm.villages.value]:
             names[v], mult[v], earning[v] = cm.name, cm.revenue_multiplier.value, how
             cap[v] = cm.initial_capital.value / k
@@ -263,6 +269,5 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
                 branch_gain_month=g.amount("branch_gain_month"), size=float(size[i]),
                 xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]),
                 collective_dividend_rate=g.amount("collective_dividend_rate"),
-                household_purchase_share=(g.household_purchase_share.value
-                                          if g.household_purchase_share else 0.0)))
+                household_purchase_share=g.amount("household_purchase_share")))
     return partners

@@ -39,7 +39,7 @@ import numpy as np
 
 from povsim.agents.households import SRC, Households
 from povsim.clock import Clock
-from povsim.config import Scenario
+from povsim.config import Scenario, value_or
 from povsim.ledger import Ledger
 from povsim.recording import YearRecorder
 from povsim.streams import Streams
@@ -149,10 +149,10 @@ class December(Submodel):
     def fiscal_transfers(self) -> None:
         """Every village collective's yearly fiscal subsidy (non-operating income, a public
         cost), with or without the programme: it is the village's, not the programme's."""
-        t = self.sc.cooperatives.fiscal_transfer_per_village_year
-        if t is None or t.value <= 0:
+        t = value_or(self.sc.cooperatives.fiscal_transfer_per_village_year)
+        if t <= 0:
             return
-        each = t.value * self.clock.growth() / self.world.k
+        each = t * self.clock.growth() / self.world.k
         for c in self.world.coops:
             c.receive_transfer(each)
         total = each * len(self.world.coops)
