@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import mesa
-import numpy as np
+
+from povsim.scaling import posts
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,8 @@ class Cooperative(mesa.Agent):
         active: operating (not hollow).
         capital: accumulated collective assets (stock).
         leased_land: mu leased from member households (stock).
-        jobs: jobs it offers (simulated units), from its leased land (:meth:`set_land`).
-        jobs_draw: its fixed uniform draw for the stochastic rounding of its jobs, so that
-            small villages' expected jobs are right at any scale.
+        jobs: the posts it offers (simulated workers), from its leased land (:meth:`set_land`).
+        fill: the share of a full job each post is (0-1]: ``jobs x fill`` are its jobs.
         revenue: operating revenue (sales on the open market and to paired partners).
         sales_to_enterprises: the part of revenue bought by paired enterprises.
         stake_dividends: the part of revenue that is share dividends on its stakes in partners
@@ -72,17 +72,17 @@ class Cooperative(mesa.Agent):
 
     def __init__(self, model: mesa.Model, village: int, capital: float, active: bool,
                  collective_model: str = "standard", revenue_multiplier: float = 1.0,
-                 jobs_draw: float = 0.0, earning: Earning | None = None):
+                 earning: Earning | None = None):
         super().__init__(model)
         self.earning = earning or Earning()
         self.village = int(village)
-        self.jobs_draw = float(jobs_draw)
         self.collective_model = collective_model
         self.revenue_multiplier = float(revenue_multiplier)
         self.capital = float(capital)
         self.active = bool(active)
         self.leased_land = 0.0
         self.jobs = 0.0
+        self.fill = 1.0
         self.ever_active_year: int | None = None
         self.retained = 0.0
         self.loss_cover = 0.0
@@ -101,18 +101,24 @@ class Cooperative(mesa.Agent):
         self.share_dividends = 0.0
 
     def set_land(self, land: float, jobs_per_100mu: float) -> None:
-        """Its leased land (mu) and the jobs that land gives (``jobs_per_100mu``, rounded
-        stochastically with its fixed draw).
+        """Its leased land (mu) and the jobs that land gives, ``jobs_per_100mu x land / 100``:
+        as whole posts (rounded up), each post ``fill`` of a full job.
+
+        A simulated worker stands for ``k`` real ones; part-time posts
+        (:func:`povsim.scaling.posts`) keep a collective's wage bill in proportion to its land at
+        any scale, where whole posts would make a few mu pay ``k`` real wages (issue 25: at
+        1:20 such lumpy first jobs hollowed Xixiu's collectives out, 133 collective jobs against
+        380 at 1:1).
 
         Example:
             >>> import mesa
-            >>> c = Cooperative(mesa.Model(rng=1), village=0, capital=0.0, active=True,
-            ...                 jobs_draw=0.5)
-            >>> c.set_land(150.0, 1.0); c.jobs
-            2.0
+            >>> c = Cooperative(mesa.Model(rng=1), village=0, capital=0.0, active=True)
+            >>> c.set_land(150.0, 1.0); c.jobs, c.fill
+            (2.0, 0.75)
         """
         self.leased_land = land
-        self.jobs = float(np.floor(jobs_per_100mu * land / 100.0 + self.jobs_draw))
+        jobs, fill = posts(jobs_per_100mu * land / 100.0)
+        self.jobs, self.fill = float(jobs), float(fill)
 
     def receive_transfer(self, amount: float) -> None:
         """A fiscal subsidy for running the village (non-operating income, spent, not capital).

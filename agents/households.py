@@ -113,6 +113,7 @@ class Households:
     employer: np.ndarray  # int32, employer code (see module constants)
     migrants: np.ndarray  # int8, members working away as migrants
     cadre: np.ndarray  # int32, index of the paired cadre, -1 none
+    near: np.ndarray  # bool, the pair's cadre lives in the household's village (§7.2)
     paired_since: np.ndarray  # int32, month index (12 x year + month) the pairing began, -1 none
     referral: np.ndarray  # bool, holds a cadre's job referral not yet used
     enrolled: np.ndarray  # bool, receives social-assistance transfers
@@ -147,6 +148,7 @@ class Households:
             employer=np.full(n, NO_JOB, np.int32),
             migrants=np.zeros(n, np.int8),
             cadre=np.full(n, -1, np.int32),
+            near=np.zeros(n, bool),
             paired_since=np.full(n, -1, np.int32),
             referral=np.zeros(n, bool),
             enrolled=np.zeros(n, bool),

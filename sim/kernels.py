@@ -114,6 +114,7 @@ class HouseholdArrays(NamedTuple):
     enrolled: np.ndarray
     referral: np.ndarray
     cadre: np.ndarray
+    near: np.ndarray
     income: np.ndarray
 
     @classmethod
@@ -278,8 +279,7 @@ def warm_up() -> None:
     household_month_arrays(hh, np.zeros(1), one, np.full(1, -1.0), draws, params)
     separate_and_count(h, draws, 0.0, np.zeros((1, 1), np.int64))
     seek_jobs(h, draws, vac, 0.0, 0.0, Applicants.empty(1), count)
-    visits_due(h, np.zeros(1, np.int64), draws, one, 0.0, np.zeros(1, np.int64),
-               np.empty(1, np.int32), count)
+    visits_due(h, draws, one, 0.0, np.zeros(1, np.int64), np.empty(1, np.int32), count)
     lecture(h, np.zeros(1))
     month_counts(h, 1, np.zeros((1, 8)))
     _sort_runs_serial(two, pair, 1)
@@ -293,7 +293,7 @@ def warm_up() -> None:
                             MonthOutputs.empty(1, 1))
     _separate_and_count_chunks(h, draws, 0.0, np.zeros((1, 1), np.int64))
     _seek_jobs_chunks(h, draws, vac, 0.0, 0.0, Applicants.empty(1), count)
-    _visits_due_chunks(h, np.zeros(1, np.int64), draws, one, 0.0, np.empty(1, np.int32), count)
+    _visits_due_chunks(h, draws, one, 0.0, np.empty(1, np.int32), count)
     _lecture_chunks(h, np.zeros(1))
     _month_counts_chunks(h, 1, np.zeros((1, 8)))
     _sort_runs_chunks(two, pair, 1)
@@ -538,30 +538,29 @@ def _gather(buffers, counts):  # pragma: no cover - compiled
     return k
 
 
-def visits_due(h, cadre_village, draws, visit_prob, other_village_visit_factor, load,
+def visits_due(h, draws, visit_prob, other_village_visit_factor, load,
                visited, counts) -> int:
     """Cadre loads (paired households still poor, by cadre, into ``load``) and the households
     visited this month (into ``visited``, in household order): a paired poor household is
     visited if its draw (lane 0 of stream ``visits``) is below ``visit_prob[cadre]`` (x
-    ``other_village_visit_factor`` when its cadre lives in another village). The loads are
-    counted in one sequential pass, the visits in parallel chunks (as :func:`seek_jobs`).
+    ``other_village_visit_factor`` when its cadre lives in another village, ``not h.near``).
+    The loads are counted in one sequential pass, the visits in parallel chunks (as
+    :func:`seek_jobs`).
     Returns the number visited."""
     _cadre_loads(h.cadre, h.poor, load)
     if _serial(counts.shape[0]):
-        return _visits_due_serial(h, cadre_village, draws, visit_prob,
-                                  other_village_visit_factor, visited, counts)
-    return _visits_due_chunks(h, cadre_village, draws, visit_prob, other_village_visit_factor,
-                              visited, counts)
+        return _visits_due_serial(h, draws, visit_prob, other_village_visit_factor, visited,
+                                  counts)
+    return _visits_due_chunks(h, draws, visit_prob, other_village_visit_factor, visited, counts)
 
 
 @njit(cache=True, nogil=True)
-def _visits_due_serial(h, cadre_village, draws, visit_prob, other_village_visit_factor,
-                       visited, counts):  # pragma: no cover - compiled
+def _visits_due_serial(h, draws, visit_prob, other_village_visit_factor, visited,
+                       counts):  # pragma: no cover - compiled
     n = h.cadre.shape[0]
     for c in range(counts.shape[0]):
-        counts[c] = _visits_due_in(h, cadre_village, draws, visit_prob,
-                                   other_village_visit_factor, visited, c * CHUNK,
-                                   min((c + 1) * CHUNK, n))
+        counts[c] = _visits_due_in(h, draws, visit_prob, other_village_visit_factor, visited,
+                                   c * CHUNK, min((c + 1) * CHUNK, n))
     return _gather((visited,), counts)
 
 
@@ -573,19 +572,18 @@ def _cadre_loads(cadre, poor, load):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _visits_due_chunks(h, cadre_village, draws, visit_prob, other_village_visit_factor,
-                       visited, counts):  # pragma: no cover - compiled
+def _visits_due_chunks(h, draws, visit_prob, other_village_visit_factor, visited,
+                       counts):  # pragma: no cover - compiled
     n = h.cadre.shape[0]
     for c in prange(counts.shape[0]):
-        counts[c] = _visits_due_in(h, cadre_village, draws, visit_prob,
-                                   other_village_visit_factor, visited, c * CHUNK,
-                                   min((c + 1) * CHUNK, n))
+        counts[c] = _visits_due_in(h, draws, visit_prob, other_village_visit_factor, visited,
+                                   c * CHUNK, min((c + 1) * CHUNK, n))
     return _gather((visited,), counts)
 
 
 @njit(cache=True, nogil=True)
-def _visits_due_in(h, cadre_village, draws, visit_prob, other_village_visit_factor, visited,
-                   start, stop):  # pragma: no cover - compiled
+def _visits_due_in(h, draws, visit_prob, other_village_visit_factor, visited, start,
+                   stop):  # pragma: no cover - compiled
     """The visits of :func:`visits_due` among households ``start..stop - 1``, written from row
     ``start``; returns their number."""
     cadre = h.cadre
@@ -594,8 +592,7 @@ def _visits_due_in(h, cadre_village, draws, visit_prob, other_village_visit_fact
         cd = cadre[i]
         if cd < 0 or not h.poor[i]:
             continue
-        away = cadre_village[cd] != h.village[i]
-        p = visit_prob[cd] * (other_village_visit_factor if away else 1.0)
+        p = visit_prob[cd] * (1.0 if h.near[i] else other_village_visit_factor)
         u, _, _, _ = uniform4(draws.key, S_VISITS, h.hid[i], draws.month)
         if u < p:
             visited[k] = i

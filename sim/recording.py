@@ -50,6 +50,22 @@ def _counts(m) -> kernels.MonthCounts:
     return m.monthly_records.counts
 
 
+def jobs_held(world: World, employers: str) -> float:
+    """Real jobs held with the partners or the cooperatives (``employers``): their workers x
+    their posts' share of a full job (:func:`povsim.scaling.posts`) x ``k``.
+
+    Example:
+        >>> from povsim.model import PovertyModel
+        >>> m = PovertyModel("zhenbao", seed=1)
+        >>> m.step(); jobs_held(m.world, "cooperatives") >= 0
+        True
+    """
+    if not world.staff.size:
+        return 0.0
+    part = slice(1, world.coop_code0) if employers == "partners" else slice(world.coop_code0, None)
+    return float(world.staff[part] @ world.employer_fill()[part] * world.k)
+
+
 #: the monthly table: column -> reporter of the model at the end of a month
 MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "year": lambda m: m.clock.year,
@@ -57,8 +73,8 @@ MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "income_per_capita_ytd": lambda m: (_counts(m).income / _counts(m).people
                                         if _counts(m).people else 0.0),
     "employed_local": lambda m: float(_counts(m).local * m.world.k),
-    "enterprise_jobs": lambda m: float(_counts(m).enterprise * m.world.k),
-    "cooperative_jobs": lambda m: float(_counts(m).coop * m.world.k),
+    "enterprise_jobs": lambda m: jobs_held(m.world, "partners"),
+    "cooperative_jobs": lambda m: jobs_held(m.world, "cooperatives"),
     "migrants": lambda m: float(_counts(m).migrants * m.world.k),
     "sick_households": lambda m: float(_counts(m).sick * m.world.k),
     "coop_members": lambda m: float(_counts(m).members * m.world.k),
@@ -190,8 +206,7 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
         for c in y.world.coops)),
     "dividends_paid": lambda y: float(y.hh.income[SRC["dividends"]].sum() * y.w),
     "coop_members": lambda y: float(y.hh.member.sum() * y.w),
-    "enterprise_jobs": lambda y: float(((y.hh.employer >= 1)
-                                        & (y.hh.employer < y.world.coop_code0)).sum() * y.w),
+    "enterprise_jobs": lambda y: jobs_held(y.world, "partners"),
     "migrants": lambda y: float(y.hh.migrants.sum() * y.w),
     "resident_people": lambda y: float((y.size - y.hh.migrants).sum() * y.w),
     "labour_trained_cumulative": lambda y: y.world.programmes.labour_trained * y.w,

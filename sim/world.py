@@ -97,6 +97,14 @@ class World:
         income_poor_people_baseline: simulated people below the line in the identification
             year, from which the people lifted out of income poverty are counted.
         placement: where the cadres were placed, set at identification.
+        slot_homes: at a reduced scale, each household-role cadre's capacity slots' home
+            villages (set at identification; None at full scale, where a cadre's home is its
+            slots'), see :func:`povsim.submodels.identification.slot_homes`.
+        staff: each employer's workers (simulated households, by employer code) after this
+            month's labour market (outside-market hires not counted).
+        lecturer_homes: at a reduced scale, the real lecturers of the scaled lecturing cadres
+            (cadre index, home village), see
+            :func:`povsim.submodels.identification.lecturer_homes`.
     """
 
     households: Households
@@ -118,10 +126,28 @@ class World:
     poor_at_registration: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     income_poor_people_baseline: float = 0.0
     placement: Placement | None = None
+    slot_homes: np.ndarray | None = None
+    lecturer_homes: tuple[np.ndarray, np.ndarray] | None = None
+    staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def village_xy(self) -> np.ndarray:
         """Village locations (km), villages x 2."""
         return np.array([v.xy for v in self.villages]).reshape(-1, 2)
+
+    def employer_fill(self) -> np.ndarray:
+        """Each employer's posts' share of a full job, by employer code: a cooperative's
+        ``fill`` (:func:`povsim.scaling.posts`), 1 for the outside market and the partners.
+
+        Example:
+            >>> import mesa
+            >>> from povsim.config import load_scenario
+            >>> from povsim.streams import Streams
+            >>> w = build_world(mesa.Model(rng=1), load_scenario("xixiu"), Streams(1), scale=20)
+            >>> f = w.employer_fill()
+            >>> f.size == w.coop_code0 + len(w.coops), bool(((f > 0) & (f <= 1)).all())
+            (True, True)
+        """
+        return np.array([1.0, *([1.0] * len(self.partners)), *(c.fill for c in self.coops)])
 
     def village_industry(self) -> np.ndarray:
         """Village main industries (indices into ``INDUSTRIES``)."""
@@ -198,11 +224,8 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
             cap[v] = cm.initial_capital.value / k
             active[v] = active[v] or cm.active_from_start
         first += cm.villages.value
-    # stochastic rounding of cooperative jobs (a fixed draw per village) keeps small villages'
-    # expected jobs right at any scale
-    jobs_draw = streams["coop_jobs"].random(n_v)
-    coops = [Cooperative(model, v, cap[v], bool(active[v]), names[v], mult[v], jobs_draw[v],
-                         earning[v]) for v in range(n_v)]
+    coops = [Cooperative(model, v, cap[v], bool(active[v]), names[v], mult[v], earning[v])
+             for v in range(n_v)]
     # geography: villages at random in a square of the scenario's area, each with a main
     # industry (used by the village-pairing strategies and the partner effects)
     geo = streams["geography"]

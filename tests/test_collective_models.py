@@ -3,6 +3,7 @@ industrial-zone stakes, each through its own causal path (ODD §7.7, §7.10)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -114,6 +115,10 @@ def test_lectures_raise_skill_only_where_residents_live_and_more_never_less(gain
         by_village = lectures(m.world)
         skills[g] = m.households.skill.copy()
         lived = set(c.village[c.resident].tolist())
+        if m.world.lecturer_homes is not None:  # at 1:50 each real lecturer has a home
+            owner, where = m.world.lecturer_homes
+            lived = (set(c.village[c.resident & ~np.isin(np.arange(c.n), owner)].tolist())
+                     | set(where.tolist()))
         touched = {int(v) for v in m.households.village[skills[g] != before]}
         assert touched <= lived
         if g == 0.0:

@@ -187,11 +187,11 @@ def test_visits_due_equals_the_vectorised_rule(state):
     load = np.zeros(len(m.cadres), np.int64)
     visited = np.empty(hh.n, np.int32)
     prob = np.random.default_rng(14).random(len(m.cadres))  # each cadre its own probability
-    k = kernels.visits_due(kernels.HouseholdArrays.of(hh), m.world.cadres.village, draws, prob,
+    k = kernels.visits_due(kernels.HouseholdArrays.of(hh), draws, prob,
                            ce.other_village_visit_factor.value, load, visited,
                            np.zeros(kernels.n_chunks(hh.n), np.int64))
     paired = (hh.cadre >= 0) & hh.poor
-    away = m.world.cadres.village[np.maximum(hh.cadre, 0)] != hh.village
+    away = ~hh.near
     p_visit = prob[np.maximum(hh.cadre, 0)] * np.where(
         away, ce.other_village_visit_factor.value, 1.0)
     assert np.array_equal(load, np.bincount(hh.cadre[paired], minlength=len(m.cadres)))

@@ -77,14 +77,22 @@ def lectures(world: World) -> np.ndarray:
     """
     hh, cadres = world.households, world.cadres
     n_v = len(world.villages)
-    on = (cadres.lecture_gain > 0) & (cadres.village >= 0)
+    on = np.flatnonzero((cadres.lecture_gain > 0) & (cadres.village >= 0))
     # 1 - prod(1 - g_c) by village over the real lecturers, as exp(sum(log(1 - g_c))): a
-    # simulated cadre stands for `represents` real ones (at 1:20, one for 20), so that a
-    # village's lectures do not shrink with the scale (issue 25)
-    keep = np.bincount(cadres.village[on], weights=cadres.represents[on] * np.log1p(
+    # simulated cadre stands for `represents` real ones (at 1:20, one for 20), each with a home
+    # of their own (World.lecturer_homes), so that a village's lectures are its full-scale
+    # ones (issue 25)
+    weight = cadres.represents[on]
+    homes = cadres.village[on]
+    if world.lecturer_homes is not None:
+        owner, where = world.lecturer_homes
+        spread = np.isin(on, owner)
+        on, homes = np.concatenate([on[~spread], owner]), np.concatenate([homes[~spread], where])
+        weight = np.concatenate([weight[~spread], np.ones(owner.size)])
+    keep = np.bincount(homes, weights=weight * np.log1p(
         -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=n_v)
     gain = -np.expm1(keep)
-    if on.any():
+    if on.size:
         kernels.lecture(kernels.HouseholdArrays.of(hh), gain)
     return gain
 
@@ -108,7 +116,7 @@ class CadreVisits(Submodel):
         draws = kernels.Draws.of(self.streams, self.clock.month_index)
         load = np.zeros(cadres.n, np.int64)
         prob = np.where(cadres.visit_prob >= 0, cadres.visit_prob, ce.visit_prob_month.value)
-        k = kernels.visits_due(kernels.HouseholdArrays.of(hh), cadres.village, draws, prob,
+        k = kernels.visits_due(kernels.HouseholdArrays.of(hh), draws, prob,
                                ce.other_village_visit_factor.value, load, self._visited,
                                self._counts)
         lectures(self.world)

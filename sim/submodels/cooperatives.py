@@ -105,6 +105,8 @@ def hollow_out(world: World, coop: Cooperative, co: CooperativesCfg) -> None:
     hh.employer[rows[hh.employer[rows] == world.coop_code0 + coop.village]] = NO_JOB
     hh.leased[rows] = 0.0
     coop.set_land(0.0, co.jobs_per_100mu.value)
+    if world.staff.size:
+        world.staff[world.coop_code0 + coop.village] = 0
 
 
 class Cooperatives(Submodel):
@@ -184,12 +186,11 @@ class Cooperatives(Submodel):
 
     def step(self) -> None:
         w, co = self.world, self.co
-        hh, coops, villages = w.households, w.coops, w.villages
+        coops, villages = w.coops, w.villages
         g = self.clock.growth()
         u = self.draws.random(len(coops))
         wages = employer_wages(w, self.clock, self.income)
-        emp = hh.employer[hh.employer >= w.coop_code0] - w.coop_code0
-        staff = np.bincount(emp, minlength=len(coops))
+        staff = w.staff[w.coop_code0:] if w.staff.size else np.zeros(len(coops), np.int64)
         demand = np.zeros(len(coops))
         premium = np.zeros(len(coops))
         if self.clock.in_programme:

@@ -17,7 +17,8 @@ re-entries, poor-village exits, the year's records and the books' close.
    exits when ``pc >= line x (1 + household_exit_margin)`` and an exited registered household
    re-enters when ``pc < line``.
 4. A listed poor village exits (from the programme's start) when its incidence falls below
-   ``village_exit_threshold``.
+   ``village_exit_threshold`` (at a reduced scale, with the chance that it would simulated in
+   full: :meth:`December.village_exits`).
 5. Every village collective receives its yearly fiscal subsidy
    (``fiscal_transfer_per_village_year`` x growth; non-operating income, a public cost).
 6. The year is recorded (:class:`povsim.recording.YearRecorder`), incomes and books reset.
@@ -42,10 +43,11 @@ from povsim.clock import Clock
 from povsim.config import Scenario, value_or
 from povsim.ledger import Ledger
 from povsim.recording import YearRecorder
+from povsim.scaling import exit_probability
 from povsim.streams import Streams
 from povsim.submodels.base import DECEMBER, Submodel
 from povsim.submodels.cooperatives import hollow_out
-from povsim.submodels.identification import identify, poverty_by_village
+from povsim.submodels.identification import effective_households, identify, poverty_by_village
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -83,6 +85,9 @@ class December(Submodel):
         super().__init__(clock)
         self.world, self.sc, self.streams = world, sc, streams
         self.ledger, self.recorder = ledger, recorder
+        # one uniform per village, the same every year: a village exits in the first year the
+        # chance that it would exit simulated in full exceeds it (village_exits)
+        self._exit_u = streams["village_exits"].random(len(world.villages))
 
     def stake_dividends(self) -> None:
         """Share dividends paid to the collectives: on the shares their model holds in
@@ -162,13 +167,28 @@ class December(Submodel):
         self.ledger.flow("cooperative", "village", "running_costs", total)
 
     def village_exits(self) -> None:
-        """Listed poor villages whose incidence fell below the threshold leave the list."""
+        """Listed poor villages whose incidence fell below the threshold leave the list.
+
+        At full scale that is the rule itself. At a reduced scale a village's incidence comes
+        from ``1/k`` of its households, and a threshold on so few is mostly noise (issue 25:
+        122.75 of Xixiu's 131 poor villages exited at 1:20 against 131 at 1:1): the village
+        exits when its fixed uniform is below the chance that it would be below the threshold
+        simulated in full (:func:`povsim.scaling.exit_probability`), the same uniform every year.
+        """
         if self.clock.year < self.clock.programme_start:
             return
-        _, inc = poverty_by_village(self.world)
-        threshold = self.sc.village_exit_threshold.value
-        for v in self.world.villages:
-            if v.poor and v.exit_year is None and inc[v.index] < threshold:
+        w = self.world
+        _, inc = poverty_by_village(w)
+        n = effective_households(w)
+        # the prior from the listed poor villages, the villages the rule applies to (a prior
+        # from all villages would pull them toward the others' lower incidence)
+        listed = (n > 0) & np.array([v.poor for v in w.villages])
+        p = np.zeros(len(w.villages))
+        if listed.any():
+            p[listed] = exit_probability(inc[listed], n[listed], w.k,
+                                         self.sc.village_exit_threshold.value)
+        for v in w.villages:
+            if v.poor and v.exit_year is None and self._exit_u[v.index] < p[v.index]:
                 v.exit_year = self.clock.year
 
     def step(self) -> None:

@@ -39,6 +39,7 @@ from povsim import strategies
 from povsim.agents.cadre import Placement
 from povsim.clock import Clock
 from povsim.config import Scenario
+from povsim.scaling import full_village_share, systematic_choice
 from povsim.streams import Streams
 from povsim.submodels.base import PROGRAMME, Submodel
 
@@ -53,6 +54,23 @@ def poverty_by_village(world: World) -> tuple[np.ndarray, np.ndarray]:
     poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
     people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
     return poor_people, np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
+
+
+def effective_households(world: World) -> np.ndarray:
+    """Each village's effective number of simulated households for its incidence (a share of
+    people): Kish's ``(sum size)^2 / sum size^2``, fewer than its households as sizes differ.
+
+    Example:
+        >>> from povsim.model import PovertyModel
+        >>> w = PovertyModel("zhenbao", seed=1, scale=2).world
+        >>> bool(0 < effective_households(w)[0] <= w.village_rows[0].size)
+        True
+    """
+    size = world.households.size.astype(np.float64)
+    n_v = len(world.villages)
+    s1 = np.bincount(world.households.village, weights=size, minlength=n_v)
+    s2 = np.bincount(world.households.village, weights=size * size, minlength=n_v)
+    return np.divide(s1 * s1, s2, out=np.zeros(n_v), where=s2 > 0)
 
 
 def measured_income(pc: np.ndarray, sigma: float, z: np.ndarray) -> np.ndarray:
@@ -93,6 +111,13 @@ def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.
     world.income_poor_people_baseline = float(hh.size[world.poor_at_registration].sum())
     n_v = len(world.villages)
     poor_people, inc = poverty_by_village(world)
+    if world.k > 1.0:
+        # rank on the villages' incidence simulated in full (a draw given their simulated
+        # households), not on a few households' count: that would pick the villages whose
+        # simulated households happen to be poor, and totals over the listed and paired
+        # villages would grow with the scale (issue 25)
+        n = effective_households(world)
+        inc = full_village_share(inc, n, world.k, streams["village_ranking"])
     order = np.lexsort((streams["poor_villages"].random(n_v), -inc))
     poor_v = np.zeros(n_v, bool)
     poor_v[order[:sc.villages.poor_villages.value]] = True
@@ -103,15 +128,21 @@ def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.
     cadres = world.cadres
     hcad = np.flatnonzero(cadres.pairs_households)
     if hcad.size and poor_people.sum() > 0:
-        cadres.village[hcad] = streams["cadre_homes"].choice(
-            n_v, size=hcad.size, p=poor_people / poor_people.sum())
+        # systematic sampling: each village gets its share of the cadres up to rounding, as
+        # the real allocation of thousands of cadres does; a multinomial of the few cadres of
+        # a scaled-down run would leave villages without one and pair across villages
+        # (issue 25: 33% of pairs at 1:20 against 9% at 1:1)
+        cadres.village[hcad] = systematic_choice(poor_people, hcad.size, streams["cadre_homes"])
         # resident groups live in the listed poor villages (their homes drawn afresh, from
         # their own stream, so that the other cadres' homes stay as drawn)
         res = np.flatnonzero(cadres.pairs_households & cadres.resident)
         in_poor = poor_people * poor_v
         if res.size and in_poor.sum() > 0:
-            cadres.village[res] = streams["resident_homes"].choice(
-                n_v, size=res.size, p=in_poor / in_poor.sum())
+            cadres.village[res] = systematic_choice(in_poor, res.size,
+                                                    streams["resident_homes"])
+        if world.k > 1.0:
+            world.slot_homes = slot_homes(world, sc, streams, poor_people, in_poor)
+            world.lecturer_homes = lecturer_homes(world, streams, in_poor)
         pair_cadres(world, sc, streams, np.flatnonzero(hh.registered), line - measured,
                     12 * (clock.year + 1))
     world.placement = Placement.of(cadres)
@@ -146,21 +177,78 @@ def pair_cadres(world: World, sc: Scenario, streams: Streams, idx: np.ndarray,
     ``cadre_capacity: one_to_one``); a household keeping its cadre keeps its familiarity.
     """
     hh, cadres = world.households, world.cadres
-    hcad = np.flatnonzero(cadres.pairs_households)
-    cap = cadres.capacity[hcad]
-    if sc.policy.cadre_capacity == "one_to_one":
-        cap = np.minimum(cap, 1)
+    hcad, cap = household_cadres(world, sc)
+    # the strategy pairs households with cadres, or at a reduced scale with the cadres'
+    # capacity slots, each with its own home (slot_homes)
+    if world.slot_homes is None:
+        owner, home, cap_in = hcad, cadres.village[hcad], cap
+    else:
+        owner = np.repeat(hcad, cap)
+        home, cap_in = world.slot_homes, np.ones(owner.size, np.int64)
     pair_fn = strategies.get("cadre_pairing", sc.policy.cadre_pairing)
-    local = pair_fn(hh_village=hh.village[idx], hh_gap=gap[idx],
-                    cadre_village=cadres.village[hcad], capacity=cap,
-                    effectiveness=cadres.effectiveness[hcad], rng=streams["cadre_pairing"],
-                    hh_need=hh.binding_need(idx), cadre_specialty=cadres.specialty[hcad],
-                    match=world.match,
+    local = pair_fn(hh_village=hh.village[idx], hh_gap=gap[idx], cadre_village=home,
+                    capacity=cap_in, effectiveness=cadres.effectiveness[owner],
+                    rng=streams["cadre_pairing"], hh_need=hh.binding_need(idx),
+                    cadre_specialty=cadres.specialty[owner], match=world.match,
                     other_village_visit_factor=sc.cadre_effects.other_village_visit_factor.value)
-    new = np.where(local >= 0, hcad[np.maximum(local, 0)], -1).astype(np.int32)
+    paired = local >= 0
+    new = np.where(paired, owner[np.maximum(local, 0)], -1).astype(np.int32)
     changed = new != hh.cadre[idx]
     hh.paired_since[idx[changed]] = np.where(new[changed] >= 0, start, -1)
     hh.cadre[idx] = new
+    hh.near[idx] = paired & (home[np.maximum(local, 0)] == hh.village[idx])
+
+
+def lecturer_homes(world: World, streams: Streams, in_poor: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """At a reduced scale, the real lecturers of each scaled lecturing cadre (resident
+    household-role groups) and their home villages: ``round(represents)`` per cadre, homed by
+    systematic sampling among the listed poor villages (stream ``lecturer_homes``).
+
+    Lectures saturate (each moves skill a share of the way to 1): the 20 real lecturers of one
+    simulated cadre at 1:20 lecturing in one village would give it far more than its share and
+    leave the other villages none (:func:`povsim.submodels.cadre_visits.lectures`).
+    Returns (cadre index per real lecturer, home village per real lecturer).
+    """
+    cadres = world.cadres
+    on = np.flatnonzero((cadres.lecture_gain > 0) & cadres.pairs_households & cadres.resident)
+    owner = np.repeat(on, np.maximum(np.rint(cadres.represents[on]), 1).astype(np.int64))
+    if owner.size == 0 or in_poor.sum() <= 0:
+        return owner, cadres.village[owner]
+    return owner, systematic_choice(in_poor, owner.size, streams["lecturer_homes"])
+
+
+def household_cadres(world: World, sc: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """The household-role cadres (indices) and their capacities (households each; 1 under
+    ``cadre_capacity: one_to_one``)."""
+    cadres = world.cadres
+    hcad = np.flatnonzero(cadres.pairs_households)
+    cap = cadres.capacity[hcad].astype(np.int64)
+    if sc.policy.cadre_capacity == "one_to_one":
+        cap = np.minimum(cap, 1)
+    return hcad, cap
+
+
+def slot_homes(world: World, sc: Scenario, streams: Streams, poor_people: np.ndarray,
+               in_poor: np.ndarray) -> np.ndarray:
+    """At a reduced scale, a home village for every capacity slot of the household-role cadres
+    (in cadre order), by systematic sampling: in proportion to each village's registered poor
+    people, resident groups' slots among the listed poor villages only.
+
+    A simulated cadre stands for ``k`` real ones, who live in many villages; its ``capacity``
+    slots (each ``k`` real households) get homes of their own, so that a village's share of
+    the pairs with a cadre of the village is the full-scale one (issue 25: with one home per
+    simulated cadre, 26% of Xixiu's pairs crossed villages at 1:20 against 7% at 1:1).
+    """
+    cadres = world.cadres
+    hcad, cap = household_cadres(world, sc)
+    resident = np.repeat(cadres.resident[hcad], cap)
+    homes = np.full(resident.size, -1, np.int64)
+    rng = streams["slot_homes"]
+    for mask, weight in ((~resident, poor_people), (resident, in_poor)):
+        if mask.any() and weight.sum() > 0:
+            homes[mask] = systematic_choice(weight, int(mask.sum()), rng)
+    return homes
 
 
 def pair_villages(world: World, sc: Scenario, streams: Streams, incidence: np.ndarray,
@@ -236,6 +324,7 @@ class CadreRotation(Submodel):
         line = self.sc.poverty_line.values[self.clock.year - 1]
         released = ~hh.poor & (hh.cadre >= 0)
         hh.cadre[released] = -1
+        hh.near[released] = False
         hh.paired_since[released] = -1
         pair_cadres(self.world, self.sc, self.streams, np.flatnonzero(hh.poor),
                     line - hh.pc_income_last, 12 * self.clock.year)

@@ -39,12 +39,13 @@ if TYPE_CHECKING:
 
 
 def employer_wages(world: World, clock: Clock, income: IncomeCfg) -> np.ndarray:
-    """Monthly wage by employer code (yuan, x growth): the local wage for the outside market
-    and the cooperatives, each partner's own wage."""
+    """Monthly wage by employer code (yuan, x growth): the local wage for the outside market and
+    the cooperatives, each partner's own wage; a post pays its ``fill`` (its share of a full
+    job, :meth:`povsim.world.World.employer_fill`) of it."""
     g = clock.growth()
     local = income.local_wage_month.value * g
     ent = [e.wage_month * g for e in world.partners]
-    return np.array([local, *ent, *([local] * len(world.coops))], float)
+    return np.array([local, *ent, *([local] * len(world.coops))], float) * world.employer_fill()
 
 
 def capacities(world: World, clock: Clock) -> np.ndarray:
@@ -104,6 +105,8 @@ class LabourMarket(Submodel):
         app = self._applicants
         k = kernels.seek_jobs(h, draws, paired, b.job_search_prob_month.value,
                               self.referral_boost, app, self._counts)
+        staff = filled.sum(axis=0)
+        self.world.staff = staff
         if k == 0:
             return
         cand, cand_emp, key = app.household[:k], app.employer[:k], app.key[:k]
@@ -117,3 +120,4 @@ class LabourMarket(Submodel):
         ok = rank < vac[cand_emp]
         hh.employer[cand[ok]] = cand_emp[ok]
         hh.referral[cand[ok]] = False
+        staff += np.bincount(cand_emp[ok], minlength=staff.size)
