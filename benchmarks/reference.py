@@ -557,6 +557,9 @@ class ReferenceModel(PovertyModel):
             self.job_options.append(([c for c, _, _ in row], cum, p_in))
         agents.shuffle_do("seek_job")
         self._push(MARKET_WRITES)
+        # each employer's workers, read by the cooperatives' wage bills (as the engine's)
+        emp = self.households.employer
+        self.world.staff = np.bincount(emp[emp >= 0], minlength=len(cap)).astype(np.int64)
 
     def take_vacancy(self, code: int) -> bool:
         """Hire for employer ``code`` if fewer have been hired this month than its vacancies

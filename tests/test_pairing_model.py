@@ -74,7 +74,7 @@ def test_cadres_living_elsewhere_never_visit_when_the_factor_is_zero(xixiu, vari
         m = _identified(sc, seed=seed)
         hh = m.households
         paired = hh.cadre >= 0
-        home = m.world.cadres.village[hh.cadre[paired]] == hh.village[paired]
+        home = hh.near[paired]  # the pair's cadre (or, at a reduced scale, slot) lives here
         if (home & hh.poor[paired]).any():
             break
     only_away = np.setdiff1d(hh.cadre[paired][~home], hh.cadre[paired][home])
