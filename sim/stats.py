@@ -133,4 +133,3 @@ def poverty_gap_index(pc: np.ndarray, size: np.ndarray, line: float) -> float:
         return float("nan")
     gap = np.maximum(line - np.maximum(pc, 0.0), 0.0) / line
     return float((gap * size).sum() / people)
-

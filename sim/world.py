@@ -100,11 +100,11 @@ class World:
         slot_homes: at a reduced scale, each household-role cadre's capacity slots' home
             villages (set at identification; None at full scale, where a cadre's home is its
             slots'), see :func:`povsim.submodels.identification.slot_homes`.
-        staff: each employer's workers (simulated households, by employer code) after this
-            month's labour market (outside-market hires not counted).
         lecturer_homes: at a reduced scale, the real lecturers of the scaled lecturing cadres
             (cadre index, home village), see
             :func:`povsim.submodels.identification.lecturer_homes`.
+        staff: each employer's workers (simulated households, by employer code) after this
+            month's labour market (outside-market hires not counted).
     """
 
     households: Households

@@ -17,8 +17,8 @@ re-entries, poor-village exits, the year's records and the books' close.
    exits when ``pc >= line x (1 + household_exit_margin)`` and an exited registered household
    re-enters when ``pc < line``.
 4. A listed poor village exits (from the programme's start) when its incidence falls below
-   ``village_exit_threshold`` (at a reduced scale, with the chance that it would simulated in
-   full: :meth:`December.village_exits`).
+   ``village_exit_threshold`` (at a reduced scale, with the chance that it would be below it
+   simulated in full: :meth:`December.village_exits`).
 5. Every village collective receives its yearly fiscal subsidy
    (``fiscal_transfer_per_village_year`` x growth; non-operating income, a public cost).
 6. The year is recorded (:class:`povsim.recording.YearRecorder`), incomes and books reset.
