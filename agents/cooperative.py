@@ -105,10 +105,11 @@ class Cooperative(mesa.Agent):
         as whole posts (rounded up), each post ``fill`` of a full job.
 
         A simulated worker stands for ``k`` real ones; part-time posts
-        (:func:`povsim.scaling.posts`) keep a collective's wage bill in proportion to its land at
-        any scale, where whole posts would make a few mu pay ``k`` real wages (issue 25: at
-        1:20 such lumpy first jobs hollowed Xixiu's collectives out: 212 real collective jobs at
-        the end against 377 at 1:1, 8 replicates).
+        (:func:`povsim.scaling.posts`; the collective pays ``fill`` of the wage, the outside
+        market the rest) keep a collective's wage bill in proportion to its land at any scale,
+        where whole posts would make a few mu pay ``k`` real wages (issue 25: at 1:20 such lumpy
+        first jobs hollowed Xixiu's collectives out: 212 real collective jobs at the end against
+        377 at 1:1, 8 replicates).
 
         Example:
             >>> import mesa

@@ -91,7 +91,12 @@ from povsim.submodels.base import Submodel
 from povsim.submodels.cadre_visits import CadreVisits
 from povsim.submodels.cooperatives import update_land
 from povsim.submodels.households_month import DISASTER_QUARTER, HouseholdsMonth, farm_yield_per_mu
-from povsim.submodels.labour_market import LabourMarket, capacities, employer_wages
+from povsim.submodels.labour_market import (
+    LabourMarket,
+    capacities,
+    employer_wages,
+    market_wages,
+)
 
 FARMING, JOBS, HEALTH, FINANCE = NEED["farming"], NEED["jobs"], NEED["health"], NEED["finance"]
 I_FARM, I_WAGES, I_REMIT = SRC["farming"], SRC["local_wages"], SRC["migrant_remittances"]
@@ -587,7 +592,8 @@ class ReferenceModel(PovertyModel):
                              < self.sc.shocks.disaster_prob_month.value).tolist()
         self.agent_set.do("step")
         led = self.ledger
-        led.flow("market", "households", "wages", self.wage_bill[OUTSIDE_MARKET])
+        led.flow("market", "households", "wages", market_wages(self.world,
+                                                               np.array(self.wage_bill)))
         for e in self.enterprises:
             if self.wage_bill[e.code]:
                 e.wages_paid += self.wage_bill[e.code]

@@ -24,8 +24,11 @@ def posts(jobs: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     ``ceil(jobs)`` posts of ``fill = jobs / ceil(jobs)`` (no posts, fill 1, for no jobs).
 
     A simulated worker stands for ``k`` real ones: a collective of 10 real jobs at 1:20 has half
-    a simulated job, one post filled part-time (its worker paid ``fill x`` the wage) instead of
-    one full post half the time, so that its wage bill stays in proportion to its land.
+    a simulated job, one post the collective fills part-time (it pays ``fill x`` the wage)
+    instead of one full post half the time, so that its wage bill stays in proportion to its
+    land. The post holder works the rest of the month in the outside market, which pays the
+    rest of the wage (:func:`povsim.submodels.labour_market.market_wages`): of the ``k`` real
+    workers a post stands for, ``fill`` hold the collective's job and the others outside jobs.
 
     Example:
         >>> jobs, fill = posts(np.array([0.0, 0.5, 2.0, 2.5]))

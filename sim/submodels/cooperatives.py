@@ -14,8 +14,9 @@ contract adds sales the collective would not otherwise make (volume) and pays mo
 resort and urban market) instead sells services to its customers on its facilities: capital x
 ``service_yield`` x growth x management x multiplier, not limited by market access nor bought
 by partners (its leased land's produce is still sold as above); a model may also set its own
-market access. It pays its staff the local wage, land rent to the households it leases from,
-and other costs (``cost_share`` of its sales). A partner buys ``household_purchase_share`` of
+market access. It pays its staff the local wage (x its posts' ``fill``: a part-time post
+holder earns the rest in the outside market), land rent to the households it leases from, and
+other costs (``cost_share`` of its sales). A partner buys ``household_purchase_share`` of
 its purchases from the village's households' own produce under contract instead (订单农业): they
 gain the premium on it, ``premium / (1 + premium)`` of the payment, shared by the land they farm
 (:meth:`Cooperatives.contract_premiums`); the collective sees only the rest of the demand.
@@ -224,7 +225,7 @@ class Cooperatives(Submodel):
                                      else how.market_access, demand[i], premium[i])
             market += c.service_output(g, mgmt)  # 0 unless a services collective
             rev = market + contracts
-            wage_bill = staff[i] * coop_wages[i]
+            wage_bill = staff[i] * coop_wages[i] * c.fill  # the outside market pays the rest
             rent = c.leased_land * rent_rate
             c.book_month(rev, contracts, wage_bill, rent, cost_share)
             sales += market

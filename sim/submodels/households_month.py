@@ -32,14 +32,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from povsim import kernels
-from povsim.agents.households import OUTSIDE_MARKET, SRC
+from povsim.agents.households import SRC
 from povsim.clock import Clock
 from povsim.config import CropCfg, Scenario
 from povsim.ledger import Ledger
 from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 from povsim.submodels.cooperatives import join
-from povsim.submodels.labour_market import employer_wages
+from povsim.submodels.labour_market import employer_wages, market_wages
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -120,7 +120,7 @@ class HouseholdsMonth(Submodel):
         by_emp, paid, covered = out.totals()
         # money flows, in the order the rules pay them
         led = self.ledger
-        led.flow("market", "households", "wages", float(by_emp[OUTSIDE_MARKET]))
+        led.flow("market", "households", "wages", market_wages(w, by_emp))
         for e in w.partners:
             if by_emp[e.code]:
                 e.wages_paid += by_emp[e.code]
