@@ -276,7 +276,9 @@ def _check_hiring(m):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_hiring_never_exceeds_capacity(xixiu, seed):
-    m = PovertyModel(xixiu, seed=seed, scale=200)
+    # at 1:50, Xixiu's calibration scale: at 1:200 a handful of simulated partner jobs in
+    # villages of four simulated households may never be filled (seed 1: none in five years)
+    m = PovertyModel(xixiu, seed=seed, scale=50)
     market = m.submodel(LabourMarket)
     orig = market.step
 
