@@ -112,6 +112,7 @@ class Households:
     shares: np.ndarray  # float32, cooperative shares held
     employer: np.ndarray  # int32, employer code (see module constants)
     migrants: np.ndarray  # int8, members working away as migrants
+    away: np.ndarray  # bool, the whole household lives away (人户分离): no member resident
     cadre: np.ndarray  # int32, index of the paired cadre, -1 none
     near: np.ndarray  # bool, the pair's cadre lives in the household's village (§7.2)
     paired_since: np.ndarray  # int32, month index (12 x year + month) the pairing began, -1 none
@@ -147,6 +148,7 @@ class Households:
             shares=np.zeros(n, np.float32),
             employer=np.full(n, NO_JOB, np.int32),
             migrants=np.zeros(n, np.int8),
+            away=np.zeros(n, bool),
             cadre=np.full(n, -1, np.int32),
             near=np.zeros(n, bool),
             paired_since=np.full(n, -1, np.int32),

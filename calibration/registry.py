@@ -10,8 +10,8 @@ Example:
     >>> reg = load_registry()
     >>> reg["xixiu.poverty_incidence_end"].value, reg["xixiu.poverty_incidence_end"].role
     (1.45, 'calibration')
-    >>> [f.id for f in reg.for_case("zhenbao", roles=("validation",))]
-    ['zhenbao.resident_population']
+    >>> [f.id for f in reg.for_case("yushu", roles=("validation",))]
+    ['yushu.poverty_exit_goal']
 """
 
 from __future__ import annotations

@@ -191,6 +191,10 @@ class PopulationCfg(_Strict):
     registration_error_sigma: Amount
     """log-sd of the error in the per-capita income measured at registration: measured = true x
     exp(sigma z - sigma^2 / 2), z standard normal (§7.10); 0: registered on true income"""
+    away_household_share: Prob | None = None
+    """optional share of households living away as a whole household (人户分离: registered in
+    the village, living and working elsewhere, ODD §5): every labourer of theirs a migrant who does
+    not return, none of their members a resident; unset: none"""
     registered_households: Count | None = None
     """optional registration quota: identification registers this many households, lowest
     per-capita income first (§5); unset: every household below the line"""

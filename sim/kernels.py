@@ -110,6 +110,7 @@ class HouseholdArrays(NamedTuple):
     poor: np.ndarray
     employer: np.ndarray
     migrants: np.ndarray
+    away: np.ndarray
     sick: np.ndarray
     enrolled: np.ndarray
     referral: np.ndarray
@@ -399,7 +400,7 @@ def _household_month_in(h, p, wages, tech, p_join, draws, out, start, stop,
         # decisions: migrate or return, join the cooperative, claim transfers
         idle = idle_labourers(h.labourers[i], migrants[i], employer[i] != NO_JOB, sick[i])
         go = idle > 0 and um < np.float64(migrate_prob32 * (half32 + h.skill[i]))
-        back = migrants[i] > 0 and um > return_above
+        back = migrants[i] > 0 and um > return_above and not h.away[i]
         migrants[i] = migrants[i] + np.int8(go) - np.int8(back)
         out.join[i] = (not h.member[i]) and uj < p_join[v]
         if (h.poor[i] and not h.enrolled[i] and (h.labourers[i] == 0 or sick[i])

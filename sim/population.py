@@ -30,6 +30,9 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
     ``labourers_share`` and concentration ``labourers_concentration``, and its labourers are
     binomial given that share.
 
+    A share ``population.away_household_share`` (when set) of households lives away as a whole
+    household (人户分离): every labourer of theirs is a migrant, none holds a local job.
+
     Households in villages whose cooperative is active start as members with probability
     ``population.coop_member_share`` and lease ``behaviour.lease_share`` of their land.
     """
@@ -58,4 +61,9 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
     pop.member[:] = member
     pop.shares[:] = member.astype(np.float32)
     pop.leased[:] = np.where(member, sc.behaviour.lease_share.value * pop.land, 0.0)
+    if p.away_household_share is not None:  # drawn last: the draws above are the same with it
+        away = rng.random(n) < p.away_household_share.value
+        pop.away[:] = away
+        pop.migrants[away] = pop.labourers[away]
+        pop.employer[away] = NO_JOB
     return pop

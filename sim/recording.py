@@ -208,7 +208,7 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
     "coop_members": lambda y: float(y.hh.member.sum() * y.w),
     "enterprise_jobs": lambda y: jobs_held(y.world, "partners"),
     "migrants": lambda y: float(y.hh.migrants.sum() * y.w),
-    "resident_people": lambda y: float((y.size - y.hh.migrants).sum() * y.w),
+    "resident_people": lambda y: float(((y.size - y.hh.migrants) * ~y.hh.away).sum() * y.w),
     "labour_trained_cumulative": lambda y: y.world.programmes.labour_trained * y.w,
     "labour_transferred_cumulative": lambda y: y.world.programmes.labour_transferred * y.w,
     "loans_households": lambda y: y.world.programmes.loans_households * y.w,

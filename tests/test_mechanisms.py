@@ -503,3 +503,31 @@ def test_a_simulated_lecturer_lectures_for_the_real_ones_it_stands_for():
     np.testing.assert_allclose(gain, -np.expm1(keep), rtol=1e-12)
     # more villages lecture than simulated lecturers live in
     assert (gain > 0).sum() > len(set(c.village[on].tolist()))
+
+
+def test_households_living_away_are_not_residents_and_do_not_return():
+    """Direction (issue 25): households living away as a whole household (人户分离) hold none
+    of the residents, every labourer of theirs stays a migrant, and they farm none of their own
+    land; more of them, fewer residents. Unset, the population is the one drawn before the
+    structure existed (the away draw comes last)."""
+    sc = load_scenario("zhenbao")
+
+    def run(share):
+        m = PovertyModel(sc.with_params({"population.away_household_share": share}), seed=2)
+        baseline = m.households.migrants.copy()
+        m.run()
+        return m, baseline
+
+    none, none0 = run(0.0)
+    some, some0 = run(0.6)
+    hh = some.households
+    assert not none.households.away.any() and 0.4 < hh.away.mean() < 0.8
+    np.testing.assert_array_equal(hh.migrants[hh.away], hh.labourers[hh.away])
+    np.testing.assert_array_equal(some0[~hh.away], none0[~hh.away])  # the same draws otherwise
+    assert (hh.employer[hh.away] == NO_JOB).all()
+    assert (hh.farmed(10.0)[hh.away] == 0).all()
+    res_none = none.annual["resident_people"].to_numpy()
+    res_some = some.annual["resident_people"].to_numpy()
+    assert (res_some < 0.6 * res_none).all()
+    size = hh.size.astype(np.int64)
+    assert res_some[-1] == ((size - hh.migrants) * ~hh.away).sum()
