@@ -115,7 +115,8 @@ class Households:
     away: np.ndarray  # bool, the whole household lives away (人户分离): no member resident
     cadre: np.ndarray  # int32, index of the paired cadre, -1 none
     near: np.ndarray  # bool, the pair's cadre lives in the household's village (§7.2)
-    paired_since: np.ndarray  # int32, month index (12 x year + month) the pairing began, -1 none
+    paired_since: np.ndarray  # int16, month index (12 x year + month) the pairing began, -1 none
+    # (years <= 2100 by the config's `Year`: at most 25,211, within int16)
     referral: np.ndarray  # bool, holds a cadre's job referral not yet used
     enrolled: np.ndarray  # bool, receives social-assistance transfers
     trained: np.ndarray  # bool, had labour training and has not yet been transferred to work
@@ -151,7 +152,7 @@ class Households:
             away=np.zeros(n, bool),
             cadre=np.full(n, -1, np.int32),
             near=np.zeros(n, bool),
-            paired_since=np.full(n, -1, np.int32),
+            paired_since=np.full(n, -1, np.int16),
             referral=np.zeros(n, bool),
             enrolled=np.zeros(n, bool),
             trained=np.zeros(n, bool),

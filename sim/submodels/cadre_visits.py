@@ -127,7 +127,7 @@ class CadreVisits(Submodel):
         u2 = philox.uniforms(draws.key, kernels.S_VISITS, hh.hid[idx], draws.month)[:, 1]
         c = hh.cadre[idx]
         need = hh.binding_need(idx)
-        months = self.clock.month_index - hh.paired_since[idx] + 1
+        months = self.clock.month_index - hh.paired_since[idx].astype(np.int64) + 1
         eff = visit_effect(cadres.effectiveness[c], self.world.match[cadres.specialty[c], need],
                            familiarity(months, ce.familiarity_months.value), load[c],
                            ce.load_half.value)
