@@ -395,13 +395,10 @@ def posterior_draws(folder: str | Path, n: int, seed: int = 1,
         >>> posterior_draws(d, 1, case="sanba")[0]["loans.return_rate"]
         0.2
     """
+    from povsim.folders import posterior_file
     from povsim.inputs import ScenarioError
 
-    path = Path(folder) / "posterior.parquet"
-    if not path.is_file():
-        raise ScenarioError(f"--posterior {folder}: no posterior.parquet there (the output "
-                            "folder of povsim calibrate)")
-    samples = pd.read_parquet(path)
+    samples = pd.read_parquet(posterior_file(folder))
     joint = [c for c in samples.columns if ":" in c]
     if joint:
         own = {c: c.partition(":")[2] for c in joint if c.startswith(f"{case}:")}

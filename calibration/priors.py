@@ -5,7 +5,7 @@ Each entry of the file names a dotted parameter path (``*`` for any list item), 
 circumstances), a distribution (``uniform`` or ``loguniform`` on ``[low, high]``) and why.
 :func:`scenario_priors` gives, for one scenario, the prior of every parameter it marks
 ``to calibrate``; a parameter without a prior, a prior that leaves out the scenario's starting
-value, or a malformed entry is a one-line :class:`~povsim.inputs.ScenarioError`.
+value, or a malformed entry is a one-line :class:`~povsim.errors.ScenarioError`.
 
 Example:
     >>> from povsim.config import load_scenario

@@ -8,15 +8,54 @@ Example:
     True
 """
 
-from povsim.calibration.posterior import Posterior, calibrate, calibrate_joint
-from povsim.comparison import Comparison, compare, variants_from_files, variants_from_levers
-from povsim.config import Scenario, load_scenario
-from povsim.inputs import ScenarioError
-from povsim.model import PovertyModel
-from povsim.outputs import VERSION as __version__
-from povsim.results import Results
-from povsim.runner import run_replicate, run_scenario
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from povsim.version import VERSION as __version__
+
+#: where each public name lives: imported on first use (PEP 562), so ``import povsim`` and the
+#: command line's ``--help`` load neither numba, pandas, scipy nor pyabc until a name needs them
+_LAZY = {
+    "Posterior": "povsim.calibration.posterior",
+    "calibrate": "povsim.calibration.posterior",
+    "calibrate_joint": "povsim.calibration.posterior",
+    "Comparison": "povsim.comparison",
+    "compare": "povsim.comparison",
+    "variants_from_files": "povsim.comparison",
+    "variants_from_levers": "povsim.comparison",
+    "Scenario": "povsim.config",
+    "load_scenario": "povsim.config",
+    "ScenarioError": "povsim.inputs",
+    "PovertyModel": "povsim.model",
+    "Results": "povsim.results",
+    "run_replicate": "povsim.runner",
+    "run_scenario": "povsim.runner",
+}
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from povsim.calibration.posterior import Posterior, calibrate, calibrate_joint
+    from povsim.comparison import Comparison, compare, variants_from_files, variants_from_levers
+    from povsim.config import Scenario, load_scenario
+    from povsim.inputs import ScenarioError
+    from povsim.model import PovertyModel
+    from povsim.results import Results
+    from povsim.runner import run_replicate, run_scenario
 
 __all__ = ["Comparison", "Posterior", "PovertyModel", "Results", "Scenario", "ScenarioError",
            "__version__", "calibrate", "calibrate_joint", "compare", "load_scenario",
            "run_replicate", "run_scenario", "variants_from_files", "variants_from_levers"]
+
+
+def __getattr__(name: str):
+    """A public name of povsim, imported from its module on first use."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'povsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

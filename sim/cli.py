@@ -26,10 +26,13 @@ import os
 import sys
 from pathlib import Path
 
-from povsim.config import format_source_counts, inputs_by_source, load_scenario
-from povsim.inputs import ScenarioError
-from povsim.outputs import VERSION
+from povsim.errors import ScenarioError
 from povsim.scenarios import CALIBRATION_SCALE
+from povsim.version import VERSION
+
+# Heavy modules (pydantic's scenario schema, numba's kernels, pandas, scipy, pyabc, dask,
+# matplotlib) are imported inside the commands that use them: `povsim --help` and a mistyped
+# option answer at once (tests/test_cli.py measures it).
 
 
 def _positive_int(text: str) -> int:
@@ -293,10 +296,13 @@ def _warn(lines: list[str]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario, print its summary and write its files."""
+    from povsim.config import format_source_counts, load_scenario
+
+    sc = load_scenario(args.scenario)  # bad input answers before the model's modules load
+    _posterior_first(args)
     from povsim.plots import band_note
     from povsim.runner import outcome_warnings, run_scenario
 
-    sc = load_scenario(args.scenario)
     if args.households is not None:
         sc = sc.with_params({"population.total_households": args.households})
     out = Path(args.out or Path("results") / sc.name)
@@ -326,6 +332,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """Print every finding of the consistency audit of calibration/targets.yaml."""
     from povsim.calibration.audit import FLAGGED, format_findings, run_audit
+    from povsim.config import inputs_by_source
 
     findings = run_audit()
     print(format_findings(findings, fmt=args.format), end="")
@@ -339,10 +346,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_targets(args: argparse.Namespace) -> int:
     """Run a case and print each calibration/validation figure beside the simulated band."""
+    from povsim.config import load_scenario
+
+    sc = load_scenario(args.case)
     from povsim.calibration.targets import format_targets, targets_table
     from povsim.runner import run_scenario
 
-    sc = load_scenario(args.case)
     _before_runs(args, sc, args.replicates)
     _set_threads(args, in_process=True)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
@@ -356,6 +365,14 @@ def cmd_targets(args: argparse.Namespace) -> int:
               f"{inside} of {len(table)} figures, |standardised error| <= 1 for {fit}")
     print(format_targets(table, args.format))
     return 0
+
+
+def _posterior_first(args: argparse.Namespace) -> None:
+    """A wrong ``--posterior`` folder answers before the model's modules load."""
+    if getattr(args, "posterior", None):
+        from povsim.folders import posterior_file
+
+        posterior_file(args.posterior)
 
 
 def _posterior_options(p: argparse.ArgumentParser) -> None:
@@ -384,9 +401,11 @@ def _draws(args: argparse.Namespace, case: str) -> list[dict] | None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and its variants on common random numbers; print and write the table."""
-    from povsim.comparison import compare, parse_vary, variants_from_files, variants_from_levers
+    from povsim.config import load_scenario
+    from povsim.variants import parse_vary, variants_from_files, variants_from_levers
 
     sc = load_scenario(args.scenario)
+    _posterior_first(args)
     vary: dict[str, list] = {}
     for text in args.vary:
         lever, values = parse_vary(text)
@@ -398,6 +417,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not variants:
         raise ScenarioError("nothing to compare: give --vary LEVER=V1,V2 (e.g. "
                             "cadre_pairing=random,optimal) or --against ALT.yaml")
+    from povsim.comparison import compare
+
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
     _check_folder(out)
     _before_runs(args, sc, (len(variants) + 1) * args.replicates, paired=True)
@@ -415,9 +436,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_attribute(args: argparse.Namespace) -> int:
     """Attribute a scenario's outcomes to its channels; print and write the table."""
-    from povsim.attribution import CHANNELS, attribute
+    from povsim.config import load_scenario
 
     sc = load_scenario(args.scenario)
+    _posterior_first(args)
+    from povsim.attribution import CHANNELS, attribute
+
     out = Path(args.out or Path("results") / f"{sc.name}-attribution")
     _check_folder(out)
     # every channel off in turn, the programme off, all off, and the register on true income
@@ -438,12 +462,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     report."""
     import time
 
-    from povsim.calibration.posterior import calibrate, calibrate_joint, format_report
-    from povsim.calibration.priors import PRIORS_YAML
-    from povsim.calibration.registry import load_registry
+    from povsim.config import load_scenario
     from povsim.scenarios import CASES
 
     start = time.perf_counter()
+    if args.case != "all":  # bad input answers before pyabc and the model's modules load
+        if args.leave_out is not None:
+            raise ScenarioError("--leave-out: only with 'all' (a joint fit of the five cases)")
+        load_scenario(args.case)
+    from povsim.calibration.posterior import calibrate, calibrate_joint, format_report
+    from povsim.calibration.priors import PRIORS_YAML
+    from povsim.calibration.registry import load_registry
+
     if args.scheduler:
         from povsim.sweeps import check_address
 
@@ -464,8 +494,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         post = calibrate_joint([load_scenario(c) for c in CASES], out=out, scales=scales,
                                leave_out=args.leave_out, **common)
     else:
-        if args.leave_out is not None:
-            raise ScenarioError("--leave-out: only with 'all' (a joint fit of the five cases)")
         sc = load_scenario(args.case)
         out = Path(args.out or Path("results") / f"{sc.name}-calibration")
         _check_folder(out)
@@ -502,9 +530,10 @@ def _check_folder(out: Path) -> None:
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the missing runs of a sweep into its store and print what was done."""
     from povsim.sweepfile import load_sweep
-    from povsim.sweeps import run_sweep
 
     sweep = load_sweep(args.sweep)
+    from povsim.sweeps import run_sweep
+
     if args.samples is not None:
         sweep = sweep.with_design(samples=args.samples)
     out = Path(args.out or Path("results") / sweep.spec.name)
@@ -534,6 +563,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_summarize(args: argparse.Namespace) -> int:
     """Summarise a sweep store, write summary/ and print the main table."""
+    from povsim.folders import sweep_store
+
+    sweep_store(args.store)  # a wrong folder answers before pandas and Dask load
     from povsim.sweep_summary import summarize
 
     s = summarize(args.store, year=args.year, plots=not args.no_plots)
@@ -547,6 +579,9 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of an output folder and print its path."""
+    from povsim.folders import output_folder
+
+    output_folder(args.folder)  # a wrong folder answers before pandas loads
     from povsim.report import write_report
 
     print(write_report(args.folder, args.out))

@@ -22,6 +22,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from povsim.errors import ScenarioError
+
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "SAFE_NAME", "ScenarioError", "format_validation_error",
            "load_yaml"]
 
@@ -35,15 +37,6 @@ MAX_ALIASES = 64
 #: the most values a file may hold once its aliases are expanded (a scenario holds about
 #: 2,000): an alias chain that doubles at each step is refused before it is built
 MAX_VALUES = 100_000
-
-
-class ScenarioError(ValueError):
-    """A scenario (or other input) file is invalid; the message is one line for the user.
-
-    Example:
-        >>> str(ScenarioError("x.yaml: field 'a': bad"))
-        "x.yaml: field 'a': bad"
-    """
 
 
 def _allowed_keys(model: Any, loc: tuple) -> list[str] | None:

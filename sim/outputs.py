@@ -21,16 +21,11 @@ import os
 import platform
 import subprocess
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
 
-try:
-    #: povsim's version, from the installed package's metadata (None in a bare source tree)
-    VERSION: str | None = version("povsim")
-except PackageNotFoundError:  # pragma: no cover - the package is always installed to run
-    VERSION = None
+from povsim.version import VERSION
 
 
 def atomic_write(path: Path, writer: Callable[[Path], object]) -> Path:

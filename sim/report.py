@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from povsim.folders import output_folder
 from povsim.inputs import ScenarioError
 from povsim.outputs import atomic_write
 from povsim.results import Results, band_cell
@@ -270,10 +271,7 @@ def _rounded(df: pd.DataFrame) -> pd.DataFrame:
 
 def sections(out: str | Path) -> tuple[str, list[Section], dict | None]:
     """The page's kind, sections and manifest for the folder ``out``."""
-    out = Path(out)
-    if not out.is_dir():
-        raise ScenarioError(f"{out}: no such folder; give the --out folder of run, compare, "
-                            "attribute, sweep or calibrate")
+    out = output_folder(out)
     kind = folder_kind(out)
     man = _manifest(out)
     build = {"run": lambda: _run_sections(out, man),

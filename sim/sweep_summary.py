@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from povsim.design import unit_problem
+from povsim.folders import sweep_store
 from povsim.inputs import ScenarioError
 from povsim.outcomes import outcome
 from povsim.outputs import atomic_write, write_tables
@@ -111,10 +112,8 @@ def summarize(out: str | Path, year: int | None = None, plots: bool = True,
               write: bool = True) -> SweepSummary:
     """Summarise the sweep store ``out`` (see the module docstring); write into
     ``out/summary/`` unless ``write`` is False."""
-    store = SweepStore(out)
+    store = SweepStore(sweep_store(out))
     manifest = store.manifest()
-    if manifest is None:
-        raise ScenarioError(f"{out}: no sweep here (no manifest.json); run povsim sweep first")
     design = pd.read_parquet(store.out / "design.parquet")
     runs = store.read_runs()
     notes = []

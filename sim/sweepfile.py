@@ -56,7 +56,6 @@ from pydantic import (
 
 from povsim.config import Scenario, load_scenario
 from povsim.inputs import SAFE_NAME, ScenarioError, format_validation_error, load_yaml
-from povsim.recording import ANNUAL_OUTPUTS
 from povsim.scenarios import is_file
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -199,6 +198,8 @@ class SweepSpec(_Strict):
             raise ValueError(f"the design has {self.points:,} points x {self.replicates} "
                              f"replicate(s) = {runs:,} runs; one sweep holds at most "
                              f"{MAX_RUNS:,} (fewer design.samples, steps or values)")
+        from povsim.recording import ANNUAL_OUTPUTS  # here: a bad file answers before numba loads
+
         unknown = [o for o in self.outputs if o not in ANNUAL_OUTPUTS]
         if unknown:
             raise ValueError(f"unknown output {unknown[0]!r}; outputs are columns of the annual "

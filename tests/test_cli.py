@@ -107,3 +107,32 @@ def test_the_help_shows_examples_and_no_markup(capsys):
     text = capsys.readouterr().out
     assert "examples:" in text and "povsim calibrate all" in text
     assert "``" not in text
+
+
+HEAVY = ("pyabc", "dask", "distributed", "matplotlib", "numba", "pandas", "scipy", "mesa")
+
+
+def _imported(args: list[str]) -> set[str]:
+    """Top-level packages imported by ``python -X importtime -m povsim ARGS``."""
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "povsim", *args],
+                       capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    names = set()
+    for line in r.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["sweep", "--help"],
+                                  ["calibrate", "--help"], ["run", "no-such-case"],
+                                  ["run", "xixiu", "--scale", "0"],
+                                  ["compare", "xixiu", "--vary", "cadre_pairing=nosuch"],
+                                  ["run", "xixiu", "--posterior", "no-such-folder"],
+                                  ["summarize", "no-such-folder"], ["report", "no-such-folder"],
+                                  ["calibrate", "no-such-case"]])
+def test_help_and_bad_input_load_no_heavy_module(args):
+    """The command line starts at once (issue 26): help and bad input answer before numba,
+    pandas, scipy, Mesa, pyabc, Dask or matplotlib load."""
+    loaded = _imported(args)
+    assert "povsim" in loaded  # the measurement saw the package
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))

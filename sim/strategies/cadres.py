@@ -36,8 +36,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import LinearConstraint, milp
 
 from povsim.strategies.registry import CADRE_PAIRING, register
 
@@ -213,6 +211,9 @@ def pair_optimal(hh_village, hh_gap, cadre_village, capacity, effectiveness, rng
     unimodular, so the solution is integral), then households and slots within a class are
     matched at random.
     """
+    from scipy import sparse  # imported here: the strategy registry loads without scipy
+    from scipy.optimize import LinearConstraint, milp
+
     inst = _instance(hh_village, hh_gap, cadre_village, capacity, effectiveness, **context)
     out = np.full(inst.n, -1, np.int32)
     if inst.n == 0 or inst.cap.sum() == 0:

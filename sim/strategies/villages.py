@@ -42,7 +42,6 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from povsim.strategies.registry import VILLAGE_PAIRING, register
 
@@ -100,6 +99,8 @@ def pairing_score(kind: str, ctx: dict, villages: np.ndarray, rng: np.random.Gen
 
 def _pair(kind: str, n_p: int, villages: np.ndarray, ctx: dict,
           rng: np.random.Generator) -> list[tuple[int, int]]:
+    from scipy.optimize import linear_sum_assignment  # here: the registry loads without scipy
+
     m = len(villages)
     if n_p == 0 or m == 0:
         return []
@@ -132,6 +133,7 @@ def _pair(kind: str, n_p: int, villages: np.ndarray, ctx: dict,
 @register(VILLAGE_PAIRING, "random")
 def vp_random(n_enterprises, n_pairs, poor, rng, **context) -> list[tuple[int, int]]:
     """Poor villages first (random order); partners and villages paired at random."""
+
     poor = np.asarray(poor, bool)
     ctx = _context(n_enterprises, poor, **context)
     return _pair("random", n_enterprises, _poor_first(poor, rng)[:n_pairs], ctx, rng)

@@ -1,0 +1,44 @@
+"""Checks of the folders commands read, in a light module: the command line runs them before
+loading pandas, numba or Dask, so a wrong folder answers at once, and the readers run them too.
+
+Example:
+    >>> try:
+    ...     output_folder("/no/such/folder")
+    ... except ScenarioError as e:
+    ...     print(str(e).split(";")[0])
+    /no/such/folder: no such folder
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from povsim.errors import ScenarioError
+
+
+def output_folder(out: str | Path) -> Path:
+    """``out`` as a path if it is a folder, else a one-line :class:`ScenarioError`."""
+    out = Path(out)
+    if not out.is_dir():
+        raise ScenarioError(f"{out}: no such folder; give the --out folder of run, compare, "
+                            "attribute, sweep or calibrate")
+    return out
+
+
+def sweep_store(out: str | Path) -> Path:
+    """``out`` as a path if it holds a sweep (its ``manifest.json``), else a one-line
+    :class:`ScenarioError`."""
+    out = Path(out)
+    if not (out / "manifest.json").exists():
+        raise ScenarioError(f"{out}: no sweep here (no manifest.json); run povsim sweep first")
+    return out
+
+
+def posterior_file(folder: str | Path) -> Path:
+    """The ``posterior.parquet`` of a ``povsim calibrate`` output folder, else a one-line
+    :class:`ScenarioError` naming the ``--posterior`` option."""
+    path = Path(folder) / "posterior.parquet"
+    if not path.is_file():
+        raise ScenarioError(f"--posterior {folder}: no posterior.parquet there (the output "
+                            "folder of povsim calibrate)")
+    return path
