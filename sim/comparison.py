@@ -45,7 +45,7 @@ from povsim.outputs import (
     write_manifest,
     write_tables,
 )
-from povsim.progress import tqdm
+from povsim.progress import month_bar
 from povsim.runner import run_replicate
 from povsim.variants import Variant, parse_vary, variants_from_files, variants_from_levers
 
@@ -483,9 +483,9 @@ def compare(baseline: Scenario | Variant, variants: list[Variant], *, replicates
     everyone = [baseline, *variants]
     n_draws = len(draws) if draws else 1
     months = sum(12 * (v.scenario.end_year - v.scenario.start_year + 2) for v in everyone)
-    bar = tqdm(total=months * replicates * n_draws, unit="month", disable=not progress,
-               leave=False, desc=f"compare {baseline.scenario.name}: {len(everyone)} variants x "
-                                 f"{replicates}" + (f" x {n_draws} draws" if draws else ""))
+    bar = month_bar(months * replicates * n_draws,
+                    f"compare {baseline.scenario.name}: {len(everyone)} variants x {replicates}"
+                    + (f" x {n_draws} draws" if draws else ""), progress)
     runs, annual, dec_rows, unmatched = [], [], [], set()
     t0 = time.perf_counter()
     for d in range(n_draws):

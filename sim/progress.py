@@ -16,4 +16,20 @@ if find_spec("ipywidgets") is not None:
 else:
     from tqdm import tqdm
 
-__all__ = ["tqdm"]
+__all__ = ["month_bar", "tqdm"]
+
+
+def month_bar(total: int, desc: str, progress: bool = True):
+    """A bar of simulated months, made after the model's kernels are compiled or loaded
+    (:func:`povsim.kernels.warm_up`): a first compile's notice gets its own line before the bar,
+    and its minutes are no month's, so the bar's first time estimate is not hours off.
+
+    Example:
+        >>> bar = month_bar(12, "xixiu x1", progress=False)
+        >>> bar.update(12); bar.close()
+    """
+    if progress:
+        from povsim import kernels
+
+        kernels.warm_up()
+    return tqdm(total=total, unit="month", desc=desc, disable=not progress, leave=False)

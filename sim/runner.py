@@ -22,7 +22,7 @@ import pandas as pd
 
 from povsim.config import Scenario, source_counts
 from povsim.model import PovertyModel
-from povsim.progress import tqdm
+from povsim.progress import month_bar
 from povsim.results import Results
 from povsim.world import simulated_households
 
@@ -138,9 +138,9 @@ def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: 
     """
     months = 12 * (scenario.end_year - scenario.start_year + 2)
     n_draws = len(draws) if draws else 1
-    bar = tqdm(total=months * replicates * n_draws, unit="month",
-               desc=f"{scenario.name} x{replicates}" + (f" x{n_draws} draws" if draws else ""),
-               disable=not progress, leave=False)
+    bar = month_bar(months * replicates * n_draws,
+                    f"{scenario.name} x{replicates}" + (f" x{n_draws} draws" if draws else ""),
+                    progress)
     t0 = time.perf_counter()
     parts = []
     for d in range(n_draws):

@@ -136,3 +136,19 @@ def test_help_and_bad_input_load_no_heavy_module(args):
     loaded = _imported(args)
     assert "povsim" in loaded  # the measurement saw the package
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_a_first_compile_is_announced_on_its_own_line_before_the_bar(monkeypatch, capsys):
+    """Issue 26 (5): a first compile's notice comes before the progress bar, on its own line,
+    and its time is no simulated month's (the kernels are warmed before the bar starts)."""
+    from povsim import kernels
+    from povsim.config import load_scenario
+    from povsim.runner import run_scenario
+
+    monkeypatch.setattr(kernels, "cache_is_cold", lambda: True)
+    monkeypatch.setattr(kernels, "_LOADED", [])
+    run_scenario(load_scenario("zhenbao"), seed=1, replicates=1, scale=4, progress=True)
+    err = capsys.readouterr().err
+    assert err.startswith("povsim: compiling the model's kernels")
+    notice, _, rest = err.partition("\n")
+    assert "month" not in notice and "zhenbao x1" in rest  # the bar comes after the notice
