@@ -15,9 +15,10 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import mesa
+import numpy as np
 
 from povsim.scaling import posts
 
@@ -46,6 +47,75 @@ class Earning:
     stake_dividend_rate: float = 0.0
 
 
+#: a collective's books of the year, zeroed in January (:meth:`CoopArrays.reset_year`)
+YEAR_BOOKS = ("revenue", "sales_to_enterprises", "stake_dividends", "non_operating", "wages",
+              "rent", "other_costs", "fixed_dividends", "share_dividends")
+
+
+@dataclass
+class CoopArrays:
+    """Every village collective's state, one array element per collective (issue 26: the
+    collectives' month runs over these arrays at once; :class:`Cooperative` agents are views of
+    one element each). Money in yuan, simulated units; the fields are :class:`Cooperative`'s
+    attributes of the same names.
+
+    Example:
+        >>> s = CoopArrays.empty(3); s.capital[:] = [1.0, 2.0, 3.0]; s.revenue[:] = 5.0
+        >>> s.reset_year(); s.revenue.tolist(), s.capital.tolist()
+        ([0.0, 0.0, 0.0], [1.0, 2.0, 3.0])
+    """
+
+    capital: np.ndarray
+    active: np.ndarray  # bool
+    leased_land: np.ndarray
+    jobs: np.ndarray
+    fill: np.ndarray
+    revenue: np.ndarray
+    sales_to_enterprises: np.ndarray
+    stake_dividends: np.ndarray
+    non_operating: np.ndarray
+    wages: np.ndarray
+    rent: np.ndarray
+    other_costs: np.ndarray
+    fixed_dividends: np.ndarray
+    share_dividends: np.ndarray
+    retained: np.ndarray
+    loss_cover: np.ndarray
+    ever_active_year: np.ndarray  # int32, 0: never active yet
+    revenue_multiplier: np.ndarray
+    services: np.ndarray  # bool: Earning.services
+    service_yield: np.ndarray  # Earning.service_yield
+    market_access: np.ndarray  # Earning.market_access (NaN: the scenario's)
+
+    @classmethod
+    def empty(cls, n: int) -> CoopArrays:
+        """``n`` hollow collectives without capital, land or books (fill 1, multiplier 1)."""
+        kinds = {"active": bool, "services": bool, "ever_active_year": np.int32}
+        ones = ("fill", "revenue_multiplier")
+        out = {f.name: (np.ones(n) if f.name in ones else np.zeros(n, kinds.get(f.name, float)))
+               for f in fields(cls)}
+        out["market_access"] = np.full(n, np.nan)
+        return cls(**out)
+
+    def reset_year(self, row: int | slice = slice(None)) -> None:
+        """Open a new year's books (of collective ``row``; default all)."""
+        for name in YEAR_BOOKS:
+            getattr(self, name)[row] = 0.0
+
+
+def _column(name: str, kind: type) -> property:
+    """A :class:`Cooperative` attribute kept in its element of the :class:`CoopArrays` column
+    ``name``, read as a Python ``kind``."""
+
+    def get(self):
+        return kind(getattr(self.arrays, name)[self.row])
+
+    def put(self, value) -> None:
+        getattr(self.arrays, name)[self.row] = value
+
+    return property(get, put, doc=f"its element of CoopArrays.{name}")
+
+
 class Cooperative(mesa.Agent):
     """A village collective economy (cooperative).
 
@@ -70,35 +140,54 @@ class Cooperative(mesa.Agent):
         loss_cover: last December's loss beyond capital, covered by the township (public cost).
     """
 
+    capital = _column("capital", float)
+    active = _column("active", bool)
+    leased_land = _column("leased_land", float)
+    jobs = _column("jobs", float)
+    fill = _column("fill", float)
+    revenue = _column("revenue", float)
+    sales_to_enterprises = _column("sales_to_enterprises", float)
+    stake_dividends = _column("stake_dividends", float)
+    non_operating = _column("non_operating", float)
+    wages = _column("wages", float)
+    rent = _column("rent", float)
+    other_costs = _column("other_costs", float)
+    fixed_dividends = _column("fixed_dividends", float)
+    share_dividends = _column("share_dividends", float)
+    retained = _column("retained", float)
+    loss_cover = _column("loss_cover", float)
+    revenue_multiplier = _column("revenue_multiplier", float)
+
     def __init__(self, model: mesa.Model, village: int, capital: float, active: bool,
                  collective_model: str = "standard", revenue_multiplier: float = 1.0,
-                 earning: Earning | None = None):
+                 earning: Earning | None = None, arrays: CoopArrays | None = None):
         super().__init__(model)
+        #: the arrays holding its state (its world's, element ``village``; else its own)
+        self.arrays = arrays if arrays is not None else CoopArrays.empty(1)
+        self.row = int(village) if arrays is not None else 0
         self.earning = earning or Earning()
         self.village = int(village)
         self.collective_model = collective_model
         self.revenue_multiplier = float(revenue_multiplier)
         self.capital = float(capital)
         self.active = bool(active)
-        self.leased_land = 0.0
-        self.jobs = 0.0
-        self.fill = 1.0
-        self.ever_active_year: int | None = None
-        self.retained = 0.0
-        self.loss_cover = 0.0
-        self.reset_year()
+        a, e = self.arrays, self.earning
+        a.services[self.row], a.service_yield[self.row] = e.services, e.service_yield
+        a.market_access[self.row] = np.nan if e.market_access is None else e.market_access
+
+    @property
+    def ever_active_year(self) -> int | None:
+        """The year it first became active in the run (None: not yet)."""
+        year = int(self.arrays.ever_active_year[self.row])
+        return year or None
+
+    @ever_active_year.setter
+    def ever_active_year(self, year: int | None) -> None:
+        self.arrays.ever_active_year[self.row] = year or 0
 
     def reset_year(self) -> None:
         """Open a new year's books."""
-        self.revenue = 0.0
-        self.sales_to_enterprises = 0.0
-        self.stake_dividends = 0.0
-        self.non_operating = 0.0
-        self.wages = 0.0
-        self.rent = 0.0
-        self.other_costs = 0.0
-        self.fixed_dividends = 0.0
-        self.share_dividends = 0.0
+        self.arrays.reset_year(self.row)
 
     def set_land(self, land: float, jobs_per_100mu: float) -> None:
         """Its leased land (mu) and the jobs that land gives, ``jobs_per_100mu x land / 100``:

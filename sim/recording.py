@@ -78,10 +78,11 @@ MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "migrants": lambda m: float(_counts(m).migrants * m.world.k),
     "sick_households": lambda m: float(_counts(m).sick * m.world.k),
     "coop_members": lambda m: float(_counts(m).members * m.world.k),
-    "active_cooperatives": lambda m: int(sum(c.active for c in m.coops)),
+    "active_cooperatives": lambda m: int(m.world.coop_arrays.active.sum()),
     "branch_strength_mean": lambda m: float(np.mean([v.branch_strength for v in m.villages])),
-    "collective_operating_revenue_ytd": lambda m: float(sum(c.revenue for c in m.coops)
-                                                        * m.world.k),
+    # Python's sum over the collectives in order (as before the arrays: the same bits)
+    "collective_operating_revenue_ytd": lambda m: float(sum(m.world.coop_arrays.revenue
+                                                            .tolist()) * m.world.k),
     "labour_trained_cumulative": lambda m: m.world.programmes.labour_trained * m.world.k,
     "labour_transferred_cumulative": lambda m: m.world.programmes.labour_transferred * m.world.k,
 }
@@ -199,11 +200,11 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
     "collective_revenue_total": lambda y: float(y.total.sum()),
     "collective_operating_min_village": lambda y: float(y.operating.min()),
     "collective_revenue_total_min_village": lambda y: float(y.total.min()),
-    "hollow_village_share": lambda y: float(np.mean([c.revenue <= 0 for c in y.world.coops])),
-    "collective_assets": lambda y: sum(c.capital for c in y.world.coops) * y.world.k,
-    "villages_assets_over_threshold": lambda y: int(sum(
-        c.capital * y.world.k >= y.sc.cooperatives.asset_threshold.value
-        for c in y.world.coops)),
+    "hollow_village_share": lambda y: float(np.mean(y.world.coop_arrays.revenue <= 0)),
+    "collective_assets": lambda y: sum(y.world.coop_arrays.capital.tolist()) * y.world.k,
+    "villages_assets_over_threshold": lambda y: int((
+        y.world.coop_arrays.capital * y.world.k
+        >= y.sc.cooperatives.asset_threshold.value).sum()),
     "dividends_paid": lambda y: float(y.hh.income[SRC["dividends"]].sum() * y.w),
     "coop_members": lambda y: float(y.hh.member.sum() * y.w),
     "enterprise_jobs": lambda y: jobs_held(y.world, "partners"),
@@ -275,13 +276,13 @@ class YearRecorder:
         for row in cost_rows:
             self.add("costs", row)
         order = stable_argsort(pc)
-        operating = np.array([c.revenue for c in w.coops]) * k
+        operating = w.coop_arrays.revenue * k
         y = YearEnd(world=w, clock=self.clock, sc=self.sc, line=line, pc=pc, exits=exits,
                     reentries=reentries, size=size, people=size.sum(),
                     poor_people=size[hh.poor].sum(), ex_people=ex_people, re_people=re_people,
                     s_pc=pc[order], s_size=size[order], s_reg=hh.registered[order],
                     operating=operating,
-                    total=operating + np.array([c.non_operating for c in w.coops]) * k,
+                    total=operating + w.coop_arrays.non_operating * k,
                     net_exits_people=self.net_exits_people, error_exits_people=error_ex,
                     error_net_exits_people=self.error_net_exits_people,
                     income_poor_people=size[pc < line].sum(), cost_year=cost_year,
@@ -304,7 +305,7 @@ class YearRecorder:
                 "operating_revenue": float(y.operating[m].sum()),
                 "revenue_total": float(y.total[m].sum()),
                 "revenue_total_per_village": float(y.total[m].mean()),
-                "active": int(sum(c.active for c, x in zip(w.coops, m, strict=True) if x)),
+                "active": int(w.coop_arrays.active[m].sum()),
             })
         if not w.crops:
             return

@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 
 from povsim.agents.cadre import Cadre, Cadres, Placement
-from povsim.agents.cooperative import Cooperative, Earning
+from povsim.agents.cooperative import CoopArrays, Cooperative, Earning
 from povsim.agents.enterprise import Enterprise
 from povsim.agents.households import NEED, Households
 from povsim.agents.village import Village
@@ -78,6 +78,8 @@ class World:
 
     Attributes:
         households: every household, array-backed.
+        coop_arrays: every collective's state, array-backed (``coops`` are its Mesa agent
+            views, element ``v`` village ``v``'s).
         villages, coops, partners: Mesa agents, one list each (``partners`` are the
             enterprises, government units, organisations and industrial zones, in group order).
         cadres: every cadre, array-backed; ``cadre_agents`` are their Mesa agent views.
@@ -110,6 +112,7 @@ class World:
     households: Households
     villages: list[Village]
     coops: list[Cooperative]
+    coop_arrays: CoopArrays
     cadres: Cadres
     cadre_agents: list[Cadre]
     partners: list[Enterprise]
@@ -147,7 +150,7 @@ class World:
             >>> f.size == w.coop_code0 + len(w.coops), bool(((f > 0) & (f <= 1)).all())
             (True, True)
         """
-        return np.array([1.0, *([1.0] * len(self.partners)), *(c.fill for c in self.coops)])
+        return np.concatenate((np.ones(1 + len(self.partners)), self.coop_arrays.fill))
 
     def village_industry(self) -> np.ndarray:
         """Village main industries (indices into ``INDUSTRIES``)."""
@@ -224,8 +227,9 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
             cap[v] = cm.initial_capital.value / k
             active[v] = active[v] or cm.active_from_start
         first += cm.villages.value
-    coops = [Cooperative(model, v, cap[v], bool(active[v]), names[v], mult[v], earning[v])
-             for v in range(n_v)]
+    coop_arrays = CoopArrays.empty(n_v)
+    coops = [Cooperative(model, v, cap[v], bool(active[v]), names[v], mult[v], earning[v],
+                         arrays=coop_arrays) for v in range(n_v)]
     # geography: villages at random in a square of the scenario's area, each with a main
     # industry (used by the village-pairing strategies and the partner effects)
     geo = streams["geography"]
@@ -251,7 +255,8 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     if total_share > 1.0:  # drawn land fell short of the crops' area: shrink proportionally
         crops = [(c, sh / total_share) for c, sh in crops]
     coop_code0 = 1 + len(partners)
-    world = World(households=households, villages=villages, coops=coops, cadres=cadres,
+    world = World(households=households, villages=villages, coops=coops,
+                  coop_arrays=coop_arrays, cadres=cadres,
                   cadre_agents=cadre_agents, partners=partners, k=k, side_km=side_km,
                   crops=crops, match=match_matrix(sc.cadre_effects), village_rows=village_rows,
                   employers=EmployerTable.own_cooperatives(n_v, coop_code0),

@@ -143,7 +143,7 @@ class CadreVisits(Submodel):
         i_f = idx[f]
         hh.farm_prod[i_f] = np.minimum(hh.farm_prod[i_f] * (1.0 + ce.productivity_gain.value
                                                             * eff[f]), cap)
-        active = np.array([c_.active for c_ in self.world.coops])
+        active = self.world.coop_arrays.active
         joining = i_f[(u2[f] < eff[f]) & active[hh.village[i_f]] & ~hh.member[i_f]]
         join(self.world, joining, self.co, self.behaviour.lease_share.value)
         # health: cover of illness costs

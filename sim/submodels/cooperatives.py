@@ -41,6 +41,7 @@ from povsim.agents.households import NO_JOB, SRC
 from povsim.clock import Clock
 from povsim.config import CooperativesCfg, IncomeCfg
 from povsim.ledger import Ledger
+from povsim.scaling import posts
 from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 from povsim.submodels.labour_market import employer_wages
@@ -82,8 +83,9 @@ def update_land(world: World, co: CooperativesCfg, villages=None) -> None:
     todo[slice(None) if villages is None else np.asarray(villages, np.intp)] = True
     land = np.zeros(len(world.villages))
     kernels.sum_by_group(hh.leased, hh.village, todo, land)  # np.bincount's sums and bits
-    for v in np.flatnonzero(todo).tolist():
-        world.coops[v].set_land(float(land[v]), co.jobs_per_100mu.value)
+    s = world.coop_arrays
+    s.leased_land[todo] = land[todo]
+    s.jobs[todo], s.fill[todo] = posts(co.jobs_per_100mu.value * land[todo] / 100.0)
 
 
 def join(world: World, idx: np.ndarray, co: CooperativesCfg, lease_share: float) -> None:
@@ -186,53 +188,55 @@ class Cooperatives(Submodel):
             self.ledger.partner_pays(e, "cooperative", "purchases", part)
 
     def step(self) -> None:
+        """The month of every collective at once, over :class:`CoopArrays` (the arithmetic of
+        :meth:`Cooperative.monthly_output`, :func:`sell`, :meth:`Cooperative.service_output`
+        and :meth:`Cooperative.book_month`, element by element)."""
         w, co = self.world, self.co
-        coops, villages = w.coops, w.villages
+        s, villages = w.coop_arrays, w.villages
         g = self.clock.growth()
-        u = self.draws.random(len(coops))
+        u = self.draws.random(len(w.coops))
         wages = employer_wages(w, self.clock, self.income)
-        staff = w.staff[w.coop_code0:] if w.staff.size else np.zeros(len(coops), np.int64)
-        demand = np.zeros(len(coops))
-        premium = np.zeros(len(coops))
+        staff = w.staff[w.coop_code0:] if w.staff.size else np.zeros(len(w.coops), np.int64)
+        demand = np.zeros(len(w.coops))
+        premium = np.zeros(len(w.coops))
         if self.clock.in_programme:
             by_partner, premium = self.purchase_demand(g)
             demand = by_partner.sum(axis=0)
             self.contract_premiums()
-        rent_rate = self.income.land_rent_per_mu.value / 12.0
-        # the four per-cooperative flows, added to the ledger one cooperative after another as
-        # Ledger.flow would (the same additions in the same order), without a call per flow
+        branch = np.array([v.branch_strength for v in villages])
+        secretary = np.array([v.first_secretary for v in villages], float)
+        # activation of hollow collectives with capital
+        wake = ~s.active & (s.capital > 0) & (
+            u < co.activation_prob_month.value * branch * (1.0 + secretary))
+        s.active |= wake
+        s.ever_active_year[wake & (s.ever_active_year == 0)] = self.clock.year
+        # output (a services collective's capital earns through services, not produce; its
+        # leased land produces either way), sales, wages, rent and other costs
+        mgmt = 0.5 + branch
+        capital_yield = np.where(s.services, 0.0, co.capital_yield.value)
+        yield_per_mu = co.coop_yield_per_mu.value * g
+        output = np.where(s.active, (s.capital * capital_yield + s.leased_land * yield_per_mu)
+                          * mgmt * s.revenue_multiplier / 12.0, 0.0)
+        access = np.where(np.isnan(s.market_access), co.market_access.value, s.market_access)
+        market = access * output
+        contracts = np.minimum(demand, (1.0 - access) * output * (1.0 + premium))
+        market = market + np.where(s.active & s.services, s.capital * s.service_yield * g * mgmt
+                                   * s.revenue_multiplier / 12.0, 0.0)
+        rev = market + contracts
+        wage_bill = staff * wages[w.coop_code0:] * s.fill  # the outside market pays the rest
+        rent = s.leased_land * (self.income.land_rent_per_mu.value / 12.0)
+        cost_share = co.cost_share.value
+        other = cost_share * rev
+        s.revenue += rev
+        s.sales_to_enterprises += contracts
+        s.wages += wage_bill
+        s.rent += rent
+        s.other_costs += other
+        # the four flows, added to the ledger one collective after another (in village order,
+        # as Ledger.flow would: a running sum, np.add.accumulate)
         flows = self.ledger.flows
-        sales, wages_paid, rents, other = (flows.setdefault(key, 0.0) for key in COOP_FLOWS)
-        # per-village values as Python numbers (the same doubles; faster in this loop)
-        u, staff, premium, demand = u.tolist(), staff.tolist(), premium.tolist(), demand.tolist()
-        coop_wages = wages[w.coop_code0:].tolist()
-        activation, capital_yield = co.activation_prob_month.value, co.capital_yield.value
-        yield_per_mu, cost_share = co.coop_yield_per_mu.value * g, co.cost_share.value
-        access = co.market_access.value
-        for c in coops:
-            i = c.village
-            v = villages[i]
-            if not c.active and c.capital > 0 and u[i] < (
-                    activation * v.branch_strength * (1.0 + v.first_secretary)):
-                c.active = True
-                c.ever_active_year = c.ever_active_year or self.clock.year
-            mgmt, how = 0.5 + v.branch_strength, c.earning
-            # a services collective's capital earns through services (sold to its customers),
-            # not produce; its leased land produces either way
-            output = c.monthly_output(0.0 if how.services else capital_yield, yield_per_mu,
-                                      mgmt)
-            market, contracts = sell(output, access if how.market_access is None
-                                     else how.market_access, demand[i], premium[i])
-            market += c.service_output(g, mgmt)  # 0 unless a services collective
-            rev = market + contracts
-            wage_bill = staff[i] * coop_wages[i] * c.fill  # the outside market pays the rest
-            rent = c.leased_land * rent_rate
-            c.book_month(rev, contracts, wage_bill, rent, cost_share)
-            sales += market
-            wages_paid += wage_bill
-            rents += rent
-            other += cost_share * rev
-            if contracts:
-                self.book_purchase(c.village, contracts)
-        for key, total in zip(COOP_FLOWS, (sales, wages_paid, rents, other), strict=True):
-            flows[key] = total
+        for key, parts in zip(COOP_FLOWS, (market, wage_bill, rent, other), strict=True):
+            start = flows.setdefault(key, 0.0)
+            flows[key] = float(np.add.accumulate(np.concatenate(([start], parts)))[-1])
+        for v in np.flatnonzero(contracts).tolist():
+            self.book_purchase(v, float(contracts[v]))

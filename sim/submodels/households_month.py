@@ -106,7 +106,7 @@ class HouseholdsMonth(Submodel):
         g = self.clock.growth()
         ud = st["disaster"].random(len(w.villages))
         tech = np.array([v.tech for v in w.villages])
-        active = np.array([c.active for c in w.coops])
+        active = w.coop_arrays.active
         branch = np.array([v.branch_strength for v in w.villages])
         # a village's joining probability, -1 (never) where its cooperative is not active
         p_join = np.where(active, b.join_prob_month.value * branch, -1.0)

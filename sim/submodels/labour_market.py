@@ -77,8 +77,8 @@ def capacities(world: World, clock: Clock) -> np.ndarray:
     cap[OUTSIDE_MARKET] = np.inf
     for e in world.partners:
         cap[e.code] = e.jobs if (clock.in_programme and e.active(clock.year)) else 0.0
-    for c in world.coops:
-        cap[world.coop_code0 + c.village] = c.jobs if c.active else 0.0
+    s = world.coop_arrays
+    cap[world.coop_code0:] = np.where(s.active, s.jobs, 0.0)
     return cap
 
 
