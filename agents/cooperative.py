@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 import mesa
 import numpy as np
 
+from povsim.agents.columns import column, year_or_none
 from povsim.scaling import posts
 
 
@@ -103,19 +104,6 @@ class CoopArrays:
             getattr(self, name)[row] = 0.0
 
 
-def _column(name: str, kind: type) -> property:
-    """A :class:`Cooperative` attribute kept in its element of the :class:`CoopArrays` column
-    ``name``, read as a Python ``kind``."""
-
-    def get(self):
-        return kind(getattr(self.arrays, name)[self.row])
-
-    def put(self, value) -> None:
-        getattr(self.arrays, name)[self.row] = value
-
-    return property(get, put, doc=f"its element of CoopArrays.{name}")
-
-
 class Cooperative(mesa.Agent):
     """A village collective economy (cooperative).
 
@@ -140,23 +128,24 @@ class Cooperative(mesa.Agent):
         loss_cover: last December's loss beyond capital, covered by the township (public cost).
     """
 
-    capital = _column("capital", float)
-    active = _column("active", bool)
-    leased_land = _column("leased_land", float)
-    jobs = _column("jobs", float)
-    fill = _column("fill", float)
-    revenue = _column("revenue", float)
-    sales_to_enterprises = _column("sales_to_enterprises", float)
-    stake_dividends = _column("stake_dividends", float)
-    non_operating = _column("non_operating", float)
-    wages = _column("wages", float)
-    rent = _column("rent", float)
-    other_costs = _column("other_costs", float)
-    fixed_dividends = _column("fixed_dividends", float)
-    share_dividends = _column("share_dividends", float)
-    retained = _column("retained", float)
-    loss_cover = _column("loss_cover", float)
-    revenue_multiplier = _column("revenue_multiplier", float)
+    capital = column("capital", float)
+    active = column("active", bool)
+    leased_land = column("leased_land", float)
+    jobs = column("jobs", float)
+    fill = column("fill", float)
+    revenue = column("revenue", float)
+    sales_to_enterprises = column("sales_to_enterprises", float)
+    stake_dividends = column("stake_dividends", float)
+    non_operating = column("non_operating", float)
+    wages = column("wages", float)
+    rent = column("rent", float)
+    other_costs = column("other_costs", float)
+    fixed_dividends = column("fixed_dividends", float)
+    share_dividends = column("share_dividends", float)
+    retained = column("retained", float)
+    loss_cover = column("loss_cover", float)
+    revenue_multiplier = column("revenue_multiplier", float)
+    ever_active_year = year_or_none("ever_active_year")
 
     def __init__(self, model: mesa.Model, village: int, capital: float, active: bool,
                  collective_model: str = "standard", revenue_multiplier: float = 1.0,
@@ -174,16 +163,6 @@ class Cooperative(mesa.Agent):
         a, e = self.arrays, self.earning
         a.services[self.row], a.service_yield[self.row] = e.services, e.service_yield
         a.market_access[self.row] = np.nan if e.market_access is None else e.market_access
-
-    @property
-    def ever_active_year(self) -> int | None:
-        """The year it first became active in the run (None: not yet)."""
-        year = int(self.arrays.ever_active_year[self.row])
-        return year or None
-
-    @ever_active_year.setter
-    def ever_active_year(self, year: int | None) -> None:
-        self.arrays.ever_active_year[self.row] = year or 0
 
     def reset_year(self) -> None:
         """Open a new year's books."""

@@ -10,7 +10,42 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
+import numpy as np
+
+from povsim.agents.columns import column, year_or_none
+
+
+@dataclass
+class VillageArrays:
+    """Every village's state, one array element per village (issue 26; :class:`Village`
+    agents are views of one element each); the fields are :class:`Village`'s attributes.
+
+    Example:
+        >>> s = VillageArrays.empty(2); s.branch_strength[:] = 0.5
+        >>> s.decay(0.1); s.branch_strength.tolist()
+        [0.45, 0.45]
+    """
+
+    branch_strength: np.ndarray
+    tech: np.ndarray
+    poor: np.ndarray  # bool
+    exit_year: np.ndarray  # int32, 0: not exited
+    first_secretary: np.ndarray  # bool
+    xy: np.ndarray  # villages x 2, km
+    industry: np.ndarray  # int64
+
+    @classmethod
+    def empty(cls, n: int) -> VillageArrays:
+        """``n`` villages: no branch strength, technology 1, not poor, at the origin."""
+        return cls(np.zeros(n), np.ones(n), np.zeros(n, bool), np.zeros(n, np.int32),
+                   np.zeros(n, bool), np.zeros((n, 2)), np.zeros(n, np.int64))
+
+    def decay(self, rate: float) -> None:
+        """Every branch's monthly decay by ``rate`` (:meth:`Village.decay`, element-wise)."""
+        self.branch_strength *= 1.0 - rate
 
 
 class Village(mesa.Agent):
@@ -28,16 +63,37 @@ class Village(mesa.Agent):
         industry: main industry, index into ``povsim.config.INDUSTRIES``.
     """
 
-    def __init__(self, model: mesa.Model, index: int, branch_strength: float):
+    branch_strength = column("branch_strength", float)
+    tech = column("tech", float)
+    poor = column("poor", bool)
+    exit_year = year_or_none("exit_year")
+    first_secretary = column("first_secretary", bool)
+    industry = column("industry", int)
+
+    def __init__(self, model: mesa.Model, index: int, branch_strength: float,
+                 arrays: VillageArrays | None = None):
         super().__init__(model)
+        #: the arrays holding its state (its world's, element ``index``; else its own)
+        self.arrays = arrays if arrays is not None else VillageArrays.empty(1)
+        self.row = int(index) if arrays is not None else 0
         self.index = int(index)
         self.branch_strength = float(branch_strength)
         self.tech = 1.0
         self.poor = False
-        self.exit_year: int | None = None
+        self.exit_year = None
         self.first_secretary = False
         self.xy = (0.0, 0.0)
         self.industry = 0
+
+    @property
+    def xy(self) -> tuple[float, float]:
+        """Its location (km)."""
+        x, y = self.arrays.xy[self.row].tolist()
+        return (x, y)
+
+    @xy.setter
+    def xy(self, xy: tuple[float, float]) -> None:
+        self.arrays.xy[self.row] = xy
 
     def decay(self, rate: float) -> None:
         """Monthly decay of branch strength by ``rate`` (a share of its current level)."""

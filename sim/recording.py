@@ -79,7 +79,7 @@ MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "sick_households": lambda m: float(_counts(m).sick * m.world.k),
     "coop_members": lambda m: float(_counts(m).members * m.world.k),
     "active_cooperatives": lambda m: int(m.world.coop_arrays.active.sum()),
-    "branch_strength_mean": lambda m: float(np.mean([v.branch_strength for v in m.villages])),
+    "branch_strength_mean": lambda m: float(np.mean(m.world.village_arrays.branch_strength)),
     # Python's sum over the collectives in order (as before the arrays: the same bits)
     "collective_operating_revenue_ytd": lambda m: float(sum(m.world.coop_arrays.revenue
                                                             .tolist()) * m.world.k),
@@ -182,10 +182,9 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
     "lifted_out_people": lambda y: y.lifted_out,
     "income_poor_share": lambda y: y.income_poor_people / y.people,
     "poverty_gap_index": lambda y: poverty_gap_index(y.pc, y.size, y.line),
-    "poor_villages_listed": lambda y: int(sum(v.poor and v.exit_year is None
-                                              for v in y.world.villages)),
-    "poor_villages_exited": lambda y: int(sum(v.exit_year is not None
-                                              for v in y.world.villages)),
+    "poor_villages_listed": lambda y: int((y.world.village_arrays.poor
+                                           & (y.world.village_arrays.exit_year == 0)).sum()),
+    "poor_villages_exited": lambda y: int((y.world.village_arrays.exit_year != 0).sum()),
     "income_mean": lambda y: float((y.pc * y.size).sum() / y.people),
     "income_median": lambda y: float(sorted_weighted_quantiles(y.s_pc, y.s_size, [0.5])[0]),
     "income_mean_registered": lambda y: float(
@@ -213,8 +212,7 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
     "labour_trained_cumulative": lambda y: y.world.programmes.labour_trained * y.w,
     "labour_transferred_cumulative": lambda y: y.world.programmes.labour_transferred * y.w,
     "loans_households": lambda y: y.world.programmes.loans_households * y.w,
-    "branch_strength_mean": lambda y: float(np.mean([v.branch_strength
-                                                     for v in y.world.villages])),
+    "branch_strength_mean": lambda y: float(np.mean(y.world.village_arrays.branch_strength)),
     "public_cost": lambda y: y.cost_year,
     "public_cost_cumulative": lambda y: y.cost_cumulative,
     "cost_per_person_lifted": lambda y: (y.cost_cumulative / y.lifted_out if y.lifted_out > 0
@@ -310,7 +308,7 @@ class YearRecorder:
         if not w.crops:
             return
         hh = w.households
-        tech = np.array([v.tech for v in w.villages])
+        tech = w.village_arrays.tech
         own = hh.farmed(self.sc.income.farm_mu_per_labourer.value)
         w_own = own.sum()
         prod = float((own * hh.farm_prod * tech[hh.village]).sum() / w_own) if w_own > 0 else 0.0

@@ -24,7 +24,7 @@ from povsim.agents.cadre import Cadre, Cadres, Placement
 from povsim.agents.cooperative import CoopArrays, Cooperative, Earning
 from povsim.agents.enterprise import Enterprise
 from povsim.agents.households import NEED, Households
-from povsim.agents.village import Village
+from povsim.agents.village import Village, VillageArrays
 from povsim.config import (
     INDUSTRIES,
     SPECIALTIES,
@@ -78,6 +78,7 @@ class World:
 
     Attributes:
         households: every household, array-backed.
+        village_arrays: every village's state, array-backed (``villages`` are its views).
         coop_arrays: every collective's state, array-backed (``coops`` are its Mesa agent
             views, element ``v`` village ``v``'s).
         villages, coops, partners: Mesa agents, one list each (``partners`` are the
@@ -111,6 +112,7 @@ class World:
 
     households: Households
     villages: list[Village]
+    village_arrays: VillageArrays
     coops: list[Cooperative]
     coop_arrays: CoopArrays
     cadres: Cadres
@@ -135,7 +137,7 @@ class World:
 
     def village_xy(self) -> np.ndarray:
         """Village locations (km), villages x 2."""
-        return np.array([v.xy for v in self.villages]).reshape(-1, 2)
+        return self.village_arrays.xy.copy()
 
     def employer_fill(self) -> np.ndarray:
         """Each employer's posts' share of a full job, by employer code: a cooperative's
@@ -154,7 +156,7 @@ class World:
 
     def village_industry(self) -> np.ndarray:
         """Village main industries (indices into ``INDUSTRIES``)."""
-        return np.array([v.industry for v in self.villages], np.int64)
+        return self.village_arrays.industry.copy()
 
 
 def draw_industry(mix: dict[str, float], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -203,7 +205,8 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     n_h = simulated_households(sc, scale)
     # one factor for money and counts: a simulated household stands for exactly k real ones
     k = sc.population.total_households.value / n_h
-    villages = [Village(model, i, b) for i, b in enumerate(
+    village_arrays = VillageArrays.empty(n_v)
+    villages = [Village(model, i, b, arrays=village_arrays) for i, b in enumerate(
         rng.beta(sc.villages.branch_strength_alpha.value, sc.villages.branch_strength_beta.value,
                  n_v))]
     co = sc.cooperatives
@@ -255,7 +258,8 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     if total_share > 1.0:  # drawn land fell short of the crops' area: shrink proportionally
         crops = [(c, sh / total_share) for c, sh in crops]
     coop_code0 = 1 + len(partners)
-    world = World(households=households, villages=villages, coops=coops,
+    world = World(households=households, villages=villages, village_arrays=village_arrays,
+                  coops=coops,
                   coop_arrays=coop_arrays, cadres=cadres,
                   cadre_agents=cadre_agents, partners=partners, k=k, side_km=side_km,
                   crops=crops, match=match_matrix(sc.cadre_effects), village_rows=village_rows,

@@ -192,7 +192,7 @@ class Cooperatives(Submodel):
         :meth:`Cooperative.monthly_output`, :func:`sell`, :meth:`Cooperative.service_output`
         and :meth:`Cooperative.book_month`, element by element)."""
         w, co = self.world, self.co
-        s, villages = w.coop_arrays, w.villages
+        s = w.coop_arrays
         g = self.clock.growth()
         u = self.draws.random(len(w.coops))
         wages = employer_wages(w, self.clock, self.income)
@@ -203,8 +203,8 @@ class Cooperatives(Submodel):
             by_partner, premium = self.purchase_demand(g)
             demand = by_partner.sum(axis=0)
             self.contract_premiums()
-        branch = np.array([v.branch_strength for v in villages])
-        secretary = np.array([v.first_secretary for v in villages], float)
+        branch = w.village_arrays.branch_strength
+        secretary = w.village_arrays.first_secretary.astype(float)
         # activation of hollow collectives with capital
         wake = ~s.active & (s.capital > 0) & (
             u < co.activation_prob_month.value * branch * (1.0 + secretary))

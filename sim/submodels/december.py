@@ -182,14 +182,13 @@ class December(Submodel):
         n = effective_households(w)
         # the prior from the listed poor villages, the villages the rule applies to (a prior
         # from all villages would pull them toward the others' lower incidence)
-        listed = (n > 0) & np.array([v.poor for v in w.villages])
+        s = w.village_arrays
+        listed = (n > 0) & s.poor
         p = np.zeros(len(w.villages))
         if listed.any():
             p[listed] = exit_probability(inc[listed], n[listed], w.k,
                                          self.sc.village_exit_threshold.value)
-        for v in w.villages:
-            if v.poor and v.exit_year is None and self._exit_u[v.index] < p[v.index]:
-                v.exit_year = self.clock.year
+        s.exit_year[s.poor & (s.exit_year == 0) & (self._exit_u < p)] = self.clock.year
 
     def step(self) -> None:
         w, sc, clock = self.world, self.sc, self.clock

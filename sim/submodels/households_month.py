@@ -105,9 +105,9 @@ class HouseholdsMonth(Submodel):
         hh, st = w.households, self.streams
         g = self.clock.growth()
         ud = st["disaster"].random(len(w.villages))
-        tech = np.array([v.tech for v in w.villages])
+        tech = w.village_arrays.tech
         active = w.coop_arrays.active
-        branch = np.array([v.branch_strength for v in w.villages])
+        branch = w.village_arrays.branch_strength
         # a village's joining probability, -1 (never) where its cooperative is not active
         p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
         wages = employer_wages(w, self.clock, sc.income)

@@ -134,8 +134,8 @@ class HouseholdProgrammes(Submodel):
         land_real = float(self.world.households.land.sum()) * self.world.k
         share = cfg.area_mu.value / land_real if land_real > 0 else 0.0
         gain = cfg.tech_gain_per_share_year.value * share / 12.0
-        for v in self.world.villages:
-            v.tech = min(v.tech * (1.0 + gain), self.cap)
+        s = self.world.village_arrays
+        np.minimum(s.tech * (1.0 + gain), self.cap, out=s.tech)
 
 
 class TransferTracking(Submodel):

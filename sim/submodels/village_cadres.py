@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from povsim.agents.cooperative import Cooperative
-from povsim.agents.village import Village
+import numpy as np
+
+from povsim.agents.cooperative import CoopArrays, Cooperative
+from povsim.agents.village import Village, VillageArrays
 from povsim.clock import Clock
 from povsim.config import CadreEffectsCfg
 from povsim.ledger import Ledger
@@ -48,34 +50,86 @@ class VillageCadres(Submodel):
         self.draws = streams["projects"]
 
     def step(self) -> None:
+        """Every placed village-role cadre's month at once (:func:`act_on_villages`): cadres
+        sharing a village act in turn, in cadre order, one round each (:func:`turns`)."""
         cadres, ce, w = self.world.cadres, self.ce, self.world
-        draws = self.draws.random(cadres.n).tolist()
-        eff, gain_b = cadres.effectiveness.tolist(), cadres.branch_gain.tolist()
-        per_year, kind, where = (cadres.projects_per_year.tolist(), cadres.kind.tolist(),
-                                 cadres.village.tolist())
-        cap = ce.productivity_cap.value
-        size, gain = ce.project_size.value / w.k, ce.expert_productivity_gain_month.value
-        for i in w.placement.village_role:
-            v = w.villages[where[i]]
-            amount = act_on_village(v, w.coops[where[i]], kind=kind[i], branch_gain=gain_b[i],
-                                    effectiveness=eff[i], projects_per_year=per_year[i],
-                                    draw=draws[i], project_size=size, expert_gain=gain)
-            v.tech = min(v.tech, cap)
-            if amount:
-                self.ledger.cost("projects", amount)
-                self.ledger.flow("government", "cooperative", "projects", amount)
+        draws = self.draws.random(cadres.n)
+        idx = np.asarray(w.placement.village_role, np.int64)
+        if idx.size == 0:
+            return
+        where = cadres.village[idx]
+        project = draws[idx] < cadres.projects_per_year[idx] / 12.0
+        size = ce.project_size.value / w.k
+        for r in turns(where):
+            c = idx[r]
+            act_on_villages(w.village_arrays, w.coop_arrays, where[r],
+                            expert=cadres.kind[c] == "expert", branch_gain=cadres.branch_gain[c],
+                            effectiveness=cadres.effectiveness[c], project=project[r],
+                            project_size=size, expert_gain=ce.expert_productivity_gain_month.value,
+                            cap=ce.productivity_cap.value)
+        n = int(project.sum())
+        if n:  # booked one project after another, in cadre order, as Ledger.cost and .flow do
+            led = self.ledger
+            led.cost_year["projects"] = float(np.add.accumulate(
+                [led.cost_year.get("projects", 0.0), *([size * led.k] * n)])[-1])
+            key = "government->cooperative:projects"
+            led.flows[key] = float(np.add.accumulate(
+                [led.flows.get(key, 0.0), *([size] * n)])[-1])
+
+
+def turns(villages: np.ndarray) -> list[np.ndarray]:
+    """Positions of ``villages`` in rounds: round ``r`` holds each village's ``r``-th
+    occurrence (in order), so that a village's cadres act one after another and every round
+    touches each village at most once.
+
+    Example:
+        >>> [t.tolist() for t in turns(np.array([3, 1, 3, 2, 3]))]
+        [[0, 1, 3], [2], [4]]
+    """
+    order = np.argsort(villages, kind="stable")
+    s = villages[order]
+    first = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
+    runs = np.diff(np.r_[first, s.size])
+    rank = np.empty(s.size, np.int64)
+    rank[order] = np.arange(s.size) - np.repeat(first, runs)
+    return [np.flatnonzero(rank == r) for r in range(int(rank.max()) + 1 if s.size else 0)]
+
+
+def act_on_villages(villages: VillageArrays, coops: CoopArrays, where: np.ndarray, *,
+                    expert: np.ndarray, branch_gain: np.ndarray, effectiveness: np.ndarray,
+                    project: np.ndarray, project_size: float, expert_gain: float,
+                    cap: float = np.inf) -> None:
+    """Placed village-role cadres' month, one cadre in each village of ``where`` (distinct):
+    each raises its branch's strength by ``branch_gain x effectiveness`` of the way to 1; an
+    ``expert`` raises farming technology by ``expert_gain x effectiveness``; where ``project``
+    (this month's draw fell below its ``projects_per_year / 12``) it lands a project of
+    ``project_size`` yuan in the collective; technology is capped at ``cap``.
+
+    Example:
+        >>> from povsim.agents.village import VillageArrays
+        >>> from povsim.agents.cooperative import CoopArrays
+        >>> vs, cs = VillageArrays.empty(2), CoopArrays.empty(2); vs.branch_strength[:] = 0.4
+        >>> act_on_villages(vs, cs, np.array([1]), expert=np.array([True]),
+        ...                 branch_gain=np.array([0.03]), effectiveness=np.array([0.5]),
+        ...                 project=np.array([True]), project_size=2000.0, expert_gain=0.01)
+        >>> round(float(vs.branch_strength[1]), 4), float(vs.tech[1]), cs.capital.tolist()
+        (0.409, 1.005, [0.0, 2000.0])
+    """
+    b = villages.branch_strength[where]
+    villages.branch_strength[where] = b + branch_gain * effectiveness * (1.0 - b)
+    e = where[expert]
+    villages.tech[e] *= 1.0 + expert_gain * effectiveness[expert]
+    p = where[project]
+    coops.capital[p] += project_size
+    coops.non_operating[p] += project_size
+    villages.tech[where] = np.minimum(villages.tech[where], cap)
 
 
 def act_on_village(village: Village, coop: Cooperative, *, kind: str, branch_gain: float,
                    effectiveness: float, projects_per_year: float, draw: float,
                    project_size: float, expert_gain: float) -> float:
-    """One placed village-role cadre's month in its village; returns the project funds it
-    brought to the collective (yuan, 0 if none).
-
-    It raises branch strength by ``branch_gain x effectiveness`` of the way to 1; an expert
-    raises farming technology by ``expert_gain x effectiveness``; with probability
-    ``projects_per_year / 12`` (``draw`` is this month's uniform) it lands a project of
-    ``project_size`` yuan in the collective.
+    """One village-role cadre's month in its village (:func:`act_on_villages` for one);
+    returns the project funds it brought to the collective (yuan, 0 if none).
 
     Example:
         >>> import mesa
@@ -86,13 +140,14 @@ def act_on_village(village: Village, coop: Cooperative, *, kind: str, branch_gai
         ...                expert_gain=0.01), c.capital
         (2000.0, 3000.0)
     """
-    village.strengthen(branch_gain * effectiveness)
-    if kind == "expert":
-        village.tech *= 1.0 + expert_gain * effectiveness
-    if draw < projects_per_year / 12.0:
-        coop.receive_project(project_size)
-        return project_size
-    return 0.0
+    if village.row != coop.row:
+        raise ValueError("a village's collective is its own: the same row of their arrays")
+    project = draw < projects_per_year / 12.0
+    act_on_villages(village.arrays, coop.arrays, np.array([village.row]),
+                    expert=np.array([kind == "expert"]), branch_gain=np.array([branch_gain]),
+                    effectiveness=np.array([effectiveness]), project=np.array([project]),
+                    project_size=project_size, expert_gain=expert_gain)
+    return project_size if project else 0.0
 
 
 class Training(Submodel):
@@ -130,5 +185,4 @@ class BranchDecay(Submodel):
         self.world, self.rate = world, rate
 
     def step(self) -> None:
-        for v in self.world.villages:
-            v.decay(self.rate)
+        self.world.village_arrays.decay(self.rate)
