@@ -44,7 +44,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import literal_unroll, njit, prange
 
-from povsim import threads
+from povsim import threads, village_kernels
 from povsim.agents.households import (
     NO_JOB,
     OUTSIDE_MARKET,
@@ -270,6 +270,7 @@ def warm_up() -> None:
             print("povsim: compiling the model's kernels (once per installation; later runs "
                   "load them from numba's cache)", file=sys.stderr, flush=True)
         _LOADED.append(True)
+    village_kernels.warm_up()
     hh = Households.empty(1)
     h = HouseholdArrays.of(hh)
     draws = Draws(np.zeros(2, np.uint64), np.int64(0))

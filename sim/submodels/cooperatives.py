@@ -45,6 +45,7 @@ from povsim.scaling import posts
 from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 from povsim.submodels.labour_market import employer_wages
+from povsim.village_kernels import collectives_month
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -188,9 +189,10 @@ class Cooperatives(Submodel):
             self.ledger.partner_pays(e, "cooperative", "purchases", part)
 
     def step(self) -> None:
-        """The month of every collective at once, over :class:`CoopArrays` (the arithmetic of
-        :meth:`Cooperative.monthly_output`, :func:`sell`, :meth:`Cooperative.service_output`
-        and :meth:`Cooperative.book_month`, element by element)."""
+        """Every collective's month (:func:`povsim.village_kernels.collectives_month`, a compiled
+        loop over :class:`CoopArrays` with the arithmetic of :meth:`Cooperative.monthly_output`,
+        :func:`sell`, :meth:`Cooperative.service_output` and :meth:`Cooperative.book_month`),
+        after the partners' demand; then the contract sales booked to their buyers."""
         w, co = self.world, self.co
         s = w.coop_arrays
         g = self.clock.growth()
@@ -203,40 +205,17 @@ class Cooperatives(Submodel):
             by_partner, premium = self.purchase_demand(g)
             demand = by_partner.sum(axis=0)
             self.contract_premiums()
-        branch = w.village_arrays.branch_strength
-        secretary = w.village_arrays.first_secretary.astype(float)
-        # activation of hollow collectives with capital
-        wake = ~s.active & (s.capital > 0) & (
-            u < co.activation_prob_month.value * branch * (1.0 + secretary))
-        s.active |= wake
-        s.ever_active_year[wake & (s.ever_active_year == 0)] = self.clock.year
-        # output (a services collective's capital earns through services, not produce; its
-        # leased land produces either way), sales, wages, rent and other costs
-        mgmt = 0.5 + branch
-        capital_yield = np.where(s.services, 0.0, co.capital_yield.value)
-        yield_per_mu = co.coop_yield_per_mu.value * g
-        output = np.where(s.active, (s.capital * capital_yield + s.leased_land * yield_per_mu)
-                          * mgmt * s.revenue_multiplier / 12.0, 0.0)
-        access = np.where(np.isnan(s.market_access), co.market_access.value, s.market_access)
-        market = access * output
-        contracts = np.minimum(demand, (1.0 - access) * output * (1.0 + premium))
-        market = market + np.where(s.active & s.services, s.capital * s.service_yield * g * mgmt
-                                   * s.revenue_multiplier / 12.0, 0.0)
-        rev = market + contracts
-        wage_bill = staff * wages[w.coop_code0:] * s.fill  # the outside market pays the rest
-        rent = s.leased_land * (self.income.land_rent_per_mu.value / 12.0)
-        cost_share = co.cost_share.value
-        other = cost_share * rev
-        s.revenue += rev
-        s.sales_to_enterprises += contracts
-        s.wages += wage_bill
-        s.rent += rent
-        s.other_costs += other
-        # the four flows, added to the ledger one collective after another (in village order,
-        # as Ledger.flow would: a running sum, np.add.accumulate)
         flows = self.ledger.flows
-        for key, parts in zip(COOP_FLOWS, (market, wage_bill, rent, other), strict=True):
-            start = flows.setdefault(key, 0.0)
-            flows[key] = float(np.add.accumulate(np.concatenate(([start], parts)))[-1])
+        totals = np.array([flows.setdefault(key, 0.0) for key in COOP_FLOWS])
+        contracts = collectives_month(
+            s, u=u, branch=w.village_arrays.branch_strength,
+            secretary=w.village_arrays.first_secretary, staff=staff,
+            coop_wages=wages[w.coop_code0:], demand=demand, premium=premium,
+            activation=co.activation_prob_month.value, capital_yield=co.capital_yield.value,
+            yield_per_mu=co.coop_yield_per_mu.value * g, growth=g,
+            access=co.market_access.value, rent_rate=self.income.land_rent_per_mu.value / 12.0,
+            cost_share=co.cost_share.value, year=self.clock.year, flows=totals)
+        for key, total in zip(COOP_FLOWS, totals.tolist(), strict=True):
+            flows[key] = total
         for v in np.flatnonzero(contracts).tolist():
             self.book_purchase(v, float(contracts[v]))

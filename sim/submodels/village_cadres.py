@@ -26,13 +26,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from povsim.agents.cooperative import CoopArrays, Cooperative
-from povsim.agents.village import Village, VillageArrays
+from povsim.agents.cooperative import Cooperative
+from povsim.agents.village import Village
 from povsim.clock import Clock
 from povsim.config import CadreEffectsCfg
 from povsim.ledger import Ledger
 from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, PROGRAMME, Submodel
+from povsim.village_kernels import village_role_month
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -50,85 +51,31 @@ class VillageCadres(Submodel):
         self.draws = streams["projects"]
 
     def step(self) -> None:
-        """Every placed village-role cadre's month at once (:func:`act_on_villages`): cadres
-        sharing a village act in turn, in cadre order, one round each (:func:`turns`)."""
+        """Every placed village-role cadre's month, one after another in cadre order
+        (:func:`povsim.village_kernels.village_role_month`), and the projects' money booked."""
         cadres, ce, w = self.world.cadres, self.ce, self.world
         draws = self.draws.random(cadres.n)
         idx = np.asarray(w.placement.village_role, np.int64)
         if idx.size == 0:
             return
-        where = cadres.village[idx]
-        project = draws[idx] < cadres.projects_per_year[idx] / 12.0
         size = ce.project_size.value / w.k
-        for r in turns(where):
-            c = idx[r]
-            act_on_villages(w.village_arrays, w.coop_arrays, where[r],
-                            expert=cadres.kind[c] == "expert", branch_gain=cadres.branch_gain[c],
-                            effectiveness=cadres.effectiveness[c], project=project[r],
-                            project_size=size, expert_gain=ce.expert_productivity_gain_month.value,
-                            cap=ce.productivity_cap.value)
-        n = int(project.sum())
-        if n:  # booked one project after another, in cadre order, as Ledger.cost and .flow do
-            led = self.ledger
-            led.cost_year["projects"] = float(np.add.accumulate(
-                [led.cost_year.get("projects", 0.0), *([size * led.k] * n)])[-1])
-            key = "government->cooperative:projects"
-            led.flows[key] = float(np.add.accumulate(
-                [led.flows.get(key, 0.0), *([size] * n)])[-1])
-
-
-def turns(villages: np.ndarray) -> list[np.ndarray]:
-    """Positions of ``villages`` in rounds: round ``r`` holds each village's ``r``-th
-    occurrence (in order), so that a village's cadres act one after another and every round
-    touches each village at most once.
-
-    Example:
-        >>> [t.tolist() for t in turns(np.array([3, 1, 3, 2, 3]))]
-        [[0, 1, 3], [2], [4]]
-    """
-    order = np.argsort(villages, kind="stable")
-    s = villages[order]
-    first = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
-    runs = np.diff(np.r_[first, s.size])
-    rank = np.empty(s.size, np.int64)
-    rank[order] = np.arange(s.size) - np.repeat(first, runs)
-    return [np.flatnonzero(rank == r) for r in range(int(rank.max()) + 1 if s.size else 0)]
-
-
-def act_on_villages(villages: VillageArrays, coops: CoopArrays, where: np.ndarray, *,
-                    expert: np.ndarray, branch_gain: np.ndarray, effectiveness: np.ndarray,
-                    project: np.ndarray, project_size: float, expert_gain: float,
-                    cap: float = np.inf) -> None:
-    """Placed village-role cadres' month, one cadre in each village of ``where`` (distinct):
-    each raises its branch's strength by ``branch_gain x effectiveness`` of the way to 1; an
-    ``expert`` raises farming technology by ``expert_gain x effectiveness``; where ``project``
-    (this month's draw fell below its ``projects_per_year / 12``) it lands a project of
-    ``project_size`` yuan in the collective; technology is capped at ``cap``.
-
-    Example:
-        >>> from povsim.agents.village import VillageArrays
-        >>> from povsim.agents.cooperative import CoopArrays
-        >>> vs, cs = VillageArrays.empty(2), CoopArrays.empty(2); vs.branch_strength[:] = 0.4
-        >>> act_on_villages(vs, cs, np.array([1]), expert=np.array([True]),
-        ...                 branch_gain=np.array([0.03]), effectiveness=np.array([0.5]),
-        ...                 project=np.array([True]), project_size=2000.0, expert_gain=0.01)
-        >>> round(float(vs.branch_strength[1]), 4), float(vs.tech[1]), cs.capital.tolist()
-        (0.409, 1.005, [0.0, 2000.0])
-    """
-    b = villages.branch_strength[where]
-    villages.branch_strength[where] = b + branch_gain * effectiveness * (1.0 - b)
-    e = where[expert]
-    villages.tech[e] *= 1.0 + expert_gain * effectiveness[expert]
-    p = where[project]
-    coops.capital[p] += project_size
-    coops.non_operating[p] += project_size
-    villages.tech[where] = np.minimum(villages.tech[where], cap)
+        n = village_role_month(
+            w.village_arrays, w.coop_arrays, cadre_village=cadres.village[idx],
+            expert=cadres.kind[idx] == "expert", branch_gain=cadres.branch_gain[idx],
+            effectiveness=cadres.effectiveness[idx],
+            projects_per_year=cadres.projects_per_year[idx], draw=draws[idx],
+            project_size=size, expert_gain=ce.expert_productivity_gain_month.value,
+            cap=ce.productivity_cap.value)
+        for _ in range(n):  # each project booked in turn
+            self.ledger.cost("projects", size)
+            self.ledger.flow("government", "cooperative", "projects", size)
 
 
 def act_on_village(village: Village, coop: Cooperative, *, kind: str, branch_gain: float,
                    effectiveness: float, projects_per_year: float, draw: float,
                    project_size: float, expert_gain: float) -> float:
-    """One village-role cadre's month in its village (:func:`act_on_villages` for one);
+    """One village-role cadre's month in its village (the compiled rule,
+    :func:`povsim.village_kernels.village_role_month`, for one);
     returns the project funds it brought to the collective (yuan, 0 if none).
 
     Example:
@@ -142,12 +89,12 @@ def act_on_village(village: Village, coop: Cooperative, *, kind: str, branch_gai
     """
     if village.row != coop.row:
         raise ValueError("a village's collective is its own: the same row of their arrays")
-    project = draw < projects_per_year / 12.0
-    act_on_villages(village.arrays, coop.arrays, np.array([village.row]),
-                    expert=np.array([kind == "expert"]), branch_gain=np.array([branch_gain]),
-                    effectiveness=np.array([effectiveness]), project=np.array([project]),
-                    project_size=project_size, expert_gain=expert_gain)
-    return project_size if project else 0.0
+    landed = village_role_month(
+        village.arrays, coop.arrays, cadre_village=np.array([village.row]),
+        expert=np.array([kind == "expert"]), branch_gain=np.array([branch_gain]),
+        effectiveness=np.array([effectiveness]), projects_per_year=np.array([projects_per_year]),
+        draw=np.array([draw]), project_size=project_size, expert_gain=expert_gain)
+    return project_size if landed else 0.0
 
 
 class Training(Submodel):
