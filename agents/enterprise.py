@@ -15,7 +15,66 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import mesa
+import numpy as np
+
+
+@dataclass
+class PartnerLinks:
+    """The partner-village pairs, one array element per pair, in pairing order (issue 26: the
+    monthly purchases run over these arrays): the partner's index, the village, and the pair's
+    reach, industry fit and share (:class:`Enterprise`'s ``reach``, ``fit`` and ``share`` for
+    that village, set when the pairs are made); :meth:`of_partners` adds the partner's
+    purchases per village a year, the share it buys from households, its price premium and
+    its first year.
+
+    Example:
+        >>> pairs = [(0, 2), (1, 2)]
+        >>> links = PartnerLinks.of(pairs, reach=dict(zip(pairs, [0.5, 1.0])),
+        ...                         fit=dict(zip(pairs, [1.0, 0.5])),
+        ...                         share=dict(zip(pairs, [0.5, 0.5])))
+        >>> links.v.tolist(), links.reach.tolist()
+        ([2, 2], [0.5, 1.0])
+    """
+
+    e: np.ndarray  # int64
+    v: np.ndarray  # int64
+    reach: np.ndarray
+    fit: np.ndarray
+    share: np.ndarray
+    purchase_per_village_year: np.ndarray | None = None
+    household_purchase_share: np.ndarray | None = None
+    price_premium: np.ndarray | None = None
+    start_year: np.ndarray | None = None
+
+    @classmethod
+    def of_partners(cls, partners: list[Enterprise], pairs: list[tuple[int, int]]
+                    ) -> PartnerLinks:
+        """The links of ``pairs`` (partner index, village) of ``partners``, with their values."""
+        links = cls.of(pairs, *({(e, v): getattr(partners[e], name)[v] for e, v in pairs}
+                                for name in ("reach", "fit", "share")))
+        for name in ("purchase_per_village_year", "household_purchase_share", "price_premium",
+                     "start_year"):
+            setattr(links, name, np.array([getattr(partners[e], name) for e in links.e.tolist()],
+                                          np.int64 if name == "start_year" else np.float64))
+        return links
+
+    @classmethod
+    def of(cls, pairs: list[tuple[int, int]], reach: dict, fit: dict, share: dict
+           ) -> PartnerLinks:
+        """The links of ``pairs`` (partner, village), with each pair's values from the dicts
+        keyed by the pair."""
+        e = np.array([p for p, _ in pairs], np.int64)
+        v = np.array([q for _, q in pairs], np.int64)
+        return cls(e, v, *(np.array([d[p] for p in pairs], np.float64)
+                           for d in (reach, fit, share)))
+
+    @classmethod
+    def empty(cls) -> PartnerLinks:
+        """No pairs."""
+        return cls.of([], {}, {}, {})
 
 
 class Enterprise(mesa.Agent):

@@ -23,6 +23,17 @@ import pandas as pd
 from povsim.agents.households import SOURCES
 
 
+def added_in_turn(start: float, parts: np.ndarray) -> float:
+    """``start`` plus ``parts`` added one after another (a running sum, not numpy's pairwise
+    one), as repeated ``+=`` would.
+
+    Example:
+        >>> added_in_turn(1.0, np.array([1e16, 1.0, -1e16]))
+        0.0
+    """
+    return float(np.add.accumulate(np.concatenate(([start], parts)))[-1])
+
+
 class Ledger:
     """Money flows and public cost of one run.
 
@@ -57,6 +68,33 @@ class Ledger:
             self.cost(f"partner_{item}", yuan)
         else:
             self.flow(partner.kind, payee, item, yuan)
+
+    def partners_pay(self, payers: list[str], payee: str, item: str, yuan: np.ndarray) -> None:
+        """Book payments ``yuan`` in turn, payment ``j`` by a partner of kind ``payers[j]``:
+        the same sums, key by key, as :meth:`partner_pays` called once per payment (each key's
+        running total added one payment after another, keys made in the order first paid).
+
+        Example:
+            >>> a, b = Ledger(k=2.0), Ledger(k=2.0)
+            >>> kinds = ["enterprise", "government_unit", "enterprise"]
+            >>> a.partners_pay(kinds, "cooperative", "purchases", np.array([1.0, 2.0, 3.0]))
+            >>> from types import SimpleNamespace as NS
+            >>> for kind, y in zip(kinds, [1.0, 2.0, 3.0]):
+            ...     b.partner_pays(NS(kind=kind), "cooperative", "purchases", y)
+            >>> a.flows == b.flows and a.cost_year == b.cost_year
+            True
+        """
+        if not len(payers):
+            return
+        yuan = np.asarray(yuan, np.float64)
+        who = np.array(["government" if p == "government_unit" else p for p in payers])
+        for payer in dict.fromkeys(who.tolist()):
+            key = f"{payer}->{payee}:{item}"
+            paid = yuan[who == payer]
+            self.flows[key] = added_in_turn(self.flows.get(key, 0.0), paid)
+            if payer == "government":
+                cost = f"partner_{item}"
+                self.cost_year[cost] = added_in_turn(self.cost_year.get(cost, 0.0), paid * self.k)
 
     def close_year(self, year: int) -> tuple[list[dict], float]:
         """December: the year's cost rows (year, item, yuan) and total; the year starts again."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from povsim.agents.cadre import Cadre, Cadres, Placement
 from povsim.agents.cooperative import CoopArrays, Cooperative, Earning
-from povsim.agents.enterprise import Enterprise
+from povsim.agents.enterprise import Enterprise, PartnerLinks
 from povsim.agents.households import NEED, Households
 from povsim.agents.village import Village, VillageArrays
 from povsim.config import (
@@ -106,6 +106,7 @@ class World:
         lecturer_homes: at a reduced scale, the real lecturers of the scaled lecturing cadres
             (cadre index, home village), see
             :func:`povsim.submodels.identification.lecturer_homes`.
+        partner_links: the partner-village pairs as arrays (set when partners are paired).
         staff: each employer's workers (simulated households, by employer code) after this
             month's labour market (outside-market hires not counted).
     """
@@ -134,6 +135,7 @@ class World:
     slot_homes: np.ndarray | None = None
     lecturer_homes: tuple[np.ndarray, np.ndarray] | None = None
     staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    partner_links: PartnerLinks = field(default_factory=PartnerLinks.empty)
 
     def village_xy(self) -> np.ndarray:
         """Village locations (km), villages x 2."""

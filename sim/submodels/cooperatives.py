@@ -128,7 +128,7 @@ class Cooperatives(Submodel):
     def purchase_demand(self, growth: float) -> tuple[np.ndarray, np.ndarray]:
         """Paired partners' demand on the cooperatives this month (partners x villages, yuan)
         and each village's best price premium; each village's buyers are kept for
-        :meth:`book_purchase`. The part of a partner's purchases bought from households under
+        :meth:`book_purchases`. The part of a partner's purchases bought from households under
         contract (``household_purchase_share``) is not demand on the cooperative: its premium
         goes to the households (:meth:`contract_premiums`)."""
         w = self.world
@@ -136,24 +136,25 @@ class Cooperatives(Submodel):
         demand = np.zeros((len(w.partners), n_v))
         premium = np.zeros(n_v)
         self._household_premium = np.zeros((len(w.partners), n_v))
-        for e in w.partners:
-            if e.active(self.clock.year) and e.purchase_per_village_year > 0:
-                hs = e.household_purchase_share
-                for v in e.villages:
-                    fit = e.reach[v] * e.fit[v]
-                    want = e.purchase_per_village_year * growth / 12.0 * (e.share[v] * fit)
-                    prem = e.price_premium * fit
-                    demand[e.index, v] = want * (1.0 - hs)
-                    # bought at (1 + prem) x the market price: prem / (1 + prem) of the
-                    # payment is above what the produce would fetch on the market
-                    self._household_premium[e.index, v] = want * hs * prem / (1.0 + prem)
-                    premium[v] = max(premium[v], prem)
-        # each village's buyers (ascending), their demand and its total, as Python numbers
-        # for book_purchase; a contiguous row's sum has the bits of the column view's sum
+        links = w.partner_links
+        m = ((links.start_year <= self.clock.year) & (links.purchase_per_village_year > 0)
+             if links.e.size else np.zeros(0, bool))
+        if m.any():
+            e, v = links.e[m], links.v[m]
+            hs = links.household_purchase_share[m]
+            fit = links.reach[m] * links.fit[m]
+            want = links.purchase_per_village_year[m] * growth / 12.0 * (links.share[m] * fit)
+            prem = links.price_premium[m] * fit
+            demand[e, v] = want * (1.0 - hs)
+            # bought at (1 + prem) x the market price: prem / (1 + prem) of the payment is
+            # above what the produce would fetch on the market
+            self._household_premium[e, v] = want * hs * prem / (1.0 + prem)
+            np.maximum.at(premium, v, prem)
+        # each village's buyers (ascending), their demand and its total, for book_purchases;
+        # a contiguous row's sum has the bits of the column view's sum
         by_village = np.ascontiguousarray(demand.T)
         vv, ee = np.nonzero(by_village > 0)
-        self._buyers = (np.searchsorted(vv, np.arange(n_v + 1)).tolist(), ee.tolist(),
-                        by_village[vv, ee].tolist(), by_village.sum(axis=1).tolist())
+        self._buyers = (vv, ee, by_village[vv, ee], by_village.sum(axis=1))
         return demand, premium
 
     def contract_premiums(self) -> None:
@@ -171,22 +172,28 @@ class Cooperatives(Submodel):
         per_mu = np.divide(by_village, land, out=np.zeros_like(land), where=land > 0)
         hh.income[SRC["farming"]] += per_mu[hh.village] * farmed
         paid = prem * (land > 0)  # a village farming no land sells nothing under contract
-        for e in w.partners:
-            amount = float(paid[e.index].sum())
-            if amount:
-                e.household_premium_paid += amount
-                self.ledger.partner_pays(e, "households", "contract_premium", amount)
+        amount = paid.sum(axis=1)  # each partner's row, summed as its own
+        payers = np.flatnonzero(amount)
+        for i, x in zip(payers.tolist(), amount[payers].tolist(), strict=True):
+            w.partners[i].household_premium_paid += x
+        self.ledger.partners_pay([w.partners[i].kind for i in payers.tolist()], "households",
+                                 "contract_premium", amount[payers])
 
-    def book_purchase(self, village: int, amount: float) -> None:
-        """Book ``amount`` of purchases from a village's cooperative to its buyers, in
-        proportion to each buyer's demand there."""
-        cuts, ents, want, total = self._buyers
-        a, b = cuts[village], cuts[village + 1]
-        for i, w in zip(ents[a:b], want[a:b], strict=True):
-            part = amount * w / total[village]
-            e = self.world.partners[i]
-            e.purchases += part
-            self.ledger.partner_pays(e, "cooperative", "purchases", part)
+    def book_purchases(self, contracts: np.ndarray) -> None:
+        """Book each village's contract sales ``contracts`` (yuan) to its buyers, in proportion
+        to each buyer's demand there, village after village and buyer after buyer (the
+        partners' accounts and the ledger add them up in that order)."""
+        vv, ee, want, total = self._buyers
+        sel = contracts[vv] != 0
+        if not sel.any():
+            return
+        v, e = vv[sel], ee[sel]
+        part = contracts[v] * want[sel] / total[v]
+        partners = self.world.partners
+        buyers = [partners[i] for i in e.tolist()]
+        for p, x in zip(buyers, part.tolist(), strict=True):
+            p.purchases += x
+        self.ledger.partners_pay([p.kind for p in buyers], "cooperative", "purchases", part)
 
     def step(self) -> None:
         """Every collective's month (:func:`povsim.village_kernels.collectives_month`, a compiled
@@ -217,5 +224,4 @@ class Cooperatives(Submodel):
             cost_share=co.cost_share.value, year=self.clock.year, flows=totals)
         for key, total in zip(COOP_FLOWS, totals.tolist(), strict=True):
             flows[key] = total
-        for v in np.flatnonzero(contracts).tolist():
-            self.book_purchase(v, float(contracts[v]))
+        self.book_purchases(contracts)

@@ -37,6 +37,7 @@ import numpy as np
 
 from povsim import strategies
 from povsim.agents.cadre import Placement
+from povsim.agents.enterprise import PartnerLinks
 from povsim.clock import Clock
 from povsim.config import Scenario
 from povsim.scaling import full_village_share, systematic_choice
@@ -289,6 +290,7 @@ def pair_villages(world: World, sc: Scenario, streams: Streams, incidence: np.nd
     for e, v in pairs:
         ent = world.partners[e]
         ent.share[v] = ent.size / total[ent.group, v]
+    world.partner_links = PartnerLinks.of_partners(world.partners, pairs)
     emp_lists = [[(world.coop_code0 + v, 1.0)] for v in range(n_v)]
     for e, v in pairs:
         emp_lists[v].append((world.partners[e].code, world.partners[e].reach[v]))
