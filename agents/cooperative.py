@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 
 import mesa
 import numpy as np
+from numba import njit
 
 from povsim.agents.columns import column, year_or_none
 from povsim.scaling import posts
@@ -46,6 +47,30 @@ class Earning:
     market_access: float | None = None
     stake: float = 0.0
     stake_dividend_rate: float = 0.0
+
+
+@njit(cache=True, nogil=True)
+def close_books(revenue, wages, rent, other_costs, capital, active, fixed_due,
+                share_payout):  # pragma: no cover - compiled
+    """The rule of :meth:`Cooperative.close_year` on a collective's books: (fixed dividends,
+    share dividends, retained, loss cover, capital after). The one statement of the rule: the
+    agent's method and the compiled December (:mod:`povsim.village_kernels`) call it.
+
+    Example:
+        >>> close_books(1000.0, 300.0, 100.0, 100.0, 50.0, True, 200.0, 0.5)
+        (200.0, 150.0, 150.0, 0.0, 200.0)
+    """
+    surplus = revenue - wages - rent - other_costs
+    fixed = 0.0
+    if active:  # min(fixed_due, max(surplus, 0.0) + capital), Python's min and max
+        room = (0.0 if 0.0 > surplus else surplus) + capital
+        fixed = room if room < fixed_due else fixed_due
+    after_fixed = surplus - fixed
+    shares = share_payout * after_fixed if after_fixed > 0 else 0.0
+    retained = after_fixed - shares
+    short = -(capital + retained)
+    loss_cover = 0.0 if 0.0 > short else short  # max(short, 0.0)
+    return fixed, shares, retained, loss_cover, capital + retained + loss_cover
 
 
 #: a collective's books of the year, zeroed in January (:meth:`CoopArrays.reset_year`)
@@ -264,12 +289,8 @@ class Cooperative(mesa.Agent):
         (fixed paid, share dividends paid). A loss reduces capital; a loss beyond capital is
         covered by the township and kept in ``loss_cover`` so that money flows balance.
         """
-        surplus = self.surplus()
-        fixed = min(fixed_due, max(surplus, 0.0) + self.capital) if self.active else 0.0
-        after_fixed = surplus - fixed
-        shares = share_payout * after_fixed if after_fixed > 0 else 0.0
-        self.retained = after_fixed - shares
-        self.loss_cover = max(-(self.capital + self.retained), 0.0)
-        self.capital = self.capital + self.retained + self.loss_cover
+        fixed, shares, self.retained, self.loss_cover, self.capital = close_books(
+            self.revenue, self.wages, self.rent, self.other_costs, self.capital, self.active,
+            float(fixed_due), float(share_payout))
         self.fixed_dividends, self.share_dividends = fixed, shares
         return fixed, shares

@@ -12,7 +12,7 @@ so the results are the same bits (``python -m benchmarks.bitcheck``).
 Example:
     >>> import numpy as np
     >>> from povsim.agents.village import VillageArrays
-    >>> from povsim.agents.cooperative import CoopArrays
+    >>> from povsim.agents.cooperative import CoopArrays, close_books
     >>> vs, cs = VillageArrays.empty(1), CoopArrays.empty(1); vs.branch_strength[:] = 0.4
     >>> village_role_month(vs, cs, cadre_village=np.array([0]), expert=np.array([False]),
     ...     branch_gain=np.array([0.03]), effectiveness=np.array([0.5]),
@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from povsim.agents.cooperative import CoopArrays
+from povsim.agents.cooperative import CoopArrays, close_books
 from povsim.agents.village import VillageArrays
 
 
@@ -145,6 +145,63 @@ def collectives_month(s: CoopArrays, *, u: np.ndarray, branch: np.ndarray,
     return contracts
 
 
+@njit(cache=True, nogil=True)
+def _collectives_close(village, member, registered, shares, active, capital, revenue, wages,
+                       rent, other_costs, fixed_per_member, share_payout, fixed_out, shares_out,
+                       retained_out, loss_out, div):  # pragma: no cover - compiled
+    n_v = active.shape[0]
+    total = np.zeros(n_v, np.float32)  # members' shares, added in household order
+    poor_members = np.zeros(n_v, np.int64)
+    for i in range(village.shape[0]):
+        if member[i]:
+            total[village[i]] += shares[i]
+            if registered[i]:
+                poor_members[village[i]] += 1
+    for v in range(n_v):
+        payout = share_payout if total[v] > 0 else 0.0
+        fixed_out[v], shares_out[v], retained_out[v], loss_out[v], capital[v] = close_books(
+            revenue[v], wages[v], rent[v], other_costs[v], capital[v], active[v],
+            fixed_per_member * poor_members[v], payout)
+    for i in range(village.shape[0]):
+        v = village[i]
+        if member[i]:
+            d = div[i]
+            if fixed_out[v] != 0.0 and registered[i]:
+                d += fixed_out[v] / poor_members[v]
+            if shares_out[v] != 0.0:
+                d += shares_out[v] * np.float64(shares[i]) / np.float64(total[v])
+            div[i] = d
+
+
+def collectives_close(s: CoopArrays, *, village: np.ndarray, member: np.ndarray,
+                      registered: np.ndarray, shares: np.ndarray, fixed_per_member: float,
+                      share_payout: float, div: np.ndarray) -> None:
+    """December's close of every collective's books (:func:`close_books`: fixed dividends to
+    its registered poor members, share dividends of ``share_payout`` of what surplus is left,
+    the rest retained, a loss beyond capital covered), collective after collective, and the
+    dividends added to ``div`` (yuan, by household): a registered member's equal part of the
+    fixed dividends, then every member's part of the share dividends by its shares.
+
+    A collective's members' shares are added in household order (float32, as the shares are
+    kept): the same sum as numpy's whenever they are whole numbers, as they are in every bundled
+    scenario (1 share, and ``poor_member_shares`` more for a registered household).
+
+    Example:
+        >>> s = CoopArrays.empty(1); s.active[:] = True; s.revenue[:] = 1000.0
+        >>> div = np.zeros(2)
+        >>> collectives_close(s, village=np.zeros(2, np.int32), member=np.ones(2, bool),
+        ...     registered=np.array([True, False]), shares=np.array([3.0, 1.0], np.float32),
+        ...     fixed_per_member=100.0, share_payout=0.5, div=div)
+        >>> div.tolist(), s.capital.tolist()  # 100 fixed; 450 in shares, 3 : 1
+        ([437.5, 112.5], [450.0])
+    """
+    _collectives_close(np.asarray(village), np.asarray(member, np.bool_),
+                       np.asarray(registered, np.bool_), np.asarray(shares, np.float32),
+                       s.active, s.capital, s.revenue, s.wages, s.rent, s.other_costs,
+                       float(fixed_per_member), float(share_payout), s.fixed_dividends,
+                       s.share_dividends, s.retained, s.loss_cover, div)
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) this module's kernels now, on one village."""
     vs, cs = VillageArrays.empty(1), CoopArrays.empty(1)
@@ -156,3 +213,6 @@ def warm_up() -> None:
                       coop_wages=z, demand=z, premium=z, activation=0.0, capital_yield=0.0,
                       yield_per_mu=0.0, growth=1.0, access=1.0, rent_rate=0.0, cost_share=0.0,
                       year=2000, flows=np.zeros(4))
+    collectives_close(cs, village=np.zeros(1, np.int32), member=np.zeros(1, bool),
+                      registered=np.zeros(1, bool), shares=np.zeros(1, np.float32),
+                      fixed_per_member=0.0, share_payout=0.0, div=np.zeros(1))

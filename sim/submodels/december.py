@@ -41,13 +41,14 @@ import numpy as np
 from povsim.agents.households import SRC, Households
 from povsim.clock import Clock
 from povsim.config import Scenario, value_or
-from povsim.ledger import Ledger
+from povsim.ledger import Ledger, added_in_turn
 from povsim.recording import YearRecorder
 from povsim.scaling import exit_probability
 from povsim.streams import Streams
 from povsim.submodels.base import DECEMBER, Submodel
 from povsim.submodels.cooperatives import hollow_out
 from povsim.submodels.identification import effective_households, identify, poverty_by_village
+from povsim.village_kernels import collectives_close
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -115,25 +116,22 @@ class December(Submodel):
         hh = w.households
         self.stake_dividends()
         div = np.zeros(hh.n)
-        for c in w.coops:
-            rows = w.village_rows[c.village]
-            m_idx = rows[hh.member[rows]]
-            fixed_idx = m_idx[hh.registered[m_idx]]
-            tot = float(hh.shares[m_idx].sum())
-            fixed, shares = c.close_year(co.fixed_dividend_poor_member.value * fixed_idx.size,
-                                         co.share_payout.value if tot > 0 else 0.0)
-            if fixed:
-                div[fixed_idx] += fixed / fixed_idx.size
-            if shares:
-                # in float64 whatever the scalar's type (a Python float times a float32 array
-                # would stay float32 under numpy 2's promotion rules)
-                div[m_idx] += shares * hh.shares[m_idx].astype(np.float64) / tot
-            led.flow("cooperative", "households", "dividends", fixed + shares)
-            if c.loss_cover:
-                led.cost("coop_loss_cover", c.loss_cover)
-                led.flow("government", "cooperative", "loss_cover", c.loss_cover)
-            if c.active and c.capital <= 0 and c.retained < 0:
-                hollow_out(w, c, co)
+        s = w.coop_arrays
+        collectives_close(s, village=hh.village, member=hh.member, registered=hh.registered,
+                          shares=hh.shares, fixed_per_member=co.fixed_dividend_poor_member.value,
+                          share_payout=co.share_payout.value, div=div)
+        # booked collective after collective, as Ledger.flow and .cost would
+        key = "cooperative->households:dividends"
+        led.flows[key] = added_in_turn(led.flows.get(key, 0.0),
+                                       s.fixed_dividends + s.share_dividends)
+        loss = s.loss_cover[s.loss_cover != 0]
+        if loss.size:
+            led.cost_year["coop_loss_cover"] = added_in_turn(
+                led.cost_year.get("coop_loss_cover", 0.0), loss * led.k)
+            key = "government->cooperative:loss_cover"
+            led.flows[key] = added_in_turn(led.flows.get(key, 0.0), loss)
+        for v in np.flatnonzero(s.active & (s.capital <= 0) & (s.retained < 0)).tolist():
+            hollow_out(w, w.coops[v], co)
         if self.clock.in_programme:
             for e in w.partners:
                 if not e.active(self.clock.year) or not e.fixed_dividend or not e.villages:
