@@ -13,6 +13,7 @@ Example:
     >>> import numpy as np
     >>> from povsim.agents.village import VillageArrays
     >>> from povsim.agents.cooperative import CoopArrays, close_books
+from povsim.agents.enterprise import PartnerLinks
     >>> vs, cs = VillageArrays.empty(1), CoopArrays.empty(1); vs.branch_strength[:] = 0.4
     >>> village_role_month(vs, cs, cadre_village=np.array([0]), expert=np.array([False]),
     ...     branch_gain=np.array([0.03]), effectiveness=np.array([0.5]),
@@ -29,6 +30,7 @@ import numpy as np
 from numba import njit
 
 from povsim.agents.cooperative import CoopArrays, close_books
+from povsim.agents.enterprise import PartnerLinks
 from povsim.agents.village import VillageArrays
 
 
@@ -202,6 +204,52 @@ def collectives_close(s: CoopArrays, *, village: np.ndarray, member: np.ndarray,
                        s.share_dividends, s.retained, s.loss_cover, div)
 
 
+@njit(cache=True, nogil=True)
+def _partner_demand(e, v, reach, fit, share, rate, household_share, price_premium, start_year,
+                    year, growth, demand, household_premium, premium):  # pragma: no cover
+    for j in range(e.shape[0]):
+        if start_year[j] <= year and rate[j] > 0:
+            f = reach[j] * fit[j]
+            want = rate[j] * growth / 12.0 * (share[j] * f)
+            prem = price_premium[j] * f
+            demand[e[j], v[j]] = want * (1.0 - household_share[j])
+            # bought at (1 + prem) x the market price: prem / (1 + prem) of the payment is
+            # above what the produce would fetch on the market
+            household_premium[e[j], v[j]] = want * household_share[j] * prem / (1.0 + prem)
+            if prem > premium[v[j]]:  # Python's max(premium, prem)
+                premium[v[j]] = prem
+
+
+def partner_demand(links: PartnerLinks, *, partners: int, villages: int, year: int,
+                   growth: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This month's purchases by the partners whose pairings run (ODD §7.7), pair by pair:
+    (demand on each collective, partners x villages; the premium on what they buy from the
+    village's households under contract, partners x villages; each village's best price
+    premium), yuan. A pair's purchases are its partner's ``purchase_per_village_year`` x
+    ``growth`` / 12 x its share x reach x industry fit; ``household_purchase_share`` of them is
+    bought from households.
+
+    Example:
+        >>> pairs = [(0, 0)]
+        >>> links = PartnerLinks.of(pairs, {(0, 0): 1.0}, {(0, 0): 1.0}, {(0, 0): 1.0})
+        >>> links.purchase_per_village_year = np.array([1200.0])
+        >>> links.household_purchase_share, links.price_premium = np.zeros(1), np.full(1, 0.1)
+        >>> links.start_year = np.array([2015])
+        >>> d, h, p = partner_demand(links, partners=1, villages=1, year=2015, growth=1.0)
+        >>> d.tolist(), p.tolist()
+        ([[100.0]], [0.1])
+    """
+    demand = np.zeros((partners, villages))
+    household_premium = np.zeros((partners, villages))
+    premium = np.zeros(villages)
+    if links.e.size:
+        _partner_demand(links.e, links.v, links.reach, links.fit, links.share,
+                        links.purchase_per_village_year, links.household_purchase_share,
+                        links.price_premium, links.start_year, int(year), float(growth),
+                        demand, household_premium, premium)
+    return demand, household_premium, premium
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) this module's kernels now, on one village."""
     vs, cs = VillageArrays.empty(1), CoopArrays.empty(1)
@@ -213,6 +261,10 @@ def warm_up() -> None:
                       coop_wages=z, demand=z, premium=z, activation=0.0, capital_yield=0.0,
                       yield_per_mu=0.0, growth=1.0, access=1.0, rent_rate=0.0, cost_share=0.0,
                       year=2000, flows=np.zeros(4))
+    links = PartnerLinks.of([(0, 0)], {(0, 0): 1.0}, {(0, 0): 1.0}, {(0, 0): 1.0})
+    links.purchase_per_village_year, links.household_purchase_share = np.ones(1), np.zeros(1)
+    links.price_premium, links.start_year = np.zeros(1), np.zeros(1, np.int64)
+    partner_demand(links, partners=1, villages=1, year=2000, growth=1.0)
     collectives_close(cs, village=np.zeros(1, np.int32), member=np.zeros(1, bool),
                       registered=np.zeros(1, bool), shares=np.zeros(1, np.float32),
                       fixed_per_member=0.0, share_payout=0.0, div=np.zeros(1))

@@ -45,7 +45,7 @@ from povsim.scaling import posts
 from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 from povsim.submodels.labour_market import employer_wages
-from povsim.village_kernels import collectives_month
+from povsim.village_kernels import collectives_month, partner_demand
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -132,24 +132,9 @@ class Cooperatives(Submodel):
         contract (``household_purchase_share``) is not demand on the cooperative: its premium
         goes to the households (:meth:`contract_premiums`)."""
         w = self.world
-        n_v = len(w.coops)
-        demand = np.zeros((len(w.partners), n_v))
-        premium = np.zeros(n_v)
-        self._household_premium = np.zeros((len(w.partners), n_v))
-        links = w.partner_links
-        m = ((links.start_year <= self.clock.year) & (links.purchase_per_village_year > 0)
-             if links.e.size else np.zeros(0, bool))
-        if m.any():
-            e, v = links.e[m], links.v[m]
-            hs = links.household_purchase_share[m]
-            fit = links.reach[m] * links.fit[m]
-            want = links.purchase_per_village_year[m] * growth / 12.0 * (links.share[m] * fit)
-            prem = links.price_premium[m] * fit
-            demand[e, v] = want * (1.0 - hs)
-            # bought at (1 + prem) x the market price: prem / (1 + prem) of the payment is
-            # above what the produce would fetch on the market
-            self._household_premium[e, v] = want * hs * prem / (1.0 + prem)
-            np.maximum.at(premium, v, prem)
+        demand, self._household_premium, premium = partner_demand(
+            w.partner_links, partners=len(w.partners), villages=len(w.coops),
+            year=self.clock.year, growth=growth)
         # each village's buyers (ascending), their demand and its total, for book_purchases;
         # a contiguous row's sum has the bits of the column view's sum
         by_village = np.ascontiguousarray(demand.T)
