@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from povsim.agents.cooperative import Cooperative
 from povsim.config import load_scenario, scenario_source
 from povsim.inputs import ScenarioError
 from povsim.model import PovertyModel
@@ -123,3 +124,21 @@ def test_the_odd_states_the_schedule_the_model_runs():
     for r in PovertyModel("zhenbao").schedule_table().itertuples():
         row = f"| {r.order} | {r.submodel} | `{r.module}` | §{r.odd_section} | {r.runs} |"
         assert row in odd, row
+
+
+def test_villages_and_collectives_are_mesa_agents_over_the_arrays():
+    """Issue 26: a village's and a collective's state lives in its kind's arrays; the Mesa
+    agents are views of one element: what the submodels write in the arrays the agents read,
+    and what is set on an agent lands in the arrays. The model's AgentSet holds them."""
+    m = PovertyModel("zhenbao", seed=1, scale=2)
+    for _ in range(13):
+        m.step()
+    v, c = m.villages[0], m.coops[0]
+    assert v in m.agents and c in m.agents
+    s, va = m.world.coop_arrays, m.world.village_arrays
+    assert (c.capital, c.revenue, c.active) == (s.capital[0], s.revenue[0], bool(s.active[0]))
+    assert isinstance(c.capital, float) and isinstance(v.branch_strength, float)
+    c.capital = 123.0
+    v.branch_strength = 0.25
+    assert s.capital[0] == 123.0 and va.branch_strength[0] == 0.25
+    assert m.agents.select(lambda a: isinstance(a, Cooperative)).get("capital") == [123.0]
