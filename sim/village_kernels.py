@@ -12,8 +12,7 @@ so the results are the same bits (``python -m benchmarks.bitcheck``).
 Example:
     >>> import numpy as np
     >>> from povsim.agents.village import VillageArrays
-    >>> from povsim.agents.cooperative import CoopArrays, close_books
-from povsim.agents.enterprise import PartnerLinks
+    >>> from povsim.agents.cooperative import CoopArrays
     >>> vs, cs = VillageArrays.empty(1), CoopArrays.empty(1); vs.branch_strength[:] = 0.4
     >>> village_role_month(vs, cs, cadre_village=np.array([0]), expert=np.array([False]),
     ...     branch_gain=np.array([0.03]), effectiveness=np.array([0.5]),
