@@ -50,6 +50,60 @@ class Earning:
 
 
 @njit(cache=True, nogil=True)
+def produce(active, capital, capital_yield, leased_land, yield_per_mu, management,
+            multiplier):  # pragma: no cover - compiled
+    """A collective's output of a month (yuan at market prices) from its capital and leased land,
+    scaled by management and its model's multiplier; 0 when hollow (the rule of
+    :meth:`Cooperative.monthly_output` and of the compiled month).
+
+    Example:
+        >>> produce(True, 1200.0, 0.1, 0.0, 0.0, 1.0, 1.0)
+        10.0
+    """
+    if not active:
+        return 0.0
+    annual = capital * capital_yield + leased_land * yield_per_mu
+    return annual * management * multiplier / 12.0
+
+
+@njit(cache=True, nogil=True)
+def serve(active, services, capital, service_yield, growth, management,
+          multiplier):  # pragma: no cover - compiled
+    """A services collective's revenue of a month (yuan): capital x ``service_yield`` x growth,
+    scaled by management and its model's multiplier; 0 when hollow or not a services collective
+    (the rule of :meth:`Cooperative.service_output` and of the compiled month).
+
+    Example:
+        >>> serve(True, True, 1.2e6, 0.1, 1.0, 1.0, 1.0)
+        10000.0
+    """
+    if not active or not services:
+        return 0.0
+    return capital * service_yield * growth * management * multiplier / 12.0
+
+
+@njit(cache=True, nogil=True)
+def sell(output, market_access, demand, premium):  # pragma: no cover - compiled
+    """A collective's sales of a month's ``output`` (yuan at market prices): ``market_access``
+    of it sells on the open market; purchase contracts buy from the rest, up to the partners'
+    ``demand`` (yuan, at their price), paying ``1 + premium`` times the market price. Returns
+    (open-market sales, contract sales). What neither buys is not sold.
+
+    Example:
+        >>> sell(1000.0, 0.7, 0.0, 0.1)      # no buyer: 30% of the output unsold
+        (700.0, 0.0)
+        >>> sell(1000.0, 0.7, 200.0, 0.1)    # a buyer takes 200 yuan of it, at its price
+        (700.0, 200.0)
+        >>> market, contracts = sell(1000.0, 0.5, 900.0, 0.1)  # at most the rest, 500 x 1.1
+        >>> market, round(contracts, 6)
+        (500.0, 550.0)
+    """
+    market = market_access * output
+    room = (1.0 - market_access) * output * (1.0 + premium)
+    return market, (room if room < demand else demand)  # Python's min(demand, room)
+
+
+@njit(cache=True, nogil=True)
 def close_books(revenue, wages, rent, other_costs, capital, active, fixed_due,
                 share_payout):  # pragma: no cover - compiled
     """The rule of :meth:`Cooperative.close_year` on a collective's books: (fixed dividends,
@@ -234,10 +288,8 @@ class Cooperative(mesa.Agent):
                        management: float) -> float:
         """This month's output (yuan at market prices) from capital and leased land, scaled by
         management and the collective-economy model's multiplier; 0 when hollow."""
-        if not self.active:
-            return 0.0
-        annual = (self.capital * capital_yield + self.leased_land * yield_per_mu)
-        return annual * management * self.revenue_multiplier / 12.0
+        return produce(self.active, self.capital, float(capital_yield), self.leased_land,
+                       float(yield_per_mu), float(management), self.revenue_multiplier)
 
     def service_output(self, growth: float, management: float) -> float:
         """This month's services revenue (yuan): capital x ``service_yield`` x growth, scaled by
@@ -250,10 +302,9 @@ class Cooperative(mesa.Agent):
             >>> c.service_output(1.0, 1.0)
             10000.0
         """
-        if not self.active or not self.earning.services:
-            return 0.0
-        return (self.capital * self.earning.service_yield * growth * management
-                * self.revenue_multiplier / 12.0)
+        return serve(self.active, self.earning.services, self.capital,
+                     self.earning.service_yield, float(growth), float(management),
+                     self.revenue_multiplier)
 
     def receive_stake_dividend(self, amount: float) -> None:
         """A partner's share dividend on the collective's stake: operating revenue (investment

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from povsim.agents.cooperative import CoopArrays, close_books
+from povsim.agents.cooperative import CoopArrays, close_books, produce, sell, serve
 from povsim.agents.enterprise import PartnerLinks
 from povsim.agents.village import VillageArrays
 
@@ -85,19 +85,14 @@ def _collectives_month(active, capital, leased_land, fill, multiplier, services,
             if ever_active_year[i] == 0:
                 ever_active_year[i] = year
         mgmt = 0.5 + branch[i]
-        cy = 0.0 if services[i] else capital_yield
-        output = 0.0
-        if active[i]:
-            annual = capital[i] * cy + leased_land[i] * yield_per_mu
-            output = annual * mgmt * multiplier[i] / 12.0
-        a = access if np.isnan(own_access[i]) else own_access[i]
-        market = a * output
-        room = (1.0 - a) * output * (1.0 + premium[i])
-        contracts = room if room < demand[i] else demand[i]  # Python's min(demand, room)
-        service = 0.0
-        if active[i] and services[i]:
-            service = (capital[i] * service_yield[i] * growth * mgmt * multiplier[i] / 12.0)
-        market += service
+        # a services collective's capital earns through services, not produce; its leased
+        # land produces either way
+        output = produce(active[i], capital[i], 0.0 if services[i] else capital_yield,
+                         leased_land[i], yield_per_mu, mgmt, multiplier[i])
+        market, contracts = sell(output, access if np.isnan(own_access[i]) else own_access[i],
+                                 demand[i], premium[i])
+        market += serve(active[i], services[i], capital[i], service_yield[i], growth, mgmt,
+                        multiplier[i])
         rev = market + contracts
         wage_bill = staff[i] * coop_wages[i] * fill[i]  # the outside market pays the rest
         paid_rent = leased_land[i] * rent_rate

@@ -11,13 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povsim.agents.cooperative import Cooperative
+from povsim.agents.cooperative import Cooperative, sell
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
 from povsim.agents.village import Village
 from povsim.config import load_scenario
 from povsim.model import PovertyModel
 from povsim.strategies import CADRE_PAIRING
-from povsim.submodels.cooperatives import sell
 from povsim.submodels.labour_market import LabourMarket
 from povsim.submodels.village_cadres import act_on_village
 

@@ -8,10 +8,10 @@ output worth (at market prices) its capital's yield (``capital_yield``) and its 
 collective-economy model's multiplier. It sells ``market_access`` of that output on the open
 market; paired partners' purchase contracts (in the programme) buy from the rest, up to their
 demand (``purchase_per_village_year`` x growth, x reach x industry fit, split by size), at the
-market price x (1 + the best price premium); what neither buys is not sold (:func:`sell`). So a
-contract adds sales the collective would not otherwise make (volume) and pays more for them
-(price). A collective whose model earns from **services** (its ``Earning``; Yushu's shop,
-resort and urban market) instead sells services to its customers on its facilities: capital x
+market price x (1 + the best price premium); what neither buys is not sold
+(:func:`povsim.agents.cooperative.sell`). So a contract adds sales the collective would not
+otherwise make (volume) and pays more for them (price). A collective whose model earns from
+**services** (its ``Earning``; Yushu's shop, resort and urban market) instead sells services to its customers on its facilities: capital x
 ``service_yield`` x growth x management x multiplier, not limited by market access nor bought
 by partners (its leased land's produce is still sold as above); a model may also set its own
 market access. It pays its staff the local wage (x its posts' ``fill``: a part-time post
@@ -53,27 +53,6 @@ if TYPE_CHECKING:
 #: the four per-cooperative money flows of a month, in booking order
 COOP_FLOWS = ("market->cooperative:sales", "cooperative->households:wages",
               "cooperative->households:land_rent", "cooperative->market:other_costs")
-
-
-def sell(output: float, market_access: float, demand: float, premium: float
-         ) -> tuple[float, float]:
-    """A collective's sales of a month's ``output`` (yuan at market prices): ``market_access``
-    of it sells on the open market; purchase contracts buy from the rest, up to the partners'
-    ``demand`` (yuan, at their price), paying ``1 + premium`` times the market price. Returns
-    (open-market sales, contract sales). What neither buys is not sold.
-
-    Example:
-        >>> sell(1000.0, 0.7, 0.0, 0.1)      # no buyer: 30% of the output unsold
-        (700.0, 0.0)
-        >>> sell(1000.0, 0.7, 200.0, 0.1)    # a buyer takes 200 yuan of it, at its price
-        (700.0, 200.0)
-        >>> market, contracts = sell(1000.0, 0.5, 900.0, 0.1)  # at most the rest, 500 x 1.1
-        >>> market, round(contracts, 6)
-        (500.0, 550.0)
-    """
-    market = market_access * output
-    contracts = min(demand, (1.0 - market_access) * output * (1.0 + premium))
-    return market, contracts
 
 
 def update_land(world: World, co: CooperativesCfg, villages=None) -> None:
@@ -182,9 +161,9 @@ class Cooperatives(Submodel):
 
     def step(self) -> None:
         """Every collective's month (:func:`povsim.village_kernels.collectives_month`, a compiled
-        loop over :class:`CoopArrays` with the arithmetic of :meth:`Cooperative.monthly_output`,
-        :func:`sell`, :meth:`Cooperative.service_output` and :meth:`Cooperative.book_month`),
-        after the partners' demand; then the contract sales booked to their buyers."""
+        loop over :class:`CoopArrays` with the rules of :mod:`povsim.agents.cooperative`:
+        ``produce``, ``sell``, ``serve`` and the books), after the partners' demand; then the
+        contract sales booked to their buyers."""
         w, co = self.world, self.co
         s = w.coop_arrays
         g = self.clock.growth()
