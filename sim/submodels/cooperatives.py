@@ -13,8 +13,8 @@ market price x (1 + the best price premium); what neither buys is not sold
 otherwise make (volume) and pays more for them (price). A collective whose model earns from
 **services** (its ``Earning``; Yushu's shop, resort and urban market) instead sells services
 to its customers on its facilities: capital x ``service_yield`` x growth x management x
-multiplier, not limited by market access nor bought by partners (its leased land's produce is still sold as above); a model may also set its own
-market access. It pays its staff the local wage (x its posts' ``fill``: a part-time post
+multiplier, not limited by market access nor bought by partners (its leased land's produce is
+still sold as above); a model may also set its own market access. It pays its staff the local wage (x its posts' ``fill``: a part-time post
 holder earns the rest in the outside market), land rent to the households it leases from, and
 other costs (``cost_share`` of its sales). A partner buys ``household_purchase_share`` of
 its purchases from the village's households' own produce under contract instead (订单农业): they
