@@ -2,24 +2,25 @@
 households joining; leased land and the jobs it gives; hollowing out.
 
 Each month a hollow cooperative with capital activates with probability
-``activation_prob_month`` x branch strength x (2 with a first secretary). An active one produces
-output worth (at market prices) its capital's yield (``capital_yield``) and its leased land's
-(``coop_yield_per_mu`` x growth), scaled by management (0.5 + branch strength) and by its
-collective-economy model's multiplier. It sells ``market_access`` of that output on the open
-market; paired partners' purchase contracts (in the programme) buy from the rest, up to their
-demand (``purchase_per_village_year`` x growth, x reach x industry fit, split by size), at the
-market price x (1 + the best price premium); what neither buys is not sold
+``activation_prob_month`` x branch strength x (2 with a first secretary). An active one
+produces output worth (at market prices) its capital's yield (``capital_yield``) and its leased
+land's (``coop_yield_per_mu`` x growth), scaled by management (0.5 + branch strength) and by
+its collective-economy model's multiplier. It sells ``market_access`` of that output on the
+open market; paired partners' purchase contracts (in the programme) buy from the rest, up to
+their demand (``purchase_per_village_year`` x growth, x reach x industry fit, split by size),
+at the market price x (1 + the best price premium); what neither buys is not sold
 (:func:`povsim.agents.cooperative.sell`). So a contract adds sales the collective would not
 otherwise make (volume) and pays more for them (price). A collective whose model earns from
-**services** (its ``Earning``; Yushu's shop, resort and urban market) instead sells services
-to its customers on its facilities: capital x ``service_yield`` x growth x management x
+**services** (its ``Earning``; Yushu's shop, resort and urban market) instead sells services to
+its customers on its facilities: capital x ``service_yield`` x growth x management x
 multiplier, not limited by market access nor bought by partners (its leased land's produce is
-still sold as above); a model may also set its own market access. It pays its staff the local wage (x its posts' ``fill``: a part-time post
-holder earns the rest in the outside market), land rent to the households it leases from, and
-other costs (``cost_share`` of its sales). A partner buys ``household_purchase_share`` of
-its purchases from the village's households' own produce under contract instead (订单农业): they
-gain the premium on it, ``premium / (1 + premium)`` of the payment, shared by the land they farm
-(:meth:`Cooperatives.contract_premiums`); the collective sees only the rest of the demand.
+still sold as above); a model may also set its own market access. It pays its staff the local
+wage (x its posts' ``fill``: a part-time post holder earns the rest in the outside market),
+land rent to the households it leases from, and other costs (``cost_share`` of its sales). A
+partner buys ``household_purchase_share`` of its purchases from the village's households' own
+produce under contract instead (订单农业): they gain the premium on it, ``premium / (1 + premium)``
+of the payment, shared by the land they farm (:meth:`Cooperatives.contract_premiums`); the
+collective sees only the rest of the demand.
 
 Example:
     >>> from povsim.model import PovertyModel
