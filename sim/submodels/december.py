@@ -206,8 +206,7 @@ class December(Submodel):
         self.ledger.receipts += hh.income.sum(axis=1)
         hh.pc_income_last[:] = pc
         hh.income[:] = 0.0
-        for c in w.coops:
-            c.reset_year()
+        w.coop_arrays.reset_year()
         for e in w.partners:
             e.reset_year()
         w.cadres.close_year()
