@@ -121,10 +121,12 @@ class HouseholdsMonth(Submodel):
         # money flows, in the order the rules pay them
         led = self.ledger
         led.flow("market", "households", "wages", market_wages(w, by_emp))
-        for e in w.partners:
-            if by_emp[e.code]:
-                e.wages_paid += by_emp[e.code]
-                led.partner_pays(e, "households", "wages", float(by_emp[e.code]))
+        by_partner = by_emp[1:w.coop_code0]  # employer code = partner index + 1
+        who = np.flatnonzero(by_partner)
+        for i, x in zip(who.tolist(), by_partner[who].tolist(), strict=True):
+            w.partners[i].wages_paid += x
+        led.partners_pay([w.partners[i].kind for i in who.tolist()], "households", "wages",
+                         by_partner[who])
         led.cost("transfers", paid)
         led.flow("government", "households", "transfers", paid)
         led.cost("health_cover", covered)
