@@ -281,6 +281,7 @@ def warm_up() -> None:
     household_month_arrays(hh, np.zeros(1), one, np.full(1, -1.0), draws, params)
     separate_and_count(h, draws, 0.0, np.zeros((1, 1), np.int64))
     seek_jobs(h, draws, vac, 0.0, 0.0, Applicants.empty(1), count)
+    hire(Applicants.empty(1), 0, np.zeros(1), hh.employer, hh.referral, np.zeros(1, np.int64))
     visits_due(h, draws, one, 0.0, np.zeros(1, np.int64), np.empty(1, np.int32), count)
     lecture(h, np.zeros(1))
     month_counts(h, 1, np.zeros((1, 8)))
@@ -465,6 +466,41 @@ def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
         return _seek_jobs_serial(h, draws, vac, job_search_prob_month, referral_boost, out,
                                  counts)
     return _seek_jobs_chunks(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
+
+
+def hire(app: Applicants, k: int, vac: np.ndarray, employer: np.ndarray,
+         referral: np.ndarray, staff: np.ndarray) -> None:
+    """Paired employers hire from this month's ``k`` applicants (``app``, from
+    :func:`seek_jobs`): each employer's applicants are served in order of their keys (ties by
+    their order), the first ``vac[e]`` of them hired: their ``employer`` set, their referral
+    used, ``staff`` counted (ODD §7.6). The order is ``np.lexsort((key, employer))``'s: a stable
+    sort by key, then a stable sort by employer.
+
+    Example:
+        >>> app = Applicants(np.array([0, 1, 2], np.int32), np.array([1, 1, 1], np.int32),
+        ...                  np.array([0.5, 0.1, 0.9]))
+        >>> emp, ref, staff = np.full(3, -1, np.int32), np.ones(3, bool), np.zeros(2, np.int64)
+        >>> hire(app, 3, np.array([0.0, 2.0]), emp, ref, staff)
+        >>> emp.tolist(), staff.tolist()  # the two lowest keys: households 1 and 0
+        ([1, 1, -1], [0, 2])
+    """
+    _hire(app.household, app.employer, app.key, k, vac, employer, referral, staff)
+
+
+@njit(cache=True, nogil=True)
+def _hire(household, emp, key, k, vac, employer, referral, staff):  # pragma: no cover
+    by_key = np.argsort(key[:k], kind="mergesort")
+    order = by_key[np.argsort(emp[:k][by_key], kind="mergesort")]
+    last, rank = -1, 0
+    for j in range(k):
+        i = order[j]
+        e = emp[i]
+        rank = rank + 1 if e == last else 0
+        last = e
+        if rank < vac[e]:
+            employer[household[i]] = e
+            referral[household[i]] = False
+            staff[e] += 1
 
 
 @njit(cache=True, nogil=True)

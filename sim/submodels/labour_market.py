@@ -131,15 +131,7 @@ class LabourMarket(Submodel):
         self.world.staff = staff
         if k == 0:
             return
-        cand, cand_emp, key = app.household[:k], app.employer[:k], app.key[:k]
         # applicants to an employer are served in random order: the key u / p_in is uniform on
         # (0, 1) for every applicant whatever its village's chance of applying (ranking by u
         # itself would favour the villages least likely to apply, the most distant ones)
-        order = np.lexsort((key, cand_emp))
-        cand, cand_emp = cand[order], cand_emp[order]
-        starts = np.searchsorted(cand_emp, cand_emp, "left")
-        rank = np.arange(cand.size) - starts
-        ok = rank < vac[cand_emp]
-        hh.employer[cand[ok]] = cand_emp[ok]
-        hh.referral[cand[ok]] = False
-        staff += np.bincount(cand_emp[ok], minlength=staff.size)
+        kernels.hire(app, k, vac, hh.employer, hh.referral, staff)
