@@ -328,3 +328,16 @@ def test_the_first_compile_is_announced_on_stderr_once(monkeypatch, capsys):
     monkeypatch.setattr(kernels, "cache_is_cold", lambda: False)
     kernels.warm_up()
     assert capsys.readouterr().err == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 3000), st.sampled_from([np.float64, np.float32]), st.integers(0, 2**32 - 1),
+       st.floats(-3, 8))
+def test_numpy_sum_has_the_bits_of_numpys_sum(n, dtype, seed, scale):
+    """``sums.numpy_sum`` is numpy's pairwise summation: the same number as ``a.sum()`` for
+    any length (around the block of 128 and its halvings), type and magnitudes."""
+    from povsim.sums import numpy_sum
+
+    rng = np.random.default_rng(seed)
+    a = (rng.standard_normal(n) * 10.0 ** rng.uniform(-3, scale, n)).astype(dtype)
+    assert numpy_sum(a) == float(a.sum())
