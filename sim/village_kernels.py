@@ -31,6 +31,7 @@ from numba import njit
 from povsim.agents.cooperative import CoopArrays, close_books, produce, sell, serve
 from povsim.agents.enterprise import PartnerLinks
 from povsim.agents.village import VillageArrays
+from povsim.sums import numpy_sum
 
 
 @njit(cache=True, nogil=True)
@@ -242,6 +243,57 @@ def partner_demand(links: PartnerLinks, *, partners: int, villages: int, year: i
                         links.price_premium, links.start_year, int(year), float(growth),
                         demand, household_premium, premium)
     return demand, household_premium, premium
+
+
+@njit(cache=True, nogil=True)
+def _partner_fixed_dividends(village, registered, ptr, link_partner, link_amount, n_partners,
+                             div):  # pragma: no cover - compiled
+    count = np.zeros(n_partners, np.int64)
+    for i in range(village.shape[0]):
+        if registered[i]:
+            for j in range(ptr[village[i]], ptr[village[i] + 1]):
+                count[link_partner[j]] += 1
+    start = np.zeros(n_partners + 1, np.int64)
+    start[1:] = np.cumsum(count)
+    buf = np.empty(start[-1])
+    fill = start[:-1].copy()
+    for i in range(village.shape[0]):
+        if registered[i]:
+            for j in range(ptr[village[i]], ptr[village[i] + 1]):
+                p = link_partner[j]
+                buf[fill[p]] = link_amount[j]
+                fill[p] += 1
+                div[i] += link_amount[j]
+    pays = np.zeros(n_partners)
+    for p in range(n_partners):
+        pays[p] = numpy_sum(buf[start[p]:start[p + 1]])
+    return pays
+
+
+def partner_fixed_dividends(village: np.ndarray, registered: np.ndarray, link_village: np.ndarray,
+                            link_partner: np.ndarray, link_amount: np.ndarray, partners: int,
+                            villages: int, div: np.ndarray) -> np.ndarray:
+    """Partners' yearly fixed dividends to the registered households of their villages (ODD
+    §7.10): a pair's amount (the partner's ``fixed_dividend`` x its share of the village) to
+    each registered household of the village, added to ``div`` partner after partner. Returns
+    what each partner paid, summed over its households in household order as numpy sums.
+
+    Example:
+        >>> div = np.zeros(3)
+        >>> partner_fixed_dividends(np.array([0, 1, 0]), np.array([True, True, False]),
+        ...     link_village=np.array([0, 0, 1]), link_partner=np.array([1, 0, 1]),
+        ...     link_amount=np.array([10.0, 5.0, 7.0]), partners=2, villages=2, div=div).tolist()
+        [5.0, 17.0]
+        >>> div.tolist()
+        [15.0, 7.0, 0.0]
+    """
+    order = np.lexsort((link_partner, link_village))  # by village, then partner
+    lv = np.asarray(link_village, np.int64)[order]
+    ptr = np.searchsorted(lv, np.arange(villages + 1)).astype(np.int64)
+    return _partner_fixed_dividends(np.asarray(village, np.int64), np.asarray(registered, np.bool_),
+                                    ptr, np.asarray(link_partner, np.int64)[order],
+                                    np.asarray(link_amount, np.float64)[order], int(partners),
+                                    div)
 
 
 def warm_up() -> None:

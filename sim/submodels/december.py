@@ -48,7 +48,7 @@ from povsim.streams import Streams
 from povsim.submodels.base import DECEMBER, Submodel
 from povsim.submodels.cooperatives import hollow_out
 from povsim.submodels.identification import effective_households, identify, poverty_by_village
-from povsim.village_kernels import collectives_close
+from povsim.village_kernels import collectives_close, partner_fixed_dividends
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -133,20 +133,21 @@ class December(Submodel):
         for v in np.flatnonzero(s.active & (s.capital <= 0) & (s.retained < 0)).tolist():
             hollow_out(w, w.coops[v], co)
         if self.clock.in_programme:
-            for e in w.partners:
-                if not e.active(self.clock.year) or not e.fixed_dividend or not e.villages:
-                    continue
-                share = np.zeros(len(w.villages))
-                share[list(e.share)] = list(e.share.values())
-                rows = np.sort(np.concatenate(
-                    [w.village_rows[v] for v in np.flatnonzero(share > 0)] or [[]]
-                )).astype(np.intp)
-                idx = rows[hh.registered[rows]]
-                each = e.fixed_dividend * share[hh.village[idx]]
-                pay = float(each.sum())
-                div[idx] += each
-                e.dividends_paid += pay
-                led.partner_pays(e, "households", "dividends", pay)
+            paying = [e for e in w.partners
+                      if e.active(self.clock.year) and e.fixed_dividend and e.villages]
+            if paying:
+                links = w.partner_links
+                fixed = np.zeros(len(w.partners))
+                fixed[[e.index for e in paying]] = [e.fixed_dividend for e in paying]
+                m = (fixed[links.e] != 0) & (links.share > 0)
+                pays = partner_fixed_dividends(
+                    hh.village, hh.registered, link_village=links.v[m],
+                    link_partner=links.e[m], link_amount=fixed[links.e[m]] * links.share[m],
+                    partners=len(w.partners), villages=len(w.villages), div=div)
+                for e in paying:
+                    e.dividends_paid += float(pays[e.index])
+                led.partners_pay([e.kind for e in paying], "households", "dividends",
+                                 pays[[e.index for e in paying]])
         return div
 
     def fiscal_transfers(self) -> None:
