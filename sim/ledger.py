@@ -23,12 +23,12 @@ import pandas as pd
 from povsim.agents.households import SOURCES
 
 
-def added_in_turn(start: float, parts: np.ndarray) -> float:
+def _added_in_turn(start: float, parts: np.ndarray) -> float:
     """``start`` plus ``parts`` added one after another (a running sum, not numpy's pairwise
     one), as repeated ``+=`` would.
 
     Example:
-        >>> added_in_turn(1.0, np.array([1e16, 1.0, -1e16]))
+        >>> _added_in_turn(1.0, np.array([1e16, 1.0, -1e16]))
         0.0
     """
     return float(np.add.accumulate(np.concatenate(([start], parts)))[-1])
@@ -61,6 +61,24 @@ class Ledger:
         """Book a public cost of ``yuan`` (simulated units; kept in real units)."""
         self.cost_year[item] = self.cost_year.get(item, 0.0) + yuan * self.k
 
+    def flows_in_turn(self, payer: str, payee: str, item: str, yuan: np.ndarray) -> None:
+        """:meth:`flow` once per payment of ``yuan``, in order: the same running sum.
+
+        Example:
+            >>> led = Ledger(k=1.0); led.flows_in_turn("a", "b", "c", np.array([1.0, 2.0]))
+            >>> led.flows
+            {'a->b:c': 3.0}
+        """
+        if len(yuan):
+            key = f"{payer}->{payee}:{item}"
+            self.flows[key] = _added_in_turn(self.flows.get(key, 0.0), yuan)
+
+    def costs_in_turn(self, item: str, yuan: np.ndarray) -> None:
+        """:meth:`cost` once per amount of ``yuan``, in order: the same running sum."""
+        if len(yuan):
+            self.cost_year[item] = _added_in_turn(self.cost_year.get(item, 0.0),
+                                                  np.asarray(yuan, np.float64) * self.k)
+
     def partner_pays(self, partner, payee: str, item: str, yuan: float) -> None:
         """Book a partner's payment; a government unit's is public money (a public cost)."""
         if partner.kind == "government_unit":
@@ -89,12 +107,10 @@ class Ledger:
         yuan = np.asarray(yuan, np.float64)
         who = np.array(["government" if p == "government_unit" else p for p in payers])
         for payer in dict.fromkeys(who.tolist()):
-            key = f"{payer}->{payee}:{item}"
             paid = yuan[who == payer]
-            self.flows[key] = added_in_turn(self.flows.get(key, 0.0), paid)
+            self.flows_in_turn(payer, payee, item, paid)
             if payer == "government":
-                cost = f"partner_{item}"
-                self.cost_year[cost] = added_in_turn(self.cost_year.get(cost, 0.0), paid * self.k)
+                self.costs_in_turn(f"partner_{item}", paid)
 
     def close_year(self, year: int) -> tuple[list[dict], float]:
         """December: the year's cost rows (year, item, yuan) and total; the year starts again."""

@@ -41,7 +41,7 @@ import numpy as np
 from povsim.agents.households import SRC, Households
 from povsim.clock import Clock
 from povsim.config import Scenario, value_or
-from povsim.ledger import Ledger, added_in_turn
+from povsim.ledger import Ledger
 from povsim.recording import YearRecorder
 from povsim.scaling import exit_probability
 from povsim.streams import Streams
@@ -120,16 +120,12 @@ class December(Submodel):
         collectives_close(s, village=hh.village, member=hh.member, registered=hh.registered,
                           shares=hh.shares, fixed_per_member=co.fixed_dividend_poor_member.value,
                           share_payout=co.share_payout.value, div=div)
-        # booked collective after collective, as Ledger.flow and .cost would
-        key = "cooperative->households:dividends"
-        led.flows[key] = added_in_turn(led.flows.get(key, 0.0),
-                                       s.fixed_dividends + s.share_dividends)
+        # booked collective after collective
+        led.flows_in_turn("cooperative", "households", "dividends",
+                          s.fixed_dividends + s.share_dividends)
         loss = s.loss_cover[s.loss_cover != 0]
-        if loss.size:
-            led.cost_year["coop_loss_cover"] = added_in_turn(
-                led.cost_year.get("coop_loss_cover", 0.0), loss * led.k)
-            key = "government->cooperative:loss_cover"
-            led.flows[key] = added_in_turn(led.flows.get(key, 0.0), loss)
+        led.costs_in_turn("coop_loss_cover", loss)
+        led.flows_in_turn("government", "cooperative", "loss_cover", loss)
         for v in np.flatnonzero(s.active & (s.capital <= 0) & (s.retained < 0)).tolist():
             hollow_out(w, w.coops[v], co)
         if self.clock.in_programme:
