@@ -24,19 +24,21 @@ import numpy as np
 @dataclass
 class PartnerLinks:
     """The partner-village pairs, one array element per pair, in pairing order (issue 26: the
-    monthly purchases run over these arrays): the partner's index, the village, and the pair's
-    reach, industry fit and share (:class:`Enterprise`'s ``reach``, ``fit`` and ``share`` for
-    that village, set when the pairs are made); :meth:`of_partners` adds the partner's
-    purchases per village a year, the share it buys from households, its price premium and
-    its first year.
+    monthly purchases and December's fixed dividends run over these arrays): the partner's
+    index and the village; the pair's reach, industry fit and share (:class:`Enterprise`'s
+    ``reach``, ``fit`` and ``share`` for that village); the partner's purchases per village a
+    year, the share of them it buys from households, its price premium and its first year. Made
+    once, when the pairs are made (:meth:`of_partners`).
 
     Example:
-        >>> pairs = [(0, 2), (1, 2)]
-        >>> links = PartnerLinks.of(pairs, reach=dict(zip(pairs, [0.5, 1.0])),
-        ...                         fit=dict(zip(pairs, [1.0, 0.5])),
-        ...                         share=dict(zip(pairs, [0.5, 0.5])))
-        >>> links.v.tolist(), links.reach.tolist()
-        ([2, 2], [0.5, 1.0])
+        >>> import mesa
+        >>> e = Enterprise(mesa.Model(rng=1), index=0, jobs=0, wage_month=0.0,
+        ...                purchase_per_village_year=1200.0, investment_per_village=0.0,
+        ...                fixed_dividend=0.0, start_year=2015)
+        >>> e.reach[3], e.fit[3], e.share[3] = 0.5, 1.0, 1.0
+        >>> links = PartnerLinks.of_partners([e], [(0, 3)])
+        >>> links.v.tolist(), links.reach.tolist(), links.start_year.tolist()
+        ([3], [0.5], [2015])
     """
 
     e: np.ndarray  # int64
@@ -44,37 +46,29 @@ class PartnerLinks:
     reach: np.ndarray
     fit: np.ndarray
     share: np.ndarray
-    purchase_per_village_year: np.ndarray | None = None
-    household_purchase_share: np.ndarray | None = None
-    price_premium: np.ndarray | None = None
-    start_year: np.ndarray | None = None
+    purchase_per_village_year: np.ndarray
+    household_purchase_share: np.ndarray
+    price_premium: np.ndarray
+    start_year: np.ndarray  # int64
 
     @classmethod
     def of_partners(cls, partners: list[Enterprise], pairs: list[tuple[int, int]]
                     ) -> PartnerLinks:
-        """The links of ``pairs`` (partner index, village) of ``partners``, with their values."""
-        links = cls.of(pairs, *({(e, v): getattr(partners[e], name)[v] for e, v in pairs}
-                                for name in ("reach", "fit", "share")))
-        for name in ("purchase_per_village_year", "household_purchase_share", "price_premium",
-                     "start_year"):
-            setattr(links, name, np.array([getattr(partners[e], name) for e in links.e.tolist()],
-                                          np.int64 if name == "start_year" else np.float64))
-        return links
-
-    @classmethod
-    def of(cls, pairs: list[tuple[int, int]], reach: dict, fit: dict, share: dict
-           ) -> PartnerLinks:
-        """The links of ``pairs`` (partner, village), with each pair's values from the dicts
-        keyed by the pair."""
-        e = np.array([p for p, _ in pairs], np.int64)
-        v = np.array([q for _, q in pairs], np.int64)
-        return cls(e, v, *(np.array([d[p] for p in pairs], np.float64)
-                           for d in (reach, fit, share)))
+        """The links of ``pairs`` (partner index, village) of ``partners``."""
+        by_pair = {name: [getattr(partners[e], name)[v] for e, v in pairs]
+                   for name in ("reach", "fit", "share")}
+        by_partner = {name: [getattr(partners[e], name) for e, _ in pairs]
+                      for name in ("purchase_per_village_year", "household_purchase_share",
+                                   "price_premium")}
+        return cls(np.array([e for e, _ in pairs], np.int64),
+                   np.array([v for _, v in pairs], np.int64),
+                   *(np.array(x, np.float64) for x in (*by_pair.values(), *by_partner.values())),
+                   np.array([partners[e].start_year for e, _ in pairs], np.int64))
 
     @classmethod
     def empty(cls) -> PartnerLinks:
         """No pairs."""
-        return cls.of([], {}, {}, {})
+        return cls.of_partners([], [])
 
 
 class Enterprise(mesa.Agent):

@@ -225,11 +225,9 @@ def partner_demand(links: PartnerLinks, *, partners: int, villages: int, year: i
     bought from households.
 
     Example:
-        >>> pairs = [(0, 0)]
-        >>> links = PartnerLinks.of(pairs, {(0, 0): 1.0}, {(0, 0): 1.0}, {(0, 0): 1.0})
-        >>> links.purchase_per_village_year = np.array([1200.0])
-        >>> links.household_purchase_share, links.price_premium = np.zeros(1), np.full(1, 0.1)
-        >>> links.start_year = np.array([2015])
+        >>> one, nil = np.ones(1), np.zeros(1)
+        >>> links = PartnerLinks(np.zeros(1, np.int64), np.zeros(1, np.int64), one, one, one,
+        ...                      np.full(1, 1200.0), nil, np.full(1, 0.1), np.full(1, 2015))
         >>> d, h, p = partner_demand(links, partners=1, villages=1, year=2015, growth=1.0)
         >>> d.tolist(), p.tolist()
         ([[100.0]], [0.1])
@@ -307,9 +305,8 @@ def warm_up() -> None:
                       coop_wages=z, demand=z, premium=z, activation=0.0, capital_yield=0.0,
                       yield_per_mu=0.0, growth=1.0, access=1.0, rent_rate=0.0, cost_share=0.0,
                       year=2000, flows=np.zeros(4))
-    links = PartnerLinks.of([(0, 0)], {(0, 0): 1.0}, {(0, 0): 1.0}, {(0, 0): 1.0})
-    links.purchase_per_village_year, links.household_purchase_share = np.ones(1), np.zeros(1)
-    links.price_premium, links.start_year = np.zeros(1), np.zeros(1, np.int64)
+    i0 = np.zeros(1, np.int64)
+    links = PartnerLinks(i0, i0, *([np.ones(1)] * 4), z, z, i0)
     partner_demand(links, partners=1, villages=1, year=2000, growth=1.0)
     collectives_close(cs, village=np.zeros(1, np.int32), member=np.zeros(1, bool),
                       registered=np.zeros(1, bool), shares=np.zeros(1, np.float32),
