@@ -193,13 +193,11 @@ class MonthOutputs(NamedTuple):
 
 
 class MonthCounts(NamedTuple):
-    """Households with a local job, with a partner's job, with a cooperative job; migrants,
-    sick households and cooperative members; the households' income so far this year (yuan,
-    simulated units) and their members (:func:`month_counts`)."""
+    """Households with a local job; migrants, sick households and cooperative members; the
+    households' income so far this year (yuan, simulated units) and their members
+    (:func:`month_counts`). Jobs by employer are the labour market's (``World.staff``)."""
 
     local: int
-    enterprise: int
-    coop: int
     migrants: int
     sick: int
     members: int
@@ -284,7 +282,7 @@ def warm_up() -> None:
     hire(Applicants.empty(1), 0, np.zeros(1), hh.employer, hh.referral, np.zeros(1, np.int64))
     visits_due(h, draws, one, 0.0, np.zeros(1, np.int64), np.empty(1, np.int32), count)
     lecture(h, np.zeros(1))
-    month_counts(h, 1, np.zeros((1, 8)))
+    month_counts(h, np.zeros((1, 6)))
     _sort_runs_serial(two, pair, 1)
     _merge_round_serial(two, pair, np.empty(2, np.int32), 1)
     order_ties(one, np.zeros(1, np.int64))
@@ -298,7 +296,7 @@ def warm_up() -> None:
     _seek_jobs_chunks(h, draws, vac, 0.0, 0.0, Applicants.empty(1), count)
     _visits_due_chunks(h, draws, one, 0.0, np.empty(1, np.int32), count)
     _lecture_chunks(h, np.zeros(1))
-    _month_counts_chunks(h, 1, np.zeros((1, 8)))
+    _month_counts_chunks(h, np.zeros((1, 6)))
     _sort_runs_chunks(two, pair, 1)
     _merge_round_chunks(two, pair, np.empty(2, np.int32), 1)
 
@@ -664,62 +662,57 @@ def _lecture_in(h, gain, start, stop):  # pragma: no cover - compiled
             h.skill[i] += np.float32(g * np.float64(one32 - h.skill[i]))
 
 
-def month_counts(h, coop_code0: int, partial: np.ndarray) -> MonthCounts:
+def month_counts(h, partial: np.ndarray) -> MonthCounts:
     """The month's :class:`MonthCounts` of the households ``h`` (a :class:`HouseholdArrays`), in
-    one pass over chunks of :data:`CHUNK` households, in parallel; ``partial`` (chunks x 8) holds
+    one pass over chunks of :data:`CHUNK` households, in parallel; ``partial`` (chunks x 6) holds
     each chunk's counts and sums, added up in chunk order (exact integer counts; the income in
     that order whatever the threads).
 
     Example:
         >>> hh = Households.empty(3); hh.employer[:] = [-1, 0, 2]; hh.size[:] = 2
-        >>> c = month_counts(HouseholdArrays.of(hh), 2, np.zeros((1, 8)))
-        >>> c.local, c.coop, c.people
-        (2, 1, 6)
+        >>> c = month_counts(HouseholdArrays.of(hh), np.zeros((1, 6)))
+        >>> c.local, c.people
+        (2, 6)
     """
     if _serial(partial.shape[0]):
-        _month_counts_serial(h, coop_code0, partial)
+        _month_counts_serial(h, partial)
     else:
-        _month_counts_chunks(h, coop_code0, partial)
+        _month_counts_chunks(h, partial)
     t = partial.sum(axis=0)
-    return MonthCounts(*(int(x) for x in t[:6]), float(t[6]), int(t[7]))
+    return MonthCounts(*(int(x) for x in t[:4]), float(t[4]), int(t[5]))
 
 
 @njit(cache=True, nogil=True)
-def _month_counts_serial(h, coop_code0, partial):  # pragma: no cover - compiled
+def _month_counts_serial(h, partial):  # pragma: no cover - compiled
     n = h.employer.shape[0]
     for c in range(partial.shape[0]):
-        _month_counts_in(h, coop_code0, partial[c], c * CHUNK, min((c + 1) * CHUNK, n))
+        _month_counts_in(h, partial[c], c * CHUNK, min((c + 1) * CHUNK, n))
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _month_counts_chunks(h, coop_code0, partial):  # pragma: no cover - compiled
+def _month_counts_chunks(h, partial):  # pragma: no cover - compiled
     n = h.employer.shape[0]
     for c in prange(partial.shape[0]):
-        _month_counts_in(h, coop_code0, partial[c], c * CHUNK, min((c + 1) * CHUNK, n))
+        _month_counts_in(h, partial[c], c * CHUNK, min((c + 1) * CHUNK, n))
 
 
 @njit(cache=True, nogil=True)
-def _month_counts_in(h, coop_code0, row, start, stop):  # pragma: no cover - compiled
+def _month_counts_in(h, row, start, stop):  # pragma: no cover - compiled
     """:func:`month_counts` of households ``start..stop - 1`` into ``row``."""
-    local = enterprise = coop = n_migrants = n_sick = n_member = people = 0
+    local = n_migrants = n_sick = n_member = people = 0
     income = 0.0
     employer, inc = h.employer, h.income
     for i in range(start, stop):
-        e = employer[i]
-        if e != NO_JOB:
+        if employer[i] != NO_JOB:
             local += 1
-            if e >= coop_code0:
-                coop += 1
-            elif e >= 1:
-                enterprise += 1
         n_migrants += h.migrants[i]
         n_sick += h.sick[i]
         n_member += h.member[i]
         people += h.size[i]
         for s in range(inc.shape[0]):
             income += inc[s, i]
-    row[0], row[1], row[2], row[3] = local, enterprise, coop, n_migrants
-    row[4], row[5], row[6], row[7] = n_sick, n_member, income, people
+    row[0], row[1], row[2] = local, n_migrants, n_sick
+    row[3], row[4], row[5] = n_member, income, people
 
 
 @njit(cache=True, nogil=True)

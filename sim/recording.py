@@ -98,12 +98,12 @@ class MonthlyRecords(Submodel):
     def __init__(self, clock: Clock, world: World, collect: Callable[[], None]):
         super().__init__(clock)
         self.world, self.collect = world, collect
-        self.counts = kernels.MonthCounts(0, 0, 0, 0, 0, 0, 0.0, 0)
-        self._partial = np.zeros((kernels.n_chunks(world.households.n), 8))
+        self.counts = kernels.MonthCounts(0, 0, 0, 0, 0.0, 0)
+        self._partial = np.zeros((kernels.n_chunks(world.households.n), 6))
 
     def step(self) -> None:
         self.counts = kernels.month_counts(kernels.HouseholdArrays.of(self.world.households),
-                                           self.world.coop_code0, self._partial)
+                                           self._partial)
         self.collect()
 
 
