@@ -20,6 +20,55 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from povsim.agents.columns import column
+
+#: a partner's accounts of the year (yuan, simulated units), zeroed in January
+ACCOUNTS = ("wages_paid", "purchases", "household_premium_paid", "invested", "dividends_paid",
+            "aid_paid", "stake_dividends_paid")
+
+
+@dataclass
+class PartnerArrays:
+    """Every partner's jobs, wage, first year and accounts, one array element per partner
+    (issue 26: the month's wages, jobs and payments are read and booked for every partner at
+    once; :class:`Enterprise` agents are views of one element each). ``kind`` holds each
+    partner's kind (a string array), the ledger's payer.
+
+    Example:
+        >>> s = PartnerArrays.empty(2); s.start_year[:] = [2015, 2017]
+        >>> s.active(2016).tolist()
+        [True, False]
+        >>> s.wages_paid[:] = 5.0; s.reset_year(); s.wages_paid.tolist()
+        [0.0, 0.0]
+    """
+
+    jobs: np.ndarray
+    wage_month: np.ndarray
+    start_year: np.ndarray  # int64
+    kind: np.ndarray  # str
+    wages_paid: np.ndarray
+    purchases: np.ndarray
+    household_premium_paid: np.ndarray
+    invested: np.ndarray
+    dividends_paid: np.ndarray
+    aid_paid: np.ndarray
+    stake_dividends_paid: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> PartnerArrays:
+        """``n`` partners without jobs, wage or accounts, kind ``enterprise``."""
+        return cls(np.zeros(n), np.zeros(n), np.zeros(n, np.int64),
+                   np.full(n, "enterprise", dtype=object), *(np.zeros(n) for _ in ACCOUNTS))
+
+    def active(self, year: int) -> np.ndarray:
+        """Whose pairing runs in ``year`` (:meth:`Enterprise.active`, element-wise)."""
+        return self.start_year <= year
+
+    def reset_year(self, row: int | slice = slice(None)) -> None:
+        """Open a new year's accounts of partners ``row`` (default: all)."""
+        for name in ACCOUNTS:
+            getattr(self, name)[row] = 0.0
+
 
 @dataclass
 class PartnerLinks:
@@ -99,9 +148,24 @@ class Enterprise(mesa.Agent):
         share: paired village -> its part of the group's per-village amounts (sizes, sum 1).
         reach: paired village -> exp(-distance / reach_km), scaling hiring and purchases there.
         fit: paired village -> 1, or the industry mismatch factor, scaling purchases there.
-        Accounts (yuan, year to date): ``wages_paid``, ``purchases``, ``invested``,
-        ``dividends_paid``, ``aid_paid``, ``stake_dividends_paid``.
+        Accounts (yuan, year to date): ``wages_paid``, ``purchases``,
+        ``household_premium_paid``, ``invested``, ``dividends_paid``, ``aid_paid``,
+        ``stake_dividends_paid``.
+        arrays, row: the :class:`PartnerArrays` holding its jobs, wage, first year and
+            accounts (its world's, element ``index``; else its own).
     """
+
+    jobs = column("jobs", float)
+    wage_month = column("wage_month", float)
+    start_year = column("start_year", int)
+    kind = column("kind", str)
+    wages_paid = column("wages_paid", float)
+    purchases = column("purchases", float)
+    household_premium_paid = column("household_premium_paid", float)
+    invested = column("invested", float)
+    dividends_paid = column("dividends_paid", float)
+    aid_paid = column("aid_paid", float)
+    stake_dividends_paid = column("stake_dividends_paid", float)
 
     def __init__(self, model: mesa.Model, index: int, jobs: float, wage_month: float,
                  purchase_per_village_year: float, investment_per_village: float,
@@ -109,8 +173,11 @@ class Enterprise(mesa.Agent):
                  group: int = 0, price_premium: float = 0.0, aid_per_village_year: float = 0.0,
                  branch_gain_month: float = 0.0, size: float = 1.0,
                  xy: tuple[float, float] = (0.0, 0.0), industry: int = -1,
-                 collective_dividend_rate: float = 0.0, household_purchase_share: float = 0.0):
+                 collective_dividend_rate: float = 0.0, household_purchase_share: float = 0.0,
+                 arrays: PartnerArrays | None = None):
         super().__init__(model)
+        self.arrays = arrays if arrays is not None else PartnerArrays.empty(1)
+        self.row = int(index) if arrays is not None else 0
         self.size = float(size)
         self.xy = (float(xy[0]), float(xy[1]))
         self.industry = int(industry)
@@ -147,10 +214,4 @@ class Enterprise(mesa.Agent):
 
     def reset_year(self) -> None:
         """Open a new year's accounts."""
-        self.wages_paid = 0.0
-        self.purchases = 0.0
-        self.household_premium_paid = 0.0
-        self.invested = 0.0
-        self.dividends_paid = 0.0
-        self.aid_paid = 0.0
-        self.stake_dividends_paid = 0.0
+        self.arrays.reset_year(self.row)

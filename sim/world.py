@@ -22,7 +22,7 @@ import numpy as np
 
 from povsim.agents.cadre import Cadre, Cadres, Placement
 from povsim.agents.cooperative import CoopArrays, Cooperative, Earning
-from povsim.agents.enterprise import Enterprise, PartnerLinks
+from povsim.agents.enterprise import Enterprise, PartnerArrays, PartnerLinks
 from povsim.agents.households import NEED, Households
 from povsim.agents.village import Village, VillageArrays
 from povsim.config import (
@@ -83,6 +83,8 @@ class World:
             views, element ``v`` village ``v``'s).
         villages, coops, partners: Mesa agents, one list each (``partners`` are the
             enterprises, government units, organisations and industrial zones, in group order).
+        partner_arrays: every partner's jobs, wage, first year and accounts, array-backed
+            (``partners`` are its views).
         cadres: every cadre, array-backed; ``cadre_agents`` are their Mesa agent views.
         k: real households per simulated household (counts and money are scaled back by it).
         side_km: side of the square the villages and partners lie in.
@@ -119,6 +121,7 @@ class World:
     cadres: Cadres
     cadre_agents: list[Cadre]
     partners: list[Enterprise]
+    partner_arrays: PartnerArrays
     k: float
     side_km: float
     crops: list[tuple[CropCfg, float]]
@@ -252,7 +255,7 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     village_rows = [by_v[cuts[v]:cuts[v + 1]] for v in range(n_v)]
     cadres = Cadres.from_groups(sc.cadre_groups, k, streams["cadres"])
     cadre_agents = [Cadre(model, cadres, i) for i in range(cadres.n)]
-    partners = build_partners(model, sc, k, side_km, streams)
+    partners, partner_arrays = build_partners(model, sc, k, side_km, streams)
     # cash crops: each takes the same share of every household's own land (area / all land)
     land_real = float(households.land.sum()) * k
     crops = [(c, c.area_mu.value / land_real if land_real > 0 else 0.0) for c in sc.income.crops]
@@ -263,7 +266,8 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     world = World(households=households, villages=villages, village_arrays=village_arrays,
                   coops=coops,
                   coop_arrays=coop_arrays, cadres=cadres,
-                  cadre_agents=cadre_agents, partners=partners, k=k, side_km=side_km,
+                  cadre_agents=cadre_agents, partners=partners,
+                  partner_arrays=partner_arrays, k=k, side_km=side_km,
                   crops=crops, match=match_matrix(sc.cadre_effects), village_rows=village_rows,
                   employers=EmployerTable.own_cooperatives(n_v, coop_code0),
                   coop_code0=coop_code0)
@@ -272,8 +276,9 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
 
 
 def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
-                   streams: Streams) -> list[Enterprise]:
-    """Partner agents (enterprises, government units, organisations, zones), group by group.
+                   streams: Streams) -> tuple[list[Enterprise], PartnerArrays]:
+    """Partner agents (enterprises, government units, organisations, zones), group by group,
+    and the arrays they are views of.
 
     Each partner has a size (LogNormal, mean 1, log-sd ``partner_effects.size_sigma``), a
     location in the scenario's square and an industry (from the group's ``industry_mix``;
@@ -281,6 +286,7 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
     ``partner_traits``, the rounding of jobs from ``enterprises``.
     """
     partners: list[Enterprise] = []
+    arrays = PartnerArrays.empty(sum(g.count.value for g in sc.partners))
     traits, rng = streams["partner_traits"], streams["enterprises"]
     ss = sc.partner_effects.size_sigma.value
     programme_start = sc.policy.programme_start_year or sc.start_year
@@ -303,5 +309,6 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
                 branch_gain_month=g.amount("branch_gain_month"), size=float(size[i]),
                 xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]),
                 collective_dividend_rate=g.amount("collective_dividend_rate"),
-                household_purchase_share=g.amount("household_purchase_share")))
-    return partners
+                household_purchase_share=g.amount("household_purchase_share"),
+                arrays=arrays))
+    return partners, arrays

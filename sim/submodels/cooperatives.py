@@ -139,9 +139,8 @@ class Cooperatives(Submodel):
         paid = prem * (land > 0)  # a village farming no land sells nothing under contract
         amount = paid.sum(axis=1)  # each partner's row, summed as its own
         payers = np.flatnonzero(amount)
-        for i, x in zip(payers.tolist(), amount[payers].tolist(), strict=True):
-            w.partners[i].household_premium_paid += x
-        self.ledger.partners_pay([w.partners[i].kind for i in payers.tolist()], "households",
+        w.partner_arrays.household_premium_paid[payers] += amount[payers]
+        self.ledger.partners_pay(w.partner_arrays.kind[payers].tolist(), "households",
                                  "contract_premium", amount[payers])
 
     def book_purchases(self, contracts: np.ndarray) -> None:
@@ -154,11 +153,9 @@ class Cooperatives(Submodel):
             return
         v, e = vv[sel], ee[sel]
         part = contracts[v] * want[sel] / total[v]
-        partners = self.world.partners
-        buyers = [partners[i] for i in e.tolist()]
-        for p, x in zip(buyers, part.tolist(), strict=True):
-            p.purchases += x
-        self.ledger.partners_pay([p.kind for p in buyers], "cooperative", "purchases", part)
+        pa = self.world.partner_arrays
+        np.add.at(pa.purchases, e, part)  # in turn, a partner buying in several villages
+        self.ledger.partners_pay(pa.kind[e].tolist(), "cooperative", "purchases", part)
 
     def step(self) -> None:
         """Every collective's month (:func:`povsim.village_kernels.collectives_month`, a compiled

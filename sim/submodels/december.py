@@ -140,10 +140,10 @@ class December(Submodel):
                     hh.village, hh.registered, link_village=links.v[m],
                     link_partner=links.e[m], link_amount=fixed[links.e[m]] * links.share[m],
                     partners=len(w.partners), villages=len(w.villages), div=div)
-                for e in paying:
-                    e.dividends_paid += float(pays[e.index])
-                led.partners_pay([e.kind for e in paying], "households", "dividends",
-                                 pays[[e.index for e in paying]])
+                who = np.array([e.index for e in paying])
+                w.partner_arrays.dividends_paid[who] += pays[who]
+                led.partners_pay(w.partner_arrays.kind[who].tolist(), "households",
+                                 "dividends", pays[who])
         return div
 
     def fiscal_transfers(self) -> None:
@@ -204,6 +204,5 @@ class December(Submodel):
         hh.pc_income_last[:] = pc
         hh.income[:] = 0.0
         w.coop_arrays.reset_year()
-        for e in w.partners:
-            e.reset_year()
+        w.partner_arrays.reset_year()
         w.cadres.close_year()

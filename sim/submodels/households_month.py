@@ -123,9 +123,8 @@ class HouseholdsMonth(Submodel):
         led.flow("market", "households", "wages", market_wages(w, by_emp))
         by_partner = by_emp[1:w.coop_code0]  # employer code = partner index + 1
         who = np.flatnonzero(by_partner)
-        for i, x in zip(who.tolist(), by_partner[who].tolist(), strict=True):
-            w.partners[i].wages_paid += x
-        led.partners_pay([w.partners[i].kind for i in who.tolist()], "households", "wages",
+        w.partner_arrays.wages_paid[who] += by_partner[who]
+        led.partners_pay(w.partner_arrays.kind[who].tolist(), "households", "wages",
                          by_partner[who])
         led.cost("transfers", paid)
         led.flow("government", "households", "transfers", paid)

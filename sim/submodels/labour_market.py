@@ -44,8 +44,9 @@ def employer_wages(world: World, clock: Clock, income: IncomeCfg) -> np.ndarray:
     ``fill`` of it, the outside market the rest (:func:`market_wages`)."""
     g = clock.growth()
     local = income.local_wage_month.value * g
-    ent = [e.wage_month * g for e in world.partners]
-    return np.array([local, *ent, *([local] * len(world.coops))], float)
+    out = np.full(world.coop_code0 + len(world.coops), local)
+    out[1:world.coop_code0] = world.partner_arrays.wage_month * g
+    return out
 
 
 def market_wages(world: World, by_employer: np.ndarray) -> float:
@@ -75,8 +76,9 @@ def capacities(world: World, clock: Clock) -> np.ndarray:
     its pairing runs in the programme, an active cooperative's jobs."""
     cap = np.zeros(world.coop_code0 + len(world.coops), float)
     cap[OUTSIDE_MARKET] = np.inf
-    for e in world.partners:
-        cap[e.code] = e.jobs if (clock.in_programme and e.active(clock.year)) else 0.0
+    if clock.in_programme:  # a partner's employer code is its index + 1
+        p = world.partner_arrays
+        cap[1:world.coop_code0] = np.where(p.active(clock.year), p.jobs, 0.0)
     s = world.coop_arrays
     cap[world.coop_code0:] = np.where(s.active, s.jobs, 0.0)
     return cap
