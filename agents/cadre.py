@@ -27,8 +27,37 @@ from dataclasses import dataclass, fields
 
 import mesa
 import numpy as np
+from numba import njit
 
 from povsim.config import CADRE_KINDS, SPECIALTIES, CadreGroupCfg, value_or
+
+
+@njit(cache=True, nogil=True)
+def visit_effect(effectiveness, match, familiarity, load, load_half):  # pragma: no cover
+    """The effect of one visit (0..1): ``effectiveness x match x familiarity / (1 + load /
+    load_half)``; scalars or arrays (compiled: the visits' kernel calls it).
+
+    Example:
+        >>> visit_effect(0.5, 1.0, 1.0, 0, 10.0)
+        0.5
+    """
+    return effectiveness * match * familiarity / (1.0 + load / load_half)
+
+
+@njit(cache=True, nogil=True)
+def familiarity(months_paired, familiarity_months):  # pragma: no cover - compiled
+    """How far a pairing of ``months_paired`` months (this one included) has ramped up to full
+    effect: ``min(months / familiarity_months, 1)``, 1 at once if ``familiarity_months`` is 0
+    (scalars).
+
+    Example:
+        >>> familiarity(3, 6.0), familiarity(9, 6.0), familiarity(1, 0.0)
+        (0.5, 1.0, 1.0)
+    """
+    if familiarity_months > 0:
+        return min(months_paired / familiarity_months, 1.0)
+    return 1.0
+
 
 ROLES = ("households", "village")
 

@@ -45,7 +45,9 @@ import numpy as np
 from numba import literal_unroll, njit, prange
 
 from povsim import threads, village_kernels
+from povsim.agents.cadre import familiarity, visit_effect
 from povsim.agents.households import (
+    NEED,
     NO_JOB,
     OUTSIDE_MARKET,
     SRC,
@@ -80,6 +82,9 @@ STREAMS = {"household_month": ("illness", "migrate", "join", "claims"),
 S_MONTH = stream_key("household_month")
 S_LABOUR = stream_key("labour_market")
 S_VISITS = stream_key("visits")
+# a household's binding needs (codes of NEEDS, constants for the compiled kernels)
+NEED_FARMING, NEED_JOBS, NEED_HEALTH = NEED["farming"], NEED["jobs"], NEED["health"]
+NEED_FINANCE = NEED["finance"]
 
 
 @njit(cache=True, nogil=True)
@@ -116,6 +121,7 @@ class HouseholdArrays(NamedTuple):
     referral: np.ndarray
     cadre: np.ndarray
     near: np.ndarray
+    paired_since: np.ndarray
     income: np.ndarray
 
     @classmethod
@@ -281,6 +287,9 @@ def warm_up() -> None:
     seek_jobs(h, draws, vac, 0.0, 0.0, Applicants.empty(1), count)
     hire(Applicants.empty(1), 0, np.zeros(1), hh.employer, hh.referral, np.zeros(1, np.int64))
     visits_due(h, draws, one, 0.0, np.zeros(1, np.int64), np.empty(1, np.int32), count)
+    visit_outcomes(h, np.zeros(1, np.int32), 0, draws, one, np.zeros(1, np.int8), count,
+                   np.zeros((1, 4)), count, np.zeros(1, bool), 0,
+                   VisitEffects(*([0.0] * len(VisitEffects._fields))), count)
     lecture(h, np.zeros(1))
     month_counts(h, np.zeros((1, 6)))
     _sort_runs_serial(two, pair, 1)
@@ -634,6 +643,74 @@ def _visits_due_in(h, draws, visit_prob, other_village_visit_factor, visited, st
             visited[k] = i
             k += 1
     return k - start
+
+
+class VisitEffects(NamedTuple):
+    """What a visit changes, by need (:mod:`povsim.submodels.cadre_visits`): the
+    ``cadre_effects`` parameters under their schema names."""
+
+    familiarity_months: float
+    load_half: float
+    skill_gain: float
+    productivity_gain: float
+    productivity_cap: float
+    health_cover_gain: float
+    loan_productivity_gain: float
+
+
+@njit(cache=True, nogil=True)
+def visit_outcomes(h, visited, k, draws, effectiveness, specialty, load, match, visits_year,
+                   active, month_index, p, joining):  # pragma: no cover - compiled
+    """The effects of the month's ``k`` visits (households ``visited[:k]``, in order), each on
+    the household's binding need (:meth:`Households.binding_need`) with the effect
+    :func:`povsim.agents.cadre.visit_effect`; ``p`` a :class:`VisitEffects`. Each
+    visit counts in its cadre's ``visits_year``. The households of a farming need who join
+    their cooperative (their second draw, lane 1 of stream ``visits``, below the effect) are
+    written to ``joining``; returns their number. Each step keeps the precision of numpy's
+    promotion rules (float32 state, float64 effects), as the vectorised statement of the
+    rules did."""
+    one32 = np.float32(1.0)
+    half32 = np.float32(0.5)
+    n_join = 0
+    for j in range(k):
+        i = visited[j]
+        c = h.cadre[i]
+        sick = h.sick[i]
+        # the binding need: health, then jobs, then farming, else finance (NEEDS' codes)
+        idle = idle_labourers(h.labourers[i], h.migrants[i], h.employer[i] != NO_JOB, sick)
+        if sick:
+            need = NEED_HEALTH
+        elif idle > 0 and h.employer[i] == NO_JOB:
+            need = NEED_JOBS
+        elif (h.land[i] - h.leased[i]) > half32:
+            need = NEED_FARMING
+        else:
+            need = NEED_FINANCE
+        months = month_index - np.int64(h.paired_since[i]) + 1
+        eff = visit_effect(effectiveness[c], match[specialty[c], need],
+                           familiarity(months, p.familiarity_months), load[c], p.load_half)
+        visits_year[c] += 1
+        if need == NEED_JOBS:
+            h.skill[i] += np.float32(p.skill_gain * eff * np.float64(one32 - h.skill[i]))
+            h.referral[i] = True
+        elif need == NEED_FARMING:
+            h.farm_prod[i] = np.float32(min(np.float64(h.farm_prod[i])
+                                            * (1.0 + p.productivity_gain * eff),
+                                            p.productivity_cap))
+            _, u2, _, _ = uniform4(draws.key, S_VISITS, h.hid[i], draws.month)
+            if u2 < eff and active[h.village[i]] and not h.member[i]:
+                joining[n_join] = i
+                n_join += 1
+        elif need == NEED_HEALTH:
+            h.cover[i] += np.float32(p.health_cover_gain * eff * np.float64(one32 - h.cover[i]))
+        else:
+            h.farm_prod[i] = np.float32(min(np.float64(h.farm_prod[i])
+                                            * (1.0 + p.loan_productivity_gain * eff),
+                                            p.productivity_cap))
+            _, u2, _, _ = uniform4(draws.key, S_VISITS, h.hid[i], draws.month)
+            if u2 < eff and h.labourers[i] == 0:
+                h.enrolled[i] = True
+    return n_join
 
 
 def lecture(h, gain) -> None:

@@ -199,6 +199,73 @@ def test_visits_due_equals_the_vectorised_rule(state):
     assert k > 0
 
 
+def visit_outcomes_numpy(m, hh, idx, u2, load):
+    """The visits' effects, stated vectorised (the rules of
+    :mod:`povsim.submodels.cadre_visits`): returns the households that join."""
+    from povsim.agents.households import NEED
+    ce, cadres = m.sc.cadre_effects, m.world.cadres
+    c = hh.cadre[idx]
+    need = hh.binding_need(idx)
+    months = m.clock.month_index - hh.paired_since[idx].astype(np.int64) + 1
+    fm = ce.familiarity_months.value
+    fam = np.minimum(months / fm, 1.0) if fm > 0 else 1.0
+    eff = (cadres.effectiveness[c] * m.world.match[cadres.specialty[c], need] * fam
+           / (1.0 + load[c] / ce.load_half.value))
+    cadres.visits_year += np.bincount(c, minlength=cadres.n)
+    cap = ce.productivity_cap.value
+    j = need == NEED["jobs"]
+    ij = idx[j]
+    hh.skill[ij] += (ce.skill_gain.value * eff[j] * (1.0 - hh.skill[ij])).astype(np.float32)
+    hh.referral[ij] = True
+    f = need == NEED["farming"]
+    i_f = idx[f]
+    hh.farm_prod[i_f] = np.minimum(hh.farm_prod[i_f] * (1.0 + ce.productivity_gain.value
+                                                        * eff[f]), cap)
+    active = m.world.coop_arrays.active
+    joining = i_f[(u2[f] < eff[f]) & active[hh.village[i_f]] & ~hh.member[i_f]]
+    h = need == NEED["health"]
+    ih = idx[h]
+    hh.cover[ih] += (ce.health_cover_gain.value * eff[h] * (1.0 - hh.cover[ih])).astype(
+        np.float32)
+    fi = need == NEED["finance"]
+    ifi = idx[fi]
+    hh.farm_prod[ifi] = np.minimum(
+        hh.farm_prod[ifi] * (1.0 + ce.loan_productivity_gain.value * eff[fi]), cap)
+    hh.enrolled[ifi[(u2[fi] < eff[fi]) & (hh.labourers[ifi] == 0)]] = True
+    return joining
+
+
+def test_visit_outcomes_equal_the_vectorised_rules(state):
+    """A month's visits to every paired household (so that every need occurs), by the kernel
+    and by the vectorised statement, on copies of the same state: the same bits."""
+    m = copy.deepcopy(state)
+    hh, cadres, ce = m.households, m.world.cadres, m.sc.cadre_effects
+    draws = Draws.of(Streams(17), 40)
+    idx = np.flatnonzero(hh.cadre >= 0)
+    load = np.random.default_rng(3).integers(0, 30, cadres.n)
+    before = copy.deepcopy((hh, cadres.visits_year))
+    joining = np.empty(hh.n, np.int64)
+    k = kernels.visit_outcomes(
+        kernels.HouseholdArrays.of(hh), idx.astype(np.int32), idx.size, draws,
+        cadres.effectiveness, cadres.specialty, load, m.world.match, cadres.visits_year,
+        m.world.coop_arrays.active, m.clock.month_index,
+        kernels.VisitEffects(*(float(getattr(ce, f).value) for f in kernels.VisitEffects._fields)),
+        joining)
+    got = {name: getattr(hh, name).copy() for name in ("skill", "farm_prod", "cover",
+                                                        "referral", "enrolled")}
+    got_visits = cadres.visits_year.copy()
+    m.world.households, cadres.visits_year = before
+    hh = m.world.households
+    u2 = lanes(hh, draws, "visits")[1][idx]
+    want_joining = visit_outcomes_numpy(m, hh, idx, u2, load)
+    assert np.array_equal(joining[:k], want_joining)
+    assert np.array_equal(got_visits, cadres.visits_year)
+    for name, arr in got.items():
+        assert np.array_equal(arr, getattr(hh, name)), name
+    need = hh.binding_need(idx)
+    assert len(np.unique(need)) >= 3  # the state exercises most needs
+
+
 def test_month_counts_equal_the_vectorised_counts(state):
     hh = state.households
     got = kernels.month_counts(kernels.HouseholdArrays.of(hh),

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from povsim import kernels, philox
-from povsim.agents.households import NEED
+from povsim import kernels
+from povsim.agents.cadre import familiarity, visit_effect
 from povsim.clock import Clock
 from povsim.config import BehaviourCfg, CadreEffectsCfg, CooperativesCfg
 from povsim.streams import Streams
@@ -43,24 +43,9 @@ from povsim.submodels.cooperatives import join
 if TYPE_CHECKING:
     from povsim.world import World
 
-
-def visit_effect(effectiveness, match, familiarity, load, load_half):
-    """The effect of one visit (0..1): ``effectiveness x match x familiarity / (1 + load /
-    load_half)``; scalars or arrays."""
-    return effectiveness * match * familiarity / (1.0 + load / load_half)
+__all__ = ["CadreVisits", "familiarity", "lectures", "visit_effect"]
 
 
-def familiarity(months_paired, familiarity_months: float):
-    """How far a pairing of ``months_paired`` months (this one included) has ramped up to full
-    effect: ``min(months / familiarity_months, 1)``, 1 at once if ``familiarity_months`` is 0.
-
-    Example:
-        >>> float(familiarity(np.array([3]), 6.0)[0])
-        0.5
-    """
-    if familiarity_months > 0:
-        return np.minimum(months_paired / familiarity_months, 1.0)
-    return 1.0
 
 
 def lectures(world: World) -> np.ndarray:
@@ -110,51 +95,24 @@ class CadreVisits(Submodel):
         n = world.households.n
         self._visited = np.empty(n, np.int32)  # kept between months
         self._counts = np.zeros(kernels.n_chunks(n), np.int64)
+        self._joining = np.empty(n, np.int64)
+        self._effects = kernels.VisitEffects(*(float(getattr(ce, name).value)
+                                               for name in kernels.VisitEffects._fields))
 
     def step(self) -> None:
         hh, ce, cadres = self.world.households, self.ce, self.world.cadres
         draws = kernels.Draws.of(self.streams, self.clock.month_index)
         load = np.zeros(cadres.n, np.int64)
         prob = np.where(cadres.visit_prob >= 0, cadres.visit_prob, ce.visit_prob_month.value)
-        k = kernels.visits_due(kernels.HouseholdArrays.of(hh), draws, prob,
+        h = kernels.HouseholdArrays.of(hh)
+        k = kernels.visits_due(h, draws, prob,
                                ce.other_village_visit_factor.value, load, self._visited,
                                self._counts)
         lectures(self.world)
         if k == 0:
             return
-        idx = self._visited[:k].astype(np.int64)
-        # the visited households' second draw (lane 1 of their block of stream "visits")
-        u2 = philox.uniforms(draws.key, kernels.S_VISITS, hh.hid[idx], draws.month)[:, 1]
-        c = hh.cadre[idx]
-        need = hh.binding_need(idx)
-        months = self.clock.month_index - hh.paired_since[idx].astype(np.int64) + 1
-        eff = visit_effect(cadres.effectiveness[c], self.world.match[cadres.specialty[c], need],
-                           familiarity(months, ce.familiarity_months.value), load[c],
-                           ce.load_half.value)
-        cadres.visits_year += np.bincount(c, minlength=cadres.n)
-        cap = ce.productivity_cap.value
-        # jobs: skills and a referral
-        j = need == NEED["jobs"]
-        ij = idx[j]
-        hh.skill[ij] += (ce.skill_gain.value * eff[j] * (1.0 - hh.skill[ij])).astype(np.float32)
-        hh.referral[ij] = True
-        # farming: technique, and joining the cooperative
-        f = need == NEED["farming"]
-        i_f = idx[f]
-        hh.farm_prod[i_f] = np.minimum(hh.farm_prod[i_f] * (1.0 + ce.productivity_gain.value
-                                                            * eff[f]), cap)
-        active = self.world.coop_arrays.active
-        joining = i_f[(u2[f] < eff[f]) & active[hh.village[i_f]] & ~hh.member[i_f]]
-        join(self.world, joining, self.co, self.behaviour.lease_share.value)
-        # health: cover of illness costs
-        h = need == NEED["health"]
-        ih = idx[h]
-        hh.cover[ih] += (ce.health_cover_gain.value * eff[h] * (1.0 - hh.cover[ih])).astype(
-            np.float32)
-        # finance: a small loan into farming; social assistance for households without labour
-        fi = need == NEED["finance"]
-        ifi = idx[fi]
-        hh.farm_prod[ifi] = np.minimum(
-            hh.farm_prod[ifi] * (1.0 + ce.loan_productivity_gain.value * eff[fi]), cap)
-        claim = ifi[(u2[fi] < eff[fi]) & (hh.labourers[ifi] == 0)]
-        hh.enrolled[claim] = True
+        n_join = kernels.visit_outcomes(
+            h, self._visited, k, draws, cadres.effectiveness, cadres.specialty, load,
+            self.world.match, cadres.visits_year, self.world.coop_arrays.active,
+            self.clock.month_index, self._effects, self._joining)
+        join(self.world, self._joining[:n_join], self.co, self.behaviour.lease_share.value)
