@@ -58,6 +58,7 @@ from povsim.agents.households import (
 from povsim.config import Scenario
 from povsim.philox import uniform4
 from povsim.streams import stream_key
+from povsim.sums import numpy_sum
 
 # rows of ``Households.income`` (constants for the compiled kernel). numba freezes them into
 # the cached machine code and keys its cache on this file only: a change of ``SOURCES`` must come
@@ -285,6 +286,9 @@ def warm_up() -> None:
     household_month_arrays(hh, np.zeros(1), one, np.full(1, -1.0), draws, params)
     separate_and_count(h, draws, 0.0, np.zeros((1, 1), np.int64))
     seek_jobs(h, draws, vac, 0.0, 0.0, Applicants.empty(1), count)
+    labour = LabourParams(0.0, 0.0, 0.0, 0.0)
+    labour_month(h, draws, one, np.zeros((1, 1), np.int32), np.zeros((1, 1)), labour,
+                 np.zeros((1, 1), np.int64), Applicants.empty(1), count, np.zeros(1, np.int64))
     hire(Applicants.empty(1), 0, np.zeros(1), hh.employer, hh.referral, np.zeros(1, np.int64))
     visits_due(h, draws, one, 0.0, np.zeros(1, np.int64), np.empty(1, np.int32), count)
     visit_outcomes(h, np.zeros(1, np.int32), 0, draws, one, np.zeros(1, np.int8), count,
@@ -457,6 +461,102 @@ def _separate_and_count_in(h, draws, job_separation_prob_month, row, start,
             employer[i] = NO_JOB
         else:
             row[employer[i]] += 1
+
+
+class LabourParams(NamedTuple):
+    """The labour market's parameters (``behaviour.*`` and ``cadre_effects.referral_boost``)
+    under their schema names."""
+
+    job_separation_prob_month: float
+    paired_hire_prob_month: float
+    job_search_prob_month: float
+    referral_boost: float
+
+
+def labour_month(h, draws, cap, codes, reach, p, filled, app, counts, staff) -> int:
+    """The labour market's month in one call (ODD §7.6): separations and the jobs each employer
+    holds (:func:`separate_and_count`, by chunk into ``filled``), the vacancies (``cap``, jobs
+    by employer code, less the jobs held; none in the outside market) and each village's paired
+    vacancies (:func:`paired_vacancies`, from the employer table's ``codes`` and ``reach``),
+    job search (:func:`seek_jobs`, applicants into ``app``) and the paired employers' hiring
+    (:func:`hire`). ``p`` is a :class:`LabourParams`; ``staff`` receives each employer's
+    workers. Returns the number of applicants."""
+    if _serial(counts.shape[0]):
+        return _labour_month_serial(h, draws, cap, codes, reach, p, filled, app, counts, staff)
+    _separate_and_count_chunks(h, draws, p.job_separation_prob_month, filled)
+    vac = _vacancies(cap, filled, staff)
+    paired = paired_vacancies(codes, reach, vac, p.paired_hire_prob_month)
+    k = _seek_jobs_chunks(h, draws, paired, p.job_search_prob_month, p.referral_boost, app,
+                          counts)
+    if k:
+        _hire(app.household, app.employer, app.key, k, vac, h.employer, h.referral, staff)
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _labour_month_serial(h, draws, cap, codes, reach, p, filled, app, counts,
+                         staff):  # pragma: no cover - compiled
+    n = h.employer.shape[0]
+    for c in range(filled.shape[0]):
+        _separate_and_count_in(h, draws, p.job_separation_prob_month, filled[c], c * CHUNK,
+                               min((c + 1) * CHUNK, n))
+    vac = _vacancies(cap, filled, staff)
+    paired = paired_vacancies(codes, reach, vac, p.paired_hire_prob_month)
+    k = _seek_jobs_serial(h, draws, paired, p.job_search_prob_month, p.referral_boost, app,
+                          counts)
+    if k:
+        _hire(app.household, app.employer, app.key, k, vac, h.employer, h.referral, staff)
+    return k
+
+
+@njit(cache=True, nogil=True)
+def _vacancies(cap, filled, staff):  # pragma: no cover - compiled
+    """The jobs each employer holds (``filled``'s chunks added, into ``staff``) and its
+    vacancies: ``max(cap - held, 0)``, none in the outside market (it hires whoever seeks)."""
+    staff[:] = 0
+    for c in range(filled.shape[0]):
+        staff += filled[c]
+    vac = np.empty(cap.shape[0])
+    for e in range(cap.shape[0]):
+        x = cap[e] - staff[e]
+        vac[e] = x if x > 0.0 else 0.0
+    vac[OUTSIDE_MARKET] = 0.0
+    return vac
+
+
+@njit(cache=True, nogil=True)
+def paired_vacancies(codes, reach, vac, paired_hire_prob_month):  # pragma: no cover
+    """Per village, from the vacancies ``vac`` by employer code: its paired employers (the
+    employer table's ``codes``, villages x slots, -1 for none), their vacancies weighted by
+    ``reach`` (a distant partner's vacancies are less within reach, ``exp(-distance /
+    reach_km)``), the weighted sum, and the chance that a job seeker applies to a paired
+    employer: ``paired_hire_prob_month`` x the weighted share of the village's vacancies. They
+    depend on the village only, so they are computed per village, not per seeker; each
+    village's sums are numpy's (:func:`povsim.sums.numpy_sum`). Returns
+    :class:`PairedVacancies`.
+
+    Example:
+        >>> pv = paired_vacancies(np.array([[1, -1]], np.int32), np.array([[0.5, 1.0]]),
+        ...                       np.array([0.0, 4.0]), 0.8)
+        >>> pv.weighted.tolist(), pv.total_weighted.tolist(), pv.p_apply.tolist()
+        ([[2.0, 0.0]], [2.0], [0.4])
+    """
+    n_v, slots = codes.shape
+    row_vac = np.zeros((n_v, slots))
+    weighted = np.zeros((n_v, slots))
+    total_weighted = np.zeros(n_v)
+    p_apply = np.zeros(n_v)
+    for v in range(n_v):
+        for j in range(slots):
+            e = codes[v, j]
+            if e >= 0:
+                row_vac[v, j] = vac[e]
+            weighted[v, j] = row_vac[v, j] * reach[v, j]
+        total = numpy_sum(row_vac[v])
+        total_weighted[v] = numpy_sum(weighted[v])
+        if total > 0:
+            p_apply[v] = paired_hire_prob_month * (total_weighted[v] / total)
+    return PairedVacancies(codes, weighted, total_weighted, p_apply)
 
 
 def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out, counts) -> int:

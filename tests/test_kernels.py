@@ -27,7 +27,7 @@ from povsim.model import PovertyModel
 from povsim.stats import stable_argsort
 from povsim.streams import Streams, stream_key
 from povsim.submodels.households_month import HouseholdsMonth
-from povsim.submodels.labour_market import capacities, employer_wages, paired_vacancies
+from povsim.submodels.labour_market import capacities, employer_wages
 
 
 @pytest.fixture(scope="module", params=[("xixiu", 100, 20), ("jiangkou", 50, 30),
@@ -154,6 +154,8 @@ def labour_numpy(m, hh, draws):
 
 
 def test_labour_market_kernels_equal_the_vectorised_rules(state):
+    """The month in one call (separations, vacancies, search, hiring) against the vectorised
+    statement of separations and search, then the same hiring of its applicants."""
     m = state
     draws = Draws.of(Streams(12), 31)
     n = m.households.n
@@ -162,20 +164,24 @@ def test_labour_market_kernels_equal_the_vectorised_rules(state):
     cap = capacities(m.world, m.clock)
     counts = np.zeros(kernels.n_chunks(n), np.int64)
     by_chunk = np.zeros((counts.size, len(cap)), np.int64)
-    kernels.separate_and_count(h, draws, m.sc.behaviour.job_separation_prob_month.value,
-                               by_chunk)
-    filled = by_chunk.sum(axis=0)
-    vac = np.maximum(cap - filled, 0.0)
-    vac[OUTSIDE_MARKET] = 0.0
-    paired = paired_vacancies(m.world.employers, vac, m.sc.behaviour.paired_hire_prob_month.value)
-    app = kernels.Applicants.empty(n)
-    k = kernels.seek_jobs(h, draws, paired, m.sc.behaviour.job_search_prob_month.value,
-                          m.sc.cadre_effects.referral_boost.value, app, counts)
+    app, staff = kernels.Applicants.empty(n), np.zeros(len(cap), np.int64)
+    be = m.sc.behaviour
+    params = kernels.LabourParams(be.job_separation_prob_month.value,
+                                  be.paired_hire_prob_month.value, be.job_search_prob_month.value,
+                                  m.sc.cadre_effects.referral_boost.value)
+    k = kernels.labour_month(h, draws, cap, m.world.employers.codes, m.world.employers.reach,
+                             params, by_chunk, app, counts, staff)
     cand, cand_emp, key = app
     w_filled, w_cand, w_emp, w_key = labour_numpy(m, b, draws)
-    assert np.array_equal(filled, w_filled)
+    assert np.array_equal(by_chunk.sum(axis=0), w_filled)
     assert np.array_equal(cand[:k], w_cand) and np.array_equal(cand_emp[:k], w_emp)
     assert np.array_equal(key[:k], w_key)
+    w_staff = w_filled.copy()
+    vac = np.maximum(cap - w_filled, 0.0)
+    vac[OUTSIDE_MARKET] = 0.0
+    kernels.hire(kernels.Applicants(w_cand.astype(np.int32), w_emp.astype(np.int32), w_key),
+                 w_cand.size, vac, b.employer, b.referral, w_staff)
+    assert np.array_equal(staff, w_staff)
     assert np.array_equal(a.employer, b.employer) and np.array_equal(a.referral, b.referral)
 
 

@@ -7,7 +7,7 @@ job applies to a paired employer of its village (its cooperative, paired partner
 proportion to reach-weighted vacancies; otherwise it finds an outside-market job with
 ``job_search_prob_month`` x (0.5 + skill) x (1 + ``referral_boost`` x referral). Applicants to
 an employer are served in random order until its vacancies are filled. The per-household rules
-run compiled (:func:`povsim.kernels.separate_and_count`, :func:`povsim.kernels.seek_jobs`).
+run compiled, the month in one call (:func:`povsim.kernels.labour_month`).
 
 Employers (employer codes of ``povsim.agents.households``): the outside market (unlimited),
 paired partners (their ``jobs`` while their pairing runs in the programme) and the village
@@ -35,7 +35,7 @@ from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 
 if TYPE_CHECKING:
-    from povsim.world import EmployerTable, World
+    from povsim.world import World
 
 
 def employer_wages(world: World, clock: Clock, income: IncomeCfg) -> np.ndarray:
@@ -84,23 +84,6 @@ def capacities(world: World, clock: Clock) -> np.ndarray:
     return cap
 
 
-def paired_vacancies(employers: EmployerTable, vac: np.ndarray, paired_hire_prob_month: float
-                     ) -> kernels.PairedVacancies:
-    """Per village, from the vacancies ``vac`` by employer code: its paired employers, their
-    reach-weighted vacancies (villages x employer slots), their sum, and the chance that a job
-    seeker applies to a paired employer.
-
-    They depend on the village only, so they are computed per village, not per seeker.
-    """
-    ve = employers.codes
-    row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
-    # a distant partner's vacancies are less within reach (exp(-distance / reach_km))
-    row_w = row_vac * employers.reach
-    tot, tot_w = row_vac.sum(axis=1), row_w.sum(axis=1)
-    p_in = paired_hire_prob_month * np.divide(tot_w, tot, out=np.zeros_like(tot), where=tot > 0)
-    return kernels.PairedVacancies(ve, row_w, tot_w, p_in)
-
-
 class LabourMarket(Submodel):
     """Separations and job search, with paired employers' hiring capped by their vacancies."""
 
@@ -112,28 +95,24 @@ class LabourMarket(Submodel):
         self.world, self.b, self.referral_boost = world, behaviour, referral_boost
         self.streams = streams
         n = world.households.n
-        # applicants and the chunks' counts, kept between months
+        # applicants, the chunks' counts and jobs, and the staff, kept between months
         self._applicants = kernels.Applicants.empty(n)
         self._counts = np.zeros(kernels.n_chunks(n), np.int64)
+        employers = world.coop_code0 + len(world.coops)
+        self._filled = np.zeros((self._counts.size, employers), np.int64)
+        self._staff = np.zeros(employers, np.int64)
+        self._params = kernels.LabourParams(
+            float(behaviour.job_separation_prob_month.value),
+            float(behaviour.paired_hire_prob_month.value),
+            float(behaviour.job_search_prob_month.value), float(referral_boost))
 
     def step(self) -> None:
-        hh, b = self.world.households, self.b
-        h = kernels.HouseholdArrays.of(hh)
-        draws = kernels.Draws.of(self.streams, self.clock.month_index)
-        cap = capacities(self.world, self.clock)
-        filled = np.zeros((len(self._counts), len(cap)), np.int64)
-        kernels.separate_and_count(h, draws, b.job_separation_prob_month.value, filled)
-        vac = np.maximum(cap - filled.sum(axis=0), 0.0)
-        vac[OUTSIDE_MARKET] = 0.0
-        paired = paired_vacancies(self.world.employers, vac, b.paired_hire_prob_month.value)
-        app = self._applicants
-        k = kernels.seek_jobs(h, draws, paired, b.job_search_prob_month.value,
-                              self.referral_boost, app, self._counts)
-        staff = filled.sum(axis=0)
-        self.world.staff = staff
-        if k == 0:
-            return
-        # applicants to an employer are served in random order: the key u / p_in is uniform on
-        # (0, 1) for every applicant whatever its village's chance of applying (ranking by u
-        # itself would favour the villages least likely to apply, the most distant ones)
-        kernels.hire(app, k, vac, hh.employer, hh.referral, staff)
+        """The month's separations, search and hiring in one compiled call
+        (:func:`povsim.kernels.labour_month`); each employer's workers into ``world.staff``."""
+        w = self.world
+        kernels.labour_month(kernels.HouseholdArrays.of(w.households),
+                             kernels.Draws.of(self.streams, self.clock.month_index),
+                             capacities(w, self.clock), w.employers.codes, w.employers.reach,
+                             self._params, self._filled, self._applicants, self._counts,
+                             self._staff)
+        w.staff = self._staff
