@@ -25,11 +25,14 @@ Example:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
 from povsim.agents.cooperative import CoopArrays, close_books, produce, sell, serve
 from povsim.agents.enterprise import PartnerLinks
+from povsim.agents.households import Households, farmed_land
 from povsim.agents.village import VillageArrays
 from povsim.sums import numpy_sum
 
@@ -215,32 +218,161 @@ def _partner_demand(e, v, reach, fit, share, rate, household_share, price_premiu
                 premium[v[j]] = prem
 
 
-def partner_demand(links: PartnerLinks, *, partners: int, villages: int, year: int,
-                   growth: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """This month's purchases by the partners whose pairings run (ODD §7.7), pair by pair:
-    (demand on each collective, partners x villages; the premium on what they buy from the
-    village's households under contract, partners x villages; each village's best price
-    premium), yuan. A pair's purchases are its partner's ``purchase_per_village_year`` x
-    ``growth`` / 12 x its share x reach x industry fit; ``household_purchase_share`` of them is
-    bought from households.
+class PartnerMonth(NamedTuple):
+    """What the paired partners buy this month (:func:`partner_month`): each collective's
+    demand (yuan; the partners' demands on it added partner after partner) and best price
+    premium; the buyers, village after village and partner after partner (village, partner,
+    demand) with each village's total demand (numpy's sum over its partners), by which its
+    contract sales are shared; and each partner's premium paid to households for their own
+    produce under contract (yuan, 0 where none)."""
+
+    demand: np.ndarray
+    premium: np.ndarray
+    buyer_village: np.ndarray
+    buyer_partner: np.ndarray
+    buyer_want: np.ndarray
+    village_total: np.ndarray
+    contract_premium: np.ndarray
+
+
+@njit(cache=True, nogil=True)
+def _column_sums(a):  # pragma: no cover - compiled
+    """``a.sum(axis=0)`` of a C-ordered 2-D array with numpy's bits: the first row, then each
+    next row added in turn."""
+    out = np.zeros(a.shape[1])
+    if a.shape[0]:
+        out[:] = a[0]
+        for r in range(1, a.shape[0]):
+            out += a[r]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _buyers(demand):  # pragma: no cover - compiled
+    """Each village's buyers (demand > 0), village-major, partners ascending, and each
+    village's total demand (numpy's sum of its column)."""
+    n_p, n_v = demand.shape
+    count = 0
+    for e in range(n_p):
+        for v in range(n_v):
+            if demand[e, v] > 0:
+                count += 1
+    village, partner = np.empty(count, np.int64), np.empty(count, np.int64)
+    want, total, col = np.empty(count), np.empty(n_v), np.empty(n_p)
+    k = 0
+    for v in range(n_v):
+        for e in range(n_p):
+            col[e] = demand[e, v]
+            if col[e] > 0:
+                village[k], partner[k], want[k] = v, e, col[e]
+                k += 1
+        total[v] = numpy_sum(col)
+    return village, partner, want, total
+
+
+@njit(cache=True, nogil=True)
+def _contract_premiums(prem, village, land, leased, labourers, migrants, mu_per_labourer,
+                       farm_income):  # pragma: no cover - compiled
+    """Households' contract premiums (:meth:`Cooperatives.purchases`): each
+    village's premium shared by the land its households farm, into their farm income; returns
+    each partner's payment (numpy's sum over the villages that farm land)."""
+    n_p, n_v = prem.shape
+    amount = np.zeros(n_p)
+    if not (prem != 0).any():
+        return amount
+    n = village.shape[0]
+    farmed = np.empty(n)
+    land_v = np.zeros(n_v)
+    for i in range(n):
+        farmed[i] = np.float64(farmed_land(land[i], leased[i], labourers[i], migrants[i],
+                                           mu_per_labourer))
+        land_v[village[i]] += farmed[i]
+    by_village = _column_sums(prem)
+    per_mu = np.zeros(n_v)
+    for v in range(n_v):
+        if land_v[v] > 0:
+            per_mu[v] = by_village[v] / land_v[v]
+    for i in range(n):
+        farm_income[i] += per_mu[village[i]] * farmed[i]
+    row = np.empty(n_v)
+    for e in range(n_p):
+        for v in range(n_v):
+            row[v] = prem[e, v] * (1.0 if land_v[v] > 0 else 0.0)
+        amount[e] = numpy_sum(row)  # a village farming no land sells nothing under contract
+    return amount
+
+
+@njit(cache=True, nogil=True)
+def _partner_month(e, v, reach, fit, share, rate, household_share, price_premium, start_year,
+                   year, growth, n_p, n_v, village, land, leased, labourers, migrants,
+                   mu_per_labourer, farm_income):  # pragma: no cover - compiled
+    demand, household_premium = np.zeros((n_p, n_v)), np.zeros((n_p, n_v))
+    premium = np.zeros(n_v)
+    _partner_demand(e, v, reach, fit, share, rate, household_share, price_premium, start_year,
+                    year, growth, demand, household_premium, premium)
+    bv, bp, want, total = _buyers(demand)
+    amount = _contract_premiums(household_premium, village, land, leased, labourers, migrants,
+                                mu_per_labourer, farm_income)
+    return PartnerMonth(_column_sums(demand), premium, bv, bp, want, total, amount)
+
+
+def partner_month(links: PartnerLinks, *, partners: int, villages: int, year: int,
+                  growth: float, households, mu_per_labourer: float,
+                  farm_income: np.ndarray) -> PartnerMonth:
+    """The paired partners' purchases of the month in one compiled pass (ODD §7.7), pair by
+    pair for the pairs whose pairing runs: a pair's purchases are its partner's
+    ``purchase_per_village_year`` x ``growth`` / 12 x its share x reach x industry fit, of
+    which ``household_purchase_share`` is bought from households' own produce and the rest is
+    demand on the collective; the buyers of each village; and the premium they pay the
+    households on the produce bought from them under contract (at (1 + premium) x the market
+    price, ``premium / (1 + premium)`` of the payment is above the market's), shared in each
+    village by the land its households farm (``households``' arrays; added to
+    ``farm_income``, the households' farm income row). Returns a :class:`PartnerMonth`.
 
     Example:
-        >>> one, nil = np.ones(1), np.zeros(1)
-        >>> links = PartnerLinks(np.zeros(1, np.int64), np.zeros(1, np.int64), one, one, one,
-        ...                      np.full(1, 1200.0), nil, np.full(1, 0.1), np.full(1, 2015))
-        >>> d, h, p = partner_demand(links, partners=1, villages=1, year=2015, growth=1.0)
-        >>> d.tolist(), p.tolist()
-        ([[100.0]], [0.1])
+        >>> from povsim.agents.households import Households
+        >>> one, nil, i0 = np.ones(1), np.zeros(1), np.zeros(1, np.int64)
+        >>> links = PartnerLinks(i0, i0, one, one, one, np.full(1, 1200.0), nil,
+        ...                      np.full(1, 0.1), np.full(1, 2015))
+        >>> hh = Households.empty(1)
+        >>> pm = partner_month(links, partners=1, villages=1, year=2015, growth=1.0,
+        ...                    households=hh, mu_per_labourer=5.0, farm_income=hh.income[0])
+        >>> pm.demand.tolist(), pm.premium.tolist(), pm.buyer_partner.tolist()
+        ([100.0], [0.1], [0])
     """
-    demand = np.zeros((partners, villages))
-    household_premium = np.zeros((partners, villages))
-    premium = np.zeros(villages)
-    if links.e.size:
-        _partner_demand(links.e, links.v, links.reach, links.fit, links.share,
-                        links.purchase_per_village_year, links.household_purchase_share,
-                        links.price_premium, links.start_year, int(year), float(growth),
-                        demand, household_premium, premium)
-    return demand, household_premium, premium
+    hh = households
+    return _partner_month(links.e, links.v, links.reach, links.fit, links.share,
+                          links.purchase_per_village_year, links.household_purchase_share,
+                          links.price_premium, links.start_year, int(year), float(growth),
+                          int(partners), int(villages), hh.village, hh.land, hh.leased,
+                          hh.labourers, hh.migrants, np.float32(mu_per_labourer), farm_income)
+
+
+@njit(cache=True, nogil=True)
+def book_purchases(contracts, buyer_village, buyer_partner, buyer_want, village_total,
+                   purchases, part, payer):  # pragma: no cover - compiled
+    """Each village's contract sales ``contracts`` (yuan) booked to its buyers in proportion
+    to their demand there, village after village and buyer after buyer, into the partners'
+    ``purchases``; each payment and its payer are written to ``part`` and ``payer`` (for the
+    ledger); returns their number.
+
+    Example:
+        >>> purchases, part, payer = np.zeros(2), np.empty(2), np.empty(2, np.int64)
+        >>> book_purchases(np.array([30.0]), np.array([0, 0]), np.array([0, 1]),
+        ...                np.array([1.0, 2.0]), np.array([3.0]), purchases, part, payer)
+        2
+        >>> purchases.tolist()
+        [10.0, 20.0]
+    """
+    k = 0
+    for j in range(buyer_village.shape[0]):
+        v = buyer_village[j]
+        if contracts[v] != 0:
+            x = contracts[v] * buyer_want[j] / village_total[v]
+            purchases[buyer_partner[j]] += x
+            part[k], payer[k] = x, buyer_partner[j]
+            k += 1
+    return k
 
 
 @njit(cache=True, nogil=True)
@@ -307,7 +439,11 @@ def warm_up() -> None:
                       year=2000, flows=np.zeros(4))
     i0 = np.zeros(1, np.int64)
     links = PartnerLinks(i0, i0, *([np.ones(1)] * 4), z, z, i0)
-    partner_demand(links, partners=1, villages=1, year=2000, growth=1.0)
+    hh = Households.empty(1)
+    pm = partner_month(links, partners=1, villages=1, year=2000, growth=1.0, households=hh,
+                       mu_per_labourer=1.0, farm_income=hh.income[0])
+    book_purchases(z, pm.buyer_village, pm.buyer_partner, pm.buyer_want, pm.village_total, z,
+                   np.empty(1), np.empty(1, np.int64))
     collectives_close(cs, village=np.zeros(1, np.int32), member=np.zeros(1, bool),
                       registered=np.zeros(1, bool), shares=np.zeros(1, np.float32),
                       fixed_per_member=0.0, share_payout=0.0, div=np.zeros(1))

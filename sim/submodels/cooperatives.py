@@ -19,7 +19,7 @@ wage (x its posts' ``fill``: a part-time post holder earns the rest in the outsi
 land rent to the households it leases from, and other costs (``cost_share`` of its sales). A
 partner buys ``household_purchase_share`` of its purchases from the village's households' own
 produce under contract instead (订单农业): they gain the premium on it, ``premium / (1 + premium)``
-of the payment, shared by the land they farm (:meth:`Cooperatives.contract_premiums`); the
+of the payment, shared by the land they farm (:meth:`Cooperatives.purchases`); the
 collective sees only the rest of the demand.
 
 Example:
@@ -46,7 +46,12 @@ from povsim.scaling import posts
 from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 from povsim.submodels.labour_market import employer_wages
-from povsim.village_kernels import collectives_month, partner_demand
+from povsim.village_kernels import (
+    PartnerMonth,
+    book_purchases,
+    collectives_month,
+    partner_month,
+)
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -103,59 +108,44 @@ class Cooperatives(Submodel):
         super().__init__(clock)
         self.world, self.co, self.income, self.ledger = world, co, income, ledger
         self.draws = streams["coop"]
-        self._buyers: tuple = ([], [], [], [])
 
-    def purchase_demand(self, growth: float) -> tuple[np.ndarray, np.ndarray]:
-        """Paired partners' demand on the cooperatives this month (partners x villages, yuan)
-        and each village's best price premium; each village's buyers are kept for
-        :meth:`book_purchases`. The part of a partner's purchases bought from households under
-        contract (``household_purchase_share``) is not demand on the cooperative: its premium
-        goes to the households (:meth:`contract_premiums`)."""
+    def purchases(self, growth: float) -> PartnerMonth:
+        """Paired partners' purchases this month (:func:`povsim.village_kernels.partner_month`):
+        their demand on the collectives and each village's best price premium and buyers. The
+        part of a partner's purchases bought from households under contract
+        (``household_purchase_share``) is not demand on the collective: its premium goes to the
+        households, shared among each village's households by the land they farm (farm
+        income; produce is assumed plentiful beside the contracts, no cap at the village's
+        farm output), and is booked here as the partners' payments."""
         w = self.world
-        demand, self._household_premium, premium = partner_demand(
-            w.partner_links, partners=len(w.partners), villages=len(w.coops),
-            year=self.clock.year, growth=growth)
-        # each village's buyers (ascending), their demand and its total, for book_purchases;
-        # a contiguous row's sum has the bits of the column view's sum
-        by_village = np.ascontiguousarray(demand.T)
-        vv, ee = np.nonzero(by_village > 0)
-        self._buyers = (vv, ee, by_village[vv, ee], by_village.sum(axis=1))
-        return demand, premium
-
-    def contract_premiums(self) -> None:
-        """Households' contract sales this month: each village's premium from its partners'
-        purchases of households' own produce, shared among its households by the land they
-        farm (farm income); booked as the partners' payments. Produce is assumed plentiful
-        beside the contracts (no cap at the village's farm output)."""
-        prem = self._household_premium
-        if not prem.any():
-            return
-        w, hh = self.world, self.world.households
-        farmed = hh.farmed(self.income.farm_mu_per_labourer.value).astype(np.float64)
-        land = np.bincount(hh.village, weights=farmed, minlength=len(w.coops))
-        by_village = prem.sum(axis=0)
-        per_mu = np.divide(by_village, land, out=np.zeros_like(land), where=land > 0)
-        hh.income[SRC["farming"]] += per_mu[hh.village] * farmed
-        paid = prem * (land > 0)  # a village farming no land sells nothing under contract
-        amount = paid.sum(axis=1)  # each partner's row, summed as its own
+        hh = w.households
+        month = partner_month(w.partner_links, partners=len(w.partners),
+                              villages=len(w.coops), year=self.clock.year, growth=growth,
+                              households=hh,
+                              mu_per_labourer=self.income.farm_mu_per_labourer.value,
+                              farm_income=hh.income[SRC["farming"]])
+        amount = month.contract_premium
         payers = np.flatnonzero(amount)
-        w.partner_arrays.household_premium_paid[payers] += amount[payers]
-        self.ledger.partners_pay(w.partner_arrays.kind[payers].tolist(), "households",
-                                 "contract_premium", amount[payers])
+        if payers.size:
+            w.partner_arrays.household_premium_paid[payers] += amount[payers]
+            self.ledger.partners_pay(w.partner_arrays.kind[payers].tolist(), "households",
+                                     "contract_premium", amount[payers])
+        return month
 
-    def book_purchases(self, contracts: np.ndarray) -> None:
+    def book_purchases(self, contracts: np.ndarray, month: PartnerMonth) -> None:
         """Book each village's contract sales ``contracts`` (yuan) to its buyers, in proportion
         to each buyer's demand there, village after village and buyer after buyer (the
         partners' accounts and the ledger add them up in that order)."""
-        vv, ee, want, total = self._buyers
-        sel = contracts[vv] != 0
-        if not sel.any():
+        n = month.buyer_village.size
+        if not n:
             return
-        v, e = vv[sel], ee[sel]
-        part = contracts[v] * want[sel] / total[v]
+        part, payer = np.empty(n), np.empty(n, np.int64)
         pa = self.world.partner_arrays
-        np.add.at(pa.purchases, e, part)  # in turn, a partner buying in several villages
-        self.ledger.partners_pay(pa.kind[e].tolist(), "cooperative", "purchases", part)
+        k = book_purchases(contracts, month.buyer_village, month.buyer_partner,
+                           month.buyer_want, month.village_total, pa.purchases, part, payer)
+        if k:
+            self.ledger.partners_pay(pa.kind[payer[:k]].tolist(), "cooperative", "purchases",
+                                     part[:k])
 
     def step(self) -> None:
         """Every collective's month (:func:`povsim.village_kernels.collectives_month`, a compiled
@@ -170,10 +160,10 @@ class Cooperatives(Submodel):
         staff = w.staff[w.coop_code0:] if w.staff.size else np.zeros(len(w.coops), np.int64)
         demand = np.zeros(len(w.coops))
         premium = np.zeros(len(w.coops))
+        month = None
         if self.clock.in_programme:
-            by_partner, premium = self.purchase_demand(g)
-            demand = by_partner.sum(axis=0)
-            self.contract_premiums()
+            month = self.purchases(g)
+            demand, premium = month.demand, month.premium
         flows = self.ledger.flows
         totals = np.array([flows.setdefault(key, 0.0) for key in COOP_FLOWS])
         contracts = collectives_month(
@@ -186,4 +176,5 @@ class Cooperatives(Submodel):
             cost_share=co.cost_share.value, year=self.clock.year, flows=totals)
         for key, total in zip(COOP_FLOWS, totals.tolist(), strict=True):
             flows[key] = total
-        self.book_purchases(contracts)
+        if month is not None:
+            self.book_purchases(contracts, month)
