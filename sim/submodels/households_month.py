@@ -94,26 +94,35 @@ class HouseholdsMonth(Submodel):
         self.season = season / season.sum()
         n_emp = world.coop_code0 + len(world.coops)
         self._out = kernels.MonthOutputs.empty(world.households.n, n_emp)  # kept between months
+        self._year: tuple = (None,)  # the year's farm yield, wages and parameters, once a year
 
     def farm_yield(self) -> float:
         """This year's net farm income per mu of own land (baseline prices)."""
         return farm_yield_per_mu(planted(self.world.crops, self.clock.programme_on),
                                  self.sc.income.yield_value_per_mu.value, self.clock.year)
 
+    def year_values(self) -> tuple:
+        """This year's growth, farm yield, wages by employer and the kernel's parameters (with
+        this year's season share of January), computed once a year."""
+        if self._year[0] != self.clock.year:
+            g, farm_yield = self.clock.growth(), self.farm_yield()
+            self._year = (self.clock.year, g, farm_yield,
+                          employer_wages(self.world, self.clock, self.sc.income),
+                          kernels.MonthParams.of(self.sc, farm_yield, g, self.season[0],
+                                                 self.clock.transfer_index()))
+        return self._year[1:]
+
     def step(self) -> None:
         w, sc, s, b = self.world, self.sc, self.sc.shocks, self.sc.behaviour
         hh, st = w.households, self.streams
-        g = self.clock.growth()
+        g, farm_yield, wages, p = self.year_values()
+        p = p._replace(season_share=self.season[self.clock.month])
         ud = st["disaster"].random(len(w.villages))
         tech = w.village_arrays.tech
         active = w.coop_arrays.active
         branch = w.village_arrays.branch_strength
         # a village's joining probability, -1 (never) where its cooperative is not active
         p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
-        wages = employer_wages(w, self.clock, sc.income)
-        farm_yield = self.farm_yield()
-        p = kernels.MonthParams.of(sc, farm_yield, g, self.season[self.clock.month],
-                                   self.clock.transfer_index())
         out = self._out
         kernels.household_month(kernels.HouseholdArrays.of(hh), p, wages, tech, p_join,
                                 kernels.Draws.of(st, self.clock.month_index), out)
@@ -123,9 +132,10 @@ class HouseholdsMonth(Submodel):
         led.flow("market", "households", "wages", market_wages(w, by_emp))
         by_partner = by_emp[1:w.coop_code0]  # employer code = partner index + 1
         who = np.flatnonzero(by_partner)
-        w.partner_arrays.wages_paid[who] += by_partner[who]
-        led.partners_pay(w.partner_arrays.kind[who].tolist(), "households", "wages",
-                         by_partner[who])
+        if who.size:
+            w.partner_arrays.wages_paid[who] += by_partner[who]
+            led.partners_pay(w.partner_arrays.kind[who].tolist(), "households", "wages",
+                             by_partner[who])
         led.cost("transfers", paid)
         led.flow("government", "households", "transfers", paid)
         led.cost("health_cover", covered)
@@ -136,4 +146,5 @@ class HouseholdsMonth(Submodel):
             annual = (own * farm_yield * g * hh.farm_prod[rows] * tech[hh.village[rows]])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
             hh.income[SRC["shocks"], rows] -= loss
-        join(w, np.flatnonzero(out.join), sc.cooperatives, b.lease_share.value)
+        if out.join.any():
+            join(w, np.flatnonzero(out.join), sc.cooperatives, b.lease_share.value)
