@@ -29,10 +29,10 @@ ACCOUNTS = ("wages_paid", "purchases", "household_premium_paid", "invested", "di
 
 @dataclass
 class PartnerArrays:
-    """Every partner's jobs, wage, first year and accounts, one array element per partner
-    (issue 26: the month's wages, jobs and payments are read and booked for every partner at
-    once; :class:`Enterprise` agents are views of one element each). ``kind`` holds each
-    partner's kind (a string array), the ledger's payer.
+    """Every partner's jobs, wage, investment, aid, branch gain, first year and accounts, one
+    array element per partner (issue 26: the month's wages, jobs, payments and aid are read and
+    booked for every partner at once; :class:`Enterprise` agents are views of one element
+    each). ``kind`` holds each partner's kind (a string array), the ledger's payer.
 
     Example:
         >>> s = PartnerArrays.empty(2); s.start_year[:] = [2015, 2017]
@@ -44,8 +44,12 @@ class PartnerArrays:
 
     jobs: np.ndarray
     wage_month: np.ndarray
+    investment_per_village: np.ndarray
+    aid_per_village_year: np.ndarray
+    branch_gain_month: np.ndarray
     start_year: np.ndarray  # int64
     kind: np.ndarray  # str
+    invested_once: np.ndarray  # bool, has made its one-off investment
     wages_paid: np.ndarray
     purchases: np.ndarray
     household_premium_paid: np.ndarray
@@ -57,8 +61,9 @@ class PartnerArrays:
     @classmethod
     def empty(cls, n: int) -> PartnerArrays:
         """``n`` partners without jobs, wage or accounts, kind ``enterprise``."""
-        return cls(np.zeros(n), np.zeros(n), np.zeros(n, np.int64),
-                   np.full(n, "enterprise", dtype=object), *(np.zeros(n) for _ in ACCOUNTS))
+        return cls(*(np.zeros(n) for _ in range(5)), np.zeros(n, np.int64),
+                   np.full(n, "enterprise", dtype=object), np.zeros(n, bool),
+                   *(np.zeros(n) for _ in ACCOUNTS))
 
     def active(self, year: int) -> np.ndarray:
         """Whose pairing runs in ``year`` (:meth:`Enterprise.active`, element-wise)."""
@@ -157,8 +162,12 @@ class Enterprise(mesa.Agent):
 
     jobs = column("jobs", float)
     wage_month = column("wage_month", float)
+    investment_per_village = column("investment_per_village", float)
+    aid_per_village_year = column("aid_per_village_year", float)
+    branch_gain_month = column("branch_gain_month", float)
     start_year = column("start_year", int)
     kind = column("kind", str)
+    invested_once = column("invested_once", bool)
     wages_paid = column("wages_paid", float)
     purchases = column("purchases", float)
     household_premium_paid = column("household_premium_paid", float)

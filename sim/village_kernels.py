@@ -218,6 +218,60 @@ def _partner_demand(e, v, reach, fit, share, rate, household_share, price_premiu
                 premium[v[j]] = prem
 
 
+@njit(cache=True, nogil=True)
+def partners_calendar(ptr, link_v, link_share, start_year, invested_once, investment,
+                      aid_year, branch_gain, year, capital, non_operating, branch, invested,
+                      aid_paid, paid_partner, paid_village, paid_amount,
+                      paid_aid):  # pragma: no cover - compiled
+    """The partners' month in their paired villages (:class:`PolicyCalendar`), partner after
+    partner and, for each, its villages in pairing order (``ptr[e]..ptr[e + 1] - 1`` of the
+    links sorted by partner, stably): in its first running year the one-off investment
+    (``investment`` x its share of the village) and every month the aid (``aid_year`` / 12 x
+    share), both into the collective's capital (non-operating income), and the branch's
+    strengthening (``branch_gain`` x share of the way to 1). Each payment is written, in turn,
+    to ``paid_partner``, ``paid_village``, ``paid_amount`` and ``paid_aid`` (investment or aid)
+    for the ledger; returns their number.
+
+    Example:
+        >>> cap, nop, br = np.zeros(1), np.zeros(1), np.zeros(1)
+        >>> pp, pv, pa, aid = (np.empty(4, np.int64), np.empty(4, np.int64), np.empty(4),
+        ...                    np.empty(4, np.bool_))
+        >>> partners_calendar(np.array([0, 1]), np.array([0]), np.array([1.0]),
+        ...     np.array([2015]), np.zeros(1, np.bool_), np.array([500.0]), np.array([120.0]),
+        ...     np.array([0.5]), 2015, cap, nop, br, np.zeros(1), np.zeros(1), pp, pv, pa, aid)
+        2
+        >>> cap.tolist(), br.tolist(), pa[:2].tolist(), aid[:2].tolist()
+        ([510.0], [0.5], [500.0, 10.0], [False, True])
+    """
+    k = 0
+    for e in range(start_year.shape[0]):
+        lo, hi = ptr[e], ptr[e + 1]
+        if start_year[e] > year or hi == lo:
+            continue
+        if not invested_once[e]:
+            invested_once[e] = True
+            for j in range(lo, hi):
+                v = link_v[j]
+                amount = investment[e] * link_share[j]
+                capital[v] += amount
+                non_operating[v] += amount
+                invested[e] += amount
+                paid_partner[k], paid_village[k], paid_amount[k], paid_aid[k] = e, v, amount, False
+                k += 1
+        for j in range(lo, hi):
+            v = link_v[j]
+            aid = aid_year[e] / 12.0 * link_share[j]
+            if aid != 0:
+                capital[v] += aid
+                non_operating[v] += aid
+                aid_paid[e] += aid
+                paid_partner[k], paid_village[k], paid_amount[k], paid_aid[k] = e, v, aid, True
+                k += 1
+            if branch_gain[e] != 0:
+                branch[v] += branch_gain[e] * link_share[j] * (1.0 - branch[v])
+    return k
+
+
 class PartnerMonth(NamedTuple):
     """What the paired partners buy this month (:func:`partner_month`): each collective's
     demand (yuan; the partners' demands on it added partner after partner) and best price
@@ -442,6 +496,9 @@ def warm_up() -> None:
     hh = Households.empty(1)
     pm = partner_month(links, partners=1, villages=1, year=2000, growth=1.0, households=hh,
                        mu_per_labourer=1.0, farm_income=hh.income[0])
+    i1 = np.zeros(1, np.int64)
+    partners_calendar(np.zeros(2, np.int64), i1, z, i1, np.zeros(1, bool), z, z, z, 2000, z, z,
+                      z, z, z, i1, i1, z, np.zeros(1, bool))
     book_purchases(z, pm.buyer_village, pm.buyer_partner, pm.buyer_want, pm.village_total, z,
                    np.empty(1), np.empty(1, np.int64))
     collectives_close(cs, village=np.zeros(1, np.int32), member=np.zeros(1, bool),

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from povsim.clock import Clock
 from povsim.ledger import Ledger
 from povsim.submodels.base import PROGRAMME, Submodel
+from povsim.village_kernels import partners_calendar
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -38,24 +41,45 @@ class PolicyCalendar(Submodel):
     def __init__(self, clock: Clock, world: World, ledger: Ledger):
         super().__init__(clock)
         self.world, self.ledger = world, ledger
+        self._links: tuple = (None,)
+
+    def links_by_partner(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The partner links sorted by partner, stably (each partner's villages in pairing
+        order, as ``Enterprise.villages``): each partner's first link (``ptr``, partners + 1),
+        the villages and the shares; made again when the pairs change."""
+        links = self.world.partner_links
+        if self._links[0] is not links:
+            order = np.argsort(links.e, kind="stable")
+            ptr = np.searchsorted(links.e[order], np.arange(len(self.world.partners) + 1))
+            self._links = (links, ptr.astype(np.int64), links.v[order],
+                           np.ascontiguousarray(links.share[order]))
+        return self._links[1:]
 
     def step(self) -> None:
-        coops, villages, year = self.world.coops, self.world.villages, self.clock.year
-        for e in self.world.partners:
-            if e.active(year) and not e.invested_once and e.villages:
-                e.invested_once = True
-                for v in e.villages:
-                    amount = e.investment_per_village * e.share[v]
-                    coops[v].receive_project(amount)
-                    e.stake[v] = e.stake.get(v, 0.0) + amount
-                    e.invested += amount
-                    self.ledger.partner_pays(e, "cooperative", "investment", amount)
-            if e.active(year) and e.villages:
-                for v in e.villages:
-                    aid = e.aid_per_village_year / 12.0 * e.share[v]
-                    if aid:
-                        coops[v].receive_project(aid)
-                        e.aid_paid += aid
-                        self.ledger.partner_pays(e, "cooperative", "aid", aid)
-                    if e.branch_gain_month:
-                        villages[v].strengthen(e.branch_gain_month * e.share[v])
+        """The month's investments, aid and strengthening in one compiled pass
+        (:func:`povsim.village_kernels.partners_calendar`), then booked: each investment as the
+        collective's stake in its partner, and every payment in the ledger (investment, then
+        aid, each in the order paid)."""
+        w = self.world
+        ptr, link_v, share = self.links_by_partner()
+        if not link_v.size:
+            return
+        pa, cs = w.partner_arrays, w.coop_arrays
+        n = 2 * link_v.size
+        partner, village = np.empty(n, np.int64), np.empty(n, np.int64)
+        amount, aid = np.empty(n), np.empty(n, bool)
+        k = partners_calendar(ptr, link_v, share, pa.start_year, pa.invested_once,
+                              pa.investment_per_village, pa.aid_per_village_year,
+                              pa.branch_gain_month, self.clock.year, cs.capital,
+                              cs.non_operating, w.village_arrays.branch_strength, pa.invested,
+                              pa.aid_paid, partner, village, amount, aid)
+        partner, village, amount, aid = partner[:k], village[:k], amount[:k], aid[:k]
+        inv = ~aid
+        for e, v, x in zip(partner[inv].tolist(), village[inv].tolist(), amount[inv].tolist(),
+                           strict=True):
+            stake = w.partners[e].stake
+            stake[v] = stake.get(v, 0.0) + x
+        self.ledger.partners_pay(pa.kind[partner[inv]].tolist(), "cooperative", "investment",
+                                 amount[inv])
+        self.ledger.partners_pay(pa.kind[partner[aid]].tolist(), "cooperative", "aid",
+                                 amount[aid])
