@@ -43,14 +43,33 @@ from povsim.submodels.cooperatives import join
 if TYPE_CHECKING:
     from povsim.world import World
 
-__all__ = ["CadreVisits", "familiarity", "lectures", "visit_effect"]
+__all__ = ["CadreVisits", "familiarity", "lecture_plan", "lectures", "visit_effect"]
 
 
 
 
-def lectures(world: World) -> np.ndarray:
+def lecture_plan(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who lectures where: the resident lecturing cadres (index), their home villages and the
+    real lecturers each stands for (at a reduced scale a simulated cadre stands for
+    ``represents`` real ones, each with a home of their own, ``World.lecturer_homes``, so that
+    a village's lectures are its full-scale ones, issue 25). It changes only when cadres are
+    placed or move."""
+    cadres = world.cadres
+    on = np.flatnonzero((cadres.lecture_gain > 0) & (cadres.village >= 0))
+    weight = cadres.represents[on]
+    homes = cadres.village[on]
+    if world.lecturer_homes is not None:
+        owner, where = world.lecturer_homes
+        spread = np.isin(on, owner)
+        on, homes = np.concatenate([on[~spread], owner]), np.concatenate([homes[~spread], where])
+        weight = np.concatenate([weight[~spread], np.ones(owner.size)])
+    return on, homes, weight
+
+
+def lectures(world: World, plan: tuple | None = None) -> np.ndarray:
     """Resident cadres' lectures this month: each village's skill gain (0 where nobody
     lectures), and the households with labour there move that share of the way to skill 1.
+    ``plan`` is :func:`lecture_plan`'s (made here if not given).
 
     Example:
         >>> from povsim.model import PovertyModel
@@ -60,25 +79,14 @@ def lectures(world: World) -> np.ndarray:
         >>> bool(lectures(m.world).max() > 0)
         True
     """
-    hh, cadres = world.households, world.cadres
-    n_v = len(world.villages)
-    on = np.flatnonzero((cadres.lecture_gain > 0) & (cadres.village >= 0))
-    # 1 - prod(1 - g_c) by village over the real lecturers, as exp(sum(log(1 - g_c))): a
-    # simulated cadre stands for `represents` real ones (at 1:20, one for 20), each with a home
-    # of their own (World.lecturer_homes), so that a village's lectures are its full-scale
-    # ones (issue 25)
-    weight = cadres.represents[on]
-    homes = cadres.village[on]
-    if world.lecturer_homes is not None:
-        owner, where = world.lecturer_homes
-        spread = np.isin(on, owner)
-        on, homes = np.concatenate([on[~spread], owner]), np.concatenate([homes[~spread], where])
-        weight = np.concatenate([weight[~spread], np.ones(owner.size)])
+    cadres = world.cadres
+    on, homes, weight = lecture_plan(world) if plan is None else plan
+    # 1 - prod(1 - g_c) by village over the real lecturers, as exp(sum(log(1 - g_c)))
     keep = np.bincount(homes, weights=weight * np.log1p(
-        -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=n_v)
+        -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=len(world.villages))
     gain = -np.expm1(keep)
     if on.size:
-        kernels.lecture(kernels.HouseholdArrays.of(hh), gain)
+        kernels.lecture(kernels.HouseholdArrays.of(world.households), gain)
     return gain
 
 
@@ -96,8 +104,19 @@ class CadreVisits(Submodel):
         self._visited = np.empty(n, np.int32)  # kept between months
         self._counts = np.zeros(kernels.n_chunks(n), np.int64)
         self._joining = np.empty(n, np.int64)
+        self._plan: tuple = (None, None)
         self._effects = kernels.VisitEffects(*(float(getattr(ce, name).value)
                                                for name in kernels.VisitEffects._fields))
+
+    def lecture_plan(self) -> tuple:
+        """:func:`lecture_plan`, made again only when the cadres' homes or the lecturers'
+        homes have changed."""
+        w = self.world
+        key = self._plan[0]
+        if key is None or key[0] is not w.lecturer_homes or not np.array_equal(
+                key[1], w.cadres.village):
+            self._plan = ((w.lecturer_homes, w.cadres.village.copy()), lecture_plan(w))
+        return self._plan[1]
 
     def step(self) -> None:
         hh, ce, cadres = self.world.households, self.ce, self.world.cadres
@@ -108,7 +127,7 @@ class CadreVisits(Submodel):
         k = kernels.visits_due(h, draws, prob,
                                ce.other_village_visit_factor.value, load, self._visited,
                                self._counts)
-        lectures(self.world)
+        lectures(self.world, self.lecture_plan())
         if k == 0:
             return
         n_join = kernels.visit_outcomes(
