@@ -421,6 +421,31 @@ def _household_month_in(h, p, wages, tech, p_join, draws, out, start, stop,
             h.enrolled[i] = True
 
 
+@njit(cache=True, nogil=True)
+def run_arrays(H, r):  # pragma: no cover - compiled
+    """Run ``r``'s :class:`HouseholdArrays` from a batch's stacked ones (each field ``(runs,
+    ...)``, :mod:`povsim.batch`): row ``r`` of each, the arrays of the run itself."""
+    return HouseholdArrays(H.hid[r], H.village[r], H.size[r], H.labourers[r], H.land[r],
+                           H.leased[r], H.farm_prod[r], H.skill[r], H.cover[r], H.member[r],
+                           H.poor[r], H.employer[r], H.migrants[r], H.away[r], H.sick[r],
+                           H.enrolled[r], H.referral[r], H.cadre[r], H.near[r],
+                           H.paired_since[r], H.income[r])
+
+
+@njit(cache=True, nogil=True)
+def household_month_batch(H, P, wages, tech, p_join, keys, month, join,
+                          partial):  # pragma: no cover - compiled
+    """:func:`household_month` of every run of a batch, run after run (one thread): run ``r``
+    with row ``r`` of the stacked household arrays ``H``, of the parameters ``P`` (runs x the
+    fields of :class:`MonthParams`, in order), of ``wages``, ``tech``, ``p_join``, its key in
+    ``keys`` and its outputs ``join`` and ``partial``: what the run computes alone."""
+    for r in range(P.shape[0]):
+        p = MonthParams(P[r, 0], P[r, 1], P[r, 2], P[r, 3], P[r, 4], P[r, 5], P[r, 6], P[r, 7],
+                        P[r, 8], P[r, 9], P[r, 10], P[r, 11], P[r, 12], P[r, 13])
+        _household_month_serial(run_arrays(H, r), p, wages[r], tech[r], p_join[r],
+                                Draws(keys[r], month), MonthOutputs(join[r], partial[r]))
+
+
 def separate_and_count(h, draws, job_separation_prob_month, filled) -> None:
     """Job separations (a job ends if its draw, lane 0 of stream ``labour_market``, is below
     ``job_separation_prob_month``), then the jobs each employer holds, counted by chunk into

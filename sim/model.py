@@ -106,6 +106,8 @@ class PovertyModel(mesa.Model):
 
     #: the class of the run's named random streams (a subclass may count or log draws)
     streams_class: type[Streams] = Streams
+    #: whether a batch steps this model's submodels (:mod:`povsim.batch`)
+    batched: bool = False
 
     def __init__(self, scenario: Scenario | str | Path, seed: int | None = 0, replicate: int = 0,
                  scale: float = 1.0, **overrides: Any):
@@ -179,10 +181,13 @@ class PovertyModel(mesa.Model):
 
     # ------------------------------------------------------------------ the monthly step
     def step(self) -> None:
-        """Advance one month: run every submodel due this month, in schedule order."""
-        for submodel in self.schedule:
-            if submodel.due():
-                submodel.step()
+        """Advance one month: run every submodel due this month, in schedule order (unless a
+        :class:`povsim.batch.Batch` it belongs to has run them: then only the month ends, and
+        Mesa counts the step as for any model)."""
+        if not self.batched:
+            for submodel in self.schedule:
+                if submodel.due():
+                    submodel.step()
         self.clock.advance()
         self.running = not self.clock.finished
 

@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -95,6 +96,7 @@ class HouseholdsMonth(Submodel):
         n_emp = world.coop_code0 + len(world.coops)
         self._out = kernels.MonthOutputs.empty(world.households.n, n_emp)  # kept between months
         self._year: tuple = (None,)  # the year's farm yield, wages and parameters, once a year
+        self._batch: tuple | None = None  # a batch's stacked inputs of the year (step_batch)
 
     def farm_yield(self) -> float:
         """This year's net farm income per mu of own land (baseline prices)."""
@@ -113,21 +115,50 @@ class HouseholdsMonth(Submodel):
         return self._year[1:]
 
     def step(self) -> None:
-        w, sc, s, b = self.world, self.sc, self.sc.shocks, self.sc.behaviour
-        hh, st = w.households, self.streams
-        g, farm_yield, wages, p = self.year_values()
+        """The month of every household (:func:`povsim.kernels.household_month`), then its
+        money flows, disasters and joining (:meth:`book`)."""
+        w, b = self.world, self.sc.behaviour
+        _, _, wages, p = self.year_values()
         p = p._replace(season_share=self.season[self.clock.month])
-        ud = st["disaster"].random(len(w.villages))
-        tech = w.village_arrays.tech
-        active = w.coop_arrays.active
-        branch = w.village_arrays.branch_strength
+        ud = self.streams["disaster"].random(len(w.villages))
         # a village's joining probability, -1 (never) where its cooperative is not active
-        p_join = np.where(active, b.join_prob_month.value * branch, -1.0)
+        p_join = np.where(w.coop_arrays.active,
+                          b.join_prob_month.value * w.village_arrays.branch_strength, -1.0)
         out = self._out
-        kernels.household_month(kernels.HouseholdArrays.of(hh), p, wages, tech, p_join,
-                                kernels.Draws.of(st, self.clock.month_index), out)
-        by_emp, paid, covered = out.totals()
-        # money flows, in the order the rules pay them
+        kernels.household_month(kernels.HouseholdArrays.of(w.households), p, wages,
+                                w.village_arrays.tech, p_join,
+                                kernels.Draws.of(self.streams, self.clock.month_index), out)
+        self.book(out.partial, out.join, ud)
+
+    def step_batch(self, subs: list[HouseholdsMonth], state: dict) -> None:
+        """:meth:`step` of every run of a batch (:mod:`povsim.batch`; ``subs`` the runs'
+        submodels, this one the first, ``state`` the stacked arrays): the kernel in one call
+        over the runs (:func:`povsim.kernels.household_month_batch`), each run's booking its
+        own."""
+        if self._batch is None or self._batch[0] != self.clock.year:
+            self._batch = _BatchMonth.of(subs, state)
+        bm = self._batch[1]
+        month = self.clock.month
+        bm.params[:, 2] = bm.season[:, month]
+        ud = [s.streams["disaster"].random(len(s.world.villages)) for s in subs]
+        va, ca = state["village_arrays"], state["coop_arrays"]
+        p_join = np.where(ca.active, bm.join_prob * va.branch_strength, -1.0)
+        kernels.household_month_batch(bm.households, bm.params, bm.wages, va.tech, p_join,
+                                      bm.keys, np.int64(self.clock.month_index), bm.join,
+                                      bm.partial)
+        for r, s in enumerate(subs):
+            s.book(bm.partial[r], bm.join[r], ud[r])
+
+    def book(self, partial: np.ndarray, joining: np.ndarray, ud: np.ndarray) -> None:
+        """The month's money flows, in the order the rules pay them (``partial``: each chunk's
+        wages by employer, transfers and covered illness costs, :class:`kernels.MonthOutputs`),
+        the villages hit by a disaster (their draw ``ud`` below ``disaster_prob_month``) and the
+        households that join their cooperative (``joining``)."""
+        w, sc, s, b = self.world, self.sc, self.sc.shocks, self.sc.behaviour
+        hh = w.households
+        g, farm_yield, _, _ = self.year_values()
+        t = partial.sum(axis=0)
+        by_emp, paid, covered = t[:-2], float(t[-2]), float(t[-1])
         led = self.ledger
         led.flow("market", "households", "wages", market_wages(w, by_emp))
         by_partner = by_emp[1:w.coop_code0]  # employer code = partner index + 1
@@ -141,10 +172,41 @@ class HouseholdsMonth(Submodel):
         led.cost("health_cover", covered)
         hit = ud < s.disaster_prob_month.value
         if hit.any():  # only the households of the villages hit lose anything
+            tech = w.village_arrays.tech
             rows = np.concatenate([w.village_rows[v] for v in np.flatnonzero(hit)])
             own = hh.farmed(sc.income.farm_mu_per_labourer.value, rows)
             annual = (own * farm_yield * g * hh.farm_prod[rows] * tech[hh.village[rows]])
             loss = DISASTER_QUARTER * s.disaster_severity.value * annual
             hh.income[SRC["shocks"], rows] -= loss
-        if out.join.any():
-            join(w, np.flatnonzero(out.join), sc.cooperatives, b.lease_share.value)
+        if joining.any():
+            join(w, np.flatnonzero(joining), sc.cooperatives, b.lease_share.value)
+
+
+@dataclass
+class _BatchMonth:
+    """A batch's stacked inputs of the households' month for one year (runs first): each
+    run's kernel parameters (:class:`kernels.MonthParams`' fields), wages by employer, season
+    shares, joining probability, Philox key, and the kernel's outputs."""
+
+    households: kernels.HouseholdArrays
+    params: np.ndarray
+    wages: np.ndarray
+    season: np.ndarray
+    join_prob: np.ndarray
+    keys: np.ndarray
+    join: np.ndarray
+    partial: np.ndarray
+
+    @classmethod
+    def of(cls, subs: list[HouseholdsMonth], state: dict) -> tuple[int, _BatchMonth]:
+        values = [s.year_values() for s in subs]
+        out = subs[0]._out
+        r = len(subs)
+        return subs[0].clock.year, cls(
+            kernels.HouseholdArrays.of(state["households"]),
+            np.array([[float(x) for x in v[3]] for v in values]),
+            np.stack([v[2] for v in values]), np.stack([s.season for s in subs]),
+            np.array([[s.sc.behaviour.join_prob_month.value] for s in subs]),
+            np.stack([s.streams.key for s in subs]), np.zeros((r, *out.join.shape), bool),
+            np.zeros((r, *out.partial.shape)))
+

@@ -1,0 +1,58 @@
+"""Many runs in one pass (:mod:`povsim.batch`): each run of a batch gives exactly the tables it
+gives alone, whatever its neighbours' parameters and seeds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from povsim.batch import Batch, run_batch, stack
+from povsim.calibration.priors import scenario_priors
+from povsim.config import load_scenario
+from povsim.model import PovertyModel
+from povsim.runner import run_replicate
+
+CASES = {"zhenbao": 2, "sanba": 20, "jiangkou": 100, "yushu": 100, "xixiu": 200}
+
+
+def prior_draws(sc, n: int, seed: int) -> list[dict[str, float]]:
+    """``n`` parameter sets drawn from the scenario's priors (counts rounded)."""
+    priors = scenario_priors(sc)
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        d = {p: float(pr.ppf(rng.random())) for p, pr in priors.items()}
+        out.append({p: (round(v) if priors[p].integer else v) for p, v in d.items()})
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_run_of_a_batch_gives_what_it_gives_alone(case):
+    sc, scale = load_scenario(case), CASES[case]
+    params = [{}, *prior_draws(sc, 2, seed=len(case))]
+    seeds, reps = [1, 2, 1], [0, 0, 3]
+    got = run_batch(sc, params, seeds, reps, scale)
+    for p, s, r, tables in zip(params, seeds, reps, got, strict=True):
+        alone = run_replicate(sc.with_params(p) if p else sc, s, r, scale)
+        assert sorted(tables) == sorted(alone)
+        for name, df in alone.items():
+            pd.testing.assert_frame_equal(tables[name], df, check_exact=True, obj=name)
+
+
+def test_stacked_state_is_shared_with_the_runs():
+    ms = [PovertyModel("sanba", seed=1, replicate=r, scale=50) for r in range(3)]
+    before = [m.households.income.copy() for m in ms]
+    st = stack(ms)
+    for r, m in enumerate(ms):
+        assert np.array_equal(m.households.income, before[r])
+        assert m.households.income.flags.c_contiguous
+        st["households"].income[r, 0, 0] = 123.0
+        assert m.households.income[0, 0] == 123.0
+
+
+def test_a_batch_refuses_runs_that_cannot_be_stacked():
+    with pytest.raises(ValueError, match="differ in households"):
+        stack([PovertyModel("sanba", scale=50), PovertyModel("sanba", scale=40)])
+    with pytest.raises(ValueError, match="one parameter set"):
+        Batch(load_scenario("sanba"), [{}], [1, 2], [0], 50)
