@@ -535,6 +535,25 @@ def _labour_month_serial(h, draws, cap, codes, reach, p, filled, app, counts,
 
 
 @njit(cache=True, nogil=True)
+def labour_month_batch(H, keys, month, cap, codes, reach, offsets, widths, P, filled,
+                       app_household, app_employer, app_key, counts,
+                       staff):  # pragma: no cover - compiled
+    """:func:`labour_month` of every run of a batch, run after run (one thread), each with row
+    ``r`` of the stacked arrays and its own employer table (``codes`` and ``reach`` of all runs
+    flattened one after another, run ``r``'s from ``offsets[r]``, ``widths[r]`` slots per
+    village) and parameters (``P``: runs x :class:`LabourParams`' fields): what the run computes
+    alone."""
+    for r in range(P.shape[0]):
+        n_v = (offsets[r + 1] - offsets[r]) // widths[r]
+        c = codes[offsets[r]:offsets[r + 1]].reshape((n_v, widths[r]))
+        w = reach[offsets[r]:offsets[r + 1]].reshape((n_v, widths[r]))
+        p = LabourParams(P[r, 0], P[r, 1], P[r, 2], P[r, 3])
+        _labour_month_serial(run_arrays(H, r), Draws(keys[r], month), cap[r], c, w, p,
+                             filled[r], Applicants(app_household[r], app_employer[r],
+                                                   app_key[r]), counts[r], staff[r])
+
+
+@njit(cache=True, nogil=True)
 def _vacancies(cap, filled, staff):  # pragma: no cover - compiled
     """The jobs each employer holds (``filled``'s chunks added, into ``staff``) and its
     vacancies: ``max(cap - held, 0)``, none in the outside market (it hires whoever seeks)."""

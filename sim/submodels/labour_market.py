@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -105,6 +106,7 @@ class LabourMarket(Submodel):
             float(behaviour.job_separation_prob_month.value),
             float(behaviour.paired_hire_prob_month.value),
             float(behaviour.job_search_prob_month.value), float(referral_boost))
+        self._batch: _BatchLabour | None = None  # a batch's stacked buffers (step_batch)
 
     def step(self) -> None:
         """The month's separations, search and hiring in one compiled call
@@ -116,3 +118,70 @@ class LabourMarket(Submodel):
                              self._params, self._filled, self._applicants, self._counts,
                              self._staff)
         w.staff = self._staff
+
+    def step_batch(self, subs: list[LabourMarket], state: dict) -> None:
+        """:meth:`step` of every run of a batch (:mod:`povsim.batch`) in one compiled call
+        (:func:`povsim.kernels.labour_month_batch`); each run's staff is its row of the
+        batch's."""
+        if self._batch is None:
+            self._batch = _BatchLabour.of(subs, state)
+        bl = self._batch
+        bl.employer_tables(subs)
+        w, clock = self.world, self.clock
+        pa, ca = state["partner_arrays"], state["coop_arrays"]
+        cap = np.zeros(bl.staff.shape)
+        cap[:, OUTSIDE_MARKET] = np.inf
+        if clock.in_programme:  # a partner's employer code is its index + 1
+            cap[:, 1:w.coop_code0] = np.where(pa.start_year <= clock.year, pa.jobs, 0.0)
+        cap[:, w.coop_code0:] = np.where(ca.active, ca.jobs, 0.0)
+        kernels.labour_month_batch(
+            bl.households, bl.keys, np.int64(clock.month_index), cap, bl.codes, bl.reach,
+            bl.offsets, bl.widths, bl.params, bl.filled, bl.app_household, bl.app_employer,
+            bl.app_key, bl.counts, bl.staff)
+        for r, s in enumerate(subs):
+            s.world.staff = bl.staff[r]
+
+
+@dataclass
+class _BatchLabour:
+    """A batch's stacked inputs and buffers of the labour market (runs first), and its runs'
+    employer tables flattened one after another (remade when a run's table changes)."""
+
+    households: kernels.HouseholdArrays
+    keys: np.ndarray
+    params: np.ndarray
+    filled: np.ndarray
+    app_household: np.ndarray
+    app_employer: np.ndarray
+    app_key: np.ndarray
+    counts: np.ndarray
+    staff: np.ndarray
+    tables: list = field(default_factory=list)
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    reach: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    offsets: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
+    widths: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+
+    @classmethod
+    def of(cls, subs: list[LabourMarket], state: dict) -> _BatchLabour:
+        r, s0 = len(subs), subs[0]
+        return cls(kernels.HouseholdArrays.of(state["households"]),
+                   np.stack([s.streams.key for s in subs]),
+                   np.array([[float(x) for x in s._params] for s in subs]),
+                   np.zeros((r, *s0._filled.shape), np.int64),
+                   *(np.zeros((r, *a.shape), a.dtype) for a in s0._applicants),
+                   np.zeros((r, *s0._counts.shape), np.int64),
+                   np.zeros((r, *s0._staff.shape), np.int64))
+
+    def employer_tables(self, subs: list[LabourMarket]) -> None:
+        """The runs' employer tables, flattened again if any changed (pairing)."""
+        now = [s.world.employers.codes for s in subs]
+        if len(now) == len(self.tables) and all(a is b for a, b in zip(now, self.tables,
+                                                                        strict=True)):
+            return
+        self.tables = now
+        tabs = [s.world.employers for s in subs]
+        self.codes = np.concatenate([t.codes.ravel() for t in tabs]).astype(np.int32)
+        self.reach = np.concatenate([t.reach.ravel() for t in tabs]).astype(np.float64)
+        self.offsets = np.concatenate(([0], np.cumsum([t.codes.size for t in tabs])))
+        self.widths = np.array([t.codes.shape[1] for t in tabs], np.int64)
