@@ -146,6 +146,24 @@ def collectives_month(s: CoopArrays, *, u: np.ndarray, branch: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
+def collectives_month_batch(active, capital, leased_land, fill, multiplier, services,
+                            service_yield, own_access, ever_active_year, revenue,
+                            sales_to_enterprises, wages, rent, other_costs, u, branch,
+                            secretary, staff, coop_wages, demand, premium, P, year, flows,
+                            contracts):  # pragma: no cover - compiled
+    """:func:`collectives_month` of every run of a batch (:mod:`povsim.batch`), run after run:
+    run ``r`` with row ``r`` of every stacked array and of ``P`` (runs x activation,
+    capital yield, yield per mu, growth, market access, rent rate, cost share)."""
+    for r in range(P.shape[0]):
+        _collectives_month(active[r], capital[r], leased_land[r], fill[r], multiplier[r],
+                           services[r], service_yield[r], own_access[r], ever_active_year[r],
+                           revenue[r], sales_to_enterprises[r], wages[r], rent[r],
+                           other_costs[r], u[r], branch[r], secretary[r], staff[r],
+                           coop_wages[r], demand[r], premium[r], P[r, 0], P[r, 1], P[r, 2],
+                           P[r, 3], P[r, 4], P[r, 5], P[r, 6], year, flows[r], contracts[r])
+
+
+@njit(cache=True, nogil=True)
 def _collectives_close(village, member, registered, shares, active, capital, revenue, wages,
                        rent, other_costs, fixed_per_member, share_payout, fixed_out, shares_out,
                        retained_out, loss_out, div):  # pragma: no cover - compiled

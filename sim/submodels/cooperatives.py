@@ -50,6 +50,7 @@ from povsim.village_kernels import (
     PartnerMonth,
     book_purchases,
     collectives_month,
+    collectives_month_batch,
     partner_month,
 )
 
@@ -108,6 +109,7 @@ class Cooperatives(Submodel):
         super().__init__(clock)
         self.world, self.co, self.income, self.ledger = world, co, income, ledger
         self.draws = streams["coop"]
+        self._year: tuple = (None,)  # the year's growth, wages and parameters (year_values)
 
     def purchases(self, growth: float) -> PartnerMonth:
         """Paired partners' purchases this month (:func:`povsim.village_kernels.partner_month`):
@@ -178,3 +180,51 @@ class Cooperatives(Submodel):
             flows[key] = total
         if month is not None:
             self.book_purchases(contracts, month)
+
+    def year_values(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """This year's growth, the collectives' wages and the kernel's parameters (activation,
+        capital yield, yield per mu, growth, market access, rent rate, cost share), once a
+        year."""
+        if self._year[0] != self.clock.year:
+            co, g = self.co, self.clock.growth()
+            wages = employer_wages(self.world, self.clock, self.income)[self.world.coop_code0:]
+            params = np.array([co.activation_prob_month.value, co.capital_yield.value,
+                               co.coop_yield_per_mu.value * g, g, co.market_access.value,
+                               self.income.land_rent_per_mu.value / 12.0, co.cost_share.value],
+                              np.float64)
+            self._year = (self.clock.year, g, wages, params)
+        return self._year[1:]
+
+    def step_batch(self, subs: list[Cooperatives], state: dict) -> None:
+        """:meth:`step` of every run of a batch (:mod:`povsim.batch`): the collectives' month
+        in one compiled call over the runs
+        (:func:`povsim.village_kernels.collectives_month_batch`); each run's partners' purchases
+        and books its own."""
+        n_v = len(self.world.coops)
+        values = [s.year_values() for s in subs]
+        u = np.stack([s.draws.random(n_v) for s in subs])
+        staff = np.stack([s.world.staff[s.world.coop_code0:] if s.world.staff.size
+                          else np.zeros(n_v, np.int64) for s in subs])
+        demand, premium = np.zeros((len(subs), n_v)), np.zeros((len(subs), n_v))
+        months: list[PartnerMonth | None] = [None] * len(subs)
+        if self.clock.in_programme:
+            for r, (s, (g, _, _)) in enumerate(zip(subs, values, strict=True)):
+                months[r] = m = s.purchases(g)
+                demand[r], premium[r] = m.demand, m.premium
+        flows = np.array([[s.ledger.flows.setdefault(key, 0.0) for key in COOP_FLOWS]
+                          for s in subs])
+        contracts = np.zeros((len(subs), n_v))
+        cs, va = state["coop_arrays"], state["village_arrays"]
+        collectives_month_batch(
+            cs.active, cs.capital, cs.leased_land, cs.fill, cs.revenue_multiplier, cs.services,
+            cs.service_yield, cs.market_access, cs.ever_active_year, cs.revenue,
+            cs.sales_to_enterprises, cs.wages, cs.rent, cs.other_costs, u,
+            va.branch_strength, va.first_secretary.astype(np.float64), staff,
+            np.stack([v[1] for v in values]), demand, premium, np.stack([v[2] for v in values]),
+            self.clock.year, flows, contracts)
+        for r, s in enumerate(subs):
+            led = s.ledger.flows
+            for key, total in zip(COOP_FLOWS, flows[r].tolist(), strict=True):
+                led[key] = total
+            if months[r] is not None:
+                s.book_purchases(contracts[r], months[r])
