@@ -19,7 +19,7 @@ Example:
     >>> runs = run_batch(sc, [{}, {"behaviour.migrate_prob_month": 0.01}], seeds=[1, 1],
     ...                  replicates=[0, 0], scale=5)
     >>> len(runs), sorted(runs[0])[:2]
-    (2, ['annual', 'collectives'])
+    (2, ['annual', 'cadres'])
 """
 
 from __future__ import annotations
@@ -38,6 +38,15 @@ if TYPE_CHECKING:
 
 #: the world's array-backed state that is stacked: (World attribute, its dataclass)
 STACKED = ("households", "village_arrays", "coop_arrays", "partner_arrays", "cadres")
+
+
+def _with(scenario: Scenario, params: dict[str, float], made: dict[int, Scenario]) -> Scenario:
+    """``scenario`` with ``params`` (validated once per parameter set object)."""
+    if not params:
+        return scenario
+    if id(params) not in made:
+        made[id(params)] = scenario.with_params(params)
+    return made[id(params)]
 
 
 def stack(models: list[PovertyModel]) -> dict[str, Any]:
@@ -93,8 +102,8 @@ class Batch:
         if not (len(params) == len(seeds) == len(replicates)) or not params:
             raise ValueError("a batch needs one parameter set, seed and replicate per run "
                              f"(got {len(params)}, {len(seeds)}, {len(replicates)})")
-        self.models = [PovertyModel(scenario.with_params(p) if p else scenario, seed=s,
-                                    replicate=r, scale=scale)
+        made: dict[int, Scenario] = {}  # one scenario per parameter set (the same dict)
+        self.models = [PovertyModel(_with(scenario, p, made), seed=s, replicate=r, scale=scale)
                        for p, s, r in zip(params, seeds, replicates, strict=True)]
         self.state = stack(self.models)
         self.schedule = [type(s) for s in self.models[0].schedule]
@@ -121,10 +130,13 @@ class Batch:
         for m in self.models:
             m.step()  # the month's end, and Mesa's count of steps
 
-    def run(self) -> None:
-        """Every month, to December of the end year."""
+    def run(self, on_month=None) -> None:
+        """Every month, to December of the end year (``on_month``, if given, called after each
+        month with the number of runs, e.g. to advance a progress bar)."""
         while self.running:
             self.step()
+            if on_month is not None:
+                on_month(len(self.models))
 
     def tables(self) -> list[dict[str, pd.DataFrame]]:
         """Each run's tables (as :meth:`PovertyModel.tables`), in run order."""
@@ -138,16 +150,67 @@ class Batch:
 
 
 def run_batch(scenario: Scenario, params: list[dict[str, float]], seeds: list[int],
-              replicates: list[int], scale: float = 1.0) -> list[dict[str, pd.DataFrame]]:
+              replicates: list[int], scale: float = 1.0,
+              on_month=None) -> list[dict[str, pd.DataFrame]]:
     """Run one scenario under many parameter sets and seeds at one scale in one pass; each
     run's tables (with a ``replicate`` column, as :func:`povsim.runner.run_replicate`'s), in
     run order, the same as the run gives alone."""
     batch = Batch(scenario, params, seeds, replicates, scale)
-    batch.run()
+    batch.run(on_month)
     out = batch.tables()
     batch.release()
     for tables, r in zip(out, replicates, strict=True):
         for name, df in tables.items():
             tables[name] = df.copy(deep=True)
             tables[name].insert(0, "replicate", r)
+    return out
+
+
+#: the most simulated households a batch holds, all its runs together: runs at calibration
+#: scale (a few thousand households) go in batches of tens, a run at full scale alone (on
+#: every thread of its compiled kernels; a batch's runs go one after another on one thread)
+BATCH_HOUSEHOLDS = 100_000
+
+
+def batch_size(scenario: Scenario, scale: float, runs: int) -> int:
+    """How many of ``runs`` runs of ``scenario`` at ``scale`` go in one batch
+    (:data:`BATCH_HOUSEHOLDS` households at most; 1: each alone).
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> xixiu = load_scenario("xixiu")
+        >>> batch_size(xixiu, 50.0, 100), batch_size(xixiu, 1.0, 8)
+        (32, 1)
+    """
+    from povsim.world import simulated_households
+
+    return max(1, min(runs, BATCH_HOUSEHOLDS // max(simulated_households(scenario, scale), 1)))
+
+
+def run_batches(scenario: Scenario, params: list[dict[str, float]], seeds: list[int],
+                replicates: list[int], scale: float = 1.0,
+                on_month=None) -> list[dict[str, pd.DataFrame]]:
+    """Many runs of one scenario at one scale, in batches of :func:`batch_size` (a batch of
+    one is :func:`povsim.runner.run_replicate`); each run's tables, in run order, exactly as
+    it gives them alone. ``on_month`` is called with the number of runs that finished a month.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> t = run_batches(load_scenario("sanba"), [{}] * 3, [1] * 3, [0, 1, 2], scale=50)
+        >>> [int(x["annual"]["replicate"].iloc[0]) for x in t]
+        [0, 1, 2]
+    """
+    from povsim.runner import run_replicate
+
+    size = batch_size(scenario, scale, len(params))
+    out: list[dict[str, pd.DataFrame]] = []
+    made: dict[int, Scenario] = {}
+    for i in range(0, len(params), size):
+        p, s, r = params[i:i + size], seeds[i:i + size], replicates[i:i + size]
+        if len(p) == 1:
+            sc = _with(scenario, p[0], made)
+            tick = None if on_month is None else (lambda: on_month(1))
+            out.append(run_replicate(sc, s[0], r[0], scale, on_month=tick))
+        else:
+            out += run_batch(scenario, p, s, r, scale, on_month)
     return out

@@ -20,6 +20,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from povsim.batch import run_batches
 from povsim.config import Scenario, source_counts
 from povsim.model import PovertyModel
 from povsim.progress import month_bar
@@ -120,7 +121,8 @@ def outcome_warnings(res: Results) -> list[str]:
 
 def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: float = 1.0,
                  progress: bool = True, draws: list[dict[str, float]] | None = None) -> Results:
-    """Run ``replicates`` replicates of a scenario (serially) and return a :class:`Results`.
+    """Run ``replicates`` replicates of a scenario (serially; small runs in batches,
+    :func:`povsim.batch.run_batches`, each exactly as alone) and return a :class:`Results`.
 
     With posterior ``draws`` (parameter values by path) the scenario runs under each draw for
     ``replicates`` replicates: run ``j = d x replicates + r`` is column ``replicate`` of every
@@ -142,15 +144,13 @@ def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: 
                     f"{scenario.name} x{replicates}" + (f" x{n_draws} draws" if draws else ""),
                     progress)
     t0 = time.perf_counter()
-    parts = []
-    for d in range(n_draws):
-        sc = scenario.with_params(draws[d]) if draws else scenario
-        for r in range(replicates):
-            part = run_replicate(sc, seed, d * replicates + r, scale,
-                                 on_month=lambda: bar.update(1))
-            if draws:
-                part["annual"].insert(1, "draw", d)
-            parts.append(part)
+    # run j = d x replicates + r; runs at calibration scale go in batches (povsim.batch)
+    params = [draws[d] if draws else {} for d in range(n_draws) for _ in range(replicates)]
+    parts = run_batches(scenario, params, [seed] * len(params), list(range(len(params))),
+                        scale, on_month=bar.update)
+    if draws:
+        for j, part in enumerate(parts):
+            part["annual"].insert(1, "draw", j // replicates)
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin"
                                                                  else 1024)

@@ -56,3 +56,21 @@ def test_a_batch_refuses_runs_that_cannot_be_stacked():
         stack([PovertyModel("sanba", scale=50), PovertyModel("sanba", scale=40)])
     with pytest.raises(ValueError, match="one parameter set"):
         Batch(load_scenario("sanba"), [{}], [1, 2], [0], 50)
+
+
+def test_run_scenario_gives_the_same_tables_in_batches_or_one_run_at_a_time(monkeypatch):
+    """Replicates and posterior draws run in batches (small runs) or one by one: the same."""
+    import povsim.batch as batch
+    from povsim.runner import run_scenario
+
+    sc = load_scenario("sanba")
+    draws = prior_draws(sc, 2, seed=9)
+    monkeypatch.setattr(batch, "BATCH_HOUSEHOLDS", 10**9)
+    assert batch.batch_size(sc, 20, 6) == 6
+    together = run_scenario(sc, seed=3, replicates=3, scale=20, progress=False, draws=draws)
+    monkeypatch.setattr(batch, "BATCH_HOUSEHOLDS", 0)
+    assert batch.batch_size(sc, 20, 6) == 1
+    alone = run_scenario(sc, seed=3, replicates=3, scale=20, progress=False, draws=draws)
+    for name, df in alone.tables.items():
+        pd.testing.assert_frame_equal(together.tables[name], df, check_exact=True, obj=name)
+    assert sorted(together.annual["draw"].unique().tolist()) == [0, 1]
