@@ -40,6 +40,10 @@ if TYPE_CHECKING:
 STACKED = ("households", "village_arrays", "coop_arrays", "partner_arrays", "cadres")
 
 
+class NotStackable(ValueError):
+    """Runs that cannot share a batch (other years or numbers of agents)."""
+
+
 def _with(scenario: Scenario, params: dict[str, float], made: dict[int, Scenario]) -> Scenario:
     """``scenario`` with ``params`` (validated once per parameter set object)."""
     if not params:
@@ -54,7 +58,7 @@ def stack(models: list[PovertyModel]) -> dict[str, Any]:
     :data:`STACKED` parts becomes one array ``(runs, ...)`` and each run's field its row ``r``
     (a view, C-contiguous like the array it replaces, holding the same values). Returns the
     stacked state: part name -> an object of the part's class whose fields are the stacked
-    arrays. Raises ValueError when the runs' parts differ in shape.
+    arrays. Raises :class:`NotStackable` when the runs' parts differ in shape.
 
     Example:
         >>> ms = [PovertyModel("zhenbao", seed=1, replicate=r, scale=20) for r in range(2)]
@@ -72,7 +76,7 @@ def stack(models: list[PovertyModel]) -> dict[str, Any]:
         for f in fields(cls):
             arrays = [getattr(o, f.name) for o in objs]
             if any(a.shape != arrays[0].shape or a.dtype != arrays[0].dtype for a in arrays):
-                raise ValueError(f"the runs of a batch differ in {part}.{f.name}: "
+                raise NotStackable(f"the runs of a batch differ in {part}.{f.name}: "
                                  f"{sorted({a.shape for a in arrays})}; a batch stacks runs of "
                                  "one scenario at one scale")
             block = np.stack(arrays)
@@ -87,24 +91,32 @@ class Batch:
     """Runs of one scenario at one scale stepped together, month by month.
 
     Args:
-        scenario: the scenario every run starts from.
-        params: each run's parameter values by dotted path (``{}``: the scenario's own).
+        scenarios: each run's scenario (one scenario under different parameter values or
+            policy levers: the same years and numbers of agents).
         seeds, replicates: each run's seed and replicate (their streams, as a run alone).
         scale: one simulated household per ``scale`` real ones, for every run.
 
     Attributes:
         models: the runs, :class:`PovertyModel` s whose array state are views of ``state``.
         state: the stacked array state (:func:`stack`).
+
+    Raises :class:`NotStackable` when the runs cannot be stacked (other years, other numbers
+    of agents).
     """
 
-    def __init__(self, scenario: Scenario, params: list[dict[str, float]], seeds: list[int],
-                 replicates: list[int], scale: float = 1.0):
-        if not (len(params) == len(seeds) == len(replicates)) or not params:
-            raise ValueError("a batch needs one parameter set, seed and replicate per run "
-                             f"(got {len(params)}, {len(seeds)}, {len(replicates)})")
-        made: dict[int, Scenario] = {}  # one scenario per parameter set (the same dict)
-        self.models = [PovertyModel(_with(scenario, p, made), seed=s, replicate=r, scale=scale)
-                       for p, s, r in zip(params, seeds, replicates, strict=True)]
+    def __init__(self, scenarios: list[Scenario], seeds: list[int], replicates: list[int],
+                 scale: float = 1.0):
+        if not (len(scenarios) == len(seeds) == len(replicates)) or not scenarios:
+            raise ValueError("a batch needs one scenario, seed and replicate per run "
+                             f"(got {len(scenarios)}, {len(seeds)}, {len(replicates)})")
+        years = {(sc.start_year, sc.end_year) for sc in scenarios}
+        if len(years) > 1:
+            raise NotStackable(f"the runs of a batch differ in their years: {sorted(years)}")
+        self.models = [PovertyModel(sc, seed=s, replicate=r, scale=scale)
+                       for sc, s, r in zip(scenarios, seeds, replicates, strict=True)]
+        calendars = {calendar(m.sc) for m in self.models}
+        if len(calendars) > 1:  # the runs must be due the same submodels every month
+            raise NotStackable(f"the runs of a batch differ in their calendars: {calendars}")
         self.state = stack(self.models)
         self.schedule = [type(s) for s in self.models[0].schedule]
         for m in self.models:
@@ -138,9 +150,11 @@ class Batch:
             if on_month is not None:
                 on_month(len(self.models))
 
-    def tables(self) -> list[dict[str, pd.DataFrame]]:
-        """Each run's tables (as :meth:`PovertyModel.tables`), in run order."""
-        return [m.tables() for m in self.models]
+    def tables(self, households: bool = False) -> list[dict[str, pd.DataFrame]]:
+        """Each run's tables (:func:`povsim.runner.model_tables`), in run order."""
+        from povsim.runner import model_tables
+
+        return [model_tables(m, households) for m in self.models]
 
     def release(self) -> None:
         """Free the runs (:meth:`PovertyModel.release`)."""
@@ -155,15 +169,24 @@ def run_batch(scenario: Scenario, params: list[dict[str, float]], seeds: list[in
     """Run one scenario under many parameter sets and seeds at one scale in one pass; each
     run's tables (with a ``replicate`` column, as :func:`povsim.runner.run_replicate`'s), in
     run order, the same as the run gives alone."""
-    batch = Batch(scenario, params, seeds, replicates, scale)
+    made: dict[int, Scenario] = {}
+    return run_together([_with(scenario, p, made) for p in params], seeds, replicates, scale,
+                        on_month)
+
+
+def run_together(scenarios: list[Scenario], seeds: list[int], replicates: list[int],
+                 scale: float = 1.0, on_month=None,
+                 households: bool = False) -> list[dict[str, pd.DataFrame]]:
+    """Run these runs as one :class:`Batch`; each run's tables, as
+    :func:`povsim.runner.run_replicate` gives them (``households``: with its households
+    table)."""
+    from povsim.runner import own_tables
+
+    batch = Batch(scenarios, seeds, replicates, scale)
     batch.run(on_month)
-    out = batch.tables()
+    out = batch.tables(households)
     batch.release()
-    for tables, r in zip(out, replicates, strict=True):
-        for name, df in tables.items():
-            tables[name] = df.copy(deep=True)
-            tables[name].insert(0, "replicate", r)
-    return out
+    return [own_tables(t, r) for t, r in zip(out, replicates, strict=True)]
 
 
 #: the most simulated households a batch holds, all its runs together: runs at calibration
@@ -187,12 +210,85 @@ def batch_size(scenario: Scenario, scale: float, runs: int) -> int:
     return max(1, min(runs, BATCH_HOUSEHOLDS // max(simulated_households(scenario, scale), 1)))
 
 
+def run_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int],
+             scale: float = 1.0, on_month=None,
+             households: bool = False) -> list[dict[str, pd.DataFrame]]:
+    """Many runs at one scale, in batches of :func:`batch_size` (of the first scenario); a
+    batch of one, or of runs that cannot be stacked, runs run by run
+    (:func:`povsim.runner.run_replicate`). Each run's tables, in run order, exactly as it
+    gives them alone. ``on_month`` is called with the number of runs that finished a month.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> sc = load_scenario("sanba")
+        >>> t = run_many([sc] * 3, [1] * 3, [0, 1, 2], scale=50)
+        >>> [int(x["annual"]["replicate"].iloc[0]) for x in t]
+        [0, 1, 2]
+    """
+    return list(iter_many(scenarios, seeds, replicates, scale, on_month, households))
+
+
+def iter_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int],
+              scale: float = 1.0, on_month=None, households: bool = False):
+    """:func:`run_many`, each run's tables yielded as its batch finishes (so that a caller
+    keeping only a summary of each holds one batch's tables at a time)."""
+    from povsim.runner import run_replicate
+
+    def alone(i: int) -> dict[str, pd.DataFrame]:
+        tick = None if on_month is None else (lambda: on_month(1))
+        return run_replicate(scenarios[i], seeds[i], replicates[i], scale, on_month=tick,
+                             households=households)
+
+    size = batch_size(scenarios[0], scale, len(scenarios)) if scenarios else 1
+    for i in range(0, len(scenarios), size):
+        part = range(i, min(i + size, len(scenarios)))
+        if len(part) > 1 and stackable([scenarios[j] for j in part], scale):
+            try:
+                yield from run_together([scenarios[j] for j in part],
+                                        [seeds[j] for j in part],
+                                        [replicates[j] for j in part], scale, on_month,
+                                        households)
+                continue
+            except NotStackable:  # found when the worlds are built: nothing has run yet
+                pass
+        for j in part:
+            yield alone(j)
+
+
+def calendar(sc: Scenario) -> tuple:
+    """What decides which submodels a run is due each month: its years, its first programme
+    year and whether the programme runs at all (a policy lever).
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> sc = load_scenario("sanba")
+        >>> calendar(sc) == calendar(sc.with_params({"programme": False}))
+        False
+    """
+    return (sc.start_year, sc.end_year, sc.policy.programme_start_year or sc.start_year,
+            sc.policy.programme)
+
+
+def stackable(scenarios: list[Scenario], scale: float) -> bool:
+    """Whether runs of these scenarios at ``scale`` can share a batch: the same
+    :func:`calendar` and the same numbers of households, villages, partners and cadre groups'
+    cadres (checked on the scenarios, before any run is built; :func:`stack` checks the arrays
+    themselves)."""
+    from povsim.world import simulated_households
+
+    def shape(sc: Scenario) -> tuple:
+        return (calendar(sc), simulated_households(sc, scale),
+                sc.villages.count.value, tuple(g.count.value for g in sc.partners),
+                tuple(g.count.value for g in sc.cadre_groups))
+
+    first = shape(scenarios[0])
+    return all(shape(sc) == first for sc in scenarios[1:])
+
+
 def run_batches(scenario: Scenario, params: list[dict[str, float]], seeds: list[int],
                 replicates: list[int], scale: float = 1.0,
                 on_month=None) -> list[dict[str, pd.DataFrame]]:
-    """Many runs of one scenario at one scale, in batches of :func:`batch_size` (a batch of
-    one is :func:`povsim.runner.run_replicate`); each run's tables, in run order, exactly as
-    it gives them alone. ``on_month`` is called with the number of runs that finished a month.
+    """:func:`run_many` of one scenario under parameter sets ``params`` (each validated once).
 
     Example:
         >>> from povsim.config import load_scenario
@@ -200,17 +296,6 @@ def run_batches(scenario: Scenario, params: list[dict[str, float]], seeds: list[
         >>> [int(x["annual"]["replicate"].iloc[0]) for x in t]
         [0, 1, 2]
     """
-    from povsim.runner import run_replicate
-
-    size = batch_size(scenario, scale, len(params))
-    out: list[dict[str, pd.DataFrame]] = []
     made: dict[int, Scenario] = {}
-    for i in range(0, len(params), size):
-        p, s, r = params[i:i + size], seeds[i:i + size], replicates[i:i + size]
-        if len(p) == 1:
-            sc = _with(scenario, p[0], made)
-            tick = None if on_month is None else (lambda: on_month(1))
-            out.append(run_replicate(sc, s[0], r[0], scale, on_month=tick))
-        else:
-            out += run_batch(scenario, p, s, r, scale, on_month)
-    return out
+    return run_many([_with(scenario, p, made) for p in params], seeds, replicates, scale,
+                    on_month)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from povsim.batch import iter_many
 from povsim.config import Scenario, scenario_source, source_counts
 from povsim.inputs import ScenarioError
 from povsim.outcomes import outcome
@@ -46,7 +47,6 @@ from povsim.outputs import (
     write_tables,
 )
 from povsim.progress import month_bar
-from povsim.runner import run_replicate
 from povsim.variants import Variant, parse_vary, variants_from_files, variants_from_levers
 
 #: the variants live in povsim.variants (a light module the command line reads first); they are
@@ -116,6 +116,7 @@ def run_metrics(annual: pd.DataFrame) -> dict[str, float]:
 
     Example:
         >>> from povsim.config import load_scenario
+        >>> from povsim.runner import run_replicate
         >>> t = run_replicate(load_scenario("scenarios/xixiu.yaml"), 1, 0, scale=2000)
         >>> 0 <= run_metrics(t["annual"])["incidence_end"] <= 100
         True
@@ -488,30 +489,34 @@ def compare(baseline: Scenario | Variant, variants: list[Variant], *, replicates
                     + (f" x {n_draws} draws" if draws else ""), progress)
     runs, annual, dec_rows, unmatched = [], [], [], set()
     t0 = time.perf_counter()
+    # every run (draw, replicate, variant) in that order; small runs go in batches
+    plan, scenarios = [], []
     for d in range(n_draws):
         draw = draws[d] if draws else None
         scen = {v.name: with_draw(baseline, v, draw) for v in everyone}
         for r in range(replicates):
-            j = d * replicates + r
-            base_hh = None
             for v in everyone:
-                t = run_replicate(scen[v.name], seed, j, scale, on_month=lambda: bar.update(1),
-                                  households=True)
-                row = {"variant": v.name, "replicate": j, **({"draw": d} if draws else {}),
-                       **run_metrics(t["annual"])}
-                if base_hh is None:
-                    base_hh = t["households"]
-                    row.update(better_off=0.0, worse_off=0.0)
-                else:
-                    hm = household_metrics(base_hh, t["households"], tolerance)
-                    if hm is None:
-                        unmatched.add(v.name)
-                        row.update(better_off=np.nan, worse_off=np.nan)
-                    else:
-                        row.update(hm[0])
-                        dec_rows.append(hm[1].assign(variant=v.name, replicate=j))
-                runs.append(row)
-                annual.append(t["annual"].assign(variant=v.name))
+                plan.append((d, d * replicates + r, v))
+                scenarios.append(scen[v.name])
+    tables = iter_many(scenarios, [seed] * len(plan), [j for _, j, _ in plan], scale,
+                       on_month=bar.update, households=True)
+    base_hh = None
+    for (d, j, v), t in zip(plan, tables, strict=True):
+        row = {"variant": v.name, "replicate": j, **({"draw": d} if draws else {}),
+               **run_metrics(t["annual"])}
+        if v is baseline:  # each replicate's baseline comes first
+            base_hh = t["households"]
+            row.update(better_off=0.0, worse_off=0.0)
+        else:
+            hm = household_metrics(base_hh, t["households"], tolerance)
+            if hm is None:
+                unmatched.add(v.name)
+                row.update(better_off=np.nan, worse_off=np.nan)
+            else:
+                row.update(hm[0])
+                dec_rows.append(hm[1].assign(variant=v.name, replicate=j))
+        runs.append(row)
+        annual.append(t["annual"].assign(variant=v.name))
     bar.close()
     wall = time.perf_counter() - t0
     notes = [f"{n}: other households than the baseline's (another population), so no "

@@ -51,6 +51,15 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
         model.step()
         if on_month is not None:
             on_month()
+    tables = model_tables(model, households)
+    model.release()  # its arrays are freed now (mesa 3.3 would keep the model alive)
+    del model
+    return own_tables(tables, replicate)
+
+
+def model_tables(model: PovertyModel, households: bool = False) -> dict[str, pd.DataFrame]:
+    """A finished run's tables (:meth:`PovertyModel.tables`), with the ``households`` table of
+    :func:`run_replicate` if asked."""
     tables = model.tables()
     if households:
         hh = model.households
@@ -59,10 +68,14 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
             "registered": hh.registered, "poor": hh.poor,
             "pc_income_baseline": model.world.pc_income_baseline.astype(float),
             "pc_income": hh.pc_income_last.astype(float), "weight": model.k})
-    model.release()  # its arrays are freed now (mesa 3.3 would keep the model alive)
-    del model
-    # the tables were allocated among the model's arrays; copies made now sit in the memory
-    # just freed, so many replicates' tables do not pin a growing heap
+    return tables
+
+
+def own_tables(tables: dict[str, pd.DataFrame], replicate: int) -> dict[str, pd.DataFrame]:
+    """Copies of a released run's tables, each with a first ``replicate`` column.
+
+    The tables were allocated among the model's arrays; copies made after its release sit in
+    the memory just freed, so many replicates' tables do not pin a growing heap."""
     tables = {name: df.copy(deep=True) for name, df in tables.items()}
     for df in tables.values():
         df.insert(0, "replicate", replicate)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povsim.batch import Batch, run_batch, stack
+from povsim.batch import Batch, NotStackable, run_batch, run_many, stack, stackable
 from povsim.calibration.priors import scenario_priors
 from povsim.config import load_scenario
 from povsim.model import PovertyModel
@@ -52,10 +52,18 @@ def test_stacked_state_is_shared_with_the_runs():
 
 
 def test_a_batch_refuses_runs_that_cannot_be_stacked():
-    with pytest.raises(ValueError, match="differ in households"):
+    with pytest.raises(NotStackable, match="differ in households"):
         stack([PovertyModel("sanba", scale=50), PovertyModel("sanba", scale=40)])
-    with pytest.raises(ValueError, match="one parameter set"):
-        Batch(load_scenario("sanba"), [{}], [1, 2], [0], 50)
+    with pytest.raises(ValueError, match="one scenario, seed"):
+        Batch([load_scenario("sanba")], [1, 2], [0], 50)
+    sanba, xixiu = load_scenario("sanba"), load_scenario("xixiu")
+    with pytest.raises(NotStackable, match="years"):
+        Batch([sanba, xixiu], [1, 1], [0, 0], 500)
+    assert not stackable([sanba, xixiu], 500)
+    # run_many runs what cannot be stacked one by one, with the same tables
+    got = run_many([sanba, sanba.with_params({"villages.count": 8})], [1, 1], [0, 0], 50)
+    want = run_replicate(sanba.with_params({"villages.count": 8}), 1, 0, 50)
+    pd.testing.assert_frame_equal(got[1]["annual"], want["annual"], check_exact=True)
 
 
 def test_run_scenario_gives_the_same_tables_in_batches_or_one_run_at_a_time(monkeypatch):
@@ -74,3 +82,34 @@ def test_run_scenario_gives_the_same_tables_in_batches_or_one_run_at_a_time(monk
     for name, df in alone.tables.items():
         pd.testing.assert_frame_equal(together.tables[name], df, check_exact=True, obj=name)
     assert sorted(together.annual["draw"].unique().tolist()) == [0, 1]
+
+
+@pytest.mark.parametrize("case", ["sanba", "xixiu"])
+def test_policy_variants_in_batches_give_what_they_give_alone(case):
+    """Policy levers (the strategies, cadre tenure, the programme switched off) with their
+    baseline: run_many batches those with the same calendar, runs the others alone."""
+    sc = load_scenario(case)
+    levers = [{}, {"cadre_pairing": "random"}, {"cadre_tenure": "rotating"},
+              {"village_pairing": "nearest"}, {"programme": False}]
+    scenarios = [sc.with_params(v) if v else sc for v in levers]
+    got = run_many(scenarios, [4] * len(levers), [1] * len(levers), CASES[case] * 2,
+                   households=True)
+    for sv, tables in zip(scenarios, got, strict=True):
+        alone = run_replicate(sv, 4, 1, CASES[case] * 2, households=True)
+        for name, df in alone.items():
+            pd.testing.assert_frame_equal(tables[name], df, check_exact=True, obj=name)
+
+
+def test_compare_gives_the_same_runs_in_batches_or_one_run_at_a_time(monkeypatch):
+    import povsim.batch as batch
+    from povsim.comparison import compare
+    from povsim.variants import variants_from_levers
+
+    sc = load_scenario("sanba")
+    variants = variants_from_levers(sc, {"cadre_pairing": ["random"], "programme": [False]})
+    monkeypatch.setattr(batch, "BATCH_HOUSEHOLDS", 10**9)
+    together = compare(sc, variants, replicates=2, scale=40, progress=False)
+    monkeypatch.setattr(batch, "BATCH_HOUSEHOLDS", 0)
+    alone = compare(sc, variants, replicates=2, scale=40, progress=False)
+    pd.testing.assert_frame_equal(together.runs, alone.runs, check_exact=True)
+    pd.testing.assert_frame_equal(together.decile_runs, alone.decile_runs, check_exact=True)
