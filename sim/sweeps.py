@@ -70,7 +70,7 @@ def run_chunk(scenario: Scenario, changes: dict[int, dict], runs: list[tuple[int
     """Run ``runs`` ((run, point, replicate) triples) and return their kept annual rows.
 
     ``changes`` maps each point to its parameter changes. This is the unit of work sent to a
-    worker.
+    worker; its small runs go in batches (:func:`povsim.batch.iter_many`).
 
     Example:
         >>> from povsim.config import load_scenario
@@ -79,14 +79,17 @@ def run_chunk(scenario: Scenario, changes: dict[int, dict], runs: list[tuple[int
         >>> t.columns.tolist()
         ['run', 'point', 'replicate', 'year', 'incidence']
     """
-    from povsim.runner import run_replicate
+    from povsim.batch import iter_many
 
     scenarios: dict[int, Scenario] = {}
-    parts = []
-    for run, point, rep in runs:
+    for _, point, _ in runs:
         if point not in scenarios:
             scenarios[point] = scenario.with_params(changes[point]) if changes[point] else scenario
-        annual = run_replicate(scenarios[point], seed, rep, scale)["annual"]
+    parts = []
+    tables = iter_many([scenarios[point] for _, point, _ in runs], [seed] * len(runs),
+                       [rep for _, _, rep in runs], scale)
+    for (run, point, rep), t in zip(runs, tables, strict=True):
+        annual = t["annual"]
         part = annual[["year", *outputs]].copy()
         part.insert(0, "replicate", rep)
         part.insert(0, "point", point)
