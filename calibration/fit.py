@@ -200,6 +200,42 @@ class Problem:
             out[f.id] = float(v[0]) if replicates == 1 else v
         return out
 
+    def simulate_many(self, values: list[dict[str, float]], seeds: list[int],
+                      figures: list[Figure] | None = None,
+                      nuisance: bool = True) -> list[dict[str, float]]:
+        """:meth:`simulate` (one replicate) of many parameter sets, each with its seed, the
+        runs in batches (:func:`povsim.batch.iter_many`): the same figures as one by one.
+
+        Example:
+            >>> from povsim.config import load_scenario
+            >>> pb = Problem.of(load_scenario("zhenbao"), scale=20,
+            ...                 only=["behaviour.join_prob_month"])
+            >>> v = [{"behaviour.join_prob_month": 0.01}, {"behaviour.join_prob_month": 0.02}]
+            >>> pb.simulate_many(v, [3, 4]) == [pb.simulate(v[0], 3), pb.simulate(v[1], 4)]
+            True
+        """
+        from povsim.batch import iter_many
+        from povsim.results import Results
+
+        figs = figures if figures is not None else self.figures
+        scenarios: list[Scenario | None] = []
+        for v, s in zip(values, seeds, strict=True):
+            try:
+                scenarios.append(self.scenario_with(self.with_nuisance(v, s) if nuisance
+                                                    else v))
+            except ScenarioError:
+                scenarios.append(None)
+        ok = [i for i, sc in enumerate(scenarios) if sc is not None]
+        out: list[dict[str, float]] = [{f.id: math.nan for f in figs} for _ in values]
+        runs = iter_many([scenarios[i] for i in ok], [seeds[i] for i in ok], [0] * len(ok),
+                         self.scale)
+        for i, tables in zip(ok, runs, strict=True):
+            res = Results(scenario=scenarios[i], tables=tables)
+            out[i] = {f.id: float(metric_values(res, f.target.metric, f.target.year,
+                                                f.target.month).to_numpy(float)[0])
+                      for f in figs}
+        return out
+
     def prior_medians(self) -> dict[str, float]:
         """Every parameter at its prior's median."""
         return {p: float(pr.ppf(0.5)) for p, pr in self.priors.items()}
@@ -351,9 +387,10 @@ def screen(pb: Problem, trajectories: int = 4, levels: int = 4) -> pd.DataFrame:
     u = np.clip(u, 0.02, 0.98)  # the priors' 2-98% range
     dist = pb.distance({})
     outs: dict[str, list[float]] = {f.id: [] for f in pb.figures}
-    for i, row in enumerate(u):
-        values = {p: float(pb.priors[p].ppf(q)) for p, q in zip(names, row, strict=True)}
-        x = pb.simulate(values, seed=run_seed(pb.seed, {"screen": float(i)}), nuisance=False)
+    values = [{p: float(pb.priors[p].ppf(q)) for p, q in zip(names, row, strict=True)}
+              for row in u]
+    seeds = [run_seed(pb.seed, {"screen": float(i)}) for i in range(len(u))]
+    for x in pb.simulate_many(values, seeds, nuisance=False):
         for f, g in dist.gaps(x).items():
             outs[f].append(g)
     score = np.zeros(len(names))

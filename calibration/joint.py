@@ -165,6 +165,24 @@ class JointProblem:
                                        figures=mine, nuisance=False))
         return out
 
+    def simulate_many(self, values: list[dict[str, float]], seeds: list[int],
+                      figures: list[Figure] | None = None,
+                      nuisance: bool = True) -> list[dict[str, float]]:
+        """:meth:`simulate` of many parameter sets, each with its seed, each case's runs in
+        batches (:meth:`Problem.simulate_many`): the same figures as one by one."""
+        figs = figures if figures is not None else self.figures
+        full = [self.with_nuisance(v, s) if nuisance else v
+                for v, s in zip(values, seeds, strict=True)]
+        out: list[dict] = [{} for _ in values]
+        for case, pb in self.problems.items():
+            mine = [f for f in figs if f.case == case]
+            if mine:
+                per_case = [self.split(v)[case] for v in full]
+                for o, x in zip(out, pb.simulate_many(per_case, seeds, figures=mine,
+                                                      nuisance=False), strict=True):
+                    o.update(x)
+        return out
+
     def noise(self) -> dict[str, float]:
         """Each fitted figure's run-to-run sd at the priors' medians."""
         out: dict[str, float] = {}

@@ -138,8 +138,9 @@ class Posterior:
         pb = self.problem
         figs = [*pb.figures, *pb.validation]
         rows = []
-        for i, values in enumerate(self.draws(draws, seed)):
-            x = pb.simulate(values, seed=run_seed(pb.seed + i, values), figures=figs)
+        values = self.draws(draws, seed)
+        seeds = [run_seed(pb.seed + i, v) for i, v in enumerate(values)]
+        for i, x in enumerate(pb.simulate_many(values, seeds, figures=figs)):
             rows += [{"draw": i, "id": f, "value": v} for f, v in x.items()]
         return pd.DataFrame(rows)
 

@@ -98,8 +98,9 @@ def prior_check(case: str, draws: int = 40, scale: float | None = None,
     anchors = load_anchors(case)
     figs = [*pb.figures, *pb.validation, *anchors]
     rows = []  # the prior's predictive, as Posterior.predictive draws it, anchors included
-    for i, values in enumerate(prior.draws(draws)):
-        x = pb.simulate(values, seed=run_seed(pb.seed + i, values), figures=figs)
+    values = prior.draws(draws)
+    seeds = [run_seed(pb.seed + i, v) for i, v in enumerate(values)]
+    for i, x in enumerate(pb.simulate_many(values, seeds, figures=figs)):
         rows += [{"draw": i, "id": f, "value": v} for f, v in x.items()]
     pred = pd.DataFrame(rows)
     report = prior.fit_report(pred[~pred["id"].isin([a.id for a in anchors])])
