@@ -857,6 +857,34 @@ def visit_outcomes(h, visited, k, draws, effectiveness, specialty, load, match, 
     return n_join
 
 
+@njit(cache=True, nogil=True)
+def visits_due_batch(H, keys, month, visit_prob, other_village_visit_factor, load, visited,
+                     counts, k):  # pragma: no cover - compiled
+    """:func:`visits_due` of every run of a batch, run after run (one thread), each with row
+    ``r`` of the stacked arrays; run ``r``'s number of visits into ``k[r]``."""
+    for r in range(keys.shape[0]):
+        h = run_arrays(H, r)
+        _cadre_loads(h.cadre, h.poor, load[r])
+        k[r] = _visits_due_serial(h, Draws(keys[r], month), visit_prob[r],
+                                  other_village_visit_factor[r], visited[r], counts[r])
+
+
+@njit(cache=True, nogil=True)
+def visit_outcomes_batch(H, visited, k, keys, month, effectiveness, specialty, load, match,
+                         visits_year, active, month_index, E, joining,
+                         n_join):  # pragma: no cover - compiled
+    """:func:`visit_outcomes` of every run of a batch, run after run, each with row ``r`` of
+    the stacked arrays and of ``E`` (runs x :class:`VisitEffects`' fields); run ``r``'s
+    joining households' number into ``n_join[r]``."""
+    for r in range(keys.shape[0]):
+        if k[r] == 0:
+            continue
+        p = VisitEffects(E[r, 0], E[r, 1], E[r, 2], E[r, 3], E[r, 4], E[r, 5], E[r, 6])
+        n_join[r] = visit_outcomes(run_arrays(H, r), visited[r], k[r], Draws(keys[r], month),
+                                   effectiveness[r], specialty[r], load[r], match[r],
+                                   visits_year[r], active[r], month_index, p, joining[r])
+
+
 def lecture(h, gain) -> None:
     """The skill of every household with labour in a village with a lecture gain ``gain[v] >
     0`` moves that share of the way to 1 (float32, as ``skill += (g x (1 - skill))``)."""

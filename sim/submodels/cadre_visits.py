@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,7 +44,8 @@ from povsim.submodels.cooperatives import join
 if TYPE_CHECKING:
     from povsim.world import World
 
-__all__ = ["CadreVisits", "familiarity", "lecture_plan", "lectures", "visit_effect"]
+__all__ = ["CadreVisits", "familiarity", "lecture_gains", "lecture_plan", "lectures",
+           "visit_effect"]
 
 
 
@@ -66,10 +68,22 @@ def lecture_plan(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return on, homes, weight
 
 
-def lectures(world: World, plan: tuple | None = None) -> np.ndarray:
-    """Resident cadres' lectures this month: each village's skill gain (0 where nobody
-    lectures), and the households with labour there move that share of the way to skill 1.
-    ``plan`` is :func:`lecture_plan`'s (made here if not given).
+def lecture_gains(world: World, plan: tuple) -> np.ndarray:
+    """Each village's skill gain from this month's lectures (0 where nobody lectures):
+    ``1 - prod(1 - lecture_gain x effectiveness)`` over the real lecturers of ``plan``
+    (:func:`lecture_plan`), as ``exp(sum(log(1 - g)))``."""
+    cadres = world.cadres
+    on, homes, weight = plan
+    keep = np.bincount(homes, weights=weight * np.log1p(
+        -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=len(world.villages))
+    return -np.expm1(keep)
+
+
+def lectures(world: World, plan: tuple | None = None, gain: np.ndarray | None = None
+             ) -> np.ndarray:
+    """Resident cadres' lectures this month: each village's skill gain (``gain``, else
+    :func:`lecture_gains`), and the households with labour there move that share of the way
+    to skill 1. ``plan`` is :func:`lecture_plan`'s (made here if not given).
 
     Example:
         >>> from povsim.model import PovertyModel
@@ -79,13 +93,9 @@ def lectures(world: World, plan: tuple | None = None) -> np.ndarray:
         >>> bool(lectures(m.world).max() > 0)
         True
     """
-    cadres = world.cadres
-    on, homes, weight = lecture_plan(world) if plan is None else plan
-    # 1 - prod(1 - g_c) by village over the real lecturers, as exp(sum(log(1 - g_c)))
-    keep = np.bincount(homes, weights=weight * np.log1p(
-        -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=len(world.villages))
-    gain = -np.expm1(keep)
-    if on.size:
+    plan = lecture_plan(world) if plan is None else plan
+    gain = lecture_gains(world, plan) if gain is None else gain
+    if plan[0].size:
         kernels.lecture(kernels.HouseholdArrays.of(world.households), gain)
     return gain
 
@@ -105,6 +115,8 @@ class CadreVisits(Submodel):
         self._counts = np.zeros(kernels.n_chunks(n), np.int64)
         self._joining = np.empty(n, np.int64)
         self._plan: tuple = (None, None)
+        self._gain: tuple = (None, None)  # the lecturers' effectiveness and their gains
+        self._batch: _BatchVisits | None = None  # a batch's stacked buffers (step_batch)
         self._effects = kernels.VisitEffects(*(float(getattr(ce, name).value)
                                                for name in kernels.VisitEffects._fields))
 
@@ -116,7 +128,45 @@ class CadreVisits(Submodel):
         if key is None or key[0] is not w.lecturer_homes or not np.array_equal(
                 key[1], w.cadres.village):
             self._plan = ((w.lecturer_homes, w.cadres.village.copy()), lecture_plan(w))
+            self._gain = (None, None)
         return self._plan[1]
+
+    def lectures(self) -> None:
+        """This month's lectures (:func:`lectures`), their gains computed again only when the
+        lecturers' effectiveness has changed (training)."""
+        plan = self.lecture_plan()
+        eff = self.world.cadres.effectiveness[plan[0]]
+        if self._gain[0] is None or not np.array_equal(self._gain[0], eff):
+            self._gain = (eff, lecture_gains(self.world, plan))
+        lectures(self.world, plan, self._gain[1])
+
+    def step_batch(self, subs: list[CadreVisits], state: dict) -> None:
+        """:meth:`step` of every run of a batch (:mod:`povsim.batch`): the visits found and
+        their effects in one compiled call each over the runs
+        (:func:`povsim.kernels.visits_due_batch`, :func:`povsim.kernels.visit_outcomes_batch`),
+        each run's lectures and joining its own, in the order of :meth:`step`."""
+        if self._batch is None:
+            self._batch = _BatchVisits.of(subs, state)
+        bv, cad = self._batch, state["cadres"]
+        month = np.int64(self.clock.month_index)
+        prob = np.where(cad.visit_prob >= 0, cad.visit_prob, bv.visit_prob)
+        load = np.zeros(cad.visit_prob.shape, np.int64)
+        k = np.zeros(len(subs), np.int64)
+        kernels.visits_due_batch(bv.households, bv.keys, month, prob, bv.other_village,
+                                 load, bv.visited, bv.counts, k)
+        for s in subs:
+            s.lectures()
+        if not k.any():
+            return
+        n_join = np.zeros(len(subs), np.int64)
+        kernels.visit_outcomes_batch(
+            bv.households, bv.visited, k, bv.keys, month, cad.effectiveness, cad.specialty,
+            load, bv.match, cad.visits_year, state["coop_arrays"].active,
+            self.clock.month_index, bv.effects, bv.joining, n_join)
+        for r, s in enumerate(subs):
+            if n_join[r]:
+                join(s.world, bv.joining[r, :n_join[r]].copy(), s.co,
+                     s.behaviour.lease_share.value)
 
     def step(self) -> None:
         hh, ce, cadres = self.world.households, self.ce, self.world.cadres
@@ -127,7 +177,7 @@ class CadreVisits(Submodel):
         k = kernels.visits_due(h, draws, prob,
                                ce.other_village_visit_factor.value, load, self._visited,
                                self._counts)
-        lectures(self.world, self.lecture_plan())
+        self.lectures()
         if k == 0:
             return
         n_join = kernels.visit_outcomes(
@@ -135,3 +185,31 @@ class CadreVisits(Submodel):
             self.world.match, cadres.visits_year, self.world.coop_arrays.active,
             self.clock.month_index, self._effects, self._joining)
         join(self.world, self._joining[:n_join], self.co, self.behaviour.lease_share.value)
+
+
+@dataclass
+class _BatchVisits:
+    """A batch's stacked inputs and buffers of the cadre visits (runs first)."""
+
+    households: kernels.HouseholdArrays
+    keys: np.ndarray
+    visit_prob: np.ndarray
+    other_village: np.ndarray
+    match: np.ndarray
+    effects: np.ndarray
+    visited: np.ndarray
+    counts: np.ndarray
+    joining: np.ndarray
+
+    @classmethod
+    def of(cls, subs: list[CadreVisits], state: dict) -> _BatchVisits:
+        r, s0 = len(subs), subs[0]
+        return cls(kernels.HouseholdArrays.of(state["households"]),
+                   np.stack([s.streams.key for s in subs]),
+                   np.array([[s.ce.visit_prob_month.value] for s in subs]),
+                   np.array([s.ce.other_village_visit_factor.value for s in subs], np.float64),
+                   np.stack([s.world.match for s in subs]),
+                   np.array([list(s._effects) for s in subs], np.float64),
+                   np.zeros((r, *s0._visited.shape), np.int32),
+                   np.zeros((r, *s0._counts.shape), np.int64),
+                   np.zeros((r, *s0._joining.shape), np.int64))
