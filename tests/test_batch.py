@@ -113,3 +113,18 @@ def test_compare_gives_the_same_runs_in_batches_or_one_run_at_a_time(monkeypatch
     alone = compare(sc, variants, replicates=2, scale=40, progress=False)
     pd.testing.assert_frame_equal(together.runs, alone.runs, check_exact=True)
     pd.testing.assert_frame_equal(together.decile_runs, alone.decile_runs, check_exact=True)
+
+
+def test_runs_of_more_than_one_chunk_in_a_batch_give_what_they_give_alone():
+    """Runs of more households than a kernel chunk (their sums kept per chunk) in a batch."""
+    from povsim.kernels import CHUNK
+    from povsim.world import simulated_households
+
+    sc = load_scenario("xixiu")
+    scale = 8
+    assert simulated_households(sc, scale) > CHUNK
+    got = run_batch(sc, [{}, {}], [1, 1], [0, 1], scale)
+    for r, tables in enumerate(got):
+        alone = run_replicate(sc, 1, r, scale)
+        for name, df in alone.items():
+            pd.testing.assert_frame_equal(tables[name], df, check_exact=True, obj=name)
