@@ -3,8 +3,8 @@
 A calibration, a sweep's cell or a posterior's draws are many runs of one scenario at one scale
 that differ only in parameter values and seeds. At calibration scale a run's months are mostly
 Python around small arrays (issue 26), the same Python for every run; a :class:`Batch` steps
-its runs together, month by month, and a submodel that can (``BATCHED``) does its month for
-every run in one call over the runs' state stacked along a first, run axis. The runs are
+its runs together, month by month, and a submodel that can (its ``step_batch``) does its month
+for every run in one call over the runs' state stacked along a first, run axis. The runs are
 ordinary :class:`povsim.model.PovertyModel` s whose array state (households, villages,
 collectives, partners, cadres) are views of row ``r`` of the stacked arrays (:func:`stack`),
 so a submodel not (yet) batched steps each run on its own, and every run's tables are the ones
@@ -109,9 +109,6 @@ class Batch:
         if not (len(scenarios) == len(seeds) == len(replicates)) or not scenarios:
             raise ValueError("a batch needs one scenario, seed and replicate per run "
                              f"(got {len(scenarios)}, {len(seeds)}, {len(replicates)})")
-        years = {(sc.start_year, sc.end_year) for sc in scenarios}
-        if len(years) > 1:
-            raise NotStackable(f"the runs of a batch differ in their years: {sorted(years)}")
         self.models = [PovertyModel(sc, seed=s, replicate=r, scale=scale)
                        for sc, s, r in zip(scenarios, seeds, replicates, strict=True)]
         calendars = {calendar(m.sc) for m in self.models}
@@ -190,24 +187,27 @@ def run_together(scenarios: list[Scenario], seeds: list[int], replicates: list[i
 
 
 #: the most simulated households a batch holds, all its runs together: runs at calibration
-#: scale (a few thousand households) go in batches of tens, a run at full scale alone (on
-#: every thread of its compiled kernels; a batch's runs go one after another on one thread)
+#: scale (a few thousand households) go in batches of tens
 BATCH_HOUSEHOLDS = 100_000
 
 
 def batch_size(scenario: Scenario, scale: float, runs: int) -> int:
     """How many of ``runs`` runs of ``scenario`` at ``scale`` go in one batch
-    (:data:`BATCH_HOUSEHOLDS` households at most; 1: each alone).
+    (:data:`BATCH_HOUSEHOLDS` households at most; 1: each alone). A run of more households
+    than one chunk of the compiled loops (:data:`povsim.kernels.CHUNK`) runs alone, on every
+    thread of its kernels (a batch's runs go one after another on one thread).
 
     Example:
         >>> from povsim.config import load_scenario
         >>> xixiu = load_scenario("xixiu")
-        >>> batch_size(xixiu, 50.0, 100), batch_size(xixiu, 1.0, 8)
-        (32, 1)
+        >>> batch_size(xixiu, 50.0, 100), batch_size(xixiu, 5.0, 8), batch_size(xixiu, 1.0, 8)
+        (32, 1, 1)
     """
+    from povsim.kernels import CHUNK
     from povsim.world import simulated_households
 
-    return max(1, min(runs, BATCH_HOUSEHOLDS // max(simulated_households(scenario, scale), 1)))
+    n = max(simulated_households(scenario, scale), 1)
+    return 1 if n > CHUNK else max(1, min(runs, BATCH_HOUSEHOLDS // n))
 
 
 def run_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int],

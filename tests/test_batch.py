@@ -57,7 +57,7 @@ def test_a_batch_refuses_runs_that_cannot_be_stacked():
     with pytest.raises(ValueError, match="one scenario, seed"):
         Batch([load_scenario("sanba")], [1, 2], [0], 50)
     sanba, xixiu = load_scenario("sanba"), load_scenario("xixiu")
-    with pytest.raises(NotStackable, match="years"):
+    with pytest.raises(NotStackable, match="calendars"):
         Batch([sanba, xixiu], [1, 1], [0, 0], 500)
     assert not stackable([sanba, xixiu], 500)
     # run_many runs what cannot be stacked one by one, with the same tables
