@@ -50,9 +50,10 @@ def _counts(m) -> kernels.MonthCounts:
     return m.monthly_records.counts
 
 
-def jobs_held(world: World, employers: str) -> float:
+def jobs_held(world: World, employers: str, fill: np.ndarray | None = None) -> float:
     """Real jobs held with the partners or the cooperatives (``employers``): their workers x
-    their posts' share of a full job (:func:`povsim.scaling.posts`) x ``k``.
+    their posts' share of a full job (:func:`povsim.scaling.posts`; ``fill``, by employer code,
+    is ``world.employer_fill()`` where not given) x ``k``.
 
     Example:
         >>> from povsim.model import PovertyModel
@@ -63,7 +64,20 @@ def jobs_held(world: World, employers: str) -> float:
     if not world.staff.size:
         return 0.0
     part = slice(1, world.coop_code0) if employers == "partners" else slice(world.coop_code0, None)
-    return float(world.staff[part] @ world.employer_fill()[part] * world.k)
+    fill = world.employer_fill() if fill is None else fill
+    return float(world.staff[part] @ fill[part] * world.k)
+
+
+def mean(x: np.ndarray) -> float:
+    """``np.mean`` of a float array, the same bits (numpy's sum over the count), without its
+    overhead.
+
+    Example:
+        >>> x = np.random.default_rng(1).random(1001)
+        >>> mean(x) == float(np.mean(x))
+        True
+    """
+    return float(x.sum() / x.size)
 
 
 #: the monthly table: column -> reporter of the model at the end of a month
@@ -73,13 +87,13 @@ MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "income_per_capita_ytd": lambda m: (_counts(m).income / _counts(m).people
                                         if _counts(m).people else 0.0),
     "employed_local": lambda m: float(_counts(m).local * m.world.k),
-    "enterprise_jobs": lambda m: jobs_held(m.world, "partners"),
-    "cooperative_jobs": lambda m: jobs_held(m.world, "cooperatives"),
+    "enterprise_jobs": lambda m: jobs_held(m.world, "partners", m.monthly_records.fill),
+    "cooperative_jobs": lambda m: jobs_held(m.world, "cooperatives", m.monthly_records.fill),
     "migrants": lambda m: float(_counts(m).migrants * m.world.k),
     "sick_households": lambda m: float(_counts(m).sick * m.world.k),
     "coop_members": lambda m: float(_counts(m).members * m.world.k),
-    "active_cooperatives": lambda m: int(m.world.coop_arrays.active.sum()),
-    "branch_strength_mean": lambda m: float(np.mean(m.world.village_arrays.branch_strength)),
+    "active_cooperatives": lambda m: int(np.count_nonzero(m.world.coop_arrays.active)),
+    "branch_strength_mean": lambda m: mean(m.world.village_arrays.branch_strength),
     # Python's sum over the collectives in order (as before the arrays: the same bits)
     "collective_operating_revenue_ytd": lambda m: float(sum(m.world.coop_arrays.revenue
                                                             .tolist()) * m.world.k),
@@ -99,11 +113,13 @@ class MonthlyRecords(Submodel):
         super().__init__(clock)
         self.world, self.collect = world, collect
         self.counts = kernels.MonthCounts(0, 0, 0, 0, 0.0, 0)
+        self.fill = world.employer_fill()  # each employer's posts' share of a full job
         self._partial = np.zeros((kernels.n_chunks(world.households.n), 6))
 
     def step(self) -> None:
         self.counts = kernels.month_counts(kernels.HouseholdArrays.of(self.world.households),
                                            self._partial)
+        self.fill = self.world.employer_fill()
         self.collect()
 
 
@@ -212,7 +228,7 @@ ANNUAL_REPORTERS: dict[str, Callable[[YearEnd], Any]] = {
     "labour_trained_cumulative": lambda y: y.world.programmes.labour_trained * y.w,
     "labour_transferred_cumulative": lambda y: y.world.programmes.labour_transferred * y.w,
     "loans_households": lambda y: y.world.programmes.loans_households * y.w,
-    "branch_strength_mean": lambda y: float(np.mean(y.world.village_arrays.branch_strength)),
+    "branch_strength_mean": lambda y: mean(y.world.village_arrays.branch_strength),
     "public_cost": lambda y: y.cost_year,
     "public_cost_cumulative": lambda y: y.cost_cumulative,
     "cost_per_person_lifted": lambda y: (y.cost_cumulative / y.lifted_out if y.lifted_out > 0
