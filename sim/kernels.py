@@ -521,10 +521,7 @@ def labour_month(h, draws, cap, codes, reach, p, filled, app, counts, staff) -> 
 @njit(cache=True, nogil=True)
 def _labour_month_serial(h, draws, cap, codes, reach, p, filled, app, counts,
                          staff):  # pragma: no cover - compiled
-    n = h.employer.shape[0]
-    for c in range(filled.shape[0]):
-        _separate_and_count_in(h, draws, p.job_separation_prob_month, filled[c], c * CHUNK,
-                               min((c + 1) * CHUNK, n))
+    _separate_and_count_serial(h, draws, p.job_separation_prob_month, filled)
     vac = _vacancies(cap, filled, staff)
     paired = paired_vacancies(codes, reach, vac, p.paired_hire_prob_month)
     k = _seek_jobs_serial(h, draws, paired, p.job_search_prob_month, p.referral_boost, app,
