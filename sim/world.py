@@ -298,17 +298,20 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
                else np.full(n, -1))
         jobs = g.amount("jobs_per_partner") * size / k
         jobs_i = np.floor(jobs) + (rng.random(n) < jobs - np.floor(jobs))
+        # the group's amounts, the same for each of its partners
+        same = dict(wage_month=g.amount("wage_month"),
+                    purchase_per_village_year=g.amount("purchase_per_village_year") / k,
+                    investment_per_village=g.amount("investment_per_village") / k,
+                    fixed_dividend=g.amount("fixed_dividend_per_poor_household"),
+                    start_year=max(g.start_year.value, programme_start), kind=g.kind,
+                    group=gi, price_premium=g.amount("price_premium"),
+                    aid_per_village_year=g.amount("aid_per_village_year") / k,
+                    branch_gain_month=g.amount("branch_gain_month"),
+                    collective_dividend_rate=g.amount("collective_dividend_rate"),
+                    household_purchase_share=g.amount("household_purchase_share"))
         for i in range(n):
             partners.append(Enterprise(
-                model, len(partners), jobs_i[i], g.amount("wage_month"),
-                g.amount("purchase_per_village_year") / k, g.amount("investment_per_village") / k,
-                g.amount("fixed_dividend_per_poor_household"),
-                max(g.start_year.value, programme_start), kind=g.kind, group=gi,
-                price_premium=g.amount("price_premium"),
-                aid_per_village_year=g.amount("aid_per_village_year") / k,
-                branch_gain_month=g.amount("branch_gain_month"), size=float(size[i]),
-                xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]),
-                collective_dividend_rate=g.amount("collective_dividend_rate"),
-                household_purchase_share=g.amount("household_purchase_share"),
-                arrays=arrays))
+                model, len(partners), jobs_i[i], size=float(size[i]),
+                xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]), arrays=arrays,
+                **same))
     return partners, arrays
