@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from povsim.calibration.distance import Distance
-from povsim.calibration.metrics import metric_values
+from povsim.calibration.metrics import METRIC_TABLES, metric_values
 from povsim.calibration.priors import PRIORS_YAML, Prior, scenario_priors
 from povsim.calibration.registry import Figure, Registry
 from povsim.config import Scenario, registry_for
@@ -228,7 +228,7 @@ class Problem:
         ok = [i for i, sc in enumerate(scenarios) if sc is not None]
         out: list[dict[str, float]] = [{f.id: math.nan for f in figs} for _ in values]
         runs = iter_many([scenarios[i] for i in ok], [seeds[i] for i in ok], [0] * len(ok),
-                         self.scale)
+                         self.scale, tables=METRIC_TABLES)
         for i, tables in zip(ok, runs, strict=True):
             res = Results(scenario=scenarios[i], tables=tables)
             out[i] = {f.id: float(metric_values(res, f.target.metric, f.target.year,

@@ -23,6 +23,9 @@ import pandas as pd
 
 from povsim.results import Results
 
+#: the tables a metric reads (a run made for its metrics alone need keep no others)
+METRIC_TABLES = ("annual", "monthly", "collectives", "crops")
+
 
 def _annual_at(res: Results, column: str, year: int) -> pd.Series:
     a = res.annual

@@ -147,11 +147,13 @@ class Batch:
             if on_month is not None:
                 on_month(len(self.models))
 
-    def tables(self, households: bool = False) -> list[dict[str, pd.DataFrame]]:
-        """Each run's tables (:func:`povsim.runner.model_tables`), in run order."""
+    def tables(self, households: bool = False, names: tuple[str, ...] | None = None
+               ) -> list[dict[str, pd.DataFrame]]:
+        """Each run's tables (:func:`povsim.runner.model_tables`: every one, or ``names``), in
+        run order."""
         from povsim.runner import model_tables
 
-        return [model_tables(m, households) for m in self.models]
+        return [model_tables(m, households, names) for m in self.models]
 
     def release(self) -> None:
         """Free the runs (:meth:`PovertyModel.release`)."""
@@ -172,16 +174,16 @@ def run_batch(scenario: Scenario, params: list[dict[str, float]], seeds: list[in
 
 
 def run_together(scenarios: list[Scenario], seeds: list[int], replicates: list[int],
-                 scale: float = 1.0, on_month=None,
-                 households: bool = False) -> list[dict[str, pd.DataFrame]]:
-    """Run these runs as one :class:`Batch`; each run's tables, as
+                 scale: float = 1.0, on_month=None, households: bool = False,
+                 tables: tuple[str, ...] | None = None) -> list[dict[str, pd.DataFrame]]:
+    """Run these runs as one :class:`Batch`; each run's tables (every one, or ``tables``), as
     :func:`povsim.runner.run_replicate` gives them (``households``: with its households
     table)."""
     from povsim.runner import own_tables
 
     batch = Batch(scenarios, seeds, replicates, scale)
     batch.run(on_month)
-    out = batch.tables(households)
+    out = batch.tables(households, tables)
     batch.release()
     return [own_tables(t, r) for t, r in zip(out, replicates, strict=True)]
 
@@ -229,15 +231,17 @@ def run_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int],
 
 
 def iter_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int],
-              scale: float = 1.0, on_month=None, households: bool = False):
-    """:func:`run_many`, each run's tables yielded as its batch finishes (so that a caller
-    keeping only a summary of each holds one batch's tables at a time)."""
+              scale: float = 1.0, on_month=None, households: bool = False,
+              tables: tuple[str, ...] | None = None):
+    """:func:`run_many`, each run's tables (every one, or ``tables``) yielded as its batch
+    finishes (so that a caller keeping only a summary of each holds one batch's tables at a
+    time)."""
     from povsim.runner import run_replicate
 
     def alone(i: int) -> dict[str, pd.DataFrame]:
         tick = None if on_month is None else (lambda: on_month(1))
         return run_replicate(scenarios[i], seeds[i], replicates[i], scale, on_month=tick,
-                             households=households)
+                             households=households, tables=tables)
 
     size = batch_size(scenarios[0], scale, len(scenarios)) if scenarios else 1
     for i in range(0, len(scenarios), size):
@@ -247,7 +251,7 @@ def iter_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int]
                 yield from run_together([scenarios[j] for j in part],
                                         [seeds[j] for j in part],
                                         [replicates[j] for j in part], scale, on_month,
-                                        households)
+                                        households, tables)
                 continue
             except NotStackable:  # found when the worlds are built: nothing has run yet
                 pass

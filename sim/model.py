@@ -238,11 +238,19 @@ class PovertyModel(mesa.Model):
             return pd.DataFrame()
         return self.datacollector.get_table_dataframe(name)
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """Every output table of the run, by name (ODD §7.13)."""
-        names = ["annual", "monthly", "deciles", "sources", "cadres", "costs", "collectives",
-                 "crops", "ledger"]
-        return {name: self.table(name) for name in names}
+    #: every output table of a run (ODD §7.13)
+    TABLES = ("annual", "monthly", "deciles", "sources", "cadres", "costs", "collectives",
+              "crops", "ledger")
+
+    def tables(self, names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+        """The output tables of the run by name: every one of :attr:`TABLES`, or ``names``.
+
+        Example:
+            >>> m = PovertyModel("zhenbao", scale=20); m.run()
+            >>> list(m.tables(("annual", "crops")))
+            ['annual', 'crops']
+        """
+        return {name: self.table(name) for name in (self.TABLES if names is None else names)}
 
     @property
     def annual(self) -> pd.DataFrame:

@@ -29,7 +29,8 @@ from povsim.world import simulated_households
 
 
 def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 1.0,
-                  on_month=None, households: bool = False) -> dict[str, pd.DataFrame]:
+                  on_month=None, households: bool = False,
+                  tables: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
     """Run one replicate and return its tables (each with a ``replicate`` column).
 
     ``on_month`` (optional) is called after every simulated month, e.g. to advance a progress bar.
@@ -38,7 +39,8 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
     the identification (baseline) year (``pc_income_baseline``, yuan) and in the final year
     (``pc_income``, yuan); ``weight`` is the real households each one stands for.
     The same seed, replicate and scale give the same households (same order) under any policy,
-    so two variants' tables can be compared row by row.
+    so two variants' tables can be compared row by row. ``tables`` (names of
+    :attr:`PovertyModel.TABLES`) keeps only those, for a caller that reads no others.
 
     Example:
         >>> from povsim.config import load_scenario
@@ -51,16 +53,17 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
         model.step()
         if on_month is not None:
             on_month()
-    tables = model_tables(model, households)
+    tables = model_tables(model, households, tables)
     model.release()  # its arrays are freed now (mesa 3.3 would keep the model alive)
     del model
     return own_tables(tables, replicate)
 
 
-def model_tables(model: PovertyModel, households: bool = False) -> dict[str, pd.DataFrame]:
-    """A finished run's tables (:meth:`PovertyModel.tables`), with the ``households`` table of
-    :func:`run_replicate` if asked."""
-    tables = model.tables()
+def model_tables(model: PovertyModel, households: bool = False,
+                 names: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
+    """A finished run's tables (:meth:`PovertyModel.tables`: every one, or ``names``), with the
+    ``households`` table of :func:`run_replicate` if asked."""
+    tables = model.tables(names)
     if households:
         hh = model.households
         tables["households"] = pd.DataFrame({

@@ -128,3 +128,18 @@ def test_runs_of_more_than_one_chunk_in_a_batch_give_what_they_give_alone():
         alone = run_replicate(sc, 1, r, scale)
         for name, df in alone.items():
             pd.testing.assert_frame_equal(tables[name], df, check_exact=True, obj=name)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_calibration_in_batches_gives_the_figures_one_by_one_gives(case):
+    """Problem.simulate_many (batches, only the tables metrics read) against simulate."""
+    from povsim.calibration.fit import Problem
+
+    pb = Problem.of(load_scenario(case), scale=CASES[case], seed=2)
+    figs = [*pb.figures, *pb.validation]
+    values = [pb.prior_medians(), {}]
+    got = pb.simulate_many(values, [5, 6], figures=figs)
+    want = [pb.simulate(v, seed=s, figures=figs) for v, s in zip(values, [5, 6], strict=True)]
+    for g, w in zip(got, want, strict=True):
+        assert g.keys() == w.keys()
+        assert all(g[f] == w[f] or (np.isnan(g[f]) and np.isnan(w[f])) for f in w), (g, w)
