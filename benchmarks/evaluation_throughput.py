@@ -1,0 +1,78 @@
+"""Joint-fit evaluations per minute: one evaluation of the joint calibration (every case at its
+calibration scale, the same parameter values, every calibration figure) one by one and in
+batches.
+
+An evaluation is what the fit asks of the model for one parameter set
+(:meth:`povsim.calibration.joint.JointProblem.simulate`): a run of each of the five cases at
+its calibration scale and the figures read from its tables. This measures ``--evaluations``
+of them on one thread, with parameter sets drawn from the priors, one by one and as one call
+of :meth:`~povsim.calibration.joint.JointProblem.simulate_many` (each case's runs in batches,
+keeping only the tables the figures read), after a warm-up, the best of ``--repeats`` passes,
+and checks that both give the same figures. Results go to
+``benchmarks/results/evaluation_throughput.csv``.
+
+The issue's goal (50,000 evaluations within 60 minutes on 2 cores) is 417 evaluations a minute
+on each core, if two workers share the cores perfectly.
+
+Example (about two minutes)::
+
+    .venv/bin/python -m benchmarks.evaluation_throughput --evaluations 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks import write_rows
+
+OUT = Path(__file__).with_name("results") / "evaluation_throughput.csv"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure the joint evaluations one by one and in batches; write the CSV."""
+    from povsim import threads
+    from povsim.calibration.joint import JointProblem
+    from povsim.calibration.posterior import prior_sample
+    from povsim.config import load_scenario
+    from povsim.scenarios import CALIBRATION_SCALE, CASES
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--evaluations", type=int, default=32)
+    p.add_argument("--repeats", type=int, default=2)
+    a = p.parse_args(argv)
+    threads.set_threads(1)
+    jp = JointProblem.of([load_scenario(c) for c in CASES],
+                         scales={c: CALIBRATION_SCALE.get(c, 1.0) for c in CASES})
+    values = prior_sample(jp, a.evaluations).draws(a.evaluations)
+    seeds = [1000 + i for i in range(len(values))]
+    jp.simulate_many(values[:2], seeds[:2])  # warm-up: imports, kernels, the batch kernels
+    one, many, same = float("inf"), float("inf"), True
+    for _ in range(a.repeats):
+        t = time.perf_counter()
+        alone = [jp.simulate(v, seed=s) for v, s in zip(values, seeds, strict=True)]
+        one = min(one, time.perf_counter() - t)
+        t = time.perf_counter()
+        together = jp.simulate_many(values, seeds)
+        many = min(many, time.perf_counter() - t)
+        same = same and all(
+            x.keys() == y.keys() and all(x[f] == y[f] or (np.isnan(x[f]) and np.isnan(y[f]))
+                                         for f in x)
+            for x, y in zip(alone, together, strict=True))
+    rows = [{"evaluations": a.evaluations, "threads": 1, "way": way,
+             "evaluations_per_minute": round(60 * a.evaluations / t, 1),
+             "seconds_per_evaluation": round(t / a.evaluations, 4), "same_figures": same}
+            for way, t in (("one by one", one), ("in batches", many))]
+    write_rows(OUT, rows)
+    for r in rows:
+        print(f"{r['way']:<11} {r['evaluations_per_minute']:7.1f} joint evaluations a minute on "
+              f"1 thread ({r['seconds_per_evaluation']:.3f} s each)")
+    print(f"the same figures both ways: {same}; wrote {OUT}")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
