@@ -157,8 +157,7 @@ class HouseholdsMonth(Submodel):
         w, sc, s, b = self.world, self.sc, self.sc.shocks, self.sc.behaviour
         hh = w.households
         g, farm_yield, _, _ = self.year_values()
-        t = partial.sum(axis=0)
-        by_emp, paid, covered = t[:-2], float(t[-2]), float(t[-1])
+        by_emp, paid, covered = kernels.MonthOutputs(joining, partial).totals()
         led = self.ledger
         led.flow("market", "households", "wages", market_wages(w, by_emp))
         by_partner = by_emp[1:w.coop_code0]  # employer code = partner index + 1
