@@ -154,11 +154,10 @@ class Cooperatives(Submodel):
         loop over :class:`CoopArrays` with the rules of :mod:`povsim.agents.cooperative`:
         ``produce``, ``sell``, ``serve`` and the books), after the partners' demand; then the
         contract sales booked to their buyers."""
-        w, co = self.world, self.co
+        w = self.world
         s = w.coop_arrays
-        g = self.clock.growth()
+        g, coop_wages, p = self.year_values()
         u = self.draws.random(len(w.coops))
-        wages = employer_wages(w, self.clock, self.income)
         staff = w.staff[w.coop_code0:] if w.staff.size else np.zeros(len(w.coops), np.int64)
         demand = np.zeros(len(w.coops))
         premium = np.zeros(len(w.coops))
@@ -170,12 +169,10 @@ class Cooperatives(Submodel):
         totals = np.array([flows.setdefault(key, 0.0) for key in COOP_FLOWS])
         contracts = collectives_month(
             s, u=u, branch=w.village_arrays.branch_strength,
-            secretary=w.village_arrays.first_secretary, staff=staff,
-            coop_wages=wages[w.coop_code0:], demand=demand, premium=premium,
-            activation=co.activation_prob_month.value, capital_yield=co.capital_yield.value,
-            yield_per_mu=co.coop_yield_per_mu.value * g, growth=g,
-            access=co.market_access.value, rent_rate=self.income.land_rent_per_mu.value / 12.0,
-            cost_share=co.cost_share.value, year=self.clock.year, flows=totals)
+            secretary=w.village_arrays.first_secretary, staff=staff, coop_wages=coop_wages,
+            demand=demand, premium=premium, activation=p[0], capital_yield=p[1],
+            yield_per_mu=p[2], growth=p[3], access=p[4], rent_rate=p[5], cost_share=p[6],
+            year=self.clock.year, flows=totals)
         for key, total in zip(COOP_FLOWS, totals.tolist(), strict=True):
             flows[key] = total
         if month is not None:
