@@ -506,13 +506,12 @@ def labour_month(h, draws, cap, codes, reach, p, filled, app, counts, staff) -> 
     job search (:func:`seek_jobs`, applicants into ``app``) and the paired employers' hiring
     (:func:`hire`). ``p`` is a :class:`LabourParams`; ``staff`` receives each employer's
     workers. Returns the number of applicants."""
-    if _serial(counts.shape[0]):
+    if _serial(counts.shape[0]):  # the whole month in one compiled call
         return _labour_month_serial(h, draws, cap, codes, reach, p, filled, app, counts, staff)
-    _separate_and_count_chunks(h, draws, p.job_separation_prob_month, filled)
+    separate_and_count(h, draws, p.job_separation_prob_month, filled)
     vac = _vacancies(cap, filled, staff)
     paired = paired_vacancies(codes, reach, vac, p.paired_hire_prob_month)
-    k = _seek_jobs_chunks(h, draws, paired, p.job_search_prob_month, p.referral_boost, app,
-                          counts)
+    k = seek_jobs(h, draws, paired, p.job_search_prob_month, p.referral_boost, app, counts)
     if k:
         _hire(app.household, app.employer, app.key, k, vac, h.employer, h.referral, staff)
     return k
@@ -699,6 +698,9 @@ def _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out, sta
                     break
             out.household[k] = i
             out.employer[k] = vac.codes[v, pick]
+            # applicants to an employer are served in order of this key: u / p_in is uniform
+            # on (0, 1) whatever the village's chance of applying (ranking by u itself would
+            # favour the villages least likely to apply, the most distant ones)
             out.key[k] = us / p_in
             k += 1
         else:

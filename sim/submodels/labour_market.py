@@ -36,6 +36,8 @@ from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 
 if TYPE_CHECKING:
+    from povsim.agents.cooperative import CoopArrays
+    from povsim.agents.enterprise import PartnerArrays
     from povsim.world import World
 
 
@@ -75,13 +77,18 @@ def market_wages(world: World, by_employer: np.ndarray) -> float:
 def capacities(world: World, clock: Clock) -> np.ndarray:
     """Jobs by employer code this month: unlimited in the outside market, a partner's jobs while
     its pairing runs in the programme, an active cooperative's jobs."""
-    cap = np.zeros(world.coop_code0 + len(world.coops), float)
-    cap[OUTSIDE_MARKET] = np.inf
+    return employer_capacities(world.partner_arrays, world.coop_arrays, world.coop_code0, clock)
+
+
+def employer_capacities(partners: PartnerArrays, coops: CoopArrays, coop_code0: int,
+                        clock: Clock) -> np.ndarray:
+    """:func:`capacities` from the partners' and the collectives' arrays, of one run or of a
+    batch's runs stacked (runs first: then one row of jobs by employer code per run)."""
+    cap = np.zeros((*coops.active.shape[:-1], coop_code0 + coops.active.shape[-1]))
+    cap[..., OUTSIDE_MARKET] = np.inf
     if clock.in_programme:  # a partner's employer code is its index + 1
-        p = world.partner_arrays
-        cap[1:world.coop_code0] = np.where(p.active(clock.year), p.jobs, 0.0)
-    s = world.coop_arrays
-    cap[world.coop_code0:] = np.where(s.active, s.jobs, 0.0)
+        cap[..., 1:coop_code0] = np.where(partners.active(clock.year), partners.jobs, 0.0)
+    cap[..., coop_code0:] = np.where(coops.active, coops.jobs, 0.0)
     return cap
 
 
@@ -127,13 +134,9 @@ class LabourMarket(Submodel):
             self._batch = _BatchLabour.of(subs, state)
         bl = self._batch
         bl.employer_tables(subs)
-        w, clock = self.world, self.clock
-        pa, ca = state["partner_arrays"], state["coop_arrays"]
-        cap = np.zeros(bl.staff.shape)
-        cap[:, OUTSIDE_MARKET] = np.inf
-        if clock.in_programme:  # a partner's employer code is its index + 1
-            cap[:, 1:w.coop_code0] = np.where(pa.start_year <= clock.year, pa.jobs, 0.0)
-        cap[:, w.coop_code0:] = np.where(ca.active, ca.jobs, 0.0)
+        clock = self.clock
+        cap = employer_capacities(state["partner_arrays"], state["coop_arrays"],
+                                  self.world.coop_code0, clock)
         kernels.labour_month_batch(
             bl.households, bl.keys, np.int64(clock.month_index), cap, bl.codes, bl.reach,
             bl.offsets, bl.widths, bl.params, bl.filled, bl.app_household, bl.app_employer,
