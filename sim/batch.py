@@ -303,3 +303,46 @@ def run_batches(scenario: Scenario, params: list[dict[str, float]], seeds: list[
     made: dict[int, Scenario] = {}
     return run_many([_with(scenario, p, made) for p in params], seeds, replicates, scale,
                     on_month)
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the batch kernels now, on a batch of two runs of
+    one household (as :func:`povsim.kernels.warm_up` does for a run's): a command that runs
+    batches under a progress bar calls it before the bar
+    (:func:`povsim.progress.month_bar`), so that no month's time includes a compile.
+
+    Example:
+        >>> warm_up()
+    """
+    from povsim import kernels, village_kernels
+    from povsim.agents.cooperative import CoopArrays
+    from povsim.agents.households import Households
+
+    kernels.warm_up()
+    one = Households.empty(1)
+    H = kernels.HouseholdArrays.of(Households(**{f.name: np.stack([getattr(one, f.name)] * 2)
+                                                 for f in fields(Households)}))
+    z, i64 = np.zeros((2, 1)), np.zeros((2, 1), np.int64)
+    keys, month = np.zeros((2, 2), np.uint64), np.int64(0)
+    kernels.household_month_batch(H, np.zeros((2, len(kernels.MonthParams._fields))), z, z,
+                                  np.full((2, 1), -1.0), keys, month, np.zeros((2, 1), bool),
+                                  np.zeros((2, 1, 3)))
+    kernels.labour_month_batch(H, keys, month, z, np.zeros(2, np.int32), np.zeros(2),
+                               np.arange(3, dtype=np.int64), np.ones(2, np.int64),
+                               np.zeros((2, 4)), np.zeros((2, 1, 1), np.int64),
+                               np.zeros((2, 1), np.int32), np.zeros((2, 1), np.int32), z,
+                               i64, i64)
+    k = np.zeros(2, np.int64)
+    kernels.visits_due_batch(H, keys, month, z, np.zeros(2), i64,
+                             np.zeros((2, 1), np.int32), i64, k)
+    kernels.visit_outcomes_batch(H, np.zeros((2, 1), np.int32), k, keys, month, z,
+                                 np.zeros((2, 1), np.int8), i64, np.zeros((2, 1, 4)), i64,
+                                 np.zeros((2, 1), bool), 0,
+                                 np.zeros((2, len(kernels.VisitEffects._fields))), i64, k)
+    c = CoopArrays.empty(1)
+    cs = CoopArrays(**{f.name: np.stack([getattr(c, f.name)] * 2) for f in fields(CoopArrays)})
+    village_kernels.collectives_month_batch(
+        cs.active, cs.capital, cs.leased_land, cs.fill, cs.revenue_multiplier, cs.services,
+        cs.service_yield, cs.market_access, cs.ever_active_year, cs.revenue,
+        cs.sales_to_enterprises, cs.wages, cs.rent, cs.other_costs, z, z, z, i64, z, z, z,
+        np.zeros((2, 7)), 2000, np.zeros((2, 4)), z)

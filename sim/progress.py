@@ -20,8 +20,9 @@ __all__ = ["month_bar", "tqdm"]
 
 
 def month_bar(total: int, desc: str, progress: bool = True):
-    """A bar of simulated months, made after the model's kernels are compiled or loaded
-    (:func:`povsim.kernels.warm_up`): a first compile's notice gets its own line before the bar,
+    """A bar of simulated months, made after the model's kernels (and a batch's) are compiled
+    or loaded (:func:`povsim.batch.warm_up`): a first compile's notice gets its own line before
+    the bar,
     and its minutes are no month's, so the bar's first time estimate is not hours off.
 
     Example:
@@ -29,7 +30,7 @@ def month_bar(total: int, desc: str, progress: bool = True):
         >>> bar.update(12); bar.close()
     """
     if progress:
-        from povsim import kernels
+        from povsim import batch
 
-        kernels.warm_up()
+        batch.warm_up()  # a run's kernels and a batch's
     return tqdm(total=total, unit="month", desc=desc, disable=not progress, leave=False)

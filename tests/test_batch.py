@@ -143,3 +143,21 @@ def test_a_calibration_in_batches_gives_the_figures_one_by_one_gives(case):
     for g, w in zip(got, want, strict=True):
         assert g.keys() == w.keys()
         assert all(g[f] == w[f] or (np.isnan(g[f]) and np.isnan(w[f])) for f in w), (g, w)
+
+
+def test_the_warm_up_compiles_every_batch_kernel_with_the_types_of_a_batch():
+    """After :func:`povsim.batch.warm_up`, a batch compiles nothing more (a progress bar's
+    months then hold no compile)."""
+    import numba
+
+    from povsim import batch, kernels, village_kernels
+
+    batch.warm_up()
+    names = ["household_month_batch", "labour_month_batch", "visits_due_batch",
+             "visit_outcomes_batch"]
+    fns = [getattr(kernels, n) for n in names] + [village_kernels.collectives_month_batch]
+    assert all(isinstance(f, numba.core.dispatcher.Dispatcher) for f in fns)
+    before = [len(f.signatures) for f in fns]
+    assert min(before) >= 1
+    run_batch(load_scenario("xixiu"), [{}, {}], [1, 1], [0, 1], 200)
+    assert [len(f.signatures) for f in fns] == before
