@@ -31,7 +31,12 @@ def _added_in_turn(start: float, parts: np.ndarray) -> float:
         >>> _added_in_turn(1.0, np.array([1e16, 1.0, -1e16]))
         0.0
     """
-    return float(np.add.accumulate(np.concatenate(([start], parts)))[-1])
+    if len(parts) > 256:
+        return float(np.add.accumulate(np.concatenate(([start], parts)))[-1])
+    total = float(start)
+    for x in np.asarray(parts, np.float64).tolist():  # a few: Python's float adds, the same
+        total += x
+    return total
 
 
 class Ledger:
@@ -105,6 +110,14 @@ class Ledger:
         if not len(payers):
             return
         yuan = np.asarray(yuan, np.float64)
+        kinds = dict.fromkeys(payers)
+        if len(kinds) == 1:  # one kind of payer (the usual case): its payments in turn
+            payer = next(iter(kinds))
+            payer = "government" if payer == "government_unit" else payer
+            self.flows_in_turn(payer, payee, item, yuan)
+            if payer == "government":
+                self.costs_in_turn(f"partner_{item}", yuan)
+            return
         who = np.array(["government" if p == "government_unit" else p for p in payers])
         for payer in dict.fromkeys(who.tolist()):
             paid = yuan[who == payer]

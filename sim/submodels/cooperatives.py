@@ -67,9 +67,14 @@ def update_land(world: World, co: CooperativesCfg, villages=None) -> None:
     land; only ``villages`` (default: all) are recounted."""
     hh = world.households
     todo = np.zeros(len(world.villages), bool)
-    todo[slice(None) if villages is None else np.asarray(villages, np.intp)] = True
     land = np.zeros(len(world.villages))
-    kernels.sum_by_group(hh.leased, hh.village, todo, land)  # np.bincount's sums and bits
+    if villages is None:
+        todo[:] = True
+        kernels.sum_by_group(hh.leased, hh.village, todo, land)  # np.bincount's sums and bits
+    else:  # the same sums over these villages' households only
+        todo[np.asarray(villages, np.intp)] = True
+        rows = np.concatenate([world.village_rows[v] for v in np.flatnonzero(todo)])
+        kernels.sum_rows_by_group(hh.leased, hh.village, rows, land)
     s = world.coop_arrays
     s.leased_land[todo] = land[todo]
     s.jobs[todo], s.fill[todo] = posts(co.jobs_per_100mu.value * land[todo] / 100.0)
