@@ -109,15 +109,35 @@ class PartnerLinks:
     def of_partners(cls, partners: list[Enterprise], pairs: list[tuple[int, int]]
                     ) -> PartnerLinks:
         """The links of ``pairs`` (partner index, village) of ``partners``."""
-        by_pair = {name: [getattr(partners[e], name)[v] for e, v in pairs]
-                   for name in ("reach", "fit", "share")}
-        by_partner = {name: [getattr(partners[e], name) for e, _ in pairs]
-                      for name in ("purchase_per_village_year", "household_purchase_share",
-                                   "price_premium")}
-        return cls(np.array([e for e, _ in pairs], np.int64),
-                   np.array([v for _, v in pairs], np.int64),
-                   *(np.array(x, np.float64) for x in (*by_pair.values(), *by_partner.values())),
-                   np.array([partners[e].start_year for e, _ in pairs], np.int64))
+        by_pair = [np.array([getattr(partners[e], name)[v] for e, v in pairs], np.float64)
+                   for name in ("reach", "fit", "share")]
+        e, v = (np.array([x[i] for x in pairs], np.int64).reshape(-1) for i in (0, 1))
+        return cls.of_arrays(partners, e, v, *by_pair)
+
+    @classmethod
+    def of_arrays(cls, partners: list[Enterprise], e: np.ndarray, v: np.ndarray,
+                  reach: np.ndarray, fit: np.ndarray, share: np.ndarray) -> PartnerLinks:
+        """The links of pairs (partner ``e[j]``, village ``v[j]``) with their reach, fit and
+        share; the partners' amounts from ``partners``.
+
+        Example:
+            >>> import mesa
+            >>> e = Enterprise(mesa.Model(rng=1), index=0, jobs=0, wage_month=0.0,
+            ...                purchase_per_village_year=1200.0, investment_per_village=0.0,
+            ...                fixed_dividend=0.0, start_year=2015)
+            >>> one = np.ones(1)
+            >>> PartnerLinks.of_arrays([e], np.zeros(1, np.int64), np.array([3]), one / 2, one,
+            ...                        one).purchase_per_village_year.tolist()
+            [1200.0]
+        """
+        def per_partner(name: str, dtype=np.float64) -> np.ndarray:
+            return np.array([getattr(p, name) for p in partners], dtype).reshape(-1)[e]
+
+        return cls(np.asarray(e, np.int64), np.asarray(v, np.int64),
+                   *(np.asarray(x, np.float64) for x in (reach, fit, share)),
+                   per_partner("purchase_per_village_year"),
+                   per_partner("household_purchase_share"), per_partner("price_premium"),
+                   per_partner("start_year", np.int64))
 
     @classmethod
     def empty(cls) -> PartnerLinks:

@@ -278,29 +278,37 @@ def pair_villages(world: World, sc: Scenario, streams: Streams, incidence: np.nd
                                                      poor_v, streams[f"village_pairing:{gi}"],
                                                      **ctx)]
         offset += g.count.value
-    total: dict[tuple[int, int], float] = {}
-    for e, v in pairs:
-        ent = world.partners[e]
+    partners = world.partners
+    pe_, pv = (np.array([x[i] for x in pairs], np.int64).reshape(-1) for i in (0, 1))
+    xy = np.array([e.xy for e in partners], np.float64).reshape(-1, 2)
+    size = np.array([e.size for e in partners], np.float64)
+    d = np.hypot(xy[pe_, 0] - v_xy[pv, 0], xy[pe_, 1] - v_xy[pv, 1])
+    reach = np.exp(-d / pe.reach_km.value)
+    industry = np.array([e.industry for e in partners], np.int64)[pe_]
+    fit = np.where((industry < 0) | (industry == v_industry[pv]), 1.0,
+                   pe.industry_mismatch_factor.value)
+    # partners of a group sharing a village split its amounts by size (sums in pairing order)
+    key = np.array([e.group for e in partners], np.int64)[pe_] * n_v + pv
+    total = np.zeros(len(sc.partners) * n_v)
+    np.add.at(total, key, size[pe_])
+    share = size[pe_] / total[key]
+    for e, v, r, f, sh in zip(pe_.tolist(), pv.tolist(), reach.tolist(), fit.tolist(),
+                              share.tolist(), strict=True):
+        ent = partners[e]
         ent.villages.append(v)
-        total[ent.group, v] = total.get((ent.group, v), 0.0) + ent.size
-        d = float(np.hypot(*(np.asarray(ent.xy) - v_xy[v])))
-        ent.reach[v] = float(np.exp(-d / pe.reach_km.value))
-        ent.fit[v] = 1.0 if ent.industry < 0 or ent.industry == v_industry[v] else (
-            pe.industry_mismatch_factor.value)
-    for e, v in pairs:
-        ent = world.partners[e]
-        ent.share[v] = ent.size / total[ent.group, v]
-    world.partner_links = PartnerLinks.of_partners(world.partners, pairs)
-    emp_lists = [[(world.coop_code0 + v, 1.0)] for v in range(n_v)]
-    for e, v in pairs:
-        emp_lists[v].append((world.partners[e].code, world.partners[e].reach[v]))
-    width = max(len(x) for x in emp_lists)
-    codes = np.full((n_v, width), -1, np.int32)
-    reach = np.zeros((n_v, width))
-    for v, lst in enumerate(emp_lists):
-        codes[v, :len(lst)] = [c for c, _ in lst]
-        reach[v, :len(lst)] = [r for _, r in lst]
-    world.employers.codes, world.employers.reach = codes, reach
+        ent.reach[v], ent.fit[v], ent.share[v] = r, f, sh
+    world.partner_links = PartnerLinks.of_arrays(partners, pe_, pv, reach, fit, share)
+    # each village's employers: its cooperative, then its partners in pairing order
+    order = np.argsort(pv, kind="stable")
+    per_village = np.bincount(pv, minlength=n_v)
+    slot = np.arange(order.size) - (np.cumsum(per_village) - per_village)[pv[order]] + 1
+    codes = np.full((n_v, 1 + int(per_village.max(initial=0))), -1, np.int32)
+    codes[:, 0] = world.coop_code0 + np.arange(n_v)
+    reach_t = np.zeros(codes.shape)
+    reach_t[:, 0] = 1.0
+    codes[pv[order], slot] = pe_[order] + 1  # a partner's employer code: its index + 1
+    reach_t[pv[order], slot] = reach[order]
+    world.employers.codes, world.employers.reach = codes, reach_t
 
 
 class CadreRotation(Submodel):
