@@ -301,7 +301,6 @@ def warm_up() -> None:
     order_ties(one, np.zeros(1, np.int64))
     masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
     sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
-    sum_rows_by_group(hh.leased, hh.village, np.zeros(1, np.int64), np.zeros(1))
     if threads.current() == 1:  # the parallel variants are never called on one thread; a
         return  # forked worker must not start the thread pool (numba loads them on first use)
     _household_month_chunks(h, params, np.zeros(1), one, np.full(1, -1.0), draws,
@@ -1085,17 +1084,6 @@ def sum_by_group(values, group, todo, out):  # pragma: no cover - compiled
         g = group[i]
         if todo[g]:
             out[g] += values[i]
-
-
-@njit(cache=True, nogil=True)
-def sum_rows_by_group(values, group, rows, out):  # pragma: no cover - compiled
-    """:func:`sum_by_group` over ``rows`` only (each group's rows ascending, e.g. the villages'
-    :attr:`World.village_rows` one after another): for each row, ``out[group[row]] +=
-    values[row]`` in float64, so each group's sum takes the same steps, and bits, as over
-    every row."""
-    for j in range(rows.shape[0]):
-        i = rows[j]
-        out[group[i]] += values[i]
 
 
 @njit(cache=True, nogil=True)

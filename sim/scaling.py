@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def posts(jobs: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
@@ -36,8 +37,27 @@ def posts(jobs: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
         ([0.0, 1.0, 2.0, 3.0], [1.0, 0.5, 1.0, 0.8333333333333334])
     """
     jobs = np.asarray(jobs, float)
+    n, fill = np.empty(jobs.size), np.empty(jobs.size)
+    _posts(jobs.ravel(), n, fill)
+    return n.reshape(jobs.shape), fill.reshape(jobs.shape)
+
+
+@njit(cache=True, nogil=True)
+def post(jobs):  # pragma: no cover - compiled
+    """:func:`posts` of one employer's jobs: (posts, fill), the one statement of the rule.
+
+    Example:
+        >>> post(2.5)
+        (3.0, 0.8333333333333334)
+    """
     n = np.ceil(jobs)
-    return n, np.divide(jobs, n, out=np.ones_like(jobs), where=n > 0)
+    return n, (jobs / n if n > 0 else 1.0)
+
+
+@njit(cache=True, nogil=True)
+def _posts(jobs, n, fill):  # pragma: no cover - compiled
+    for i in range(jobs.shape[0]):
+        n[i], fill[i] = post(jobs[i])
 
 
 def systematic_choice(p: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:

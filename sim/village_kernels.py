@@ -34,6 +34,7 @@ from povsim.agents.cooperative import CoopArrays, close_books, produce, sell, se
 from povsim.agents.enterprise import PartnerLinks
 from povsim.agents.households import Households, farmed_land
 from povsim.agents.village import VillageArrays
+from povsim.scaling import post
 from povsim.sums import numpy_sum
 
 
@@ -522,3 +523,45 @@ def warm_up() -> None:
     collectives_close(cs, village=np.zeros(1, np.int32), member=np.zeros(1, bool),
                       registered=np.zeros(1, bool), shares=np.zeros(1, np.float32),
                       fixed_per_member=0.0, share_payout=0.0, div=np.zeros(1))
+    join_cooperatives(np.zeros(0, np.int64), hh.village, hh.registered, hh.land, hh.member,
+                      hh.shares, hh.leased, 0.0, 0.0, np.zeros(1, np.int64),
+                      np.zeros(2, np.int64), 0.0, z, z, z)
+
+
+@njit(cache=True, nogil=True)
+def join_cooperatives(idx, village, registered, land, member, shares, leased,
+                      poor_member_shares, lease_share, rows, cuts, jobs_per_100mu, leased_land,
+                      jobs, fill):  # pragma: no cover - compiled
+    """Households ``idx`` join their village's cooperative (ODD §7.9): members, with ``1 +
+    poor_member_shares`` shares more if registered (float32 shares, added in float64), leasing
+    ``lease_share`` of their land (in float32, as numpy multiplies a float32 array by a Python
+    float). Then each of their villages' cooperatives recounts its leased land, its households'
+    in row order (``rows`` from ``cuts[v]``: :attr:`World.rows_by_village`), in float64, as
+    ``np.bincount`` adds them, and its jobs (``jobs_per_100mu x land / 100``) as posts
+    (:func:`povsim.scaling.post`).
+
+    Example:
+        >>> z = np.zeros(2, np.float32)
+        >>> member, shares, leased = np.zeros(2, np.bool_), z.copy(), z.copy()
+        >>> land, jobs, fill = np.zeros(1), np.zeros(1), np.zeros(1)
+        >>> join_cooperatives(np.array([1]), np.zeros(2, np.int64), np.ones(2, np.bool_),
+        ...                   np.full(2, 10.0, np.float32), member, shares, leased, 1.0, 0.5,
+        ...                   np.array([0, 1]), np.array([0, 2]), 3.0, land, jobs, fill)
+        >>> member.tolist(), shares.tolist(), land.tolist(), jobs.tolist(), fill.tolist()
+        ([False, True], [0.0, 2.0], [5.0], [1.0], [0.15])
+    """
+    lease32 = np.float32(lease_share)
+    touched = np.zeros(cuts.shape[0] - 1, np.bool_)
+    for j in range(idx.shape[0]):
+        i = idx[j]
+        member[i] = True
+        shares[i] = np.float32(np.float64(shares[i]) + (1.0 + poor_member_shares * registered[i]))
+        leased[i] = lease32 * land[i]
+        touched[village[i]] = True
+    for v in range(touched.shape[0]):
+        if touched[v]:
+            total = 0.0
+            for r in range(cuts[v], cuts[v + 1]):
+                total += np.float64(leased[rows[r]])
+            leased_land[v] = total
+            jobs[v], fill[v] = post(jobs_per_100mu * total / 100.0)

@@ -91,6 +91,9 @@ class World:
         crops: the cash crops, each with the share of every household's own land it takes.
         match: cadre specialty x household need -> match factor of a visit's effect.
         village_rows: each village's households (row indices, ascending).
+        rows_by_village, village_cuts: the same as two arrays: every household's row, village
+            after village, village ``v``'s from ``village_cuts[v]`` to ``village_cuts[v + 1]``
+            (for the compiled loops; ``village_rows`` are views of ``rows_by_village``).
         employers: each village's local employers and their reach.
         coop_code0: employer code of village 0's cooperative (village v's is ``coop_code0 + v``).
         programmes: the household programmes' running counts.
@@ -127,6 +130,8 @@ class World:
     crops: list[tuple[CropCfg, float]]
     match: np.ndarray
     village_rows: list[np.ndarray]
+    rows_by_village: np.ndarray
+    village_cuts: np.ndarray
     employers: EmployerTable
     coop_code0: int
     programmes: ProgrammeCounts = field(default_factory=ProgrammeCounts)
@@ -269,6 +274,7 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
                   cadre_agents=cadre_agents, partners=partners,
                   partner_arrays=partner_arrays, k=k, side_km=side_km,
                   crops=crops, match=match_matrix(sc.cadre_effects), village_rows=village_rows,
+                  rows_by_village=by_v, village_cuts=cuts,
                   employers=EmployerTable.own_cooperatives(n_v, coop_code0),
                   coop_code0=coop_code0)
     update_land(world, co)

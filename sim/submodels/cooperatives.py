@@ -51,6 +51,7 @@ from povsim.village_kernels import (
     book_purchases,
     collectives_month,
     collectives_month_batch,
+    join_cooperatives,
     partner_month,
 )
 
@@ -62,34 +63,30 @@ COOP_FLOWS = ("market->cooperative:sales", "cooperative->households:wages",
               "cooperative->households:land_rent", "cooperative->market:other_costs")
 
 
-def update_land(world: World, co: CooperativesCfg, villages=None) -> None:
+def update_land(world: World, co: CooperativesCfg) -> None:
     """Each cooperative's leased land (mu) and the jobs it gives, from the households' leased
-    land; only ``villages`` (default: all) are recounted."""
+    land."""
     hh = world.households
-    todo = np.zeros(len(world.villages), bool)
     land = np.zeros(len(world.villages))
-    if villages is None:
-        todo[:] = True
-        kernels.sum_by_group(hh.leased, hh.village, todo, land)  # np.bincount's sums and bits
-    else:  # the same sums over these villages' households only
-        todo[np.asarray(villages, np.intp)] = True
-        rows = np.concatenate([world.village_rows[v] for v in np.flatnonzero(todo)])
-        kernels.sum_rows_by_group(hh.leased, hh.village, rows, land)
+    kernels.sum_by_group(hh.leased, hh.village, np.ones(len(world.villages), bool),
+                         land)  # np.bincount's sums and bits
     s = world.coop_arrays
-    s.leased_land[todo] = land[todo]
-    s.jobs[todo], s.fill[todo] = posts(co.jobs_per_100mu.value * land[todo] / 100.0)
+    s.leased_land[:] = land
+    s.jobs[:], s.fill[:] = posts(co.jobs_per_100mu.value * land / 100.0)
 
 
 def join(world: World, idx: np.ndarray, co: CooperativesCfg, lease_share: float) -> None:
     """Households ``idx`` join their cooperative: they take shares (``1 +
-    poor_member_shares`` for a registered household) and lease ``lease_share`` of their land."""
+    poor_member_shares`` for a registered household) and lease ``lease_share`` of their land;
+    their villages' cooperatives recount their land and jobs (in one compiled call,
+    :func:`povsim.village_kernels.join_cooperatives`)."""
     if idx.size == 0:
         return
-    hh = world.households
-    hh.member[idx] = True
-    hh.shares[idx] += 1.0 + co.poor_member_shares.value * hh.registered[idx]
-    hh.leased[idx] = (lease_share * hh.land[idx]).astype(np.float32)
-    update_land(world, co, np.unique(hh.village[idx]))
+    hh, s = world.households, world.coop_arrays
+    join_cooperatives(idx, hh.village, hh.registered, hh.land, hh.member, hh.shares, hh.leased,
+                      co.poor_member_shares.value, lease_share, world.rows_by_village,
+                      world.village_cuts, co.jobs_per_100mu.value, s.leased_land, s.jobs,
+                      s.fill)
 
 
 def hollow_out(world: World, coop: Cooperative, co: CooperativesCfg) -> None:
