@@ -333,6 +333,7 @@ def warm_up() -> None:
                                np.zeros((2, 1), np.int32), np.zeros((2, 1), np.int32), z,
                                i64, i64)
     k = np.zeros(2, np.int64)
+    kernels.month_counts_batch(H, np.zeros((2, 1, 6)))
     kernels.visits_due_batch(H, keys, month, z, np.zeros(2), i64,
                              np.zeros((2, 1), np.int32), i64, k)
     kernels.visit_outcomes_batch(H, np.zeros((2, 1), np.int32), k, keys, month, z,

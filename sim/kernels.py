@@ -211,6 +211,11 @@ class MonthCounts(NamedTuple):
     income: float
     people: int
 
+    @classmethod
+    def of(cls, totals: np.ndarray) -> MonthCounts:
+        """The counts from :func:`month_counts`' six totals (its chunks' rows added up)."""
+        return cls(*(int(x) for x in totals[:4]), float(totals[4]), int(totals[5]))
+
 
 class PairedVacancies(NamedTuple):
     """Per village: its paired employers' codes and reach-weighted vacancies (villages x
@@ -926,8 +931,15 @@ def month_counts(h, partial: np.ndarray) -> MonthCounts:
         _month_counts_serial(h, partial)
     else:
         _month_counts_chunks(h, partial)
-    t = partial.sum(axis=0)
-    return MonthCounts(*(int(x) for x in t[:4]), float(t[4]), int(t[5]))
+    return MonthCounts.of(partial.sum(axis=0))
+
+
+@njit(cache=True, nogil=True)
+def month_counts_batch(H, partial):  # pragma: no cover - compiled
+    """:func:`month_counts`' pass of every run of a batch, run after run (one thread): run
+    ``r``'s chunks' counts into ``partial[r]``."""
+    for r in range(partial.shape[0]):
+        _month_counts_serial(run_arrays(H, r), partial[r])
 
 
 @njit(cache=True, nogil=True)

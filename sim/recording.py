@@ -115,12 +115,31 @@ class MonthlyRecords(Submodel):
         self.counts = kernels.MonthCounts(0, 0, 0, 0, 0.0, 0)
         self.fill = world.employer_fill()  # each employer's posts' share of a full job
         self._partial = np.zeros((kernels.n_chunks(world.households.n), 6))
+        self._batch: tuple | None = None  # a batch's stacked households and counts
 
     def step(self) -> None:
         self.counts = kernels.month_counts(kernels.HouseholdArrays.of(self.world.households),
                                            self._partial)
+        self.record()
+
+    def record(self) -> None:
+        """Collect the model reporters, on this month's counts."""
         self.fill = self.world.employer_fill()
         self.collect()
+
+    def step_batch(self, subs: list[MonthlyRecords], state: dict) -> None:
+        """:meth:`step` of every run of a batch (:mod:`povsim.batch`): the counts in one call
+        over the runs (:func:`povsim.kernels.month_counts_batch`), each run's reporters
+        collected by its own collector."""
+        if self._batch is None:
+            self._batch = (kernels.HouseholdArrays.of(state["households"]),
+                           np.zeros((len(subs), *self._partial.shape)))
+        households, partial = self._batch
+        kernels.month_counts_batch(households, partial)
+        totals = partial.sum(axis=1)
+        for r, s in enumerate(subs):
+            s.counts = kernels.MonthCounts.of(totals[r])
+            s.record()
 
 
 @dataclass
