@@ -468,3 +468,28 @@ def test_registered_strategy_becomes_selectable(monkeypatch, xixiu):
     strategies.register(CADRE_PAIRING, "test_nobody")(pair_nobody)
     assert strategies.get("cadre_pairing", "test_nobody") is pair_nobody
     assert xixiu.with_overrides(cadre_pairing="test_nobody").policy.cadre_pairing == "test_nobody"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.integers(0, 2**32 - 1), st.booleans(),
+       st.booleans())
+def test_least_loaded_best_is_the_argmax_in_turn(n, m, seed, ties, nan):
+    """The compiled leftover pairing gives what ``np.argmax`` of score per load, row after
+    row, gives (first of ties, first NaN), its loads too, on a matrix or its transpose."""
+    from povsim.strategies.villages import _least_loaded_best
+
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, 2, (n, m)).astype(float) if ties else rng.random((n, m))
+    if nan:
+        s[rng.integers(n), rng.integers(m)] = np.nan
+    for mat in (s, s.T):
+        rows = rng.permutation(mat.shape[0])[:rng.integers(1, mat.shape[0] + 1)]
+        cols = rng.permutation(mat.shape[1])
+        load = rng.integers(0, 3, mat.shape[1]).astype(float)
+        want_load, want = load.copy(), []
+        for r in rows:
+            j = cols[np.argmax(mat[r, cols] / (1.0 + want_load[cols]))]
+            want.append(int(j))
+            want_load[j] += 1
+        got = _least_loaded_best(mat, rows, cols, load)
+        assert got.tolist() == want and (load == want_load).all()

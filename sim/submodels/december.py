@@ -89,26 +89,36 @@ class December(Submodel):
         # one uniform per village, the same every year: a village exits in the first year the
         # chance that it would exit simulated in full exceeds it (village_exits)
         self._exit_u = streams["village_exits"].random(len(world.villages))
+        # what the collectives' and partners' dividends are paid on, fixed for the run: each
+        # collective's share dividend on the shares its model holds in enterprises, each
+        # partner's dividend rate on its collectives' stakes and fixed dividend per household
+        self._coop_stake_pay = np.array([c.earning.stake * c.earning.stake_dividend_rate
+                                         for c in world.coops], float)
+        self._partner_rate = np.array([e.collective_dividend_rate for e in world.partners],
+                                      float)
+        self._partner_fixed = np.array([e.fixed_dividend for e in world.partners], float)
 
     def stake_dividends(self) -> None:
         """Share dividends paid to the collectives: on the shares their model holds in
         enterprises (every year), and on their stakes in partners (programme years)."""
-        for c in self.world.coops:
-            pay = c.earning.stake * c.earning.stake_dividend_rate
-            if pay:
-                c.receive_stake_dividend(pay)
-                self.ledger.flow("enterprise", "cooperative", "stake_dividends", pay)
+        w = self.world
+        payers = np.flatnonzero(self._coop_stake_pay)
+        if payers.size:  # each collective paid once: its revenue and stake dividends
+            pay = self._coop_stake_pay[payers]
+            w.coop_arrays.revenue[payers] += pay
+            w.coop_arrays.stake_dividends[payers] += pay
+            self.ledger.flows_in_turn("enterprise", "cooperative", "stake_dividends", pay)
         if not self.clock.in_programme:
             return
-        for e in self.world.partners:
-            if not e.active(self.clock.year) or not e.collective_dividend_rate:
-                continue
-            for v, stake in e.stake.items():
-                pay = e.collective_dividend_rate * stake
+        rated = w.partner_arrays.active(self.clock.year) & (self._partner_rate != 0)
+        for e in np.flatnonzero(rated).tolist():
+            ent = w.partners[e]
+            for v, stake in ent.stake.items():
+                pay = ent.collective_dividend_rate * stake
                 if pay:
-                    self.world.coops[v].receive_stake_dividend(pay)
-                    e.stake_dividends_paid += pay
-                    self.ledger.partner_pays(e, "cooperative", "stake_dividends", pay)
+                    w.coops[v].receive_stake_dividend(pay)
+                    ent.stake_dividends_paid += pay
+                    self.ledger.partner_pays(ent, "cooperative", "stake_dividends", pay)
 
     def dividends(self) -> np.ndarray:
         """Cooperative and partner dividends of the year by household (yuan)."""
@@ -129,18 +139,18 @@ class December(Submodel):
         for v in np.flatnonzero(s.active & (s.capital <= 0) & (s.retained < 0)).tolist():
             hollow_out(w, w.coops[v], co)
         if self.clock.in_programme:
-            paying = [e for e in w.partners
-                      if e.active(self.clock.year) and e.fixed_dividend and e.villages]
-            if paying:
-                links = w.partner_links
-                fixed = np.zeros(len(w.partners))
-                fixed[[e.index for e in paying]] = [e.fixed_dividend for e in paying]
+            links = w.partner_links
+            paired = np.bincount(links.e, minlength=len(w.partners)) > 0
+            paying = (w.partner_arrays.active(self.clock.year) & (self._partner_fixed != 0)
+                      & paired)
+            if paying.any():
+                fixed = np.where(paying, self._partner_fixed, 0.0)
                 m = (fixed[links.e] != 0) & (links.share > 0)
                 pays = partner_fixed_dividends(
                     hh.village, hh.registered, link_village=links.v[m],
                     link_partner=links.e[m], link_amount=fixed[links.e[m]] * links.share[m],
                     partners=len(w.partners), villages=len(w.villages), div=div)
-                who = np.array([e.index for e in paying])
+                who = np.flatnonzero(paying)
                 w.partner_arrays.dividends_paid[who] += pays[who]
                 led.partners_pay(w.partner_arrays.kind[who].tolist(), "households",
                                  "dividends", pays[who])
