@@ -49,23 +49,34 @@ class VillageCadres(Submodel):
         super().__init__(clock)
         self.world, self.ce, self.ledger = world, ce, ledger
         self.draws = streams["projects"]
+        self._placed: tuple = (None,)  # the placement's village-role cadres (placed)
+
+    def placed(self) -> tuple:
+        """The placed village-role cadres (indices), their villages, which are experts, their
+        branch gains and projects a year: fixed once placed, so read once per placement."""
+        p, cadres = self.world.placement, self.world.cadres
+        if self._placed[0] is not p:
+            idx = np.asarray(p.village_role, np.int64)
+            self._placed = (p, idx, cadres.village[idx].astype(np.int64),
+                            cadres.kind[idx] == "expert",
+                            cadres.branch_gain[idx].astype(np.float64),
+                            cadres.projects_per_year[idx].astype(np.float64))
+        return self._placed[1:]
 
     def step(self) -> None:
         """Every placed village-role cadre's month, one after another in cadre order
         (:func:`povsim.village_kernels.village_role_month`), and the projects' money booked."""
         cadres, ce, w = self.world.cadres, self.ce, self.world
         draws = self.draws.random(cadres.n)
-        idx = np.asarray(w.placement.village_role, np.int64)
+        idx, village, expert, branch_gain, projects = self.placed()
         if idx.size == 0:
             return
         size = ce.project_size.value / w.k
         n = village_role_month(
-            w.village_arrays, w.coop_arrays, cadre_village=cadres.village[idx],
-            expert=cadres.kind[idx] == "expert", branch_gain=cadres.branch_gain[idx],
-            effectiveness=cadres.effectiveness[idx],
-            projects_per_year=cadres.projects_per_year[idx], draw=draws[idx],
-            project_size=size, expert_gain=ce.expert_productivity_gain_month.value,
-            cap=ce.productivity_cap.value)
+            w.village_arrays, w.coop_arrays, cadre_village=village, expert=expert,
+            branch_gain=branch_gain, effectiveness=cadres.effectiveness[idx],
+            projects_per_year=projects, draw=draws[idx], project_size=size,
+            expert_gain=ce.expert_productivity_gain_month.value, cap=ce.productivity_cap.value)
         for _ in range(n):  # each project booked in turn
             self.ledger.cost("projects", size)
             self.ledger.flow("government", "cooperative", "projects", size)
