@@ -305,6 +305,8 @@ def warm_up() -> None:
     _merge_round_serial(two, pair, np.empty(2, np.int32), 1)
     order_ties(one, np.zeros(1, np.int64))
     masked_row_sums(hh.income, hh.poor, np.zeros(len(SRC)))
+    disaster_losses(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(2, np.int64), h, 0.0,
+                    0.0, 0.0, one, 0.0, hh.income[0])
     sum_by_group(hh.leased, hh.village, np.ones(1, bool), np.zeros(1))
     if threads.current() == 1:  # the parallel variants are never called on one thread; a
         return  # forked worker must not start the thread pool (numba loads them on first use)
@@ -1096,6 +1098,33 @@ def sum_by_group(values, group, todo, out):  # pragma: no cover - compiled
         g = group[i]
         if todo[g]:
             out[g] += values[i]
+
+
+@njit(cache=True, nogil=True)
+def disaster_losses(hit, rows, cuts, h, mu_per_labourer, farm_yield, growth, tech, share,
+                    shocks):  # pragma: no cover - compiled
+    """The households of the villages ``hit`` by a disaster (their rows: ``rows`` from
+    ``cuts[v]``, :attr:`World.rows_by_village`) lose ``share`` of a year's farm income on the
+    own land they farm (:func:`farmed_land`) into ``shocks`` (their shocks income): land x
+    ``farm_yield`` x ``growth`` x own productivity in float32 (numpy's promotion of a float32
+    array times Python floats), then x village technology in float64.
+
+    Example:
+        >>> hh = Households.empty(2); hh.land[:] = 10.0; hh.labourers[:] = 1; hh.farm_prod[:] = 1
+        >>> h = HouseholdArrays.of(hh)
+        >>> disaster_losses(np.array([0]), np.array([0, 1]), np.array([0, 2]), h, 5.0, 100.0,
+        ...                 1.0, np.ones(1), 0.5, hh.income[0])
+        >>> hh.income[0].tolist()
+        [-250.0, -250.0]
+    """
+    mu32, yield32, growth32 = np.float32(mu_per_labourer), np.float32(farm_yield), np.float32(
+        growth)
+    for v in hit:
+        for r in range(cuts[v], cuts[v + 1]):
+            i = rows[r]
+            own = farmed_land(h.land[i], h.leased[i], h.labourers[i], h.migrants[i], mu32)
+            shocks[i] -= share * (np.float64(own * yield32 * growth32 * h.farm_prod[i])
+                                  * tech[h.village[i]])
 
 
 @njit(cache=True, nogil=True)

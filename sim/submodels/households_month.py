@@ -169,14 +169,14 @@ class HouseholdsMonth(Submodel):
         led.cost("transfers", paid)
         led.flow("government", "households", "transfers", paid)
         led.cost("health_cover", covered)
-        hit = ud < s.disaster_prob_month.value
-        if hit.any():  # only the households of the villages hit lose anything
-            tech = w.village_arrays.tech
-            rows = np.concatenate([w.village_rows[v] for v in np.flatnonzero(hit)])
-            own = hh.farmed(sc.income.farm_mu_per_labourer.value, rows)
-            annual = (own * farm_yield * g * hh.farm_prod[rows] * tech[hh.village[rows]])
-            loss = DISASTER_QUARTER * s.disaster_severity.value * annual
-            hh.income[SRC["shocks"], rows] -= loss
+        hit = np.flatnonzero(ud < s.disaster_prob_month.value)
+        if hit.size:  # only the households of the villages hit lose anything
+            kernels.disaster_losses(hit, w.rows_by_village, w.village_cuts,
+                                    kernels.HouseholdArrays.of(hh),
+                                    sc.income.farm_mu_per_labourer.value, farm_yield, g,
+                                    w.village_arrays.tech,
+                                    DISASTER_QUARTER * s.disaster_severity.value,
+                                    hh.income[SRC["shocks"]])
         if joining.any():
             join(w, np.flatnonzero(joining), sc.cooperatives, b.lease_share.value)
 

@@ -64,14 +64,12 @@ def market_wages(world: World, by_employer: np.ndarray) -> float:
     Example:
         >>> import numpy as np
         >>> from types import SimpleNamespace as NS
-        >>> w = NS(coop_code0=2, coops=[NS(fill=0.25)], partners=[NS()],
-        ...        employer_fill=lambda: np.array([1.0, 1.0, 0.25]))
+        >>> w = NS(coop_code0=2, coop_arrays=NS(fill=np.array([0.25])))
         >>> market_wages(w, np.array([100.0, 50.0, 40.0]))
         130.0
     """
-    c0 = world.coop_code0
-    return float(by_employer[OUTSIDE_MARKET]
-                 + by_employer[c0:] @ (1.0 - world.employer_fill()[c0:]))
+    c0 = world.coop_code0  # the cooperatives' codes; their posts' fill is the collectives'
+    return float(by_employer[OUTSIDE_MARKET] + by_employer[c0:] @ (1.0 - world.coop_arrays.fill))
 
 
 def capacities(world: World, clock: Clock) -> np.ndarray:
