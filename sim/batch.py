@@ -95,6 +95,7 @@ class Batch:
             policy levers: the same years and numbers of agents).
         seeds, replicates: each run's seed and replicate (their streams, as a run alone).
         scale: one simulated household per ``scale`` real ones, for every run.
+        records: the tables each run records (:class:`PovertyModel`'s ``records``).
 
     Attributes:
         models: the runs, :class:`PovertyModel` s whose array state are views of ``state``.
@@ -105,11 +106,11 @@ class Batch:
     """
 
     def __init__(self, scenarios: list[Scenario], seeds: list[int], replicates: list[int],
-                 scale: float = 1.0):
+                 scale: float = 1.0, records: tuple[str, ...] | None = None):
         if not (len(scenarios) == len(seeds) == len(replicates)) or not scenarios:
             raise ValueError("a batch needs one scenario, seed and replicate per run "
                              f"(got {len(scenarios)}, {len(seeds)}, {len(replicates)})")
-        self.models = [PovertyModel(sc, seed=s, replicate=r, scale=scale)
+        self.models = [PovertyModel(sc, seed=s, replicate=r, scale=scale, records=records)
                        for sc, s, r in zip(scenarios, seeds, replicates, strict=True)]
         calendars = {calendar(m.sc) for m in self.models}
         if len(calendars) > 1:  # the runs must be due the same submodels every month
@@ -181,7 +182,7 @@ def run_together(scenarios: list[Scenario], seeds: list[int], replicates: list[i
     table)."""
     from povsim.runner import own_tables
 
-    batch = Batch(scenarios, seeds, replicates, scale)
+    batch = Batch(scenarios, seeds, replicates, scale, records=tables)
     batch.run(on_month)
     out = batch.tables(households, tables)
     batch.release()

@@ -89,6 +89,9 @@ class PovertyModel(mesa.Model):
             passes on Mesa 3.5 when given ``iterations`` instead of ``rng``).
         replicate: replicate number (a separate, reproducible set of streams).
         scale: one simulated household stands for ``scale`` real ones (>= 1).
+        records: the tables to record (names of :attr:`TABLES`; default every one): a run made
+            for some tables alone (a calibration's metrics) skips the others' December work;
+            ``annual`` and ``monthly`` are always recorded.
         **overrides: policy levers (``cadre_pairing="optimal"``) or parameters by dotted path
             (``**{"cadre_effects.visit_prob_month": 0.5}``, or ``cadre_effects__visit_prob_month
             =0.5``), validated as in :meth:`Scenario.with_params`.
@@ -110,7 +113,7 @@ class PovertyModel(mesa.Model):
     batched: bool = False
 
     def __init__(self, scenario: Scenario | str | Path, seed: int | None = 0, replicate: int = 0,
-                 scale: float = 1.0, **overrides: Any):
+                 scale: float = 1.0, records: tuple[str, ...] | None = None, **overrides: Any):
         if scale < 1:
             raise ValueError(f"scale must be >= 1 (one simulated household per k), got {scale}")
         allocator.freeze_imports()  # full collections skip the import-time objects
@@ -121,6 +124,14 @@ class PovertyModel(mesa.Model):
         super().__init__(rng=self.streams.mesa_rng_seed())
         self.sc = sc
         self.seed, self.replicate, self.scale = int(seed), int(replicate), float(scale)
+        unknown = set(records or ()) - set(self.TABLES)
+        if unknown:
+            raise ValueError(f"records: unknown table(s) {sorted(unknown)}; "
+                             f"allowed: {', '.join(self.TABLES)}")
+        #: the tables this run records (:attr:`TABLES`, or those asked for and the two always
+        #: recorded)
+        self.records = (self.TABLES if records is None else
+                        tuple(t for t in self.TABLES if t in {*records, "annual", "monthly"}))
         self.clock = Clock(baseline_year=sc.start_year - 1,
                            programme_start=sc.policy.programme_start_year or sc.start_year,
                            end_year=sc.end_year, income_growth=sc.income.income_growth.value,
@@ -136,7 +147,7 @@ class PovertyModel(mesa.Model):
         """The submodels, in the order they run each month, each given the state it uses."""
         sc, c, w, st, led = self.sc, self.clock, self.world, self.streams, self.ledger
         self.monthly_records = MonthlyRecords(c, w, lambda: self.datacollector.collect(self))
-        recorder = YearRecorder(w, c, sc, led, self.datacollector)
+        recorder = YearRecorder(w, c, sc, led, self.datacollector, self.records)
         return [
             CadreRotation(c, w, sc, st),
             PolicyCalendar(c, w, led),
@@ -228,7 +239,11 @@ class PovertyModel(mesa.Model):
     # ------------------------------------------------------------------ results
     def table(self, name: str) -> pd.DataFrame:
         """One output table: ``monthly``, ``ledger`` or a yearly table of
-        ``recording.TABLES`` (a table without rows has no columns)."""
+        ``recording.TABLES`` (a table without rows has no columns); one of those this run
+        records (:attr:`records`)."""
+        if name not in self.records:
+            raise ValueError(f"the {name!r} table was not recorded by this run (it records "
+                             f"{', '.join(self.records)})")
         if name == "monthly":
             return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         if name == "ledger":
@@ -250,7 +265,7 @@ class PovertyModel(mesa.Model):
             >>> list(m.tables(("annual", "crops")))
             ['annual', 'crops']
         """
-        return {name: self.table(name) for name in (self.TABLES if names is None else names)}
+        return {name: self.table(name) for name in (self.records if names is None else names)}
 
     @property
     def annual(self) -> pd.DataFrame:

@@ -282,9 +282,12 @@ class YearRecorder:
     the public cost (the ledger)."""
 
     def __init__(self, world: World, clock: Clock, sc: Scenario, ledger: Ledger,
-                 datacollector: mesa.DataCollector):
+                 datacollector: mesa.DataCollector, records: tuple[str, ...] = tuple(TABLES)):
         self.world, self.clock, self.sc, self.ledger = world, clock, sc, ledger
         self.dc = datacollector
+        self.records = frozenset(records)  # the yearly tables to fill (annual always)
+        # each collective's economy model, fixed for the run
+        self.models = np.array([c.collective_model for c in world.coops])
         self.net_exits_people = 0.0  # exits less re-entries so far (persons, real units)
         # the same for the households registered while not income-poor (registration error)
         self.error_net_exits_people = 0.0
@@ -306,8 +309,9 @@ class YearRecorder:
         error_re = size[reentries & error].sum() if reentries.any() else 0.0
         self.error_net_exits_people += (error_ex - error_re) * k
         cost_rows, cost_year = self.ledger.close_year(year)
-        for row in cost_rows:
-            self.add("costs", row)
+        if "costs" in self.records:
+            for row in cost_rows:
+                self.add("costs", row)
         order = stable_argsort(pc)
         operating = w.coop_arrays.revenue * k
         y = YearEnd(world=w, clock=self.clock, sc=self.sc, line=line, pc=pc, exits=exits,
@@ -322,15 +326,16 @@ class YearRecorder:
                     cost_cumulative=self.ledger.cost_cumulative)
         del order  # its memory is free for the reporters' temporaries (a province: 80 MB)
         self.add("annual", {name: fn(y) for name, fn in ANNUAL_REPORTERS.items()})
-        self.collectives_and_crops(y)
-        self.deciles_and_sources(y)
-        if self.clock.identified:
+        if self.records & {"collectives", "crops"}:
+            self.collectives_and_crops(y)
+        if self.records & {"deciles", "sources"}:
+            self.deciles_and_sources(y)
+        if self.clock.identified and "cadres" in self.records:
             self.cadre_loads(year)
 
     def collectives_and_crops(self, y: YearEnd) -> None:
         """Collective revenue by collective-economy model; cash-crop income per mu and total."""
-        w, year = self.world, self.clock.year
-        models = np.array([c.collective_model for c in w.coops])
+        w, year, models = self.world, self.clock.year, self.models
         for name in dict.fromkeys(models.tolist()):
             m = models == name
             self.add("collectives", {
@@ -388,8 +393,8 @@ class YearRecorder:
             self.add("cadres", {
                 "year": year, "kind": kind, "cadres": float(sum(cadres.represents[m].tolist())),
                 "capacity": int(cadres.capacity[m].max()),
-                "paired_mean": float(load_all[m].mean()), "paired_max": int(load_all[m].max()),
-                "poor_paired_mean": float(load_poor[m].mean()),
-                "visits_per_cadre": float(cadres.visits_year[m].mean()),
-                "effectiveness_mean": float(cadres.effectiveness[m].mean()),
+                "paired_mean": mean(load_all[m]), "paired_max": int(load_all[m].max()),
+                "poor_paired_mean": mean(load_poor[m]),
+                "visits_per_cadre": mean(cadres.visits_year[m]),
+                "effectiveness_mean": mean(cadres.effectiveness[m]),
             })

@@ -40,7 +40,8 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
     (``pc_income``, yuan); ``weight`` is the real households each one stands for.
     The same seed, replicate and scale give the same households (same order) under any policy,
     so two variants' tables can be compared row by row. ``tables`` (names of
-    :attr:`PovertyModel.TABLES`) keeps only those, for a caller that reads no others.
+    :attr:`PovertyModel.TABLES`) records and keeps only those, for a caller that reads no
+    others.
 
     Example:
         >>> from povsim.config import load_scenario
@@ -48,7 +49,7 @@ def run_replicate(scenario: Scenario, seed: int, replicate: int, scale: float = 
         >>> t["annual"]["year"].tolist()
         [2013, 2014, 2015, 2016, 2017]
     """
-    model = PovertyModel(scenario, seed=seed, replicate=replicate, scale=scale)
+    model = PovertyModel(scenario, seed=seed, replicate=replicate, scale=scale, records=tables)
     while model.running:
         model.step()
         if on_month is not None:

@@ -161,3 +161,22 @@ def test_the_warm_up_compiles_every_batch_kernel_with_the_types_of_a_batch():
     assert min(before) >= 1
     run_batch(load_scenario("xixiu"), [{}, {}], [1, 1], [0, 1], 200)
     assert [len(f.signatures) for f in fns] == before
+
+
+def test_a_run_recording_some_tables_gives_them_as_a_full_run_does():
+    """``records``: the tables asked for (and the annual and monthly ones) are the full run's,
+    the others are not there, and asking for one of them, or for a table that does not exist,
+    says so."""
+    full = PovertyModel("jiangkou", seed=4, scale=50)
+    full.run()
+    some = PovertyModel("jiangkou", seed=4, scale=50, records=("crops", "collectives"))
+    some.run()
+    assert some.records == ("annual", "monthly", "collectives", "crops")
+    got = some.tables()
+    assert list(got) == list(some.records)
+    for name, df in got.items():
+        pd.testing.assert_frame_equal(df, full.table(name), check_exact=True)
+    with pytest.raises(ValueError, match="'deciles' table was not recorded"):
+        some.table("deciles")
+    with pytest.raises(ValueError, match="unknown table"):
+        PovertyModel("jiangkou", scale=50, records=("decile",))
