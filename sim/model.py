@@ -223,8 +223,42 @@ class PovertyModel(mesa.Model):
 
     @property
     def cadres(self) -> list[Cadre]:
-        """The cadres as Mesa agents (views of ``world.cadres``)."""
-        return self.world.cadre_agents
+        """The cadres as Mesa agents (views of ``world.cadres``), registered with the model on
+        first use: the engine works on the arrays, so a run nobody reads as agents (a
+        calibration's thousands) does not register hundreds of agents it never uses.
+
+        Example:
+            >>> m = PovertyModel("zhenbao", scale=20)
+            >>> len(m.cadres) == m.world.cadres.n, m.cadres[0] in m.agents
+            (True, True)
+        """
+        w = self.world
+        if w.cadre_agents is None:
+            w.cadre_agents = [Cadre(self, w.cadres, i) for i in range(w.cadres.n)]
+        return w.cadre_agents
+
+    def _all_registered(self) -> None:
+        """Register the agents made on first use (the cadres) before Mesa lists agents."""
+        if "world" in self.__dict__:
+            self.cadres  # noqa: B018 - made and registered on first use
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every agent (Mesa's ``Model.agents``), the cadres included."""
+        self._all_registered()
+        return super().agents
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The agent types (Mesa's ``Model.agent_types``), the cadres' included."""
+        self._all_registered()
+        return super().agent_types
+
+    @property
+    def agents_by_type(self) -> dict:
+        """The agents by type (Mesa's ``Model.agents_by_type``), the cadres included."""
+        self._all_registered()
+        return super().agents_by_type
 
     @property
     def enterprises(self) -> list[Enterprise]:

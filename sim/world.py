@@ -9,7 +9,7 @@ Example:
     >>> from povsim.config import load_scenario
     >>> from povsim.streams import Streams
     >>> w = build_world(mesa.Model(rng=1), load_scenario("xixiu"), Streams(1), scale=500)
-    >>> len(w.villages), w.households.n > 0, w.cadres.n == len(w.cadre_agents)
+    >>> len(w.villages), w.households.n > 0, w.cadres.n > 0
     (182, True, True)
 """
 
@@ -85,7 +85,8 @@ class World:
             enterprises, government units, organisations and industrial zones, in group order).
         partner_arrays: every partner's jobs, wage, first year and accounts, array-backed
             (``partners`` are its views).
-        cadres: every cadre, array-backed; ``cadre_agents`` are their Mesa agent views.
+        cadres: every cadre, array-backed; ``cadre_agents`` are their Mesa agent views, made
+            on first use (:attr:`povsim.model.PovertyModel.cadres`; None before).
         k: real households per simulated household (counts and money are scaled back by it).
         side_km: side of the square the villages and partners lie in.
         crops: the cash crops, each with the share of every household's own land it takes.
@@ -122,7 +123,6 @@ class World:
     coops: list[Cooperative]
     coop_arrays: CoopArrays
     cadres: Cadres
-    cadre_agents: list[Cadre]
     partners: list[Enterprise]
     partner_arrays: PartnerArrays
     k: float
@@ -144,6 +144,7 @@ class World:
     lecturer_homes: tuple[np.ndarray, np.ndarray] | None = None
     staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     partner_links: PartnerLinks = field(default_factory=PartnerLinks.empty)
+    cadre_agents: list[Cadre] | None = None
 
     def village_xy(self) -> np.ndarray:
         """Village locations (km), villages x 2."""
@@ -259,7 +260,6 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     cuts = np.searchsorted(households.village[by_v], np.arange(n_v + 1))
     village_rows = [by_v[cuts[v]:cuts[v + 1]] for v in range(n_v)]
     cadres = Cadres.from_groups(sc.cadre_groups, k, streams["cadres"])
-    cadre_agents = [Cadre(model, cadres, i) for i in range(cadres.n)]
     partners, partner_arrays = build_partners(model, sc, k, side_km, streams)
     # cash crops: each takes the same share of every household's own land (area / all land)
     land_real = float(households.land.sum()) * k
@@ -271,7 +271,7 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     world = World(households=households, villages=villages, village_arrays=village_arrays,
                   coops=coops,
                   coop_arrays=coop_arrays, cadres=cadres,
-                  cadre_agents=cadre_agents, partners=partners,
+                  partners=partners,
                   partner_arrays=partner_arrays, k=k, side_km=side_km,
                   crops=crops, match=match_matrix(sc.cadre_effects), village_rows=village_rows,
                   rows_by_village=by_v, village_cuts=cuts,
