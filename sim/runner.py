@@ -75,12 +75,20 @@ def model_tables(model: PovertyModel, households: bool = False,
     return tables
 
 
-def own_tables(tables: dict[str, pd.DataFrame], replicate: int) -> dict[str, pd.DataFrame]:
-    """Copies of a released run's tables, each with a first ``replicate`` column.
+#: a table of more rows than this is copied after its run's release (:func:`own_tables`)
+OWN_COPY_ROWS = 10_000
 
-    The tables were allocated among the model's arrays; copies made after its release sit in
-    the memory just freed, so many replicates' tables do not pin a growing heap."""
-    tables = {name: df.copy(deep=True) for name, df in tables.items()}
+
+def own_tables(tables: dict[str, pd.DataFrame], replicate: int) -> dict[str, pd.DataFrame]:
+    """A released run's tables, each with a first ``replicate`` column; the large ones
+    (more than :data:`OWN_COPY_ROWS` rows: a households table) copied.
+
+    The tables were allocated among the model's arrays; a large one copied after its release
+    sits in the memory just freed, so many replicates' households tables do not pin a growing
+    heap. The small ones (a run's years or months) are kept as made: copying them cost a
+    calibration's thousands of runs more than they pin."""
+    tables = {name: df.copy(deep=True) if len(df) > OWN_COPY_ROWS else df
+              for name, df in tables.items()}
     for df in tables.values():
         df.insert(0, "replicate", replicate)
     return tables
