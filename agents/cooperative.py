@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from povsim.agents.columns import column, year_or_none
-from povsim.scaling import posts
+from povsim.scaling import post
 
 
 @dataclass(frozen=True)
@@ -182,6 +182,27 @@ class CoopArrays:
         for name in YEAR_BOOKS:
             getattr(self, name)[row] = 0.0
 
+    def set_earning(self, row, earning: Earning) -> None:
+        """How collective ``row`` earns (:class:`Earning`'s services, yield and access)."""
+        self.services[row], self.service_yield[row] = earning.services, earning.service_yield
+        self.market_access[row] = np.nan if earning.market_access is None else (
+            earning.market_access)
+
+    def set_land(self, row, land: float, jobs_per_100mu: float) -> None:
+        """Collective ``row``'s leased land (mu) and its posts (:meth:`Cooperative.set_land`)."""
+        self.leased_land[row] = land
+        self.jobs[row], self.fill[row] = post(jobs_per_100mu * land / 100.0)
+
+    def receive_transfer(self, row, amount: float) -> None:
+        """A fiscal subsidy to collective ``row`` (:meth:`Cooperative.receive_transfer`)."""
+        self.non_operating[row] += amount
+
+    def receive_stake_dividend(self, row, amount: float) -> None:
+        """A share dividend to collective ``row``
+        (:meth:`Cooperative.receive_stake_dividend`)."""
+        self.revenue[row] += amount
+        self.stake_dividends[row] += amount
+
 
 class Cooperative(mesa.Agent):
     """A village collective economy (cooperative).
@@ -239,9 +260,26 @@ class Cooperative(mesa.Agent):
         self.revenue_multiplier = float(revenue_multiplier)
         self.capital = float(capital)
         self.active = bool(active)
-        a, e = self.arrays, self.earning
-        a.services[self.row], a.service_yield[self.row] = e.services, e.service_yield
-        a.market_access[self.row] = np.nan if e.market_access is None else e.market_access
+        self.arrays.set_earning(self.row, self.earning)
+
+    @classmethod
+    def view(cls, model: mesa.Model, arrays: CoopArrays, village: int,
+             collective_model: str = "standard", earning: Earning | None = None
+             ) -> Cooperative:
+        """The Mesa agent of collective ``village`` of ``arrays`` as it stands (its state
+        left as it is), registered with ``model``.
+
+        Example:
+            >>> import mesa
+            >>> s = CoopArrays.empty(2); s.capital[1] = 7.0
+            >>> Cooperative.view(mesa.Model(rng=1), s, 1).capital
+            7.0
+        """
+        self = cls.__new__(cls)
+        mesa.Agent.__init__(self, model)
+        self.arrays, self.row, self.village = arrays, int(village), int(village)
+        self.earning, self.collective_model = earning or Earning(), collective_model
+        return self
 
     def reset_year(self) -> None:
         """Open a new year's books."""
@@ -264,9 +302,7 @@ class Cooperative(mesa.Agent):
             >>> c.set_land(150.0, 1.0); c.jobs, c.fill
             (2.0, 0.75)
         """
-        self.leased_land = land
-        jobs, fill = posts(jobs_per_100mu * land / 100.0)
-        self.jobs, self.fill = float(jobs), float(fill)
+        self.arrays.set_land(self.row, land, jobs_per_100mu)
 
     def receive_transfer(self, amount: float) -> None:
         """A fiscal subsidy for running the village (non-operating income, spent, not capital).
@@ -277,7 +313,7 @@ class Cooperative(mesa.Agent):
             >>> c.receive_transfer(2.0); (c.non_operating, c.capital, c.revenue)
             (2.0, 5.0, 0.0)
         """
-        self.non_operating += amount
+        self.arrays.receive_transfer(self.row, amount)
 
     def receive_project(self, amount: float) -> None:
         """Project funds (public) or enterprise investment added to collective capital."""
@@ -316,8 +352,7 @@ class Cooperative(mesa.Agent):
             >>> c.receive_stake_dividend(800.0); c.revenue, c.surplus()
             (800.0, 800.0)
         """
-        self.revenue += amount
-        self.stake_dividends += amount
+        self.arrays.receive_stake_dividend(self.row, amount)
 
     def book_month(self, revenue: float, from_enterprises: float, wages: float, rent: float,
                    cost_share: float) -> None:

@@ -85,6 +85,21 @@ class Village(mesa.Agent):
         self.xy = (0.0, 0.0)
         self.industry = 0
 
+    @classmethod
+    def view(cls, model: mesa.Model, arrays: VillageArrays, index: int) -> Village:
+        """The Mesa agent of village ``index`` of ``arrays`` as it stands (its state left as
+        it is), registered with ``model``.
+
+        Example:
+            >>> s = VillageArrays.empty(2); s.branch_strength[1] = 0.3
+            >>> Village.view(mesa.Model(rng=1), s, 1).branch_strength
+            0.3
+        """
+        self = cls.__new__(cls)
+        mesa.Agent.__init__(self, model)
+        self.arrays, self.row, self.index = arrays, int(index), int(index)
+        return self
+
     @property
     def xy(self) -> tuple[float, float]:
         """Its location (km)."""

@@ -215,17 +215,30 @@ class PovertyModel(mesa.Model):
 
     @property
     def villages(self) -> list[Village]:
-        return self.world.villages
+        """The villages as Mesa agents (views of ``world.village_arrays``), registered with the
+        model on first use (as :attr:`cadres`)."""
+        w = self.world
+        if w.village_agents is None:
+            w.village_agents = [Village.view(self, w.village_arrays, v)
+                                for v in range(w.n_villages)]
+        return w.village_agents
 
     @property
     def coops(self) -> list[Cooperative]:
-        return self.world.coops
+        """The village collectives as Mesa agents (views of ``world.coop_arrays``), registered
+        with the model on first use (as :attr:`cadres`)."""
+        w = self.world
+        if w.coop_agents is None:
+            w.coop_agents = [Cooperative.view(self, w.coop_arrays, v, w.coop_models[v],
+                                              w.coop_earnings[v]) for v in range(w.n_villages)]
+        return w.coop_agents
 
     @property
     def cadres(self) -> list[Cadre]:
         """The cadres as Mesa agents (views of ``world.cadres``), registered with the model on
         first use: the engine works on the arrays, so a run nobody reads as agents (a
-        calibration's thousands) does not register hundreds of agents it never uses.
+        calibration's thousands) does not register hundreds of agents it never uses (the same
+        for :attr:`villages` and :attr:`coops`).
 
         Example:
             >>> m = PovertyModel("zhenbao", scale=20)
@@ -238,9 +251,10 @@ class PovertyModel(mesa.Model):
         return w.cadre_agents
 
     def _all_registered(self) -> None:
-        """Register the agents made on first use (the cadres) before Mesa lists agents."""
+        """Register the agents made on first use (villages, collectives, cadres) before Mesa
+        lists agents."""
         if "world" in self.__dict__:
-            self.cadres  # noqa: B018 - made and registered on first use
+            self.villages, self.coops, self.cadres  # noqa: B018 - made on first use
 
     @property
     def agents(self) -> mesa.agent.AgentSet:

@@ -287,7 +287,7 @@ class YearRecorder:
         self.dc = datacollector
         self.records = frozenset(records)  # the yearly tables to fill (annual always)
         # each collective's economy model, fixed for the run
-        self.models = np.array([c.collective_model for c in world.coops])
+        self.models = np.array(world.coop_models)
         self.net_exits_people = 0.0  # exits less re-entries so far (persons, real units)
         # the same for the households registered while not income-poor (registration error)
         self.error_net_exits_people = 0.0

@@ -9,7 +9,7 @@ Example:
     >>> from povsim.config import load_scenario
     >>> from povsim.streams import Streams
     >>> w = build_world(mesa.Model(rng=1), load_scenario("xixiu"), Streams(1), scale=500)
-    >>> len(w.villages), w.households.n > 0, w.cadres.n > 0
+    >>> w.n_villages, w.households.n > 0, w.cadres.n > 0
     (182, True, True)
 """
 
@@ -81,8 +81,14 @@ class World:
         village_arrays: every village's state, array-backed (``villages`` are its views).
         coop_arrays: every collective's state, array-backed (``coops`` are its Mesa agent
             views, element ``v`` village ``v``'s).
-        villages, coops, partners: Mesa agents, one list each (``partners`` are the
-            enterprises, government units, organisations and industrial zones, in group order).
+        partners: the partners' Mesa agents (enterprises, government units, organisations
+            and industrial zones, in group order).
+        village_agents, coop_agents: the villages' and collectives' Mesa agents (views of
+            ``village_arrays`` and ``coop_arrays``), made on first use
+            (:attr:`povsim.model.PovertyModel.villages`, ``coops``; None before): the engine
+            works on the arrays.
+        coop_models, coop_earnings: each collective's economy model (its name) and how it
+            earns (:class:`povsim.agents.cooperative.Earning`), fixed for the run.
         partner_arrays: every partner's jobs, wage, first year and accounts, array-backed
             (``partners`` are its views).
         cadres: every cadre, array-backed; ``cadre_agents`` are their Mesa agent views, made
@@ -118,10 +124,10 @@ class World:
     """
 
     households: Households
-    villages: list[Village]
     village_arrays: VillageArrays
-    coops: list[Cooperative]
     coop_arrays: CoopArrays
+    coop_models: list[str]
+    coop_earnings: list[Earning]
     cadres: Cadres
     partners: list[Enterprise]
     partner_arrays: PartnerArrays
@@ -145,6 +151,13 @@ class World:
     staff: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     partner_links: PartnerLinks = field(default_factory=PartnerLinks.empty)
     cadre_agents: list[Cadre] | None = None
+    village_agents: list[Village] | None = None
+    coop_agents: list[Cooperative] | None = None
+
+    @property
+    def n_villages(self) -> int:
+        """The number of villages (each with its collective)."""
+        return self.village_arrays.branch_strength.shape[0]
 
     def village_xy(self) -> np.ndarray:
         """Village locations (km), villages x 2."""
@@ -160,7 +173,7 @@ class World:
             >>> from povsim.streams import Streams
             >>> w = build_world(mesa.Model(rng=1), load_scenario("xixiu"), Streams(1), scale=20)
             >>> f = w.employer_fill()
-            >>> f.size == w.coop_code0 + len(w.coops), bool(((f > 0) & (f <= 1)).all())
+            >>> f.size == w.coop_code0 + w.n_villages, bool(((f > 0) & (f <= 1)).all())
             (True, True)
         """
         return np.concatenate((np.ones(1 + len(self.partners)), self.coop_arrays.fill))
@@ -217,9 +230,8 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     # one factor for money and counts: a simulated household stands for exactly k real ones
     k = sc.population.total_households.value / n_h
     village_arrays = VillageArrays.empty(n_v)
-    villages = [Village(model, i, b, arrays=village_arrays) for i, b in enumerate(
-        rng.beta(sc.villages.branch_strength_alpha.value, sc.villages.branch_strength_beta.value,
-                 n_v))]
+    village_arrays.branch_strength[:] = rng.beta(sc.villages.branch_strength_alpha.value,
+                                                 sc.villages.branch_strength_beta.value, n_v)
     co = sc.cooperatives
     active = rng.random(n_v) < co.initial_active_share.value
     sig = INITIAL_CAPITAL_SIGMA
@@ -242,17 +254,17 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
             active[v] = active[v] or cm.active_from_start
         first += cm.villages.value
     coop_arrays = CoopArrays.empty(n_v)
-    coops = [Cooperative(model, v, cap[v], bool(active[v]), names[v], mult[v], earning[v],
-                         arrays=coop_arrays) for v in range(n_v)]
+    coop_arrays.capital[:], coop_arrays.active[:] = cap, active
+    coop_arrays.revenue_multiplier[:] = mult
+    for v in range(n_v):
+        coop_arrays.set_earning(v, earning[v])
     # geography: villages at random in a square of the scenario's area, each with a main
     # industry (used by the village-pairing strategies and the partner effects)
     geo = streams["geography"]
     side_km = float(np.sqrt(sc.villages.area_km2.value))
     xy = geo.random((n_v, 2)) * side_km
     industry = draw_industry(sc.villages.industry_mix.value, n_v, geo)
-    for v in villages:
-        v.xy = (float(xy[v.index, 0]), float(xy[v.index, 1]))
-        v.industry = int(industry[v.index])
+    village_arrays.xy[:], village_arrays.industry[:] = xy, industry
     households = synthesize(sc, n_h, active, rng)
     # the households of each village, ascending (a household never changes village), so
     # per-village work touches its own rows instead of scanning every household
@@ -268,9 +280,9 @@ def build_world(model: mesa.Model, sc: Scenario, streams: Streams, scale: float)
     if total_share > 1.0:  # drawn land fell short of the crops' area: shrink proportionally
         crops = [(c, sh / total_share) for c, sh in crops]
     coop_code0 = 1 + len(partners)
-    world = World(households=households, villages=villages, village_arrays=village_arrays,
-                  coops=coops,
-                  coop_arrays=coop_arrays, cadres=cadres,
+    world = World(households=households, village_arrays=village_arrays,
+                  coop_arrays=coop_arrays, coop_models=names, coop_earnings=earning,
+                  cadres=cadres,
                   partners=partners,
                   partner_arrays=partner_arrays, k=k, side_km=side_km,
                   crops=crops, match=match_matrix(sc.cadre_effects), village_rows=village_rows,

@@ -75,7 +75,7 @@ def lecture_gains(world: World, plan: tuple) -> np.ndarray:
     cadres = world.cadres
     on, homes, weight = plan
     keep = np.bincount(homes, weights=weight * np.log1p(
-        -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=len(world.villages))
+        -cadres.lecture_gain[on] * cadres.effectiveness[on]), minlength=world.n_villages)
     return -np.expm1(keep)
 
 

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from povsim import kernels
-from povsim.agents.cooperative import Cooperative
 from povsim.agents.households import NO_JOB, SRC
 from povsim.clock import Clock
 from povsim.config import CooperativesCfg, IncomeCfg
@@ -67,8 +66,8 @@ def update_land(world: World, co: CooperativesCfg) -> None:
     """Each cooperative's leased land (mu) and the jobs it gives, from the households' leased
     land."""
     hh = world.households
-    land = np.zeros(len(world.villages))
-    kernels.sum_by_group(hh.leased, hh.village, np.ones(len(world.villages), bool),
+    land = np.zeros(world.n_villages)
+    kernels.sum_by_group(hh.leased, hh.village, np.ones(world.n_villages, bool),
                          land)  # np.bincount's sums and bits
     s = world.coop_arrays
     s.leased_land[:] = land
@@ -89,16 +88,17 @@ def join(world: World, idx: np.ndarray, co: CooperativesCfg, lease_share: float)
                       s.fill)
 
 
-def hollow_out(world: World, coop: Cooperative, co: CooperativesCfg) -> None:
-    """A collective that lost all its capital stops: staff laid off, leased land returned."""
+def hollow_out(world: World, v: int, co: CooperativesCfg) -> None:
+    """Village ``v``'s collective, having lost all its capital, stops: staff laid off, leased
+    land returned."""
     hh = world.households
-    coop.active = False
-    rows = world.village_rows[coop.village]
-    hh.employer[rows[hh.employer[rows] == world.coop_code0 + coop.village]] = NO_JOB
+    world.coop_arrays.active[v] = False
+    rows = world.village_rows[v]
+    hh.employer[rows[hh.employer[rows] == world.coop_code0 + v]] = NO_JOB
     hh.leased[rows] = 0.0
-    coop.set_land(0.0, co.jobs_per_100mu.value)
+    world.coop_arrays.set_land(v, 0.0, co.jobs_per_100mu.value)
     if world.staff.size:
-        world.staff[world.coop_code0 + coop.village] = 0
+        world.staff[world.coop_code0 + v] = 0
 
 
 class Cooperatives(Submodel):
@@ -124,7 +124,7 @@ class Cooperatives(Submodel):
         w = self.world
         hh = w.households
         month = partner_month(w.partner_links, partners=len(w.partners),
-                              villages=len(w.coops), year=self.clock.year, growth=growth,
+                              villages=w.n_villages, year=self.clock.year, growth=growth,
                               households=hh,
                               mu_per_labourer=self.income.farm_mu_per_labourer.value,
                               farm_income=hh.income[SRC["farming"]])
@@ -159,10 +159,10 @@ class Cooperatives(Submodel):
         w = self.world
         s = w.coop_arrays
         g, coop_wages, p = self.year_values()
-        u = self.draws.random(len(w.coops))
-        staff = w.staff[w.coop_code0:] if w.staff.size else np.zeros(len(w.coops), np.int64)
-        demand = np.zeros(len(w.coops))
-        premium = np.zeros(len(w.coops))
+        u = self.draws.random(w.n_villages)
+        staff = w.staff[w.coop_code0:] if w.staff.size else np.zeros(w.n_villages, np.int64)
+        demand = np.zeros(w.n_villages)
+        premium = np.zeros(w.n_villages)
         month = None
         if self.clock.in_programme:
             month = self.purchases(g)
@@ -199,7 +199,7 @@ class Cooperatives(Submodel):
         in one compiled call over the runs
         (:func:`povsim.village_kernels.collectives_month_batch`); each run's partners' purchases
         and books its own."""
-        n_v = len(self.world.coops)
+        n_v = self.world.n_villages
         values = [s.year_values() for s in subs]
         u = np.stack([s.draws.random(n_v) for s in subs])
         staff = np.stack([s.world.staff[s.world.coop_code0:] if s.world.staff.size

@@ -88,12 +88,12 @@ class December(Submodel):
         self.ledger, self.recorder = ledger, recorder
         # one uniform per village, the same every year: a village exits in the first year the
         # chance that it would exit simulated in full exceeds it (village_exits)
-        self._exit_u = streams["village_exits"].random(len(world.villages))
+        self._exit_u = streams["village_exits"].random(world.n_villages)
         # what the collectives' and partners' dividends are paid on, fixed for the run: each
         # collective's share dividend on the shares its model holds in enterprises, each
         # partner's dividend rate on its collectives' stakes and fixed dividend per household
-        self._coop_stake_pay = np.array([c.earning.stake * c.earning.stake_dividend_rate
-                                         for c in world.coops], float)
+        self._coop_stake_pay = np.array([e.stake * e.stake_dividend_rate
+                                         for e in world.coop_earnings], float)
         self._partner_rate = np.array([e.collective_dividend_rate for e in world.partners],
                                       float)
         self._partner_fixed = np.array([e.fixed_dividend for e in world.partners], float)
@@ -116,7 +116,7 @@ class December(Submodel):
             for v, stake in ent.stake.items():
                 pay = ent.collective_dividend_rate * stake
                 if pay:
-                    w.coops[v].receive_stake_dividend(pay)
+                    w.coop_arrays.receive_stake_dividend(v, pay)
                     ent.stake_dividends_paid += pay
                     self.ledger.partner_pays(ent, "cooperative", "stake_dividends", pay)
 
@@ -137,7 +137,7 @@ class December(Submodel):
         led.costs_in_turn("coop_loss_cover", loss)
         led.flows_in_turn("government", "cooperative", "loss_cover", loss)
         for v in np.flatnonzero(s.active & (s.capital <= 0) & (s.retained < 0)).tolist():
-            hollow_out(w, w.coops[v], co)
+            hollow_out(w, v, co)
         if self.clock.in_programme:
             links = w.partner_links
             paired = np.bincount(links.e, minlength=len(w.partners)) > 0
@@ -149,7 +149,7 @@ class December(Submodel):
                 pays = partner_fixed_dividends(
                     hh.village, hh.registered, link_village=links.v[m],
                     link_partner=links.e[m], link_amount=fixed[links.e[m]] * links.share[m],
-                    partners=len(w.partners), villages=len(w.villages), div=div)
+                    partners=len(w.partners), villages=w.n_villages, div=div)
                 who = np.flatnonzero(paying)
                 w.partner_arrays.dividends_paid[who] += pays[who]
                 led.partners_pay(w.partner_arrays.kind[who].tolist(), "households",
@@ -163,9 +163,8 @@ class December(Submodel):
         if t <= 0:
             return
         each = t * self.clock.growth() / self.world.k
-        for c in self.world.coops:
-            c.receive_transfer(each)
-        total = each * len(self.world.coops)
+        self.world.coop_arrays.receive_transfer(slice(None), each)  # every collective
+        total = each * self.world.n_villages
         self.ledger.cost("village_transfers", total)
         self.ledger.flow("government", "cooperative", "village_transfers", total)
         # spent on running the village (cadre pay, office, upkeep), not kept as capital
@@ -189,7 +188,7 @@ class December(Submodel):
         # from all villages would pull them toward the others' lower incidence)
         s = w.village_arrays
         listed = (n > 0) & s.poor
-        p = np.zeros(len(w.villages))
+        p = np.zeros(w.n_villages)
         if listed.any():
             p[listed] = exit_probability(inc[listed], n[listed], w.k,
                                          self.sc.village_exit_threshold.value)

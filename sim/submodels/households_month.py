@@ -93,7 +93,7 @@ class HouseholdsMonth(Submodel):
         self.streams = streams
         season = np.asarray(sc.income.farm_seasonality.value, float)
         self.season = season / season.sum()
-        n_emp = world.coop_code0 + len(world.coops)
+        n_emp = world.coop_code0 + world.n_villages
         self._out = kernels.MonthOutputs.empty(world.households.n, n_emp)  # kept between months
         self._year: tuple = (None,)  # the year's farm yield, wages and parameters, once a year
         self._batch: tuple | None = None  # a batch's stacked inputs of the year (step_batch)
@@ -120,7 +120,7 @@ class HouseholdsMonth(Submodel):
         w, b = self.world, self.sc.behaviour
         _, _, wages, p = self.year_values()
         p = p._replace(season_share=self.season[self.clock.month])
-        ud = self.streams["disaster"].random(len(w.villages))
+        ud = self.streams["disaster"].random(w.n_villages)
         # a village's joining probability, -1 (never) where its cooperative is not active
         p_join = np.where(w.coop_arrays.active,
                           b.join_prob_month.value * w.village_arrays.branch_strength, -1.0)
@@ -140,7 +140,7 @@ class HouseholdsMonth(Submodel):
         bm = self._batch[1]
         month = self.clock.month
         bm.params[:, 2] = bm.season[:, month]
-        ud = [s.streams["disaster"].random(len(s.world.villages)) for s in subs]
+        ud = [s.streams["disaster"].random(s.world.n_villages) for s in subs]
         va, ca = state["village_arrays"], state["coop_arrays"]
         p_join = np.where(ca.active, bm.join_prob * va.branch_strength, -1.0)
         kernels.household_month_batch(bm.households, bm.params, bm.wages, va.tech, p_join,

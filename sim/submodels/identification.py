@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 def poverty_by_village(world: World) -> tuple[np.ndarray, np.ndarray]:
     """Each village's poor people (registered and still poor) and poverty incidence (poor
     people / people)."""
-    hh, n_v = world.households, len(world.villages)
+    hh, n_v = world.households, world.n_villages
     poor_people = np.bincount(hh.village, weights=hh.size * hh.poor, minlength=n_v)
     people = np.bincount(hh.village, weights=hh.size, minlength=n_v)
     return poor_people, np.divide(poor_people, people, out=np.zeros(n_v), where=people > 0)
@@ -68,7 +68,7 @@ def effective_households(world: World) -> np.ndarray:
         True
     """
     size = world.households.size.astype(np.float64)
-    n_v = len(world.villages)
+    n_v = world.n_villages
     s1 = np.bincount(world.households.village, weights=size, minlength=n_v)
     s2 = np.bincount(world.households.village, weights=size * size, minlength=n_v)
     return np.divide(s1 * s1, s2, out=np.zeros(n_v), where=s2 > 0)
@@ -110,7 +110,7 @@ def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.
     world.pc_income_baseline = pc.copy()  # identification-year income, the same under any policy
     world.poor_at_registration = pc < line
     world.income_poor_people_baseline = float(hh.size[world.poor_at_registration].sum())
-    n_v = len(world.villages)
+    n_v = world.n_villages
     poor_people, inc = poverty_by_village(world)
     if world.k > 1.0:
         # rank on the villages' incidence simulated in full (a draw given their simulated
@@ -122,8 +122,7 @@ def identify(world: World, clock: Clock, sc: Scenario, streams: Streams, pc: np.
     order = np.lexsort((streams["poor_villages"].random(n_v), -inc))
     poor_v = np.zeros(n_v, bool)
     poor_v[order[:sc.villages.poor_villages.value]] = True
-    for v in world.villages:
-        v.poor = bool(poor_v[v.index])
+    world.village_arrays.poor[:] = poor_v
     place_village_cadres(world, sc, streams, poor_v)
     # household-role cadres: home villages in proportion to registered poor, then pairing
     cadres = world.cadres
@@ -156,7 +155,7 @@ def place_village_cadres(world: World, sc: Scenario, streams: Streams,
     ``first_secretary_assignment`` strategy, the other kinds to the poor villages."""
     cadres = world.cadres
     fs_fn = strategies.get("first_secretary_assignment", sc.policy.first_secretary_assignment)
-    branch = np.array([v.branch_strength for v in world.villages])
+    branch = world.village_arrays.branch_strength.copy()
     village_role = cadres.role == "village"
     for kind in dict.fromkeys(cadres.kind[village_role].tolist()):
         members = np.flatnonzero(village_role & (cadres.kind == kind))
@@ -164,9 +163,8 @@ def place_village_cadres(world: World, sc: Scenario, streams: Streams,
         placed = fn(members.size, poor_v, branch, streams[f"village_cadres:{kind}"])
         cadres.village[members] = placed
         if kind == "first_secretary":
-            for v in placed:
-                if v >= 0:
-                    world.villages[v].first_secretary = True
+            placed = np.asarray(placed)
+            world.village_arrays.first_secretary[placed[placed >= 0]] = True
 
 
 def pair_cadres(world: World, sc: Scenario, streams: Streams, idx: np.ndarray,
@@ -262,7 +260,7 @@ def pair_villages(world: World, sc: Scenario, streams: Streams, incidence: np.nd
     hiring and purchases; an industry mismatch scales purchases. The villages' employer table
     (their cooperative, then their partners) is rebuilt.
     """
-    n_v, pe = len(world.villages), sc.partner_effects
+    n_v, pe = world.n_villages, sc.partner_effects
     v_xy, v_industry = world.village_xy(), world.village_industry()
     vp_fn = strategies.get("village_pairing", sc.policy.village_pairing)
     pairs, offset = [], 0

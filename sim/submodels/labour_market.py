@@ -47,7 +47,7 @@ def employer_wages(world: World, clock: Clock, income: IncomeCfg) -> np.ndarray:
     ``fill`` of it, the outside market the rest (:func:`market_wages`)."""
     g = clock.growth()
     local = income.local_wage_month.value * g
-    out = np.full(world.coop_code0 + len(world.coops), local)
+    out = np.full(world.coop_code0 + world.n_villages, local)
     out[1:world.coop_code0] = world.partner_arrays.wage_month * g
     return out
 
@@ -104,7 +104,7 @@ class LabourMarket(Submodel):
         # applicants, the chunks' counts and jobs, and the staff, kept between months
         self._applicants = kernels.Applicants.empty(n)
         self._counts = np.zeros(kernels.n_chunks(n), np.int64)
-        employers = world.coop_code0 + len(world.coops)
+        employers = world.coop_code0 + world.n_villages
         self._filled = np.zeros((self._counts.size, employers), np.int64)
         self._staff = np.zeros(employers, np.int64)
         self._params = kernels.LabourParams(
