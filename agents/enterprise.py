@@ -139,10 +139,52 @@ class PartnerLinks:
                    per_partner("household_purchase_share"), per_partner("price_premium"),
                    per_partner("start_year", np.int64))
 
+    def cells(self, partners: int, villages: int) -> PairCells:
+        """The distinct (partner, village) pairs of the links (:class:`PairCells`), made once
+        per links."""
+        if getattr(self, "_cells", None) is None:
+            self._cells = PairCells.of(self.e, self.v, partners, villages)
+        return self._cells
+
     @classmethod
     def empty(cls) -> PartnerLinks:
         """No pairs."""
         return cls.of_partners([], [])
+
+
+@dataclass
+class PairCells:
+    """The distinct (partner, village) pairs of a :class:`PartnerLinks`, the cells of a
+    partners x villages table that are not always zero: each link's cell (``of_link``), each
+    cell's partner and village, and the cells of each village by partner (``by_village`` from
+    ``village_ptr[v]``) and of each partner by village (``by_partner`` from
+    ``partner_ptr[e]``), both ascending.
+
+    Example:
+        >>> c = PairCells.of(np.array([1, 0, 1]), np.array([2, 2, 2]), 2, 3)
+        >>> c.of_link.tolist(), c.e.tolist(), c.by_village.tolist(), c.village_ptr.tolist()
+        ([1, 0, 1], [0, 1], [0, 1], [0, 0, 0, 2])
+    """
+
+    of_link: np.ndarray
+    e: np.ndarray
+    v: np.ndarray
+    by_village: np.ndarray
+    village_ptr: np.ndarray
+    by_partner: np.ndarray
+    partner_ptr: np.ndarray
+
+    @classmethod
+    def of(cls, e: np.ndarray, v: np.ndarray, partners: int, villages: int) -> PairCells:
+        """The cells of links (partner ``e[j]``, village ``v[j]``)."""
+        key = np.asarray(e, np.int64) * villages + np.asarray(v, np.int64)
+        cells, of_link = np.unique(key, return_inverse=True)
+        ce, cv = cells // villages, cells % villages
+        by_village = np.lexsort((ce, cv))
+        by_partner = np.lexsort((cv, ce))
+        return cls(of_link.astype(np.int64).reshape(-1), ce, cv, by_village,
+                   np.searchsorted(cv[by_village], np.arange(villages + 1)), by_partner,
+                   np.searchsorted(ce[by_partner], np.arange(partners + 1)))
 
 
 class Enterprise(mesa.Agent):

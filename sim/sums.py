@@ -89,3 +89,75 @@ def numpy_sum(a):  # pragma: no cover - compiled
             held -= 1
             top -= 1
     return a.dtype.type(0.0) + vals[0]
+
+
+@njit(cache=True, nogil=True)
+def _sparse_block(pos, val, lo, n, t):  # pragma: no cover - compiled
+    """:func:`_block` of ``a[lo:lo + n]`` for an ``a`` that is zero but at positions ``pos``
+    (ascending) with values ``val``, the entries of the run from ``t`` on; returns (the sum,
+    the first entry after the run). A zero adds nothing to a sum that is not -0.0, so each
+    accumulator holds the entries of its lane in order; the values are finite and
+    non-negative."""
+    end = lo + n
+    if n < 8:
+        res = -0.0 if n == 0 else 0.0  # numpy's -0.0 plus a first element, zero or not
+        while t < pos.shape[0] and pos[t] < end:
+            res += val[t]
+            t += 1
+        return res, t
+    m = lo + n - n % 8
+    r = np.zeros(8)
+    while t < pos.shape[0] and pos[t] < m:
+        r[(pos[t] - lo) % 8] += val[t]
+        t += 1
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while t < pos.shape[0] and pos[t] < end:
+        res += val[t]
+        t += 1
+    return res, t
+
+
+@njit(cache=True, nogil=True)
+def sparse_numpy_sum(pos, val, n):  # pragma: no cover - compiled
+    """:func:`numpy_sum` of a float array of length ``n`` that is zero but at positions
+    ``pos`` (ascending, unique) where it holds ``val`` (finite, non-negative): the same bits,
+    in time of the entries, not of ``n`` (a village's demand over hundreds of partners, most
+    not paired with it).
+
+    Example:
+        >>> a = np.zeros(300); a[[3, 150, 299]] = [0.1, 0.2, 0.3]
+        >>> p = np.flatnonzero(a)
+        >>> bool(sparse_numpy_sum(p, a[p], 300) == a.sum())
+        True
+    """
+    if n <= BLOCK:
+        s, _ = _sparse_block(pos, val, 0, n, 0)
+        return 0.0 + s
+    lo_ = np.zeros(64, np.int64)
+    n_ = np.zeros(64, np.int64)
+    stage = np.zeros(64, np.int8)
+    vals = np.zeros(64)
+    top, held, t = 0, 0, 0
+    n_[0] = n
+    while top >= 0:
+        lo, m = lo_[top], n_[top]
+        if m <= BLOCK:
+            vals[held], t = _sparse_block(pos, val, lo, m, t)
+            held += 1
+            top -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[top] == 0:
+            stage[top] = 1
+            lo_[top + 1], n_[top + 1], stage[top + 1] = lo, half, 0
+            top += 1
+        elif stage[top] == 1:
+            stage[top] = 2
+            lo_[top + 1], n_[top + 1], stage[top + 1] = lo + half, m - half, 0
+            top += 1
+        else:
+            vals[held - 2] = vals[held - 2] + vals[held - 1]
+            held -= 1
+            top -= 1
+    return 0.0 + vals[0]

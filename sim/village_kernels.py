@@ -35,7 +35,7 @@ from povsim.agents.enterprise import PartnerLinks
 from povsim.agents.households import Households, farmed_land
 from povsim.agents.village import VillageArrays
 from povsim.scaling import post
-from povsim.sums import numpy_sum
+from povsim.sums import numpy_sum, sparse_numpy_sum
 
 
 @njit(cache=True, nogil=True)
@@ -309,84 +309,97 @@ class PartnerMonth(NamedTuple):
 
 
 @njit(cache=True, nogil=True)
-def _column_sums(a):  # pragma: no cover - compiled
-    """``a.sum(axis=0)`` of a C-ordered 2-D array with numpy's bits: the first row, then each
-    next row added in turn."""
-    out = np.zeros(a.shape[1])
-    if a.shape[0]:
-        out[:] = a[0]
-        for r in range(1, a.shape[0]):
-            out += a[r]
-    return out
+def _cell_demand(e, v, reach, fit, share, rate, household_share, price_premium, start_year,
+                 year, growth, of_link, demand, household_premium,
+                 premium):  # pragma: no cover - compiled
+    """Each pair's demand on the collective and premium to households this month, into its
+    cell (a later link of the same pair replacing an earlier), and each village's best
+    premium."""
+    for j in range(e.shape[0]):
+        if start_year[j] <= year and rate[j] > 0:
+            f = reach[j] * fit[j]
+            want = rate[j] * growth / 12.0 * (share[j] * f)
+            prem = price_premium[j] * f
+            demand[of_link[j]] = want * (1.0 - household_share[j])
+            # bought at (1 + prem) x the market price: prem / (1 + prem) of the payment is
+            # above what the produce would fetch on the market
+            household_premium[of_link[j]] = want * household_share[j] * prem / (1.0 + prem)
+            if prem > premium[v[j]]:  # Python's max(premium, prem)
+                premium[v[j]] = prem
 
 
 @njit(cache=True, nogil=True)
-def _buyers(demand):  # pragma: no cover - compiled
-    """Each village's buyers (demand > 0), village-major, partners ascending, and each
-    village's total demand (numpy's sum of its column)."""
-    n_p, n_v = demand.shape
-    count = 0
-    for e in range(n_p):
-        for v in range(n_v):
-            if demand[e, v] > 0:
-                count += 1
-    village, partner = np.empty(count, np.int64), np.empty(count, np.int64)
-    want, total, col = np.empty(count), np.empty(n_v), np.empty(n_p)
-    k = 0
-    for v in range(n_v):
-        for e in range(n_p):
-            col[e] = demand[e, v]
-            if col[e] > 0:
-                village[k], partner[k], want[k] = v, e, col[e]
-                k += 1
-        total[v] = numpy_sum(col)
-    return village, partner, want, total
-
-
-@njit(cache=True, nogil=True)
-def _contract_premiums(prem, village, land, leased, labourers, migrants, mu_per_labourer,
-                       farm_income):  # pragma: no cover - compiled
-    """Households' contract premiums (:meth:`Cooperatives.purchases`): each
-    village's premium shared by the land its households farm, into their farm income; returns
-    each partner's payment (numpy's sum over the villages that farm land)."""
-    n_p, n_v = prem.shape
-    amount = np.zeros(n_p)
-    if not (prem != 0).any():
-        return amount
-    n = village.shape[0]
-    farmed = np.empty(n)
-    land_v = np.zeros(n_v)
-    for i in range(n):
-        farmed[i] = np.float64(farmed_land(land[i], leased[i], labourers[i], migrants[i],
-                                           mu_per_labourer))
-        land_v[village[i]] += farmed[i]
-    by_village = _column_sums(prem)
-    per_mu = np.zeros(n_v)
-    for v in range(n_v):
-        if land_v[v] > 0:
-            per_mu[v] = by_village[v] / land_v[v]
-    for i in range(n):
-        farm_income[i] += per_mu[village[i]] * farmed[i]
-    row = np.empty(n_v)
-    for e in range(n_p):
-        for v in range(n_v):
-            row[v] = prem[e, v] * (1.0 if land_v[v] > 0 else 0.0)
-        amount[e] = numpy_sum(row)  # a village farming no land sells nothing under contract
-    return amount
+def _by_village(x, cell_e, by_village, village_ptr, n_p):  # pragma: no cover - compiled
+    """Each village's cells of ``x`` summed over its partners as numpy sums a partners x
+    villages table's column: one after another (``table.sum(axis=0)``: ``along``) and
+    pairwise (``col.sum()``: ``pairwise``)."""
+    n_v = village_ptr.shape[0] - 1
+    along, pairwise = np.zeros(n_v), np.zeros(n_v)
+    pos = np.empty(by_village.shape[0], np.int64)
+    val = np.empty(by_village.shape[0])
+    for w in range(n_v):
+        lo, hi = village_ptr[w], village_ptr[w + 1]
+        total = 0.0
+        for k in range(lo, hi):
+            c = by_village[k]
+            pos[k - lo], val[k - lo] = cell_e[c], x[c]
+            total += x[c]
+        along[w] = total
+        pairwise[w] = sparse_numpy_sum(pos[:hi - lo], val[:hi - lo], n_p)
+    return along, pairwise
 
 
 @njit(cache=True, nogil=True)
 def _partner_month(e, v, reach, fit, share, rate, household_share, price_premium, start_year,
-                   year, growth, n_p, n_v, village, land, leased, labourers, migrants,
+                   year, growth, n_p, n_v, of_link, cell_e, cell_v, by_village, village_ptr,
+                   by_partner, partner_ptr, village, land, leased, labourers, migrants,
                    mu_per_labourer, farm_income):  # pragma: no cover - compiled
-    demand, household_premium = np.zeros((n_p, n_v)), np.zeros((n_p, n_v))
-    premium = np.zeros(n_v)
-    _partner_demand(e, v, reach, fit, share, rate, household_share, price_premium, start_year,
-                    year, growth, demand, household_premium, premium)
-    bv, bp, want, total = _buyers(demand)
-    amount = _contract_premiums(household_premium, village, land, leased, labourers, migrants,
-                                mu_per_labourer, farm_income)
-    return PartnerMonth(_column_sums(demand), premium, bv, bp, want, total, amount)
+    n_c = cell_e.shape[0]
+    demand, household_premium, premium = np.zeros(n_c), np.zeros(n_c), np.zeros(n_v)
+    _cell_demand(e, v, reach, fit, share, rate, household_share, price_premium, start_year,
+                 year, growth, of_link, demand, household_premium, premium)
+    by_v, total = _by_village(demand, cell_e, by_village, village_ptr, n_p)
+    # the buyers: village after village, partner after partner, those with demand
+    count = 0
+    for c in range(n_c):
+        if demand[c] > 0:
+            count += 1
+    bv, bp, want = np.empty(count, np.int64), np.empty(count, np.int64), np.empty(count)
+    k = 0
+    for i in range(by_village.shape[0]):
+        c = by_village[i]
+        if demand[c] > 0:
+            bv[k], bp[k], want[k] = cell_v[c], cell_e[c], demand[c]
+            k += 1
+    amount = np.zeros(n_p)
+    if (household_premium != 0).any():
+        # households' contract premiums: each village's premium shared by the land its
+        # households farm, into their farm income; each partner's payment numpy's sum over
+        # the villages that farm land
+        n = village.shape[0]
+        farmed = np.empty(n)
+        land_v = np.zeros(n_v)
+        for i in range(n):
+            farmed[i] = np.float64(farmed_land(land[i], leased[i], labourers[i], migrants[i],
+                                               mu_per_labourer))
+            land_v[village[i]] += farmed[i]
+        prem_v, _ = _by_village(household_premium, cell_e, by_village, village_ptr, n_p)
+        per_mu = np.zeros(n_v)
+        for w in range(n_v):
+            if land_v[w] > 0:
+                per_mu[w] = prem_v[w] / land_v[w]
+        for i in range(n):
+            farm_income[i] += per_mu[village[i]] * farmed[i]
+        pos = np.empty(n_c, np.int64)
+        val = np.empty(n_c)
+        for p in range(n_p):
+            lo, hi = partner_ptr[p], partner_ptr[p + 1]
+            for k in range(lo, hi):  # a village farming no land sells nothing under contract
+                c = by_partner[k]
+                pos[k - lo] = cell_v[c]
+                val[k - lo] = household_premium[c] * (1.0 if land_v[cell_v[c]] > 0 else 0.0)
+            amount[p] = sparse_numpy_sum(pos[:hi - lo], val[:hi - lo], n_v)
+    return PartnerMonth(by_v, premium, bv, bp, want, total, amount)
 
 
 def partner_month(links: PartnerLinks, *, partners: int, villages: int, year: int,
@@ -413,12 +426,14 @@ def partner_month(links: PartnerLinks, *, partners: int, villages: int, year: in
         >>> pm.demand.tolist(), pm.premium.tolist(), pm.buyer_partner.tolist()
         ([100.0], [0.1], [0])
     """
-    hh = households
+    hh, c = households, links.cells(int(partners), int(villages))
     return _partner_month(links.e, links.v, links.reach, links.fit, links.share,
                           links.purchase_per_village_year, links.household_purchase_share,
                           links.price_premium, links.start_year, int(year), float(growth),
-                          int(partners), int(villages), hh.village, hh.land, hh.leased,
-                          hh.labourers, hh.migrants, np.float32(mu_per_labourer), farm_income)
+                          int(partners), int(villages), c.of_link, c.e, c.v, c.by_village,
+                          c.village_ptr, c.by_partner, c.partner_ptr, hh.village, hh.land,
+                          hh.leased, hh.labourers, hh.migrants, np.float32(mu_per_labourer),
+                          farm_income)
 
 
 @njit(cache=True, nogil=True)

@@ -413,3 +413,82 @@ def test_numpy_sum_has_the_bits_of_numpys_sum(n, dtype, seed, scale):
     rng = np.random.default_rng(seed)
     a = (rng.standard_normal(n) * 10.0 ** rng.uniform(-3, scale, n)).astype(dtype)
     assert numpy_sum(a) == float(a.sum())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 700), st.integers(0, 2**32 - 1), st.floats(0.0, 1.0),
+       st.sampled_from([1e-3, 1.0, 1e6]))
+def test_sparse_numpy_sum_has_the_bits_of_numpys_sum(n, seed, density, scale):
+    """``sums.sparse_numpy_sum`` of the non-zero entries (some zero entries listed too) is
+    ``a.sum()`` of the whole array, bit for bit and sign, at any length and density."""
+    from povsim.sums import sparse_numpy_sum
+
+    rng = np.random.default_rng(seed)
+    a = np.where(rng.random(n) < density, rng.random(n) * scale, 0.0)
+    listed = np.flatnonzero((a != 0) | (rng.random(n) < 0.05))
+    s = sparse_numpy_sum(listed, a[listed], n)
+    assert s == a.sum() and np.signbit(s) == np.signbit(a.sum())
+
+
+def _rows_added(table):
+    """A table's rows added one after another (its columns summed in row order)."""
+    out = np.zeros(table.shape[1])
+    for row in table:
+        out = out + row
+    return out
+
+
+def _partner_month_dense(links, n_p, n_v, year, growth, hh, mu, farm_income):
+    """The partners' month over dense partners x villages tables with numpy's own sums: the
+    oracle of ``village_kernels.partner_month`` (each village's demand and premium summed
+    partner after partner, its total demand and each partner's payment pairwise)."""
+    demand, hp, premium = np.zeros((n_p, n_v)), np.zeros((n_p, n_v)), np.zeros(n_v)
+    for j in range(links.e.size):
+        if links.start_year[j] <= year and links.purchase_per_village_year[j] > 0:
+            f = links.reach[j] * links.fit[j]
+            want = links.purchase_per_village_year[j] * growth / 12.0 * (links.share[j] * f)
+            prem = links.price_premium[j] * f
+            e, v, hs = links.e[j], links.v[j], links.household_purchase_share[j]
+            demand[e, v] = want * (1.0 - hs)
+            hp[e, v] = want * hs * prem / (1.0 + prem)
+            premium[v] = max(premium[v], prem)
+    bv, bp = np.nonzero(demand.T > 0)
+    total = np.array([demand[:, v].copy().sum() for v in range(n_v)])
+    amount = np.zeros(n_p)
+    if (hp != 0).any():
+        farmed = hh.farmed(mu).astype(np.float64)
+        land_v = np.bincount(hh.village, weights=farmed, minlength=n_v)
+        per_mu = np.divide(_rows_added(hp), land_v, out=np.zeros(n_v), where=land_v > 0)
+        farm_income += per_mu[hh.village] * farmed
+        amount = np.array([(hp[e] * np.where(land_v > 0, 1.0, 0.0)).sum() for e in range(n_p)])
+    return _rows_added(demand), premium, bv, bp, demand.T[demand.T > 0], total, amount
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 200), st.integers(1, 40), st.integers(0, 300), st.integers(0, 2**32 - 1))
+def test_partner_month_over_the_pairs_is_the_dense_tables_month(n_p, n_v, n_links, seed):
+    """``partner_month`` over the pairs alone gives what dense partners x villages tables and
+    numpy's sums give, bit for bit: demand, premiums, buyers, totals, the households'
+    premiums and each partner's payment (pairs repeated, partners beyond one block of 128)."""
+    from povsim.agents.enterprise import PartnerLinks
+    from povsim.agents.households import Households
+    from povsim.village_kernels import partner_month
+
+    rng = np.random.default_rng(seed)
+    k = n_links
+    links = PartnerLinks(rng.integers(0, n_p, k), rng.integers(0, n_v, k), rng.random(k),
+                         rng.choice([1.0, 0.5], k), rng.random(k),
+                         rng.random(k) * 1e5 * (rng.random(k) < 0.9), rng.random(k) * 0.5,
+                         rng.random(k) * 0.2, rng.integers(2014, 2017, k))
+    hh = Households.empty(300)
+    hh.village[:] = rng.integers(0, n_v, 300)
+    hh.land[:] = rng.random(300) * 10 * (rng.random(300) < 0.9)
+    hh.labourers[:] = rng.integers(0, 3, 300)
+    inc_sparse = rng.random(300)
+    inc_dense = inc_sparse.copy()
+    got = partner_month(links, partners=n_p, villages=n_v, year=2016, growth=1.1, households=hh,
+                        mu_per_labourer=5.0, farm_income=inc_sparse)
+    want = _partner_month_dense(links, n_p, n_v, 2016, 1.1, hh, 5.0, inc_dense)
+    for x, y in zip(got, want, strict=True):
+        assert np.array_equal(np.asarray(x), np.asarray(y))
+    assert np.array_equal(inc_sparse, inc_dense)
