@@ -106,11 +106,28 @@ def _sparse_block(pos, val, lo, n, t):  # pragma: no cover - compiled
             t += 1
         return res, t
     m = lo + n - n % 8
-    r = np.zeros(8)
+    r0 = r1 = r2 = r3 = r4 = r5 = r6 = r7 = 0.0  # the eight lanes (no allocation)
     while t < pos.shape[0] and pos[t] < m:
-        r[(pos[t] - lo) % 8] += val[t]
+        lane, x = (pos[t] - lo) % 8, val[t]
+        if lane < 4:
+            if lane == 0:
+                r0 += x
+            elif lane == 1:
+                r1 += x
+            elif lane == 2:
+                r2 += x
+            else:
+                r3 += x
+        elif lane == 4:
+            r4 += x
+        elif lane == 5:
+            r5 += x
+        elif lane == 6:
+            r6 += x
+        else:
+            r7 += x
         t += 1
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while t < pos.shape[0] and pos[t] < end:
         res += val[t]
         t += 1
@@ -133,6 +150,12 @@ def sparse_numpy_sum(pos, val, n):  # pragma: no cover - compiled
     if n <= BLOCK:
         s, _ = _sparse_block(pos, val, 0, n, 0)
         return 0.0 + s
+    half = n // 2
+    half -= half % 8
+    if n - half <= BLOCK:  # two blocks (the halving once), without the stack's arrays
+        first, t = _sparse_block(pos, val, 0, half, 0)
+        second, _ = _sparse_block(pos, val, half, n - half, t)
+        return 0.0 + (first + second)
     lo_ = np.zeros(64, np.int64)
     n_ = np.zeros(64, np.int64)
     stage = np.zeros(64, np.int8)
