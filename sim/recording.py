@@ -286,8 +286,10 @@ class YearRecorder:
         self.world, self.clock, self.sc, self.ledger = world, clock, sc, ledger
         self.dc = datacollector
         self.records = frozenset(records)  # the yearly tables to fill (annual always)
-        # each collective's economy model, fixed for the run
-        self.models = np.array(world.coop_models)
+        # each collective-economy model and its collectives, fixed for the run
+        models = np.array(world.coop_models)
+        self.models = [(name, models == name, int((models == name).sum()))
+                       for name in dict.fromkeys(world.coop_models)]
         self.net_exits_people = 0.0  # exits less re-entries so far (persons, real units)
         # the same for the households registered while not income-poor (registration error)
         self.error_net_exits_people = 0.0
@@ -335,15 +337,14 @@ class YearRecorder:
 
     def collectives_and_crops(self, y: YearEnd) -> None:
         """Collective revenue by collective-economy model; cash-crop income per mu and total."""
-        w, year, models = self.world, self.clock.year, self.models
-        for name in dict.fromkeys(models.tolist()):
-            m = models == name
+        w, year = self.world, self.clock.year
+        for name, m, villages in self.models:
+            total = y.total[m]
             self.add("collectives", {
-                "year": year, "model": name, "villages": int(m.sum()),
+                "year": year, "model": name, "villages": villages,
                 "operating_revenue": float(y.operating[m].sum()),
-                "revenue_total": float(y.total[m].sum()),
-                "revenue_total_per_village": float(y.total[m].mean()),
-                "active": int(w.coop_arrays.active[m].sum()),
+                "revenue_total": float(total.sum()), "revenue_total_per_village": mean(total),
+                "active": int(np.count_nonzero(w.coop_arrays.active[m])),
             })
         if not w.crops:
             return
