@@ -160,7 +160,9 @@ class Cadres:
     def train(self, trained: np.ndarray, gain: float) -> None:
         """One training attendance of the cadres in mask ``trained``: effectiveness moves a
         share ``gain`` of the way to 1."""
-        self.effectiveness[trained] += gain * (1.0 - self.effectiveness[trained])
+        idx = np.flatnonzero(trained)  # a few a month: their elements, not a mask's copies
+        if idx.size:
+            self.effectiveness[idx] += gain * (1.0 - self.effectiveness[idx])
 
     def close_year(self) -> None:
         """December: this year's visits join the total and the year's count starts again."""

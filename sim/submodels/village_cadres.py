@@ -118,14 +118,18 @@ class Training(Submodel):
         super().__init__(clock)
         self.world, self.ce, self.ledger = world, ce, ledger
         self.draws = streams["training"]
+        self._reps: tuple = (None, 0.0)  # the placement and its real cadres placed
 
     def step(self) -> None:
         cadres, ce, k = self.world.cadres, self.ce, self.world.k
         placed, reps = self.world.placement.placed, self.world.placement.represents
         u = self.draws.random(cadres.n)
-        if reps.sum() == 0:
+        if self._reps[0] is not self.world.placement:  # the real cadres placed, once
+            self._reps = (self.world.placement, reps.sum())
+        total = self._reps[1]
+        if total == 0:
             return
-        p = min(1.0, ce.training_person_times_per_year.value / 12.0 / reps.sum())
+        p = min(1.0, ce.training_person_times_per_year.value / 12.0 / total)
         trained = placed & (u < p)
         cadres.train(trained, ce.training_gain.value)
         self.ledger.cost("training", float(reps[trained].sum())
