@@ -249,30 +249,62 @@ class Enterprise(mesa.Agent):
         super().__init__(model)
         self.arrays = arrays if arrays is not None else PartnerArrays.empty(1)
         self.row = int(index) if arrays is not None else 0
-        self.size = float(size)
-        self.xy = (float(xy[0]), float(xy[1]))
-        self.industry = int(industry)
-        self.share: dict[int, float] = {}
-        self.stake: dict[int, float] = {}
-        self.collective_dividend_rate = float(collective_dividend_rate)
-        self.reach: dict[int, float] = {}
-        self.fit: dict[int, float] = {}
-        self.index = int(index)
+        self._describe(index, group, size, xy, industry, price_premium,
+                       household_purchase_share, purchase_per_village_year, fixed_dividend,
+                       collective_dividend_rate)
         self.kind = kind
-        self.group = int(group)
-        self.price_premium = float(price_premium)
-        self.household_purchase_share = float(household_purchase_share)
         self.aid_per_village_year = float(aid_per_village_year)
         self.branch_gain_month = float(branch_gain_month)
-        self.villages: list[int] = []
         self.jobs = float(jobs)
         self.wage_month = float(wage_month)
-        self.purchase_per_village_year = float(purchase_per_village_year)
         self.investment_per_village = float(investment_per_village)
-        self.fixed_dividend = float(fixed_dividend)
         self.start_year = int(start_year)
         self.invested_once = False
         self.reset_year()
+
+    def _describe(self, index: int, group: int, size: float, xy: tuple[float, float],
+                  industry: int, price_premium: float, household_purchase_share: float,
+                  purchase_per_village_year: float, fixed_dividend: float,
+                  collective_dividend_rate: float) -> None:
+        """Its attributes outside the arrays; no villages yet."""
+        self.index, self.group = int(index), int(group)
+        self.size = float(size)
+        self.xy = (float(xy[0]), float(xy[1]))
+        self.industry = int(industry)
+        self.price_premium = float(price_premium)
+        self.household_purchase_share = float(household_purchase_share)
+        self.purchase_per_village_year = float(purchase_per_village_year)
+        self.fixed_dividend = float(fixed_dividend)
+        self.collective_dividend_rate = float(collective_dividend_rate)
+        self.villages: list[int] = []
+        self.share: dict[int, float] = {}
+        self.stake: dict[int, float] = {}
+        self.reach: dict[int, float] = {}
+        self.fit: dict[int, float] = {}
+
+    @classmethod
+    def view(cls, model: mesa.Model, arrays: PartnerArrays, index: int, **attributes
+             ) -> Enterprise:
+        """The Mesa agent of partner ``index`` whose jobs, wage, investment, aid, branch
+        gain, first year, kind and accounts ``arrays`` already hold; ``attributes`` are the
+        others (``group``, ``size``, ``xy``, ``industry``, ``price_premium``,
+        ``household_purchase_share``, ``purchase_per_village_year``, ``fixed_dividend``,
+        ``collective_dividend_rate``).
+
+        Example:
+            >>> s = PartnerArrays.empty(2); s.jobs[1] = 4.0
+            >>> e = Enterprise.view(mesa.Model(rng=1), s, 1, group=0, size=1.0, xy=(0, 0),
+            ...                     industry=-1, price_premium=0.0, household_purchase_share=0.0,
+            ...                     purchase_per_village_year=0.0, fixed_dividend=0.0,
+            ...                     collective_dividend_rate=0.0)
+            >>> e.jobs, e.code
+            (4.0, 2)
+        """
+        self = cls.__new__(cls)
+        mesa.Agent.__init__(self, model)
+        self.arrays, self.row = arrays, int(index)
+        self._describe(index, **attributes)
+        return self
 
     @property
     def code(self) -> int:

@@ -316,20 +316,22 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
                else np.full(n, -1))
         jobs = g.amount("jobs_per_partner") * size / k
         jobs_i = np.floor(jobs) + (rng.random(n) < jobs - np.floor(jobs))
-        # the group's amounts, the same for each of its partners
-        same = dict(wage_month=g.amount("wage_month"),
+        rows = slice(len(partners), len(partners) + n)
+        # the group's amounts, the same for each of its partners, into the arrays at once
+        arrays.jobs[rows] = jobs_i
+        arrays.wage_month[rows] = g.amount("wage_month")
+        arrays.investment_per_village[rows] = g.amount("investment_per_village") / k
+        arrays.aid_per_village_year[rows] = g.amount("aid_per_village_year") / k
+        arrays.branch_gain_month[rows] = g.amount("branch_gain_month")
+        arrays.start_year[rows] = max(g.start_year.value, programme_start)
+        arrays.kind[rows] = g.kind
+        same = dict(group=gi, price_premium=g.amount("price_premium"),
+                    household_purchase_share=g.amount("household_purchase_share"),
                     purchase_per_village_year=g.amount("purchase_per_village_year") / k,
-                    investment_per_village=g.amount("investment_per_village") / k,
                     fixed_dividend=g.amount("fixed_dividend_per_poor_household"),
-                    start_year=max(g.start_year.value, programme_start), kind=g.kind,
-                    group=gi, price_premium=g.amount("price_premium"),
-                    aid_per_village_year=g.amount("aid_per_village_year") / k,
-                    branch_gain_month=g.amount("branch_gain_month"),
-                    collective_dividend_rate=g.amount("collective_dividend_rate"),
-                    household_purchase_share=g.amount("household_purchase_share"))
+                    collective_dividend_rate=g.amount("collective_dividend_rate"))
         for i in range(n):
-            partners.append(Enterprise(
-                model, len(partners), jobs_i[i], size=float(size[i]),
-                xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]), arrays=arrays,
-                **same))
+            partners.append(Enterprise.view(
+                model, arrays, len(partners), size=float(size[i]),
+                xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]), **same))
     return partners, arrays
