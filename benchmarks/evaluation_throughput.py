@@ -17,6 +17,12 @@ before the clock starts) and checks their figures too. Results go to
 The issue's goal (50,000 evaluations within 60 minutes on 2 cores) is 833 evaluations a minute
 on 2 workers: 417 on each core if they share the cores perfectly.
 
+With ``--phases`` it also prints where an evaluation in batches spends its time, in
+milliseconds per evaluation: building the runs, each submodel (all runs of a batch together),
+the months' ends, the tables, and the rest (the parameter sets' scenarios, the figures read
+from the tables), from :func:`povsim.batch.timed`; rows go to
+``benchmarks/results/evaluation_phases.csv``.
+
 Example (about two minutes; three with ``--workers 2``)::
 
     .venv/bin/python -m benchmarks.evaluation_throughput --evaluations 32 --workers 2
@@ -35,6 +41,7 @@ import numpy as np
 from benchmarks import write_rows
 
 OUT = Path(__file__).with_name("results") / "evaluation_throughput.csv"
+PHASES = Path(__file__).with_name("results") / "evaluation_phases.csv"
 
 _PROBLEM = []  # the joint problem, for the forked workers (set before the pool starts)
 
@@ -58,6 +65,26 @@ def on_workers(jp, values: list, seeds: list, workers: int) -> tuple[float, list
     return took, [x for part in out for x in part]
 
 
+def phases(jp, values: list, seeds: list) -> None:
+    """Print and write where the evaluations in batches spend their time (ms per
+    evaluation)."""
+    from povsim.batch import timed
+
+    with timed() as spent:
+        t = time.perf_counter()
+        jp.simulate_many(values, seeds)
+        total = time.perf_counter() - t
+    spent["rest (scenarios, figures)"] = total - sum(spent.values())
+    n = len(values)
+    rows = [{"part": part, "ms_per_evaluation": round(1e3 * s / n, 2),
+             "share": round(s / total, 3)} for part, s in spent.most_common()]
+    write_rows(PHASES, rows)
+    print(f"where an evaluation in batches spends its {1e3 * total / n:.1f} ms:")
+    for r in rows:
+        print(f"  {r['part']:<28} {r['ms_per_evaluation']:7.2f} ms  {r['share']:6.1%}")
+    print(f"wrote {PHASES}")
+
+
 def same_figures(a: list[dict], b: list[dict]) -> bool:
     """Whether two lists of evaluations give the same figures (NaN equal to NaN)."""
     return all(x.keys() == y.keys() and all(x[f] == y[f] or (np.isnan(x[f]) and np.isnan(y[f]))
@@ -77,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--evaluations", type=int, default=32)
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--phases", action="store_true", help="where an evaluation's time goes")
     a = p.parse_args(argv)
     threads.set_threads(1)
     jp = JointProblem.of([load_scenario(c) for c in CASES],
@@ -110,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['way']:<24} {r['evaluations_per_minute']:7.1f} joint evaluations a minute "
               f"({r['seconds_per_evaluation']:.3f} s each)")
     print(f"the same figures both ways: {same}; wrote {OUT}")
+    if a.phases:
+        phases(jp, values, seeds)
     return 0 if same else 1
 
 

@@ -24,6 +24,9 @@ Example:
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+from contextlib import contextmanager
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +41,37 @@ if TYPE_CHECKING:
 
 #: the world's array-backed state that is stacked: (World attribute, its dataclass)
 STACKED = ("households", "village_arrays", "coop_arrays", "partner_arrays", "cadres")
+
+
+_TIMERS: list[Counter] = []  # the open timed() blocks' counters (profiling only)
+
+
+@contextmanager
+def timed():
+    """Time what every batch made inside the block spends where: yields a ``Counter`` of
+    seconds by part (``build``: the runs and their stacking; each submodel by its name, all
+    the batch's runs together; ``month ends``; ``tables``), for a profile of many runs.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> with timed() as spent:
+        ...     _ = run_batch(load_scenario("zhenbao"), [{}] * 2, [1, 1], [0, 1], scale=20)
+        >>> sorted(spent)[:3]
+        ['December close', 'branch decay', 'build']
+    """
+    spent: Counter = Counter()
+    _TIMERS.append(spent)
+    try:
+        yield spent
+    finally:
+        _TIMERS.remove(spent)
+
+
+def _spent(part: str, since: float) -> None:
+    """Add the seconds since ``since`` to ``part`` in the open :func:`timed` blocks."""
+    now = time.perf_counter()
+    for spent in _TIMERS:
+        spent[part] += now - since
 
 
 class NotStackable(ValueError):
@@ -110,6 +144,7 @@ class Batch:
         if not (len(scenarios) == len(seeds) == len(replicates)) or not scenarios:
             raise ValueError("a batch needs one scenario, seed and replicate per run "
                              f"(got {len(scenarios)}, {len(seeds)}, {len(replicates)})")
+        start = time.perf_counter()
         self.models = [PovertyModel(sc, seed=s, replicate=r, scale=scale, records=records)
                        for sc, s, r in zip(scenarios, seeds, replicates, strict=True)]
         calendars = {calendar(m.sc) for m in self.models}
@@ -119,6 +154,8 @@ class Batch:
         self.schedule = [type(s) for s in self.models[0].schedule]
         for m in self.models:
             m.batched = True
+        if _TIMERS:
+            _spent("build", start)
 
     @property
     def running(self) -> bool:
@@ -127,18 +164,25 @@ class Batch:
     def step(self) -> None:
         """Advance every run one month: each submodel due this month steps every run, in one
         call where the submodel is batched (its ``step_batch``), else run by run."""
+        timing = bool(_TIMERS)
         for i, _ in enumerate(self.schedule):
             subs: list[Submodel] = [m.schedule[i] for m in self.models]
             if not subs[0].due():
                 continue
+            start = time.perf_counter() if timing else 0.0
             batched = getattr(subs[0], "step_batch", None)
             if batched is not None:
                 batched(subs, self.state)
             else:
                 for s in subs:
                     s.step()
+            if timing:
+                _spent(subs[0].name, start)
+        start = time.perf_counter() if timing else 0.0
         for m in self.models:
             m.step()  # the month's end, and Mesa's count of steps
+        if timing:
+            _spent("month ends", start)
 
     def run(self, on_month=None) -> None:
         """Every month, to December of the end year (``on_month``, if given, called after each
@@ -154,7 +198,11 @@ class Batch:
         run order."""
         from povsim.runner import model_tables
 
-        return [model_tables(m, households, names) for m in self.models]
+        start = time.perf_counter()
+        out = [model_tables(m, households, names) for m in self.models]
+        if _TIMERS:
+            _spent("tables", start)
+        return out
 
     def release(self) -> None:
         """Free the runs (:meth:`PovertyModel.release`)."""
