@@ -264,17 +264,28 @@ def cache_is_cold() -> bool:
 
 
 _LOADED: list[bool] = []  # one entry once this process has compiled or loaded the kernels
+_WARM: set[int] = set()  # the thread counts this process has warmed the kernels up for
 
 
 def warm_up() -> None:
     """Compile (or load from numba's cache) the kernels now, on one dummy household, so that a
     model's first month does not pay for it; models call this when they are built. The first
     compile in a fresh environment says so on stderr before it starts (it takes a while, and a
-    progress bar would otherwise show its time as the first month's).
+    progress bar would otherwise show its time as the first month's). Once per process and
+    thread count: a batch builds many models, and each calls it.
 
     Example:
         >>> warm_up()
     """
+    if _LOADED and threads.current() in _WARM:
+        return
+    _warm_up()
+    _WARM.add(threads.current())
+
+
+def _warm_up() -> None:
+    """:func:`warm_up`'s calls: every kernel on one household (the parallel variants too where
+    there is more than one thread)."""
     if not _LOADED:
         if cache_is_cold():
             print("povsim: compiling the model's kernels (once per installation; later runs "

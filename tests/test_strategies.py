@@ -476,7 +476,7 @@ def test_registered_strategy_becomes_selectable(monkeypatch, xixiu):
 def test_least_loaded_best_is_the_argmax_in_turn(n, m, seed, ties, nan):
     """The compiled leftover pairing gives what ``np.argmax`` of score per load, row after
     row, gives (first of ties, first NaN), its loads too, on a matrix or its transpose."""
-    from povsim.strategies.villages import _least_loaded_best
+    from povsim.village_kernels import least_loaded_best
 
     rng = np.random.default_rng(seed)
     s = rng.integers(0, 2, (n, m)).astype(float) if ties else rng.random((n, m))
@@ -491,5 +491,5 @@ def test_least_loaded_best_is_the_argmax_in_turn(n, m, seed, ties, nan):
             j = cols[np.argmax(mat[r, cols] / (1.0 + want_load[cols]))]
             want.append(int(j))
             want_load[j] += 1
-        got = _least_loaded_best(mat, rows, cols, load)
+        got = least_loaded_best(mat, rows, cols, load)
         assert got.tolist() == want and (load == want_load).all()

@@ -42,7 +42,6 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from povsim.strategies.registry import VILLAGE_PAIRING, register
 
@@ -102,6 +101,8 @@ def _pair(kind: str, n_p: int, villages: np.ndarray, ctx: dict,
           rng: np.random.Generator) -> list[tuple[int, int]]:
     from scipy.optimize import linear_sum_assignment  # here: the registry loads without scipy
 
+    from povsim.village_kernels import least_loaded_best  # and without numba
+
     m = len(villages)
     if n_p == 0 or m == 0:
         return []
@@ -118,42 +119,15 @@ def _pair(kind: str, n_p: int, villages: np.ndarray, ctx: dict,
         used = np.zeros(n_p, bool)
         used[[e for e, _ in pairs]] = True
         left = pe[~used[pe]]
-        pairs += zip(left.tolist(), _least_loaded_best(s, left, pv, load_v).tolist(),
+        pairs += zip(left.tolist(), least_loaded_best(s, left, pv, load_v).tolist(),
                      strict=True)
     elif m > n_p:  # villages left over -> partners
         taken = np.zeros(m, bool)
         taken[[j for _, j in pairs]] = True
         left = pv[~taken[pv]]
-        pairs += zip(_least_loaded_best(s.T, left, pe, load_e).tolist(), left.tolist(),
+        pairs += zip(least_loaded_best(s.T, left, pe, load_e).tolist(), left.tolist(),
                      strict=True)
     return [(e, int(villages[j])) for e, j in pairs]
-
-
-@njit(cache=True, nogil=True)
-def _least_loaded_best(s, rows, cols, load):  # pragma: no cover - compiled
-    """Each of ``rows`` in turn to the column of ``cols`` with the best score per load,
-    ``s[row, col] / (1 + load[col])`` (the first of ties, or the first NaN, as ``np.argmax``),
-    whose load then grows by one; the columns chosen.
-
-    Example:
-        >>> s = np.array([[0.9, 0.8], [0.9, 0.8]])
-        >>> _least_loaded_best(s, np.array([0, 1]), np.array([0, 1]), np.zeros(2)).tolist()
-        [0, 1]
-    """
-    out = np.empty(rows.size, np.int64)
-    for k in range(rows.size):
-        r = rows[k]
-        best, arg = s[r, cols[0]] / (1.0 + load[cols[0]]), cols[0]
-        for jj in range(1, cols.size):
-            if best != best:  # a NaN is np.argmax's maximum
-                break
-            j = cols[jj]
-            x = s[r, j] / (1.0 + load[j])
-            if x > best or x != x:
-                best, arg = x, j
-        out[k] = arg
-        load[arg] += 1
-    return out
 
 
 @register(VILLAGE_PAIRING, "random")
