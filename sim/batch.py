@@ -396,3 +396,10 @@ def warm_up() -> None:
         cs.service_yield, cs.market_access, cs.ever_active_year, cs.revenue,
         cs.sales_to_enterprises, cs.wages, cs.rent, cs.other_costs, z, z, z, i64, z, z, z,
         np.zeros((2, 7)), 2000, np.zeros((2, 4)), z)
+    no, two = np.zeros((2, 1), bool), np.zeros(2)
+    cuts = np.zeros((2, 2), np.int64)
+    kernels.disaster_losses_batch(no, i64, cuts, H, two, two, two, z, two)
+    s = Households(**{f.name: np.stack([getattr(one, f.name)] * 2) for f in fields(Households)})
+    village_kernels.join_cooperatives_batch(no, s.village, s.registered, s.land, s.member,
+                                            s.shares, s.leased, two, two, i64, cuts, two,
+                                            cs.leased_land, cs.jobs, cs.fill)

@@ -1139,6 +1139,19 @@ def disaster_losses(hit, rows, cuts, h, mu_per_labourer, farm_yield, growth, tec
 
 
 @njit(cache=True, nogil=True)
+def disaster_losses_batch(hit, rows, cuts, H, mu_per_labourer, farm_yield, growth, tech,
+                          share):  # pragma: no cover - compiled
+    """:func:`disaster_losses` of every run of a batch, run after run: run ``r``'s villages
+    ``hit[r]``, its rows, its households (row ``r`` of ``H``) and parameters."""
+    for r in range(hit.shape[0]):
+        villages = np.flatnonzero(hit[r])
+        if villages.size:
+            h = run_arrays(H, r)
+            disaster_losses(villages, rows[r], cuts[r], h, mu_per_labourer[r], farm_yield[r],
+                            growth[r], tech[r], share[r], h.income[SRC_SHOCKS])
+
+
+@njit(cache=True, nogil=True)
 def masked_row_sums(table, mask, out):  # pragma: no cover - compiled
     """``out[s]`` = the sum of ``table[s, i]`` over the columns ``i`` where ``mask`` is true,
     added in column order from the first such column: the order (and so the bits) of numpy's

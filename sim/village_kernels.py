@@ -609,3 +609,17 @@ def least_loaded_best(s, rows, cols, load):  # pragma: no cover - compiled
         out[k] = arg
         load[arg] += 1
     return out
+
+
+@njit(cache=True, nogil=True)
+def join_cooperatives_batch(join, village, registered, land, member, shares, leased,
+                            poor_member_shares, lease_share, rows, cuts, jobs_per_100mu,
+                            leased_land, jobs, fill):  # pragma: no cover - compiled
+    """:func:`join_cooperatives` of every run of a batch, run after run: run ``r``'s
+    households ``join[r]`` with row ``r`` of the stacked arrays and its parameters."""
+    for r in range(join.shape[0]):
+        idx = np.flatnonzero(join[r])
+        if idx.size:
+            join_cooperatives(idx, village[r], registered[r], land[r], member[r], shares[r],
+                              leased[r], poor_member_shares[r], lease_share[r], rows[r],
+                              cuts[r], jobs_per_100mu[r], leased_land[r], jobs[r], fill[r])

@@ -154,12 +154,14 @@ def test_the_warm_up_compiles_every_batch_kernel_with_the_types_of_a_batch():
 
     batch.warm_up()
     names = ["household_month_batch", "labour_month_batch", "visits_due_batch",
-             "visit_outcomes_batch"]
-    fns = [getattr(kernels, n) for n in names] + [village_kernels.collectives_month_batch]
+             "visit_outcomes_batch", "month_counts_batch", "disaster_losses_batch"]
+    fns = [getattr(kernels, n) for n in names] + [village_kernels.collectives_month_batch,
+                                                  village_kernels.join_cooperatives_batch]
     assert all(isinstance(f, numba.core.dispatcher.Dispatcher) for f in fns)
     before = [len(f.signatures) for f in fns]
     assert min(before) >= 1
     run_batch(load_scenario("xixiu"), [{}, {}], [1, 1], [0, 1], 200)
+    run_batch(load_scenario("jiangkou"), [{}, {}], [1, 1], [0, 1], 50)  # disasters, joining
     assert [len(f.signatures) for f in fns] == before
 
 

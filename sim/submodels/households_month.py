@@ -41,6 +41,7 @@ from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 from povsim.submodels.cooperatives import join
 from povsim.submodels.labour_market import employer_wages, market_wages
+from povsim.village_kernels import join_cooperatives_batch
 
 if TYPE_CHECKING:
     from povsim.world import World
@@ -147,28 +148,27 @@ class HouseholdsMonth(Submodel):
                                       bm.keys, np.int64(self.clock.month_index), bm.join,
                                       bm.partial)
         for r, s in enumerate(subs):
-            s.book(bm.partial[r], bm.join[r], ud[r])
+            s.book_flows(bm.partial[r])
+        # then every run's disasters and joining, each in one call over the runs
+        hit = np.stack(ud) < bm.disaster_prob
+        if hit.any():
+            kernels.disaster_losses_batch(hit, bm.rows, bm.cuts, bm.households, bm.mu,
+                                          bm.farm_yield, bm.growth, va.tech, bm.loss_share)
+        if bm.join.any():
+            h = bm.households
+            join_cooperatives_batch(bm.join, h.village, state["households"].registered, h.land,
+                                    h.member, state["households"].shares, h.leased,
+                                    bm.member_shares, bm.lease_share, bm.rows, bm.cuts,
+                                    bm.jobs_per_100mu, ca.leased_land, ca.jobs, ca.fill)
 
     def book(self, partial: np.ndarray, joining: np.ndarray, ud: np.ndarray) -> None:
-        """The month's money flows, in the order the rules pay them (``partial``: each chunk's
-        wages by employer, transfers and covered illness costs, :class:`kernels.MonthOutputs`),
-        the villages hit by a disaster (their draw ``ud`` below ``disaster_prob_month``) and the
-        households that join their cooperative (``joining``)."""
+        """The month's money flows (:meth:`book_flows`), the villages hit by a disaster (their
+        draw ``ud`` below ``disaster_prob_month``: :func:`povsim.kernels.disaster_losses`) and
+        the households that join their cooperative (``joining``)."""
         w, sc, s, b = self.world, self.sc, self.sc.shocks, self.sc.behaviour
         hh = w.households
         g, farm_yield, _, _ = self.year_values()
-        by_emp, paid, covered = kernels.MonthOutputs(joining, partial).totals()
-        led = self.ledger
-        led.flow("market", "households", "wages", market_wages(w, by_emp))
-        by_partner = by_emp[1:w.coop_code0]  # employer code = partner index + 1
-        who = np.flatnonzero(by_partner)
-        if who.size:
-            w.partner_arrays.wages_paid[who] += by_partner[who]
-            led.partners_pay(w.partner_arrays.kind[who].tolist(), "households", "wages",
-                             by_partner[who])
-        led.cost("transfers", paid)
-        led.flow("government", "households", "transfers", paid)
-        led.cost("health_cover", covered)
+        self.book_flows(partial)
         hit = np.flatnonzero(ud < s.disaster_prob_month.value)
         if hit.size:  # only the households of the villages hit lose anything
             kernels.disaster_losses(hit, w.rows_by_village, w.village_cuts,
@@ -180,12 +180,33 @@ class HouseholdsMonth(Submodel):
         if joining.any():
             join(w, np.flatnonzero(joining), sc.cooperatives, b.lease_share.value)
 
+    def book_flows(self, partial: np.ndarray) -> None:
+        """The month's money flows, in the order the rules pay them (``partial``: each chunk's
+        wages by employer, transfers and covered illness costs, :class:`kernels.MonthOutputs`).
+        """
+        w = self.world
+        by_emp, paid, covered = kernels.MonthOutputs(None, partial).totals()
+        led = self.ledger
+        led.flow("market", "households", "wages", market_wages(w, by_emp))
+        by_partner = by_emp[1:w.coop_code0]  # employer code = partner index + 1
+        who = np.flatnonzero(by_partner)
+        if who.size:
+            w.partner_arrays.wages_paid[who] += by_partner[who]
+            led.partners_pay(w.partner_arrays.kind[who].tolist(), "households", "wages",
+                             by_partner[who])
+        led.cost("transfers", paid)
+        led.flow("government", "households", "transfers", paid)
+        led.cost("health_cover", covered)
+
 
 @dataclass
 class _BatchMonth:
     """A batch's stacked inputs of the households' month for one year (runs first): each
     run's kernel parameters (:class:`kernels.MonthParams`' fields), wages by employer, season
-    shares, joining probability, Philox key, and the kernel's outputs."""
+    shares, joining probability, Philox key, and the kernel's outputs; what its disasters and
+    joining read (each run's villages' rows, disaster chance and loss, land per labourer, farm
+    yield and growth of the year, a poor member's shares, share of land leased, jobs per 100
+    mu)."""
 
     households: kernels.HouseholdArrays
     params: np.ndarray
@@ -195,6 +216,16 @@ class _BatchMonth:
     keys: np.ndarray
     join: np.ndarray
     partial: np.ndarray
+    rows: np.ndarray
+    cuts: np.ndarray
+    disaster_prob: np.ndarray
+    loss_share: np.ndarray
+    mu: np.ndarray
+    farm_yield: np.ndarray
+    growth: np.ndarray
+    member_shares: np.ndarray
+    lease_share: np.ndarray
+    jobs_per_100mu: np.ndarray
 
     @classmethod
     def of(cls, subs: list[HouseholdsMonth], state: dict) -> tuple[int, _BatchMonth]:
@@ -207,5 +238,14 @@ class _BatchMonth:
             np.stack([v[2] for v in values]), np.stack([s.season for s in subs]),
             np.array([[s.sc.behaviour.join_prob_month.value] for s in subs]),
             np.stack([s.streams.key for s in subs]), np.zeros((r, *out.join.shape), bool),
-            np.zeros((r, *out.partial.shape)))
+            np.zeros((r, *out.partial.shape)),
+            np.stack([s.world.rows_by_village for s in subs]),
+            np.stack([s.world.village_cuts for s in subs]),
+            np.array([[s.sc.shocks.disaster_prob_month.value] for s in subs]),
+            np.array([DISASTER_QUARTER * s.sc.shocks.disaster_severity.value for s in subs]),
+            np.array([s.sc.income.farm_mu_per_labourer.value for s in subs]),
+            np.array([v[1] for v in values]), np.array([v[0] for v in values]),
+            np.array([s.sc.cooperatives.poor_member_shares.value for s in subs]),
+            np.array([s.sc.behaviour.lease_share.value for s in subs]),
+            np.array([s.sc.cooperatives.jobs_per_100mu.value for s in subs]))
 
