@@ -222,22 +222,6 @@ def collectives_close(s: CoopArrays, *, village: np.ndarray, member: np.ndarray,
 
 
 @njit(cache=True, nogil=True)
-def _partner_demand(e, v, reach, fit, share, rate, household_share, price_premium, start_year,
-                    year, growth, demand, household_premium, premium):  # pragma: no cover
-    for j in range(e.shape[0]):
-        if start_year[j] <= year and rate[j] > 0:
-            f = reach[j] * fit[j]
-            want = rate[j] * growth / 12.0 * (share[j] * f)
-            prem = price_premium[j] * f
-            demand[e[j], v[j]] = want * (1.0 - household_share[j])
-            # bought at (1 + prem) x the market price: prem / (1 + prem) of the payment is
-            # above what the produce would fetch on the market
-            household_premium[e[j], v[j]] = want * household_share[j] * prem / (1.0 + prem)
-            if prem > premium[v[j]]:  # Python's max(premium, prem)
-                premium[v[j]] = prem
-
-
-@njit(cache=True, nogil=True)
 def partners_calendar(ptr, link_v, link_share, start_year, invested_once, investment,
                       aid_year, branch_gain, year, capital, non_operating, branch, invested,
                       aid_paid, paid_partner, paid_village, paid_amount,
