@@ -105,8 +105,7 @@ class December(Submodel):
         payers = np.flatnonzero(self._coop_stake_pay)
         if payers.size:  # each collective paid once: its revenue and stake dividends
             pay = self._coop_stake_pay[payers]
-            w.coop_arrays.revenue[payers] += pay
-            w.coop_arrays.stake_dividends[payers] += pay
+            w.coop_arrays.receive_stake_dividend(payers, pay)
             self.ledger.flows_in_turn("enterprise", "cooperative", "stake_dividends", pay)
         if not self.clock.in_programme:
             return

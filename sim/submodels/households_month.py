@@ -49,6 +49,19 @@ if TYPE_CHECKING:
 DISASTER_QUARTER = 0.25  # a disaster hits a quarter of a year's farm income; assumed
 
 
+def disaster_loss(sc: Scenario) -> float:
+    """The share of a year's farm income a household of a village hit by a disaster loses:
+    ``disaster_severity`` of a quarter.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> sc = load_scenario("zhenbao")
+        >>> disaster_loss(sc) == DISASTER_QUARTER * sc.shocks.disaster_severity.value
+        True
+    """
+    return DISASTER_QUARTER * sc.shocks.disaster_severity.value
+
+
 def farm_yield_per_mu(crops: list[tuple[CropCfg, float]], base: float, year: int) -> float:
     """Net farm income per mu of own land in ``year`` at baseline prices (crop mix, maturity).
 
@@ -174,8 +187,7 @@ class HouseholdsMonth(Submodel):
             kernels.disaster_losses(hit, w.rows_by_village, w.village_cuts,
                                     kernels.HouseholdArrays.of(hh),
                                     sc.income.farm_mu_per_labourer.value, farm_yield, g,
-                                    w.village_arrays.tech,
-                                    DISASTER_QUARTER * s.disaster_severity.value,
+                                    w.village_arrays.tech, disaster_loss(sc),
                                     hh.income[SRC["shocks"]])
         if joining.any():
             join(w, np.flatnonzero(joining), sc.cooperatives, b.lease_share.value)
@@ -242,7 +254,7 @@ class _BatchMonth:
             np.stack([s.world.rows_by_village for s in subs]),
             np.stack([s.world.village_cuts for s in subs]),
             np.array([[s.sc.shocks.disaster_prob_month.value] for s in subs]),
-            np.array([DISASTER_QUARTER * s.sc.shocks.disaster_severity.value for s in subs]),
+            np.array([disaster_loss(s.sc) for s in subs]),
             np.array([s.sc.income.farm_mu_per_labourer.value for s in subs]),
             np.array([v[1] for v in values]), np.array([v[0] for v in values]),
             np.array([s.sc.cooperatives.poor_member_shares.value for s in subs]),
