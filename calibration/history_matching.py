@@ -1,0 +1,239 @@
+"""History matching in waves: Gaussian-process emulators of the calibration figures rule out the
+parameter values that cannot give the reported figures (issue 27, the first stage of the fit).
+
+The parameters live in the unit cube (each coordinate a prior quantile: a caller maps ``u`` to
+values with the priors' ``ppf``). A wave runs the model at points of the region not yet ruled
+out, fits one emulator per figure (scikit-learn's ``GaussianProcessRegressor``: a constant times
+an anisotropic RBF kernel plus white noise, on standardised outputs) and keeps the points whose
+**implausibility** stays at most the cut-off (3, Pukelsheim's three-sigma rule) for every figure::
+
+    I_f(u) = |z_f - E[f(u)]| / sqrt(Var_emulator(u) + Var_observation + Var_run + Var_discrepancy)
+
+with ``z_f`` the reported figure, its observation variance from the figure's tolerance, the
+run-to-run variance of the simulator at that scale and a stated model discrepancy. Each wave
+reports the share of the cube still plausible (the share of a fixed set of uniform test points
+that every wave so far keeps) and, per figure, whether any run came within the cut-off of it: a
+figure no run reaches is the model's misspecification, reported with the run that came closest.
+
+Example (a toy simulator with two parameters and two figures):
+    >>> import numpy as np
+    >>> def toy(u):
+    ...     return np.column_stack([u[:, 0] + u[:, 1], u[:, 0]])
+    >>> figs = [Target("sum", 1.0, 0.05), Target("first", 0.3, 0.05)]
+    >>> waves = history_match(toy, figs, dims=2, waves=2, runs=40, seed=1)
+    >>> bool(waves[-1].plausible_share < 0.3), bool(waves[-1].keeps(np.array([[0.3, 0.7]]))[0])
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: the implausibility above which a point is ruled out (Pukelsheim's three-sigma rule)
+CUTOFF = 3.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """A reported figure as history matching reads it: its value, the sd of its observation
+    (from its tolerance), the run-to-run sd of the simulator and a stated model discrepancy (sd,
+    in the figure's units)."""
+
+    name: str
+    observed: float
+    observation_sd: float
+    run_sd: float = 0.0
+    discrepancy_sd: float = 0.0
+    comparison: str = "equal"  # or "at_least", "at_most": only a shortfall, or an excess, counts
+
+    @property
+    def variance(self) -> float:
+        """The variance the emulator's does not include: observation, runs, discrepancy."""
+        return self.observation_sd ** 2 + self.run_sd ** 2 + self.discrepancy_sd ** 2
+
+
+class Emulator:
+    """A Gaussian-process emulator of one figure over the unit cube.
+
+    Example:
+        >>> u = np.random.default_rng(0).random((30, 1))
+        >>> em = Emulator().fit(u, np.sin(3 * u[:, 0]))
+        >>> mean, var = em.predict(np.array([[0.5]]))
+        >>> bool(abs(mean[0] - np.sin(1.5)) < 0.05), bool(var[0] >= 0)
+        (True, True)
+    """
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def fit(self, u: np.ndarray, y: np.ndarray) -> Emulator:
+        """Fit to runs at points ``u`` (n x d, in the cube) giving ``y`` (n)."""
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+
+        y = np.asarray(y, float)
+        self.mean_, self.sd_ = float(y.mean()), float(y.std()) or 1.0
+        d = u.shape[1]
+        kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.5), (1e-2, 1e2))
+                  + WhiteKernel(1e-2, (1e-6, 1.0)))
+        self.gp_ = GaussianProcessRegressor(kernel, normalize_y=False, n_restarts_optimizer=2,
+                                            random_state=self.seed)
+        with warnings.catch_warnings():  # a figure the runs give without scatter takes the
+            warnings.simplefilter("ignore", ConvergenceWarning)  # noise's lower bound: fine
+            self.gp_.fit(u, (y - self.mean_) / self.sd_)
+        return self
+
+    def predict(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The emulator's mean and variance of the figure at points ``u`` (its white noise,
+        the runs' own scatter, left out: that is the target's ``run_sd``)."""
+        mean, sd = self.gp_.predict(u, return_std=True)
+        noise = float(self.gp_.kernel_.k2.noise_level)
+        var = np.maximum(sd ** 2 - noise, 0.0)
+        return self.mean_ + self.sd_ * mean, (self.sd_ ** 2) * var
+
+
+def implausibility(mean: np.ndarray, var: np.ndarray, target: Target) -> np.ndarray:
+    """Each point's implausibility for ``target`` from its emulator's ``mean`` and ``var``.
+
+    Example:
+        >>> implausibility(np.array([1.0, 2.0]), np.array([0.0, 0.0]), Target("x", 1.0, 0.5))
+        array([0., 2.])
+        >>> above = Target("x", 1.0, 0.5, comparison="at_least")
+        >>> implausibility(np.array([2.0]), np.zeros(1), above)
+        array([0.])
+    """
+    gap = target.observed - mean
+    if target.comparison == "at_least":
+        gap = np.maximum(gap, 0.0)
+    elif target.comparison == "at_most":
+        gap = np.minimum(gap, 0.0)
+    return np.abs(gap) / np.sqrt(var + target.variance)
+
+
+@dataclass
+class Wave:
+    """One wave of history matching: the runs it made (``u``, ``y``: points x figures), its
+    emulators, the waves before it, and what it found."""
+
+    number: int
+    u: np.ndarray
+    y: np.ndarray
+    targets: list[Target]
+    emulators: list[Emulator]
+    before: list[Wave] = field(default_factory=list, repr=False)
+    plausible_share: float = 1.0
+
+    def max_implausibility(self, u: np.ndarray) -> np.ndarray:
+        """Each point's largest implausibility over the figures, by this wave's emulators."""
+        out = np.zeros(len(u))
+        for em, t in zip(self.emulators, self.targets, strict=True):
+            mean, var = em.predict(u)
+            out = np.maximum(out, implausibility(mean, var, t))
+        return out
+
+    def keeps(self, u: np.ndarray, cutoff: float = CUTOFF) -> np.ndarray:
+        """Which points this wave and every wave before it leave plausible."""
+        keep = np.ones(len(u), bool)
+        for w in [*self.before, self]:
+            if not keep.any():
+                break
+            keep[keep] = w.max_implausibility(u[keep]) <= cutoff
+        return keep
+
+    def reached(self, cutoff: float = CUTOFF) -> list[dict]:
+        """Per figure: whether a run of this wave came within ``cutoff`` observation-and-run
+        sds of it, and the run that came closest (its point and value)."""
+        out = []
+        for j, t in enumerate(self.targets):
+            dist = implausibility(self.y[:, j], np.zeros(len(self.y)), t)
+            dist = np.where(np.isfinite(dist), dist, np.inf)
+            best = int(np.argmin(dist))
+            out.append({"figure": t.name, "reached": bool(dist[best] <= cutoff),
+                        "closest": float(self.y[best, j]), "at": self.u[best].tolist(),
+                        "distance_sd": float(dist[best])})
+        return out
+
+
+def plausible_points(wave: Wave | None, n: int, dims: int, rng: np.random.Generator,
+                     tries: int = 200) -> np.ndarray:
+    """``n`` points of the cube that ``wave`` (and the waves before it) keeps: a scrambled
+    Sobol' design over the cube, thinned by the waves, drawn again until there are enough (or
+    ``tries`` designs have run; then what was found)."""
+    from scipy.stats import qmc
+
+    found: list[np.ndarray] = []
+    have = 0
+    for _ in range(tries):
+        u = qmc.Sobol(dims, scramble=True, seed=rng).random(max(4 * n, 256))
+        if wave is not None:
+            u = u[wave.keeps(u)]
+        found.append(u)
+        have += len(u)
+        if have >= n:
+            break
+    u = np.concatenate(found) if found else np.zeros((0, dims))
+    return u[:n]
+
+
+def history_match(simulate: Callable[[np.ndarray], np.ndarray], targets: list[Target],
+                  dims: int, waves: int = 3, runs: int = 100, seed: int = 1,
+                  test_points: int = 20_000) -> list[Wave]:
+    """Run ``waves`` waves of ``runs`` simulations each (``simulate(u)``: points x figures, in
+    the order of ``targets``); return the waves, each with the share of the cube it and the
+    waves before it keep (on ``test_points`` fixed uniform points)."""
+    rng = np.random.default_rng(seed)
+    test = rng.random((test_points, dims))
+    done: list[Wave] = []
+    for k in range(waves):
+        last = done[-1] if done else None
+        u = plausible_points(last, runs, dims, rng)
+        if len(u) == 0:
+            break
+        y = np.asarray(simulate(u), float).reshape(len(u), len(targets))
+        ok = [np.isfinite(y[:, j]) for j in range(len(targets))]  # a run a figure lacks
+        ems = [Emulator(seed + k).fit(u[ok[j]], y[ok[j], j]) for j in range(len(targets))]
+        wave = Wave(k + 1, u, y, targets, ems, before=list(done))
+        wave.plausible_share = float(wave.keeps(test).mean())
+        done.append(wave)
+    return done
+
+
+def match_problem(pb, waves: int = 3, runs: int = 64, seed: int = 1,
+                  discrepancy: float = 0.0) -> list[Wave]:
+    """History matching of a calibration problem (:class:`povsim.calibration.fit.Problem` or
+    :class:`~povsim.calibration.joint.JointProblem`): its fitted parameters as the cube's
+    coordinates (prior quantiles), its calibration figures as targets (observation sd: the
+    figure's tolerance; run sd: the runs' scatter at the priors' medians, ``pb.noise()``; model
+    discrepancy: ``discrepancy`` x the reported value, stated by the caller), each wave's runs
+    in batches (``pb.simulate_many``, nuisance parameters drawn from their priors).
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> from povsim.calibration.fit import Problem
+        >>> pb = Problem.of(load_scenario("zhenbao"), scale=20,
+        ...                 only=["behaviour.join_prob_month", "income.farm_mu_per_labourer"])
+        >>> w = match_problem(pb, waves=1, runs=12, seed=2)
+        >>> len(w[0].reached()) == len(pb.figures), 0.0 <= w[0].plausible_share <= 1.0
+        (True, True)
+    """
+    params = list(pb.fitted)
+    noise = pb.noise()
+    targets = [Target(f.id, f.value, f.target.tolerance, noise.get(f.id, 0.0),
+                      discrepancy * abs(f.value), f.target.comparison) for f in pb.figures]
+    base = 1_000_000 * seed
+
+    def simulate(u: np.ndarray) -> np.ndarray:
+        values = [{p: float(pb.priors[p].ppf(q)) for p, q in zip(params, row, strict=True)}
+                  for row in u]
+        seeds = [base + simulate.calls + i for i in range(len(values))]
+        simulate.calls += len(values)
+        out = pb.simulate_many(values, seeds)
+        return np.array([[x.get(t.name, np.nan) for t in targets] for x in out], float)
+
+    simulate.calls = 0
+    return history_match(simulate, targets, dims=len(params), waves=waves, runs=runs, seed=seed)

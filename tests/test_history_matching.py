@@ -1,0 +1,82 @@
+"""History matching (``calibration/history_matching.py``, issue 27): on toy simulators whose
+answer is known, the waves keep the truth, rule out the rest, and name a figure no run reaches.
+
+Example:
+    pytest tests/test_history_matching.py
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from povsim.calibration.history_matching import (
+    CUTOFF,
+    Emulator,
+    Target,
+    history_match,
+    implausibility,
+)
+
+TRUTH = np.array([0.3, 0.7])
+
+
+def toy(u: np.ndarray) -> np.ndarray:
+    """Two figures of two parameters: their sum and the first."""
+    return np.column_stack([u[:, 0] + u[:, 1], u[:, 0]])
+
+
+FIGURES = [Target("sum", 1.0, 0.03), Target("first", 0.3, 0.03)]
+
+
+def test_the_waves_keep_the_truth_and_rule_out_the_rest():
+    waves = history_match(toy, FIGURES, dims=2, waves=3, runs=40, seed=2)
+    shares = [w.plausible_share for w in waves]
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(shares))
+    assert shares[-1] < 0.05  # a thin strip around the truth is left
+    assert waves[-1].keeps(TRUTH[None, :])[0]
+    far = np.array([[0.9, 0.9], [0.0, 0.0], [0.8, 0.1]])
+    assert not waves[-1].keeps(far).any()
+    assert all(r["reached"] for r in waves[-1].reached())
+
+
+def test_a_figure_no_run_reaches_is_named_with_the_closest_run():
+    figures = [*FIGURES, Target("out of reach", 5.0, 0.05)]
+
+    def with_third(u):
+        return np.column_stack([toy(u), u[:, 0] ** 2])
+
+    waves = history_match(with_third, figures, dims=2, waves=1, runs=30, seed=3)
+    report = {r["figure"]: r for r in waves[0].reached()}
+    assert not report["out of reach"]["reached"]
+    assert report["out of reach"]["closest"] <= 1.0  # u0^2 <= 1: the model cannot give 5
+    assert waves[0].plausible_share == 0.0  # so every point is ruled out
+
+
+def test_more_discrepancy_rules_out_less():
+    """Direction: a larger stated model discrepancy (or observation error) makes every point
+    less implausible, so the region kept can only grow."""
+    mean, var = np.array([0.2, 0.5, 0.9]), np.zeros(3)
+    tight, loose = Target("x", 0.5, 0.05), Target("x", 0.5, 0.05, discrepancy_sd=0.2)
+    assert (implausibility(mean, var, loose) <= implausibility(mean, var, tight)).all()
+    def total(u):
+        return toy(u)[:, :1]
+
+    w_tight = history_match(total, [Target("sum", 1.0, 0.02)], dims=2, waves=1, runs=30, seed=4)
+    w_loose = history_match(total, [Target("sum", 1.0, 0.02, discrepancy_sd=0.2)], dims=2,
+                            waves=1, runs=30, seed=4)
+    assert w_loose[0].plausible_share > w_tight[0].plausible_share
+
+
+def test_the_emulator_interpolates_and_knows_where_it_is_unsure():
+    rng = np.random.default_rng(5)
+    u = rng.random((40, 2))
+    em = Emulator().fit(u, np.sin(3 * u[:, 0]) + u[:, 1])
+    probe = rng.random((200, 2))
+    mean, _ = em.predict(probe)
+    assert np.abs(mean - (np.sin(3 * probe[:, 0]) + probe[:, 1])).max() < 0.05
+    _, var_at_runs = em.predict(u)
+    _, var_far = em.predict(np.array([[3.0, 3.0]]))  # far outside the runs
+    assert var_far[0] > 10 * var_at_runs.max()
+    assert CUTOFF == 3.0
