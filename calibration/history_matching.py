@@ -169,7 +169,8 @@ def plausible_points(wave: Wave | None, n: int, dims: int, rng: np.random.Genera
     found: list[np.ndarray] = []
     have = 0
     for _ in range(tries):
-        u = qmc.Sobol(dims, scramble=True, seed=rng).random(max(4 * n, 256))
+        m = int(np.ceil(np.log2(max(4 * n, 256))))  # Sobol' points come in powers of 2
+        u = qmc.Sobol(dims, scramble=True, seed=rng).random_base2(m)
         if wave is not None:
             u = u[wave.keeps(u)]
         found.append(u)
