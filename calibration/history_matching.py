@@ -185,8 +185,9 @@ def history_match(simulate: Callable[[np.ndarray], np.ndarray], targets: list[Ta
                   dims: int, waves: int = 3, runs: int = 100, seed: int = 1,
                   test_points: int = 20_000) -> list[Wave]:
     """Run ``waves`` waves of ``runs`` simulations each (``simulate(u)``: points x figures, in
-    the order of ``targets``); return the waves, each with the share of the cube it and the
-    waves before it keep (on ``test_points`` fixed uniform points)."""
+    the order of ``targets``; a figure a run lacks is NaN); return the waves, each with the share
+    of the cube it and the waves before it keep (on ``test_points`` fixed uniform points). The
+    waves stop early when no point is left: the figures cannot all be matched."""
     rng = np.random.default_rng(seed)
     test = rng.random((test_points, dims))
     done: list[Wave] = []
