@@ -145,6 +145,34 @@ class Wave:
             keep[keep] = w.max_implausibility(u[keep]) <= cutoff
         return keep
 
+    def variance_shares(self, n: int = 512, seed: int = 0) -> np.ndarray:
+        """Each parameter's share of each figure's variance over the cube (figures x
+        parameters): the total-order Sobol' index of the figure's emulator mean (SALib's
+        Saltelli design, ``n`` base points), so a parameter whose share is small for every
+        figure can be left at its prior without changing what the figures say (issue 27: a
+        share of 5% or more for any figure is fitted). Read it from the first wave, whose runs
+        cover the whole cube (a later wave's emulators know only the region still plausible).
+
+        Example:
+            >>> u = np.random.default_rng(0).random((40, 3))
+            >>> w = Wave(1, u, u[:, :1] + 0.1 * u[:, 1:2], [Target("y", 0.5, 0.1)],
+            ...          [Emulator().fit(u, u[:, 0] + 0.1 * u[:, 1])])
+            >>> (w.variance_shares()[0] > 0.05).tolist()
+            [True, False, False]
+        """
+        from SALib.analyze import sobol
+        from SALib.sample import sobol as sobol_sample
+
+        d = self.u.shape[1]
+        space = {"num_vars": d, "names": [f"u{i}" for i in range(d)], "bounds": [[0, 1]] * d}
+        x = sobol_sample.sample(space, n, calc_second_order=False, seed=seed)
+        out = np.zeros((len(self.emulators), d))
+        for j, em in enumerate(self.emulators):
+            mean, _ = em.predict(x)
+            st = sobol.analyze(space, mean, calc_second_order=False, seed=seed)["ST"]
+            out[j] = np.clip(np.nan_to_num(st), 0.0, None)
+        return out
+
     def reached(self, cutoff: float = CUTOFF) -> list[dict]:
         """Per figure: whether a run of this wave came within ``cutoff`` observation-and-run
         sds of it, and the run that came closest (its point and value)."""

@@ -80,3 +80,19 @@ def test_the_emulator_interpolates_and_knows_where_it_is_unsure():
     _, var_far = em.predict(np.array([[3.0, 3.0]]))  # far outside the runs
     assert var_far[0] > 10 * var_at_runs.max()
     assert CUTOFF == 3.0
+
+
+def test_variance_shares_find_the_parameters_the_figures_depend_on():
+    """The emulators' total-order shares: a figure of two parameters shares its variance
+    between them, a figure of one gives it all to that one, and a parameter no figure reads
+    gets none (under 5%, so it need not be fitted)."""
+    def toy3(u):
+        return np.column_stack([u[:, 0] + u[:, 1], u[:, 0]])
+
+    waves = history_match(toy3, [Target("sum", 1.0, 0.3), Target("first", 0.5, 0.3)], dims=3,
+                          waves=1, runs=60, seed=6)
+    shares = waves[0].variance_shares()
+    assert shares.shape == (2, 3)
+    assert 0.3 < shares[0, 0] < 0.7 and 0.3 < shares[0, 1] < 0.7
+    assert shares[1, 0] > 0.9 and shares[1, 1] < 0.05
+    assert (shares[:, 2] < 0.05).all()
