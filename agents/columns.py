@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import mesa
+
 
 def column(name: str, kind: type) -> property:
     """An attribute kept in element ``self.row`` of the array ``self.arrays.<name>``, read as
@@ -41,3 +43,23 @@ def year_or_none(name: str) -> property:
         getattr(self.arrays, name)[self.row] = year or 0
 
     return property(get, put, doc=f"its element of the {name} array (0 stored for None)")
+
+
+def registered_view(cls: type, model: mesa.Model, arrays, row: int):
+    """An agent of ``cls`` viewing element ``row`` of ``arrays`` as they stand, registered with
+    ``model`` as a Mesa agent, without running ``cls.__init__`` (which would set a new agent's
+    state over the element's): the one way the engine's agents are made from its arrays.
+
+    Example:
+        >>> import numpy as np
+        >>> class State:
+        ...     level = np.array([0.0, 4.0])
+        >>> class Thing(mesa.Agent):
+        ...     level = column("level", float)
+        >>> registered_view(Thing, mesa.Model(rng=1), State, 1).level
+        4.0
+    """
+    agent = cls.__new__(cls)
+    mesa.Agent.__init__(agent, model)
+    agent.arrays, agent.row = arrays, int(row)
+    return agent

@@ -21,7 +21,7 @@ import mesa
 import numpy as np
 from numba import njit
 
-from povsim.agents.columns import column, year_or_none
+from povsim.agents.columns import column, registered_view, year_or_none
 from povsim.scaling import post
 
 
@@ -275,9 +275,8 @@ class Cooperative(mesa.Agent):
             >>> Cooperative.view(mesa.Model(rng=1), s, 1).capital
             7.0
         """
-        self = cls.__new__(cls)
-        mesa.Agent.__init__(self, model)
-        self.arrays, self.row, self.village = arrays, int(village), int(village)
+        self = registered_view(cls, model, arrays, village)
+        self.village = int(village)
         self.earning, self.collective_model = earning or Earning(), collective_model
         return self
 

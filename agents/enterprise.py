@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from povsim.agents.columns import column
+from povsim.agents.columns import column, registered_view
 
 #: a partner's accounts of the year (yuan, simulated units), zeroed in January
 ACCOUNTS = ("wages_paid", "purchases", "household_premium_paid", "invested", "dividends_paid",
@@ -300,9 +300,7 @@ class Enterprise(mesa.Agent):
             >>> e.jobs, e.code
             (4.0, 2)
         """
-        self = cls.__new__(cls)
-        mesa.Agent.__init__(self, model)
-        self.arrays, self.row = arrays, int(index)
+        self = registered_view(cls, model, arrays, index)
         self._describe(index, **attributes)
         return self
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from povsim.agents.columns import column, year_or_none
+from povsim.agents.columns import column, registered_view, year_or_none
 
 
 @dataclass
@@ -95,9 +95,8 @@ class Village(mesa.Agent):
             >>> Village.view(mesa.Model(rng=1), s, 1).branch_strength
             0.3
         """
-        self = cls.__new__(cls)
-        mesa.Agent.__init__(self, model)
-        self.arrays, self.row, self.index = arrays, int(index), int(index)
+        self = registered_view(cls, model, arrays, index)
+        self.index = int(index)
         return self
 
     @property

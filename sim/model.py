@@ -258,19 +258,20 @@ class PovertyModel(mesa.Model):
 
     @property
     def agents(self) -> mesa.agent.AgentSet:
-        """Every agent (Mesa's ``Model.agents``), the cadres included."""
+        """Every agent (Mesa's ``Model.agents``), those made on first use included."""
         self._all_registered()
         return super().agents
 
     @property
     def agent_types(self) -> list[type]:
-        """The agent types (Mesa's ``Model.agent_types``), the cadres' included."""
+        """The agent types (Mesa's ``Model.agent_types``), those made on first use included."""
         self._all_registered()
         return super().agent_types
 
     @property
     def agents_by_type(self) -> dict:
-        """The agents by type (Mesa's ``Model.agents_by_type``), the cadres included."""
+        """The agents by type (Mesa's ``Model.agents_by_type``), those made on first use
+        included."""
         self._all_registered()
         return super().agents_by_type
 
