@@ -10,10 +10,18 @@ an anisotropic RBF kernel plus white noise, on standardised outputs) and keeps t
     I_f(u) = |z_f - E[f(u)]| / sqrt(Var_emulator(u) + Var_observation + Var_run + Var_discrepancy)
 
 with ``z_f`` the reported figure, its observation variance from the figure's tolerance, the
-run-to-run variance of the simulator at that scale and a stated model discrepancy. Each wave
-reports the share of the cube still plausible (the share of a fixed set of uniform test points
-that every wave so far keeps) and, per figure, whether any run came within the cut-off of it: a
-figure no run reaches is the model's misspecification, reported with the run that came closest.
+run-to-run variance of the simulator at that scale (or, if larger, the emulator's fitted white
+noise: the scatter of the parameters left out of the cube, drawn from their priors in every run)
+and a stated model discrepancy. Each wave reports the share of the cube still plausible (the
+share of a fixed set of uniform test points that every wave so far keeps) and, per figure,
+whether any run came within the cut-off of it. A figure that no point of the region can match by
+its own emulator is **out of reach**: it is dropped from the cut from that wave on (else one
+figure would rule out everything) and reported, with the run that came closest, as the model's
+misspecification.
+
+A figure's emulator may read only some of the cube's coordinates (``columns``: e.g. a case's
+figures read the shared parameters and that case's own), and the first wave may be runs made
+before (``start``: e.g. the screening's).
 
 Example (a toy simulator with two parameters and two figures):
     >>> import numpy as np
@@ -67,8 +75,9 @@ class Emulator:
         (True, True)
     """
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, restarts: int = 2):
         self.seed = seed
+        self.restarts = restarts  # the optimiser's restarts from random hyperparameters
 
     def fit(self, u: np.ndarray, y: np.ndarray) -> Emulator:
         """Fit to runs at points ``u`` (n x d, in the cube) giving ``y`` (n)."""
@@ -81,12 +90,19 @@ class Emulator:
         d = u.shape[1]
         kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.5), (1e-2, 1e2))
                   + WhiteKernel(1e-2, (1e-6, 1.0)))
-        self.gp_ = GaussianProcessRegressor(kernel, normalize_y=False, n_restarts_optimizer=2,
+        self.gp_ = GaussianProcessRegressor(kernel, normalize_y=False,
+                                            n_restarts_optimizer=self.restarts,
                                             random_state=self.seed)
         with warnings.catch_warnings():  # a figure the runs give without scatter takes the
             warnings.simplefilter("ignore", ConvergenceWarning)  # noise's lower bound: fine
             self.gp_.fit(u, (y - self.mean_) / self.sd_)
         return self
+
+    @property
+    def noise_variance(self) -> float:
+        """The fitted white noise, in the figure's units squared: the runs' scatter at a point
+        (run to run, and from whatever the cube's coordinates leave out)."""
+        return float(self.gp_.kernel_.k2.noise_level) * self.sd_ ** 2
 
     def predict(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The emulator's mean and variance of the figure at points ``u`` (its white noise,
@@ -118,7 +134,8 @@ def implausibility(mean: np.ndarray, var: np.ndarray, target: Target) -> np.ndar
 @dataclass
 class Wave:
     """One wave of history matching: the runs it made (``u``, ``y``: points x figures), its
-    emulators, the waves before it, and what it found."""
+    emulators (each reading the cube's ``columns`` of its figure; None: all), the waves before
+    it, and what it found (``active``: the figures still in the cut)."""
 
     number: int
     u: np.ndarray
@@ -127,23 +144,43 @@ class Wave:
     emulators: list[Emulator]
     before: list[Wave] = field(default_factory=list, repr=False)
     plausible_share: float = 1.0
+    columns: list[np.ndarray] | None = None
+    active: list[bool] | None = None
+    alone_share: list[float] | None = None  # per figure: the share its own cut keeps
 
-    def max_implausibility(self, u: np.ndarray) -> np.ndarray:
-        """Each point's largest implausibility over the figures, by this wave's emulators."""
+    def _columns(self, j: int) -> np.ndarray | slice:
+        return slice(None) if self.columns is None else self.columns[j]
+
+    def figure_implausibility(self, j: int, u: np.ndarray) -> np.ndarray:
+        """Figure ``j``'s implausibility at points ``u`` by this wave's emulator (its white
+        noise counts where it exceeds the target's run-to-run variance)."""
+        em, t = self.emulators[j], self.targets[j]
+        mean, var = em.predict(u[:, self._columns(j)])
+        return implausibility(mean, var + max(em.noise_variance - t.run_sd ** 2, 0.0), t)
+
+    def max_implausibility(self, u: np.ndarray, only=None) -> np.ndarray:
+        """Each point's largest implausibility over the figures still in the cut (``only``:
+        over those of these figure indices)."""
         out = np.zeros(len(u))
-        for em, t in zip(self.emulators, self.targets, strict=True):
-            mean, var = em.predict(u)
-            out = np.maximum(out, implausibility(mean, var, t))
+        for j in range(len(self.targets)) if only is None else only:
+            if self.active is None or self.active[j]:
+                out = np.maximum(out, self.figure_implausibility(j, u))
         return out
 
-    def keeps(self, u: np.ndarray, cutoff: float = CUTOFF) -> np.ndarray:
-        """Which points this wave and every wave before it leave plausible."""
+    def keeps(self, u: np.ndarray, cutoff: float = CUTOFF, only=None) -> np.ndarray:
+        """Which points this wave and every wave before it leave plausible (``only``: by the
+        cuts of these figure indices alone)."""
         keep = np.ones(len(u), bool)
         for w in [*self.before, self]:
             if not keep.any():
                 break
-            keep[keep] = w.max_implausibility(u[keep]) <= cutoff
+            keep[keep] = w.max_implausibility(u[keep], only) <= cutoff
         return keep
+
+    @property
+    def out_of_reach(self) -> list[str]:
+        """The figures no point of the region can match (dropped from the cut)."""
+        return [t.name for t, a in zip(self.targets, self.active or [], strict=False) if not a]
 
     def variance_shares(self, n: int = 512, seed: int = 0) -> np.ndarray:
         """Each parameter's share of each figure's variance over the cube (figures x
@@ -168,7 +205,7 @@ class Wave:
         x = sobol_sample.sample(space, n, calc_second_order=False, seed=seed)
         out = np.zeros((len(self.emulators), d))
         for j, em in enumerate(self.emulators):
-            mean, _ = em.predict(x)
+            mean, _ = em.predict(x[:, self._columns(j)])
             st = sobol.analyze(space, mean, calc_second_order=False, seed=seed)["ST"]
             out[j] = np.clip(np.nan_to_num(st), 0.0, None)
         return out
@@ -211,25 +248,58 @@ def plausible_points(wave: Wave | None, n: int, dims: int, rng: np.random.Genera
 
 def history_match(simulate: Callable[[np.ndarray], np.ndarray], targets: list[Target],
                   dims: int, waves: int = 3, runs: int = 100, seed: int = 1,
-                  test_points: int = 20_000) -> list[Wave]:
+                  test_points: int = 20_000, columns: list[np.ndarray] | None = None,
+                  start: tuple[np.ndarray, np.ndarray] | None = None,
+                  sampler: Callable | None = None,
+                  share: Callable[[Wave], float] | None = None) -> list[Wave]:
     """Run ``waves`` waves of ``runs`` simulations each (``simulate(u)``: points x figures, in
     the order of ``targets``; a figure a run lacks is NaN); return the waves, each with the share
-    of the cube it and the waves before it keep (on ``test_points`` fixed uniform points). The
-    waves stop early when no point is left: the figures cannot all be matched."""
+    of the cube it and the waves before it keep (on ``test_points`` fixed uniform points, or by
+    ``share(wave)``).
+
+    Each wave's emulators learn from every run so far that the waves before it keep (the first
+    wave's from ``start``, runs already made, if given); its new points come from
+    ``sampler(wave, n, rng)`` (default :func:`plausible_points`: a Sobol' design thinned by the
+    waves). A figure whose own cut keeps no point of the region is out of reach
+    (:attr:`Wave.out_of_reach`) and leaves the cut. The waves stop early when no point is
+    left."""
     rng = np.random.default_rng(seed)
     test = rng.random((test_points, dims))
+    sample = sampler or (lambda w, n, r: plausible_points(w, n, dims, r))
+    share_of = share or (lambda w: float(w.keeps(test).mean()))
     done: list[Wave] = []
+    all_u = np.zeros((0, dims))
+    all_y = np.zeros((0, len(targets)))
+    active = [True] * len(targets)
     for k in range(waves):
         last = done[-1] if done else None
-        u = plausible_points(last, runs, dims, rng)
-        if len(u) == 0:
-            break
-        y = np.asarray(simulate(u), float).reshape(len(u), len(targets))
-        ok = [np.isfinite(y[:, j]) for j in range(len(targets))]  # a run a figure lacks
-        ems = [Emulator(seed + k).fit(u[ok[j]], y[ok[j], j]) for j in range(len(targets))]
-        wave = Wave(k + 1, u, y, targets, ems, before=list(done))
-        wave.plausible_share = float(wave.keeps(test).mean())
+        if k == 0 and start is not None:
+            u, y = np.asarray(start[0], float), np.asarray(start[1], float)
+        else:
+            u = sample(last, runs, rng)
+            if len(u) == 0:
+                break
+            y = np.asarray(simulate(u), float).reshape(len(u), len(targets))
+        all_u, all_y = np.concatenate([all_u, u]), np.concatenate([all_y, y])
+        inside = last.keeps(all_u) if last is not None else np.ones(len(all_u), bool)
+        ems = []
+        for j in range(len(targets)):
+            ok = inside & np.isfinite(all_y[:, j])  # a run a figure lacks
+            cols = slice(None) if columns is None else columns[j]
+            ems.append(Emulator(seed + k).fit(all_u[ok][:, cols], all_y[ok, j]))
+        wave = Wave(k + 1, u, y, targets, ems, before=list(done), columns=columns,
+                    active=list(active))
+        region = (test if last is None else test[last.keeps(test)] if sampler is None
+                  else sample(last, min(test_points, 2048), rng))
+        wave.alone_share = [float((wave.figure_implausibility(j, region) <= CUTOFF).mean())
+                            if len(region) else 0.0 for j in range(len(targets))]
+        # a figure that nothing left can match leaves the cut (reported as out of reach)
+        wave.active = [a and (s > 0.0) for a, s in zip(active, wave.alone_share, strict=True)]
+        active = wave.active
+        wave.plausible_share = share_of(wave)
         done.append(wave)
+        if wave.plausible_share == 0.0:
+            break
     return done
 
 

@@ -344,10 +344,34 @@ def format_report(post: Posterior, out: str | Path) -> str:
     summ = post.summary().sort_values("contraction", ascending=False)
     pb = post.problem
     ess = effective_sample_size(post.samples["weight"].to_numpy(float))
-    lines = [f"{pb.title}: {len(post.samples)} particles of generation "
-             f"{int(post.samples['generation'].iloc[0])} (effective sample size {ess:.1f}), "
-             f"scale {', '.join(f'{c} 1:{k:g}' for c, k in pb.scales.items())}, seed {pb.seed}",
-             "", "figure (role): reported | posterior predictive median [5%, 95%] | inside"]
+    where = (f"scale {', '.join(f'{c} 1:{k:g}' for c, k in pb.scales.items())}, "
+             f"seed {pb.seed}")
+    staged = Path(out) / "staged.json"
+    if staged.exists():  # the staged method (povsim.calibration.staged)
+        import json
+
+        info = json.loads(staged.read_text(encoding="utf-8"))
+        waves = pd.read_csv(Path(out) / "waves.csv")
+        lines = [f"{pb.title}: {len(post.samples)} posterior draws (neural posterior on "
+                 f"{info['training_runs']} runs from the region {len(waves)} waves of history "
+                 f"matching left), {where}",
+                 f"screening: {len(info['fitted'])} of {len(pb.priors)} parameters fitted "
+                 "(a share of at least 5% of some figure's variance, screening.csv)"]
+        for w in waves.itertuples():
+            gone = w.out_of_reach if isinstance(w.out_of_reach, str) and w.out_of_reach else ""
+            lines.append(f"  wave {w.wave}: {w.runs} runs, {w.plausible_share:.3%} of the "
+                         f"parameter space plausible" + (f"; out of reach: {gone}" if gone
+                                                         else ""))
+        if info.get("sbc_coverage_90") is not None:
+            lines.append(f"coverage: the 90% interval holds {info['sbc_coverage_90']:.1%} of "
+                         f"{info['holdout_runs']} held-out truths x parameters (sbc.csv; rank "
+                         f"uniformity p = {info['sbc_rank_uniformity_p']:.2f})")
+        lines += ["", "figure (role): reported | posterior predictive median [5%, 95%] | inside"]
+    else:
+        lines = [f"{pb.title}: {len(post.samples)} particles of generation "
+                 f"{int(post.samples['generation'].iloc[0])} (effective sample size "
+                 f"{ess:.1f}), {where}",
+                 "", "figure (role): reported | posterior predictive median [5%, 95%] | inside"]
     for r in report.itertuples():
         band = format_band(r.predicted_median, r.predicted_p05, r.predicted_p95, r.unit)
         lines.append(f"  {r.id} ({r.role}): {SIGNS[r.comparison]}"

@@ -186,18 +186,10 @@ def calibration_doc(main: str | Path, loco: list[Path] | None = None) -> str:
         "",
         "## Settings",
         "",
-        f"- Joint ABC-SMC fit (`povsim calibrate {s['scenario']}`): cases "
-        f"{', '.join(s.get('cases', [s.get('case', '')]))}; scale "
-        + ", ".join(f"{c} 1:{k:g}" for c, k in (s['scale'].items()
-                                                if isinstance(s['scale'], dict)
-                                                else [(s.get('case'), s['scale'])]))
-        + f"; seed {s['seed']}; {s['population']} particles per generation.",
-        f"- {len(s['fitted'])} parameters fitted of {len(s['parameters'])}; every run draws the "
-        "others from their priors, so their uncertainty stays in every prediction.",
-        f"- Effective sample size of the final generation: {_ess(main):.1f} of "
-        f"{s['population']}.",
-        f"- Wall time: {_wall(main)}.",
+        *(_staged_settings(main, s) if s.get("method") == "staged" else _abc_settings(main, s)),
         "",
+        *(_staged_sections(main) if s.get("method") == "staged" else []),
+        *_goals(main, report, loco or []),
         "## Fit report",
         "",
         f"{int(cal['inside_90'].sum())} of {len(cal)} calibration figures lie inside the "
@@ -253,6 +245,209 @@ def calibration_doc(main: str | Path, loco: list[Path] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _scales(s: dict) -> str:
+    return ", ".join(f"{c} 1:{k:g}" for c, k in (s["scale"].items()
+                                                 if isinstance(s["scale"], dict)
+                                                 else [(s.get("case"), s["scale"])]))
+
+
+def _abc_settings(main: Path, s: dict) -> list[str]:
+    return [
+        f"- Joint ABC-SMC fit (`povsim calibrate {s['scenario']} --method abc`): cases "
+        f"{', '.join(s.get('cases', [s.get('case', '')]))}; scale {_scales(s)}; seed "
+        f"{s['seed']}; {s['population']} particles per generation.",
+        f"- {len(s['fitted'])} parameters fitted of {len(s['parameters'])}; every run draws the "
+        "others from their priors, so their uncertainty stays in every prediction.",
+        f"- Effective sample size of the final generation: {_ess(main):.1f} of "
+        f"{s['population']}.",
+        f"- Wall time: {_wall(main)}."]
+
+
+def _staged_info(folder: Path) -> dict:
+    return json.loads((folder / "staged.json").read_text(encoding="utf-8"))
+
+
+def _staged_settings(main: Path, s: dict) -> list[str]:
+    info = _staged_info(main)
+    st = info["stages"]
+    return [
+        f"- Joint staged fit (`povsim calibrate {s['scenario']}`, "
+        "`calibration/staged.py`): cases "
+        f"{', '.join(s.get('cases', [s.get('case', '')]))}; scale {_scales(s)}; seed "
+        f"{s['seed']}.",
+        f"- Screening: {st['screening_runs']} runs per case over every parameter it marks to "
+        "calibrate; a Gaussian-process emulator per figure gives each parameter's share of "
+        f"the figure's variance; {len(info['fitted'])} of {len(s['parameters'])} parameters "
+        f"have a share of at least {st['share']:.0%} of some figure's and are fitted, the "
+        "rest drawn from their priors in every run.",
+        f"- History matching: {st['waves']} waves (the screening's runs the first, then "
+        f"{st['wave_runs']} runs each), cut-off 3, model discrepancy "
+        f"{st['discrepancy']:.0%} of each reported value (sd).",
+        f"- Posterior: sbi's neural posterior estimation trained on "
+        f"{info['training_runs']} runs from the region left ({info['epochs']} epochs), "
+        f"conditioned on {len(info['conditioned'])} equality figures (bounds act through the "
+        f"region); {st['draws']} draws kept; {info['draws_inside_region']:.0%} of its draws "
+        "fell inside the region (the rest are dropped: the truncated prior gives them no "
+        "mass).",
+        f"- Wall time: {_wall(main)}; by stage (s from the start): "
+        + ", ".join(f"{k} {v:g}" for k, v in info["seconds"].items()) + "."]
+
+
+def _staged_sections(main: Path) -> list[str]:
+    """History matching's waves and reach, the coverage check, the method comparison."""
+    info = _staged_info(main)
+    waves = pd.read_csv(main / "waves.csv")
+    reach = pd.read_csv(main / "reach.csv")
+    last = reach[reach["wave"] == reach["wave"].max()]
+    sbc = pd.read_csv(main / "sbc_summary.csv")
+    out = ["## History matching", "",
+           "Each wave: its runs and the share of the parameter space (the fitted parameters' "
+           "prior quantiles) that it and the waves before it leave plausible; a figure no point "
+           "can match is out of reach and leaves the cut.", "",
+           markdown_table([{"wave": int(r.wave), "runs": int(r.runs),
+                            "plausible share": f"{r.plausible_share:.4%}",
+                            "out of reach": r.out_of_reach if isinstance(r.out_of_reach, str)
+                            and r.out_of_reach else "none"} for r in waves.itertuples()],
+                          ["wave", "runs", "plausible share", "out of reach"]),
+           "", "Per figure at the last wave: the run that came closest (in sds of observation, "
+           "run-to-run scatter and discrepancy) and the share of the region its own cut keeps:",
+           "",
+           markdown_table([{"figure": f"`{r.figure}`", "reached by a run": "yes" if r.reached
+                            else "**no**", "closest run": f"{r.closest:,.4g}",
+                            "distance (sd)": f"{r.distance_sd:.2f}",
+                            "share its cut keeps": f"{r.alone_share:.1%}",
+                            "in the cut": "yes" if r.in_cut else "**no (out of reach)**"}
+                           for r in last.itertuples()],
+                          ["figure", "reached by a run", "closest run", "distance (sd)",
+                           "share its cut keeps", "in the cut"]),
+           "", "## Coverage (simulation-based calibration)", "",
+           f"{info['holdout_runs']} runs from the region, held out of the training, are "
+           "synthetic truths: for each, 200 posterior draws given its figures (observed with the "
+           "same error). The 90% interval holds the truth for "
+           f"{info['sbc_coverage_90']:.1%} of (truth, parameter) pairs (goal 80-98%); the "
+           "ranks' uniformity test (chi-squared, 10 bins, all parameters pooled) gives p = "
+           f"{info['sbc_rank_uniformity_p']:.3f}. Per parameter (mean rank 0.5 is centred):",
+           "",
+           markdown_table([{"parameter": f"`{r.parameter}`", "truths": int(r.truths),
+                            "coverage of the 90% interval": f"{r.coverage_90:.0%}",
+                            "mean rank": f"{r.mean_rank:.2f}"} for r in sbc.itertuples()],
+                          ["parameter", "truths", "coverage of the 90% interval",
+                           "mean rank"]), ""]
+    methods = Path("benchmarks/results/posterior_methods.csv")
+    if methods.is_file():
+        m = pd.read_csv(methods)
+        r0 = m.iloc[0]
+        out += ["## Which posterior method", "",
+                f"Measured by `python -m benchmarks.posterior_methods` ({int(r0.truths)} "
+                f"synthetic truths drawn from the prior, {int(r0.parameters)} Zhenbao "
+                f"parameters, scale 1:{r0.scale:g}, {int(r0.workers)} workers; recovery error: "
+                "mean |posterior median - truth| in the prior's quantile space):", "",
+                markdown_table([{"method": r.method,
+                                 "recovery error": f"{r.recovery_error:.3f}",
+                                 "coverage of the 90% interval": f"{r.coverage_90:.0%}",
+                                 "model runs": f"{int(r.model_runs):,}",
+                                 "wall (s)": f"{r.wall_seconds:.0f}"} for r in m.itertuples()],
+                               ["method", "recovery error", "coverage of the 90% interval",
+                                "model runs", "wall (s)"]), ""]
+    return out
+
+
+#: the point scenario's replicates in its check against the posterior predictive
+POINT_REPLICATES = 4
+
+
+def point_check(main: str | Path, replicates: int = POINT_REPLICATES) -> pd.DataFrame:
+    """Run each bundled scenario (as the files now hold it: the posterior medians applied) at
+    its calibration scale and compare the mean of its figures over ``replicates`` seeds with
+    the joint fit's posterior predictive 90% interval (``fit_report.csv``); written to
+    ``point_check.csv`` in ``main``."""
+    import numpy as np
+
+    from povsim.calibration.fit import Problem
+    from povsim.calibration.targets import inside_band
+    from povsim.config import load_scenario
+    from povsim.scenarios import CALIBRATION_SCALE
+
+    main = Path(main)
+    report = pd.read_csv(main / "fit_report.csv").set_index("id")
+    rows = []
+    for case in _settings(main).get("cases", list(CASES)):
+        sc = load_scenario(scenario_path(case))
+        pb = Problem.of(sc, scale=CALIBRATION_SCALE.get(case, 1.0), seed=1)
+        figs = [*pb.figures, *pb.validation]
+        x = pb.simulate({}, seed=1, replicates=replicates, figures=figs, nuisance=False)
+        for f in figs:
+            if f.id not in report.index:
+                continue
+            r = report.loc[f.id]
+            v = float(np.nanmean(x[f.id])) if np.isfinite(x[f.id]).any() else float("nan")
+            rows.append({"id": f.id, "role": r["role"], "unit": f.unit,
+                         "comparison": f.target.comparison, "reported": f.value,
+                         "point": v, "predicted_p05": r["predicted_p05"],
+                         "predicted_p95": r["predicted_p95"],
+                         "point_inside_90": inside_band(v, r["predicted_p05"],
+                                                        r["predicted_p95"], "equal")})
+    table = pd.DataFrame(rows)
+    atomic_write(main / "point_check.csv", lambda q: table.to_csv(q, index=False))
+    return table
+
+
+def _goals(main: Path, report: pd.DataFrame, loco: list[Path]) -> list[str]:
+    """Issue 27's goals, each with what was measured."""
+    cal = report[report["role"] == "calibration"]
+    out_of_reach: set[str] = set()
+    if (main / "waves.csv").is_file():
+        w = pd.read_csv(main / "waves.csv")
+        for x in w["out_of_reach"].dropna():
+            out_of_reach.update(t.strip() for t in str(x).split(";") if t.strip())
+    eq = cal[cal["comparison"] == "equal"]
+    rel = (eq["predicted_median"] - eq["reported"]).abs() / eq["reported"].abs()
+    close = int((rel <= 0.15).sum())
+    missed = [f"`{r.id}`" for r in cal.itertuples()
+              if not r.inside_90 and r.id not in out_of_reach]
+    far = [f"`{i}` ({v:.0%})" for i, v in zip(eq["id"], rel, strict=True)
+           if v > 0.15 and i not in out_of_reach]
+    lines = ["## Goals (issue 27)", "",
+             f"- Every calibration figure inside its 90% posterior predictive interval, or out "
+             f"of reach: {int(cal['inside_90'].sum())} of {len(cal)} inside; "
+             f"{len(out_of_reach)} named out of reach by history matching"
+             + (f" ({', '.join(f'`{x}`' for x in sorted(out_of_reach))})" if out_of_reach
+                else "") + "; "
+             + ("**not met**: " + ", ".join(missed) if missed else "met") + ".",
+             f"- Equality figures' posterior predictive median within 15% of the reported "
+             f"value: {close} of {len(eq)}; "
+             + ("**not met**: " + ", ".join(far) if far else "met") + "."]
+    pc = main / "point_check.csv"
+    if pc.is_file():
+        p = pd.read_csv(pc)
+        pcal = p[p["role"] == "calibration"]
+        outside = [f"`{i}`" for i, ok in zip(pcal["id"], pcal["point_inside_90"], strict=True)
+                   if not ok]
+        lines.append(
+            f"- The point scenario (the bundled files: posterior medians of the fitted "
+            f"parameters; mean of {POINT_REPLICATES} seeds) inside the posterior predictive "
+            f"interval of every calibration figure: {len(pcal) - len(outside)} of {len(pcal)}"
+            + ("; **not met**: " + ", ".join(outside) if outside else "; met")
+            + " (`point_check.csv`).")
+    if loco:
+        held = []
+        for f in loco:
+            r = pd.read_csv(f / "fit_report.csv")
+            held += r.loc[r["role"] == "held out", "inside_90"].tolist()
+        lines.append(f"- At least 10 of 14 held-out figures inside their leave-one-case-out "
+                     f"interval: {sum(held)} of {len(held)}"
+                     + (" (met)." if sum(held) >= 10 else " (**not met**)."))
+    val = report[report["role"] == "validation"]
+    lines.append(f"- Validation figures predicted out of sample, never fitted: {len(val)} "
+                 f"predicted, {int(val['inside_90'].sum())} inside their interval.")
+    t = main / "timing.json"
+    if t.is_file():
+        mins = sum(r["wall_seconds"] for r in json.loads(t.read_text(encoding="utf-8"))) / 60
+        lines.append(f"- The joint fit within 60 minutes on 2 cores: {mins:.1f} min"
+                     + (" (met)." if mins <= 60 else " (**not met**)."))
+    return [*lines, ""]
+
+
 def _loco_section(main: Path, full: pd.DataFrame, loco: list[Path]) -> list[str]:
     rows = []
     shared_rows = []
@@ -284,16 +479,25 @@ def _loco_section(main: Path, full: pd.DataFrame, loco: list[Path]) -> list[str]
                                   f"{fr['median']:.4g} [{fr['p05']:.4g}, {fr['p95']:.4g}]")})
     n_in = sum(r["inside"] == "yes" for r in rows)
     budget = _settings(loco[0])
+    if budget.get("method") == "staged":
+        how = ("Each leave-one-out fit is the staged fit without the case's figures (its "
+               "screening, history matching and neural posterior); its draws are independent, "
+               "so the effective sample size is their number. Wall time, draws and coverage of "
+               "the held-out runs: "
+               + "; ".join(f"{_settings(f)['leave_out']} {_wall(f)}, {_ess(f):.0f} draws, "
+                           f"{_staged_info(f)['sbc_coverage_90']:.0%}" for f in loco) + ".")
+    else:
+        how = ("Budget of each leave-one-out fit: "
+               f"{budget['population']} particles per generation; wall time and effective "
+               "sample size of the final generation: "
+               + "; ".join(f"{_settings(f)['leave_out']} {_wall(f)}, {_ess(f):.1f}"
+                           for f in loco) + ".")
     out = [
         "## Leave one case out",
         "",
         "Each case's calibration figures predicted by a joint fit of the other four (its own "
         "parameters drawn from their priors, the shared ones from the other cases' fit), "
-        "beside the fit that used them. Budget of each leave-one-out fit: "
-        f"{budget['population']} particles per generation; wall time and effective sample "
-        "size of the final generation: "
-        + "; ".join(f"{_settings(f)['leave_out']} {_wall(f)}, {_ess(f):.1f}" for f in loco)
-        + ".",
+        "beside the fit that used them. " + how,
         "",
         f"{n_in} of {len(rows)} held-out figures lie inside the 90% interval predicted "
         "without them.",
@@ -325,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.apply:
             for f in apply_posterior(args.apply):
                 print(f"wrote {f}")
+            point_check(args.apply)
+            print(f"wrote {Path(args.apply) / 'point_check.csv'}")
         if args.doc:
             main_dir = Path(args.main)
             loco = sorted(d for d in main_dir.parent.glob("all-but-*")

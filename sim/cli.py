@@ -203,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     _paired_options(at)
     at.set_defaults(func=cmd_attribute)
     c = sub.add_parser("calibrate", help="fit a case (or all five jointly) to its "
-                                         "calibration figures (pyabc ABC-SMC); resumable")
+                                         "calibration figures (history matching and a neural "
+                                         "posterior, or pyabc ABC-SMC); resumable")
     c.add_argument("case", help="a bundled case, a scenario YAML file, or 'all' (the five "
                                 "cases in one joint fit: shared parameters once for all)")
     c.add_argument("--leave-out", default=None, metavar="CASE",
@@ -213,10 +214,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="priors file (default: the bundled calibration/priors.yaml)")
     c.add_argument("--targets", default=None, metavar="FILE",
                    help="figure registry (default: the bundled calibration/targets.yaml)")
+    c.add_argument("--method", choices=("staged", "abc"), default="staged",
+                   help="staged (default): screening by emulators, history matching in "
+                        "waves, a neural posterior (sbi) inside the region left; abc: pyabc's "
+                        "ABC-SMC over the --fit-top parameters a Morris screening ranks first")
+    c.add_argument("--screening-runs", type=_positive_int, default=None, metavar="N",
+                   help="staged: runs per case over every parameter (default 512)")
+    c.add_argument("--waves", type=_positive_int, default=None,
+                   help="staged: history-matching waves, the screening's runs the first "
+                        "(default 3)")
+    c.add_argument("--wave-runs", type=_positive_int, default=None, metavar="N",
+                   help="staged: runs per later wave (default 256)")
+    c.add_argument("--training-runs", type=_positive_int, default=None, metavar="N",
+                   help="staged: runs from the region left that train the neural posterior "
+                        "(default 2048)")
     c.add_argument("--population", type=_positive_int, default=None,
-                   help="particles per generation (default 100; 200 for 'all')")
-    c.add_argument("--generations", type=_positive_int, default=6,
-                   help="ABC-SMC generations (default 6)")
+                   help="abc: particles per generation (default 100; 200 for 'all')")
+    c.add_argument("--generations", type=_positive_int, default=None,
+                   help="abc: ABC-SMC generations (default 6)")
     c.add_argument("--scale", type=_scale, default=None,
                    help="one simulated household per K real ones, every case (default per "
                         "case: "
@@ -228,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
     _threads_option(c, workers=True)
     c.add_argument("--fit-top", type=int, default=None, metavar="K",
-                   help="fit the K parameters a Morris screening finds most influential; the "
+                   help="abc: fit the K parameters a Morris screening finds most influential; the "
                         "others are drawn from their priors in every run (default 4; 10 for "
                         "'all', each case's own most influential first; 0: all)")
     c.add_argument("--seed", type=int, default=1, help="calibration seed (default 1)")
@@ -322,8 +337,11 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"peak memory {info['peak_rss_bytes'] / 2**20:,.0f} MiB")
         print(res.format_summary())
         print(format_source_counts(info["parameters"]))
-        print(f"bands: {band_note(res)}" + ("" if draws else
-                                              "\n(--posterior DIR adds parameter uncertainty)"))
+        print(f"bands: {band_note(res)}" + (
+            f"\nparameters: {info['posterior_draws']} draws of the posterior of "
+            f"{_posterior_name(args.posterior)}" if draws else
+            "\nparameters: the scenario's values (a bundled case: the posterior medians of "
+            "its fitted parameters); --posterior runs over the joint posterior's draws"))
         print(f"\nwrote {len(written)} files to {out}/ (tables as .parquet and .csv, "
               "manifest.json, plots as .png)")
     return 0
@@ -375,10 +393,21 @@ def _posterior_first(args: argparse.Namespace) -> None:
         posterior_file(args.posterior)
 
 
+def _posterior_name(posterior: str) -> str:
+    """How a summary names the posterior it ran over."""
+    from povsim.folders import BUNDLED, bundled_posterior
+
+    return (f"the bundled joint fit ({bundled_posterior().relative_to(Path.cwd())})"
+            if posterior == BUNDLED and bundled_posterior().is_relative_to(Path.cwd())
+            else "the bundled joint fit" if posterior == BUNDLED else posterior)
+
+
 def _posterior_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--posterior", default=None, metavar="DIR",
-                   help="a povsim calibrate output folder: run every variant under --draws "
-                        "posterior draws, so the intervals include parameter uncertainty")
+    p.add_argument("--posterior", default=None, metavar="DIR", nargs="?", const="bundled",
+                   help="run every variant under --draws posterior draws, so the intervals "
+                        "include parameter uncertainty: alone, the joint fit the bundled "
+                        "scenarios carry (calibration/posteriors/all); or a povsim calibrate "
+                        "output folder")
     p.add_argument("--draws", type=_positive_int, default=10,
                    help="posterior draws with --posterior (default 10), each x --replicates")
 
@@ -480,7 +509,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         check_address(args.scheduler)  # before anything is written
     registry = load_registry(args.targets) if args.targets else None
     _set_threads(args, in_process=args.workers == 1 and not args.scheduler)
-    common = dict(generations=args.generations, seed=args.seed, workers=args.workers,
+    if args.method == "staged":
+        return _calibrate_staged(args, registry, start)
+    common = dict(generations=args.generations or 6, seed=args.seed, workers=args.workers,
                   scheduler=args.scheduler, priors=args.priors or PRIORS_YAML,
                   registry=registry, progress=not args.quiet)
     # the function's defaults where the option is not given
@@ -503,6 +534,53 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     record_wall_time(out, time.perf_counter() - start, args.workers, args.scheduler)
     if not args.quiet:
         print(format_report(post, out))
+    return 0
+
+
+def _calibrate_staged(args: argparse.Namespace, registry, start: float) -> int:
+    """``povsim calibrate --method staged`` (the default): screening, history matching and a
+    neural posterior (:mod:`povsim.calibration.staged`)."""
+    import time
+
+    from povsim.calibration.joint import JointProblem
+    from povsim.calibration.neural import require_sbi
+    from povsim.calibration.posterior import format_report
+    from povsim.calibration.priors import PRIORS_YAML
+    from povsim.calibration.staged import Stages, fit_staged
+    from povsim.config import load_scenario
+    from povsim.scenarios import CASES
+
+    abc_only = [o for o, v in (("--population", args.population),
+                               ("--generations", args.generations),
+                               ("--fit-top", args.fit_top)) if v is not None]
+    if abc_only:
+        raise ScenarioError(f"{', '.join(abc_only)}: only with --method abc (the staged method "
+                            "takes --screening-runs, --waves, --wave-runs, --training-runs)")
+    require_sbi()
+    given = {k: getattr(args, k) for k in ("screening_runs", "waves", "wave_runs",
+                                            "training_runs") if getattr(args, k) is not None}
+    stages = Stages(**given)
+    priors = args.priors or PRIORS_YAML
+    if args.case == "all":
+        name = "all" if args.leave_out is None else f"all-but-{args.leave_out}"
+        out = Path(args.out or Path("results") / f"{name}-calibration")
+        scales = {c: args.scale for c in CASES} if args.scale else None
+        pb = JointProblem.of([load_scenario(c) for c in CASES], scales=scales, seed=args.seed,
+                             priors=priors, registry=registry, leave_out=args.leave_out)
+    else:
+        from povsim.calibration.fit import Problem
+
+        sc = load_scenario(args.case)
+        out = Path(args.out or Path("results") / f"{sc.name}-calibration")
+        pb = Problem.of(sc, scale=args.scale or CALIBRATION_SCALE.get(sc.case, 1.0),
+                        seed=args.seed, priors=priors, registry=registry)
+    _check_folder(out)
+    fit = fit_staged(pb, out, stages, workers=args.workers, scheduler=args.scheduler,
+                     progress=not args.quiet)
+    fit.write(out, draws=args.draws, plots=not args.no_plots)
+    record_wall_time(out, time.perf_counter() - start, args.workers, args.scheduler)
+    if not args.quiet:
+        print(format_report(fit.posterior, out))
     return 0
 
 

@@ -34,9 +34,30 @@ def sweep_store(out: str | Path) -> Path:
     return out
 
 
+#: ``--posterior`` without a folder: the joint fit the bundled scenarios carry
+BUNDLED = "bundled"
+
+
+def bundled_posterior() -> Path:
+    """The folder of the joint fit whose posterior medians the bundled scenarios hold
+    (``calibration/posteriors/all``, written by ``make calibration``).
+
+    Example:
+        >>> bundled_posterior().parts[-2:]
+        ('posteriors', 'all')
+    """
+    from importlib.util import find_spec
+
+    where = Path(find_spec("povsim.calibration").submodule_search_locations[0])
+    return where / "posteriors" / "all"
+
+
 def posterior_file(folder: str | Path) -> Path:
-    """The ``posterior.parquet`` of a ``povsim calibrate`` output folder, else a one-line
-    :class:`ScenarioError` naming the ``--posterior`` option."""
+    """The ``posterior.parquet`` of a ``povsim calibrate`` output folder (``bundled``: the
+    bundled joint fit's), else a one-line :class:`ScenarioError` naming the ``--posterior``
+    option."""
+    if str(folder) == BUNDLED:
+        folder = bundled_posterior()
     path = Path(folder) / "posterior.parquet"
     if not path.is_file():
         raise ScenarioError(f"--posterior {folder}: no posterior.parquet there (the output "

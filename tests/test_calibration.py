@@ -72,7 +72,8 @@ def test_kill_and_resume(tmp_path):
     """Killed after its first generation, the same command finishes the remaining ones from
     the database instead of starting again."""
     out = tmp_path / "cal"
-    cmd = [sys.executable, "-m", "povsim", "calibrate", "zhenbao", "--population", "12",
+    cmd = [sys.executable, "-m", "povsim", "calibrate", "zhenbao", "--method", "abc",
+           "--population", "12",
            "--generations", "3", "--scale", "8", "--draws", "2", "--no-plots", "--quiet",
            "--out", str(out)]
     proc = subprocess.Popen(cmd)
@@ -108,8 +109,8 @@ def test_kill_and_resume(tmp_path):
 def test_the_command_writes_the_posterior_and_a_calibrated_scenario_povsim_runs(tmp_path,
                                                                                   capsys):
     out = tmp_path / "cal"
-    assert main(["calibrate", "zhenbao", "--population", "6", "--generations", "1",
-                 "--scale", "8", "--draws", "3", "--out", str(out)]) == 0
+    assert main(["calibrate", "zhenbao", "--method", "abc", "--population", "6",
+                 "--generations", "1", "--scale", "8", "--draws", "3", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "posterior predictive" in text and "contraction" in text
     for name in ("posterior.parquet", "summary.csv", "fit_report.csv", "marginals.png",
@@ -213,8 +214,8 @@ def test_calibration_on_forked_workers(tmp_path):
     is installed, stops a forked child that does), so every run comes back."""
     out = tmp_path / "cal"
     cmd = [sys.executable, "-m", "povsim", "calibrate", "zhenbao", "--workers", "2",
-           "--population", "8", "--generations", "2", "--scale", "8", "--draws", "2",
-           "--no-plots", "--quiet", "--out", str(out)]
+           "--method", "abc", "--population", "8", "--generations", "2", "--scale", "8",
+           "--draws", "2", "--no-plots", "--quiet", "--out", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "fork() called" not in proc.stderr

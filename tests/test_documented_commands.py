@@ -90,11 +90,16 @@ def small(argv: list[str]) -> list[str]:
         _set(argv, "--draws", "2")
     if "--workers" in argv:
         _set(argv, "--workers", "1")
-    if cmd == "calibrate":
+    if cmd == "calibrate" and "abc" in argv:
         # the joint fit skips its five screenings (all parameters fitted): 20 s, not 90
         top = "0" if argv[1] == "all" else "2"
         for opt, v in (("--population", "8"), ("--generations", "1"), ("--draws", "4"),
                        ("--fit-top", top)):
+            _set(argv, opt, v)
+        argv.append("--no-plots")
+    elif cmd == "calibrate":  # the staged method, with few runs in each stage
+        for opt, v in (("--screening-runs", "32"), ("--waves", "2"), ("--wave-runs", "32"),
+                       ("--training-runs", "64"), ("--draws", "4")):
             _set(argv, opt, v)
         argv.append("--no-plots")
     if cmd == "sweep":

@@ -41,7 +41,7 @@ def test_the_waves_keep_the_truth_and_rule_out_the_rest():
     assert all(r["reached"] for r in waves[-1].reached())
 
 
-def test_a_figure_no_run_reaches_is_named_with_the_closest_run():
+def test_a_figure_no_run_reaches_is_named_with_the_closest_run_and_left_out():
     figures = [*FIGURES, Target("out of reach", 5.0, 0.05)]
 
     def with_third(u):
@@ -51,7 +51,10 @@ def test_a_figure_no_run_reaches_is_named_with_the_closest_run():
     report = {r["figure"]: r for r in waves[0].reached()}
     assert not report["out of reach"]["reached"]
     assert report["out of reach"]["closest"] <= 1.0  # u0^2 <= 1: the model cannot give 5
-    assert waves[0].plausible_share == 0.0  # so every point is ruled out
+    # it leaves the cut, named out of reach, and the others still rule out what they can
+    assert waves[0].out_of_reach == ["out of reach"]
+    assert 0.0 < waves[0].plausible_share < 0.5
+    assert waves[0].keeps(TRUTH[None, :])[0]
 
 
 def test_more_discrepancy_rules_out_less():
@@ -96,3 +99,22 @@ def test_variance_shares_find_the_parameters_the_figures_depend_on():
     assert 0.3 < shares[0, 0] < 0.7 and 0.3 < shares[0, 1] < 0.7
     assert shares[1, 0] > 0.9 and shares[1, 1] < 0.05
     assert (shares[:, 2] < 0.05).all()
+
+
+def test_emulators_read_their_own_columns_and_start_from_runs_already_made():
+    """A figure's emulator reads only its columns, and a first wave can be runs made before
+    (the screening's): the waves then run only the later waves' points."""
+    calls = []
+
+    def sim(u):
+        calls.append(len(u))
+        return toy(u)
+
+    rng = np.random.default_rng(6)
+    u0 = rng.random((32, 2))
+    cols = [np.array([0, 1]), np.array([0])]  # "first" reads u0 only
+    waves = history_match(sim, FIGURES, dims=2, waves=2, runs=24, seed=6, columns=cols,
+                          start=(u0, toy(u0)))
+    assert calls == [24]  # the first wave made no run
+    assert waves[0].emulators[1].gp_.n_features_in_ == 1
+    assert waves[-1].keeps(TRUTH[None, :])[0]

@@ -1,0 +1,108 @@
+"""The staged calibration (``calibration/staged.py``, ``calibration/neural.py``; issue 27):
+screening picks what moves the figures, the neural posterior covers the truth as often as it
+says, a rerun reuses every run, and ``povsim calibrate`` runs it by default.
+
+Example:
+    pytest tests/test_staged.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from povsim.calibration import staged
+from povsim.calibration.fit import Problem
+from povsim.calibration.neural import coverage, rank_uniformity, train
+from povsim.cli import main
+from povsim.config import load_scenario
+from povsim.inputs import ScenarioError
+
+SMALL = staged.Stages(screening_runs=32, waves=2, wave_runs=32, training_runs=96, draws=60,
+                      holdout=16, max_epochs=30)
+PARAMS = ["income.crops.0.yield_value_per_mu", "behaviour.join_prob_month",
+          "population.away_household_share"]
+
+
+def small_problem() -> Problem:
+    return Problem.of(load_scenario("zhenbao"), scale=20, only=PARAMS)
+
+
+def test_simulation_based_calibration_of_the_neural_posterior_on_a_toy():
+    """For 100 truths drawn from the prior, the 90% interval holds the truth for 80-98% of
+    (truth, parameter) pairs and the ranks are flat (a toy whose posterior is known: two
+    parameters, one observed through their sum, one alone, with noise)."""
+    rng = np.random.default_rng(11)
+    z = rng.standard_normal((1600, 2))
+    x = np.column_stack([z[:, 0] + z[:, 1], z[:, 0]]) + 0.3 * rng.standard_normal((1600, 2))
+    post = train(z[100:], x[100:], seed=3, max_epochs=80)
+    sbc = coverage(post, z[:100], x[:100], ["a", "b"], seed=4, draws=100)
+    assert len(sbc) == 200
+    assert 0.80 <= sbc["covered"].mean() <= 0.98
+    assert rank_uniformity(sbc) > 0.01
+
+
+def test_observation_error_widens_the_posterior():
+    """Direction: the same runs, with the figure observed with more error, give a wider
+    posterior (the training adds that error to every run)."""
+    rng = np.random.default_rng(12)
+    z = rng.standard_normal((800, 1))
+    x = z + 0.05 * rng.standard_normal((800, 1))
+    sharp = train(z, x, seed=1, max_epochs=60, noise_sd=np.array([0.05]))
+    blurred = train(z, x, seed=1, max_epochs=60, noise_sd=np.array([1.0]))
+    xo = np.array([0.5])
+    assert blurred.sample(xo, 400, seed=2).std() > 2 * sharp.sample(xo, 400, seed=2).std()
+
+
+def test_the_staged_fit_screens_matches_and_fits(tmp_path):
+    pb = small_problem()
+    fit = staged.fit_staged(pb, tmp_path, SMALL)
+    # every parameter fitted moves some figure by at least 5% of its variance
+    best = fit.shares.groupby("parameter")["share"].max()
+    assert set(pb.fitted) == set(best[best >= staged.SHARE].index)
+    assert [w.number for w in fit.waves] == [1, 2]
+    assert fit.waves[1].plausible_share <= fit.waves[0].plausible_share + 1e-12
+    s = fit.posterior.samples
+    assert len(s) == SMALL.draws and np.isclose(s["weight"].sum(), 1.0)
+    for p in pb.fitted:  # inside the prior's support
+        pr = pb.priors[p]
+        assert s[p].between(pr.low, pr.high).all()
+    # the region left keeps every posterior draw
+    u = np.column_stack([pb.priors[p].rv.cdf(s[p]) for p in pb.fitted])
+    assert fit.waves[-1].keeps(u).all()
+    written = {p.name for p in fit.write(tmp_path, draws=3, plots=True)}
+    for name in ("screening.csv", "waves.csv", "reach.csv", "sbc.csv", "staged.json",
+                 "waves.png", "posterior.parquet", "fit_report.csv",
+                 "zhenbao_calibrated.yaml"):
+        assert name in written, name
+
+
+def test_a_rerun_reuses_every_run_and_gives_the_same_posterior(tmp_path, monkeypatch):
+    first = staged.fit_staged(small_problem(), tmp_path, SMALL).posterior.samples
+    calls = []
+    real = staged.evaluate
+    monkeypatch.setattr(staged, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    again = staged.fit_staged(small_problem(), tmp_path, SMALL).posterior.samples
+    assert calls == []
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_other_settings_in_a_used_folder_are_refused(tmp_path):
+    staged.fit_staged(small_problem(), tmp_path, SMALL)
+    other = staged.Stages(**{**SMALL.__dict__, "wave_runs": 64})
+    with pytest.raises(ScenarioError, match="other settings"):
+        staged.fit_staged(small_problem(), tmp_path, other)
+
+
+def test_the_command_runs_the_staged_method_by_default(tmp_path, capsys):
+    out = tmp_path / "cal"
+    assert main(["calibrate", "zhenbao", "--scale", "20", "--screening-runs", "32",
+                 "--waves", "2", "--wave-runs", "32", "--training-runs", "64", "--draws", "3",
+                 "--no-plots", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "wave 2:" in text and "neural posterior" in text and "coverage" in text
+    assert (out / "zhenbao_calibrated.yaml").exists() and (out / "waves.csv").exists()
+    # ABC's options belong to ABC
+    assert main(["calibrate", "zhenbao", "--population", "8", "--out", str(tmp_path / "x")]) == 2
+    assert "only with --method abc" in capsys.readouterr().err
