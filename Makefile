@@ -47,18 +47,20 @@ bench: $(STAMP)
 
 # The calibration of the bundled scenarios (issues 15, 27): the joint staged fit of the five cases
 # (screening, history matching, a neural posterior), one fit per left-out case (reusing the
-# joint fit's screening runs and shares: the same per case), then the posterior medians into
+# joint fit's screening runs and shares: the same per case; two waves and 1,024 training runs),
+# then the posterior medians into
 # scenarios/*.yaml and docs/calibration.md. WORKERS=16 (or more) where there are more cores.
 WORKERS ?= 2
 POSTERIORS := calibration/posteriors
 calibration: $(STAMP)
-	$(VENV)/bin/povsim calibrate all --workers $(WORKERS) --out $(POSTERIORS)/all --quiet
+	$(VENV)/bin/povsim calibrate all --workers $(WORKERS) --draws 200 --out $(POSTERIORS)/all --quiet
 	for c in yushu xixiu jiangkou sanba zhenbao; do \
 	  mkdir -p $(POSTERIORS)/all-but-$$c/stages && \
 	  cp $(POSTERIORS)/all/stages/screening-*.npz $(POSTERIORS)/all/stages/shares-*.csv \
 	    $(POSTERIORS)/all-but-$$c/stages/ && \
-	  $(VENV)/bin/povsim calibrate all --leave-out $$c --workers $(WORKERS) --no-plots --quiet \
-	    --out $(POSTERIORS)/all-but-$$c || exit 1; \
+	  $(VENV)/bin/povsim calibrate all --leave-out $$c --waves 2 --training-runs 1024 \
+	    --draws 100 --workers $(WORKERS) --no-plots --quiet --out $(POSTERIORS)/all-but-$$c \
+	    || exit 1; \
 	done
 	$(PY) -m povsim.calibration.publish --apply $(POSTERIORS)/all --doc docs/calibration.md
 	$(PY) -m povsim.paramdoc --write docs/ODD.md

@@ -75,12 +75,20 @@ class Emulator:
         (True, True)
     """
 
-    def __init__(self, seed: int = 0, restarts: int = 2):
+    def __init__(self, seed: int = 0, restarts: int = 2, max_runs: int | None = 400):
         self.seed = seed
         self.restarts = restarts  # the optimiser's restarts from random hyperparameters
+        # runs it learns from at most (a random subset beyond): its predictions cost the square
+        # of it per point, and history matching predicts at millions of points
+        self.max_runs = max_runs
 
     def fit(self, u: np.ndarray, y: np.ndarray) -> Emulator:
-        """Fit to runs at points ``u`` (n x d, in the cube) giving ``y`` (n)."""
+        """Fit to runs at points ``u`` (n x d, in the cube) giving ``y`` (n; at most
+        ``max_runs`` of them, drawn by the emulator's seed)."""
+        if self.max_runs is not None and len(u) > self.max_runs:
+            pick = np.sort(np.random.default_rng([self.seed, 0xE3]).choice(
+                len(u), self.max_runs, replace=False))
+            u, y = u[pick], np.asarray(y)[pick]
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
@@ -107,7 +115,10 @@ class Emulator:
     def predict(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The emulator's mean and variance of the figure at points ``u`` (its white noise,
         the runs' own scatter, left out: that is the target's ``run_sd``)."""
-        mean, sd = self.gp_.predict(u, return_std=True)
+        chunks = [self.gp_.predict(u[i:i + 16_384], return_std=True)
+                  for i in range(0, len(u), 16_384)] or [(np.zeros(0), np.zeros(0))]
+        mean = np.concatenate([c[0] for c in chunks])
+        sd = np.concatenate([c[1] for c in chunks])
         noise = float(self.gp_.kernel_.k2.noise_level)
         var = np.maximum(sd ** 2 - noise, 0.0)
         return self.mean_ + self.sd_ * mean, (self.sd_ ** 2) * var
@@ -171,10 +182,12 @@ class Wave:
         """Which points this wave and every wave before it leave plausible (``only``: by the
         cuts of these figure indices alone)."""
         keep = np.ones(len(u), bool)
-        for w in [*self.before, self]:
-            if not keep.any():
-                break
-            keep[keep] = w.max_implausibility(u[keep], only) <= cutoff
+        for w in [*self.before, self]:  # figure by figure: a point ruled out is not asked again
+            for j in range(len(w.targets)) if only is None else only:
+                if not keep.any():
+                    return keep
+                if w.active is None or w.active[j]:
+                    keep[keep] = w.figure_implausibility(j, u[keep]) <= cutoff
         return keep
 
     @property
@@ -290,7 +303,7 @@ def history_match(simulate: Callable[[np.ndarray], np.ndarray], targets: list[Ta
         wave = Wave(k + 1, u, y, targets, ems, before=list(done), columns=columns,
                     active=list(active))
         region = (test if last is None else test[last.keeps(test)] if sampler is None
-                  else sample(last, min(test_points, 2048), rng))
+                  else sample(last, min(test_points, 256), rng))
         wave.alone_share = [float((wave.figure_implausibility(j, region) <= CUTOFF).mean())
                             if len(region) else 0.0 for j in range(len(targets))]
         # a figure that nothing left can match leaves the cut (reported as out of reach)

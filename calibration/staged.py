@@ -194,7 +194,7 @@ def _figure_shares(u: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     scatter at a point)."""
     ok = np.isfinite(y)
     # one optimisation: in some 50 dimensions each restart costs half a minute
-    em = Emulator(seed, restarts=0).fit(u[ok], y[ok])
+    em = Emulator(seed, restarts=0, max_runs=None).fit(u[ok], y[ok])
     targets = [Target("figure", 0.0, 1.0)]
     st = Wave(1, u, y[:, None], targets, [em]).variance_shares(seed=seed)[0]
     mean_var = float(np.var(em.predict(u[ok])[0]))
@@ -226,7 +226,7 @@ class Blocks:
     shared: np.ndarray
     own: dict[str, np.ndarray]
     figures: dict[str, list[int]]
-    candidates: int = 512  # per case and shared point: the estimate of its share
+    candidates: int = 64  # per case and shared point: the estimate of its share
 
     def volumes(self, wave: Wave, u: np.ndarray, rng: np.random.Generator,
                 pick: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -248,26 +248,30 @@ class Blocks:
         return u, vols
 
     def sample(self, wave: Wave | None, n: int, rng: np.random.Generator,
-               batch: int = 64, tries: int = 400) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` points the waves keep and their weights to the uniform region: shared
-        coordinates uniform among those every case can match, each case's own uniform among
-        those its waves keep (so a point's density is 1 / the product of its cases' shares;
-        its weight, that product). Fewer if ``tries`` batches find fewer."""
+               batch: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` points and their weights to the prior truncated to the region: shared
+        coordinates uniform over the whole cube, each case's own uniform among those its waves
+        keep (uniform over the whole cube where they keep none: such a point lies outside the
+        region and its weight is 0). Its density on the region is 1 / the product of the
+        cases' shares at its shared coordinates, so its weight is that product."""
         if wave is None:
             return rng.random((n, self.dims)), np.ones(n)
-        got_u, got_w, have = [], [], 0
-        for _ in range(tries):
-            u = rng.random((batch, self.dims))
-            u, vols = self.volumes(wave, u, rng, pick=True)
-            ok = (vols > 0).all(axis=1)
-            got_u.append(u[ok])
-            got_w.append(vols[ok].prod(axis=1))
-            have += int(ok.sum())
-            if have >= n:
-                break
-        return np.concatenate(got_u)[:n], np.concatenate(got_w)[:n]
+        got_u, got_w = [], []
+        for i in range(0, n, batch):
+            u, vols = self.volumes(wave, rng.random((min(batch, n - i), self.dims)), rng,
+                                   pick=True)
+            got_u.append(u)
+            got_w.append(vols.prod(axis=1))
+        return np.concatenate(got_u), np.concatenate(got_w)
 
-    def share(self, wave: Wave, rng: np.random.Generator, points: int = 256) -> float:
+    def design(self, wave: Wave | None, n: int, rng: np.random.Generator) -> np.ndarray:
+        """A wave's ``n`` new points: :meth:`sample`'s, those inside the region first (twice
+        as many drawn; the rest fill up)."""
+        u, w = self.sample(wave, 2 * n, rng)
+        order = np.argsort(w <= 0, kind="stable")
+        return u[order][:n]
+
+    def share(self, wave: Wave, rng: np.random.Generator, points: int = 128) -> float:
         """The share of the cube the waves keep: the mean over uniform shared coordinates of
         the product of the cases' shares."""
         _, vols = self.volumes(wave, rng.random((points, self.dims)), rng)
@@ -446,7 +450,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     waves = history_match(simulate, targets, dims=len(fitted), waves=stages.waves,
                           runs=stages.wave_runs, seed=seed, columns=columns,
                           start=(np.concatenate(start_u), np.concatenate(start_y)),
-                          sampler=lambda w, n, r: blocks.sample(w, n, r)[0],
+                          sampler=blocks.design,
                           share=lambda w: blocks.share(w, share_rng))
     last = waves[-1]
     clock["history matching"] = time.perf_counter()
@@ -503,7 +507,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
             "effective_sample_size": effective_sample_size(weight),
             "case_shares": {c: float(v) for c, v in zip(
                 blocks.own, blocks.volumes(last, np.random.default_rng([seed, 1]).random(
-                    (256, len(fitted))), np.random.default_rng([seed, 2]))[1].mean(axis=0),
+                    (128, len(fitted))), np.random.default_rng([seed, 2]))[1].mean(axis=0),
                 strict=True)},
             "seconds": {k: round(clock[k] - clock["start"], 1) for k in clock if k != "start"}}
     say(f"posterior: {n} draws, effective sample size {info['effective_sample_size']:.0f} "
