@@ -15,7 +15,7 @@ noise: the scatter of the parameters left out of the cube, drawn from their prio
 and a stated model discrepancy. Each wave reports the share of the cube still plausible (the
 share of a fixed set of uniform test points that every wave so far keeps) and, per figure,
 whether any run came within the cut-off of it. A figure that no point of the region can match by
-its own emulator is **out of reach**: it is dropped from the cut from that wave on (else one
+its own emulator, and no run so far came within the cut-off of, is **out of reach**: it is dropped from the cut from that wave on (else one
 figure would rule out everything) and reported, with the run that came closest, as the model's
 misspecification.
 
@@ -306,8 +306,12 @@ def history_match(simulate: Callable[[np.ndarray], np.ndarray], targets: list[Ta
                   else sample(last, min(test_points, 256), rng))
         wave.alone_share = [float((wave.figure_implausibility(j, region) <= CUTOFF).mean())
                             if len(region) else 0.0 for j in range(len(targets))]
-        # a figure that nothing left can match leaves the cut (reported as out of reach)
-        wave.active = [a and (s > 0.0) for a, s in zip(active, wave.alone_share, strict=True)]
+        # a figure that nothing left can match, by its emulator or by a run, leaves the cut
+        # (reported as out of reach)
+        ran = [bool((implausibility(all_y[:, j], np.zeros(len(all_y)), t) <= CUTOFF).any())
+               for j, t in enumerate(targets)]
+        wave.active = [a and (s > 0.0 or r)
+                       for a, s, r in zip(active, wave.alone_share, ran, strict=True)]
         active = wave.active
         wave.plausible_share = share_of(wave)
         done.append(wave)

@@ -116,6 +116,8 @@ def apply_posterior(folder: str | Path, scenario_dir: Path | None = None) -> lis
             node["note"] = (f"posterior median of povsim calibrate {settings['scenario']}; "
                             f"90% interval [{r.p05:.4g}, {r.p95:.4g}]; prior {r.prior} "
                             f"[{r.low:g}, {r.high:g}]; contraction {r.contraction:.2f}{was}")
+    _uncalibrate_the_rest(settings, set(fitted["parameter"]), docs, files, yaml,
+                          scenario_dir)
     changed = []
     for case, data in docs.items():
         buf = io.StringIO()
@@ -124,6 +126,34 @@ def apply_posterior(folder: str | Path, scenario_dir: Path | None = None) -> lis
         atomic_write(files[case], lambda p, t=text: Path(p).write_text(t, encoding="utf-8"))
         changed.append(files[case])
     return changed
+
+
+def _uncalibrate_the_rest(settings: dict, fitted: set[str], docs: dict, files: dict, yaml,
+                          scenario_dir: Path | None) -> None:
+    """A parameter an earlier fit calibrated that this fit does not fit goes back to
+    ``to calibrate`` (keeping its value, which the note names), so that the files say which
+    values this fit earned."""
+    from povsim.calibration.joint import joint_name
+    from povsim.calibration.priors import scenario_priors
+    from povsim.config import load_scenario
+
+    for case in settings.get("cases", [settings.get("case")]):
+        path_file = scenario_dir / f"{case}.yaml" if scenario_dir else scenario_path(case)
+        for path, pr in scenario_priors(load_scenario(path_file)).items():
+            if joint_name(case, path, pr.scope) in fitted or (
+                    settings.get("case") and path in fitted):
+                continue
+            if case not in docs:
+                files[case] = path_file
+                docs[case] = yaml.load(path_file.read_text(encoding="utf-8"))
+            node = docs[case]
+            for part in path.split("."):
+                node = node[int(part)] if part.isdigit() else node[part]
+            if node.get("source") == "calibrated":
+                node["source"] = "to calibrate"
+                node["note"] = (f"not fitted by povsim calibrate {settings['scenario']} (drawn "
+                                f"from its prior there); value from an earlier fit: "
+                                f"{node.get('note', '')}")
 
 
 def _ess(folder: Path) -> float:
