@@ -363,7 +363,7 @@ def _staged_sections(main: Path) -> list[str]:
                             "mean rank": f"{r.mean_rank:.2f}"} for r in sbc.itertuples()],
                           ["parameter", "truths", "coverage of the 90% interval",
                            "mean rank"]), ""]
-    methods = Path("benchmarks/results/posterior_methods.csv")
+    methods = main.parent / "posterior_methods.csv"  # python -m benchmarks.posterior_methods
     if methods.is_file():
         m = pd.read_csv(methods)
         r0 = m.iloc[0]
