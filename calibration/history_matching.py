@@ -15,9 +15,9 @@ noise: the scatter of the parameters left out of the cube, drawn from their prio
 and a stated model discrepancy. Each wave reports the share of the cube still plausible (the
 share of a fixed set of uniform test points that every wave so far keeps) and, per figure,
 whether any run came within the cut-off of it. A figure that no point of the region can match by
-its own emulator, and no run so far came within the cut-off of, is **out of reach**: it is dropped from the cut from that wave on (else one
-figure would rule out everything) and reported, with the run that came closest, as the model's
-misspecification.
+its own emulator, and no run so far came within the cut-off of, is **out of reach**: it is
+dropped from the cut from that wave on (else one figure would rule out everything) and reported,
+with the run that came closest, as the model's misspecification.
 
 A figure's emulator may read only some of the cube's coordinates (``columns``: e.g. a case's
 figures read the shared parameters and that case's own), and the first wave may be runs made

@@ -127,32 +127,40 @@ def write_plots(post, report: pd.DataFrame, out: Path) -> list[Path]:
                          lambda p: predicted_vs_reported(report, title, p))]
 
 
-def waves(fit, path: Path, points: int = 20_000, seed: int = 0) -> None:
+def waves(fit, path: Path, points: int = 600, seed: int = 0) -> None:
     """Each history-matching wave's plausible region (rows) over pairs of the three parameters
-    it constrains most (columns; prior quantiles, so 0-1 is the whole prior): the uniform test
-    points every wave up to that one keeps."""
+    the posterior identifies best (columns; prior quantiles, so 0-1 is the whole prior): points
+    drawn from the region each wave leaves (the fit's sampler, case by case), over uniform
+    points of the whole prior (grey)."""
     plt = _plt()
     names = list(fit.problem.fitted)
-    u = np.random.default_rng(seed).random((points, len(names)))
-    kept = [w.keeps(u) for w in fit.waves]
-    final = u[kept[-1]] if kept[-1].any() else u
-    order = np.argsort(final.var(axis=0))[:3] if len(names) >= 2 else np.arange(len(names))
+    rng = np.random.default_rng(seed)
+    summ = fit.posterior.summary().set_index("parameter").loc[names]
+    best = summ["contraction"].to_numpy(float)
+    order = [int(i) for i in np.argsort(-best)[:3]] if len(names) >= 2 else [0]
     combos = [(a, b) for i, a in enumerate(order) for b in order[i + 1:]] or [(0, 0)]
+    everywhere = rng.random((points, len(names)))
     fig, axes = plt.subplots(len(fit.waves), len(combos), squeeze=False,
                              figsize=(3.0 * len(combos), 2.6 * len(fit.waves)))
-    for r, (w, k) in enumerate(zip(fit.waves, kept, strict=True)):
+    for r, w in enumerate(fit.waves):
+        if fit.blocks is not None:
+            u, weight = fit.blocks.sample(w, points, rng)
+            u = u[weight > 0]
+        else:
+            u = everywhere[w.keeps(everywhere)]
         for c, (a, b) in enumerate(combos):
             ax = axes[r, c]
-            ax.scatter(u[~k, a][:3000], u[~k, b][:3000], s=1, color="#cccccc")
-            ax.scatter(u[k, a], u[k, b], s=2, color="#1f77b4")
+            ax.scatter(everywhere[:, a], everywhere[:, b], s=1, color="#cccccc")
+            ax.scatter(u[:, a], u[:, b], s=2, color="#1f77b4")
             ax.set_xlim(0, 1)
             ax.set_ylim(0, 1)
             ax.set_xlabel(f"{names[a]} (prior quantile)", fontsize=5)
             ax.set_ylabel(f"{names[b]} (prior quantile)", fontsize=5)
             ax.tick_params(labelsize=5)
-            ax.set_title(f"wave {w.number}: {w.plausible_share:.2%} plausible", fontsize=7)
-    fig.suptitle(f"{fit.problem.title}: history matching, the region not ruled out (blue)",
-                 fontsize=9)
+            ax.set_title(f"wave {w.number}: {w.plausible_share:.2g} of the prior plausible",
+                         fontsize=7)
+    fig.suptitle(f"{fit.problem.title}: history matching, points of the region not ruled out "
+                 "(blue)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
     plt.close(fig)

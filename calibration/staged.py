@@ -302,6 +302,7 @@ class StagedFit:
     sbc: pd.DataFrame
     conditioned: list[str]  # the figures the neural posterior reads
     info: dict = field(default_factory=dict)
+    blocks: Blocks | None = None  # the region's sampler
 
     def waves_table(self) -> pd.DataFrame:
         """Per wave: its runs, the share of the cube still plausible, figures out of reach."""
@@ -479,10 +480,17 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     clock["training"] = time.perf_counter()
     sbc = coverage(net, z_all[:hold], x_all[:hold], fitted, seed=seed, noise_sd=noise_sd)
     observed = np.array([targets[j].observed for j in active])
-    z = net.sample(observed, 4 * stages.draws, seed=seed)
-    u = ndtr(z)
-    keep = last.keeps(u)
-    u = u[keep][:stages.draws]
+    # the flow's draws outside the region are dropped: draw in rounds until enough are kept
+    u, inside, drawn = np.zeros((0, len(fitted))), 0, 0
+    for k in range(8):
+        z = net.sample(observed, 8 * stages.draws * 2 ** k, seed=seed + k)
+        uk = ndtr(z)
+        keep = last.keeps(uk)
+        u = np.concatenate([u, uk[keep]])
+        inside, drawn = inside + int(keep.sum()), drawn + len(uk)
+        if len(u) >= stages.draws:
+            break
+    u = u[:stages.draws]
     n = len(u)
     # back from the sampler's density to the prior truncated to the region: each draw weighted
     # by the product of its cases' shares at its shared coordinates
@@ -503,7 +511,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     from povsim.calibration.posterior import effective_sample_size
 
     info = {"training_runs": int(len(z_all) - hold), "holdout_runs": int(hold),
-            "epochs": net.epochs, "draws_inside_region": float(keep.mean()),
+            "epochs": net.epochs, "draws_inside_region": inside / max(drawn, 1),
             "effective_sample_size": effective_sample_size(weight),
             "case_shares": {c: float(v) for c, v in zip(
                 blocks.own, blocks.volumes(last, np.random.default_rng([seed, 1]).random(
@@ -512,10 +520,11 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
             "seconds": {k: round(clock[k] - clock["start"], 1) for k in clock if k != "start"}}
     say(f"posterior: {n} draws, effective sample size {info['effective_sample_size']:.0f} "
         f"(NPE on {len(z_all) - hold} runs from the region, {net.epochs} epochs; "
-        f"{keep.mean():.0%} of its draws inside the region); coverage of the 90% interval on "
+        f"{inside / max(drawn, 1):.1%} of its draws inside the region); coverage of the 90% "
+        f"interval on "
         f"{hold} held-out runs: {sbc['covered'].mean():.1%}")
     return StagedFit(pb, stages, shares, waves, Posterior(pb, samples), sbc,
-                     [targets[j].name for j in active], info)
+                     [targets[j].name for j in active], info, blocks)
 
 
 __all__ = ["CUTOFF", "DISCREPANCY", "SHARE", "StagedFit", "Stages", "fit_staged", "screening"]

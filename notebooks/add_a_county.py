@@ -27,7 +27,8 @@
 
 # %%
 # parameters: scale, replicates and seed of the runs; the calibration's particles and
-# generations (the defaults of povsim calibrate are 100 and 6)
+# generations (ABC-SMC, `povsim calibrate --method abc`: its defaults are 100 and 6; the
+# command's default method, the staged fit, is in docs/add-a-county.md)
 SCALE = 5
 REPLICATES = 8
 SEED = 1

@@ -73,8 +73,9 @@ share
 # %% [markdown]
 # ## The joint calibration
 #
-# `povsim calibrate all` fitted the shared and case parameters to the 14 calibration figures
-# of the five cases together (ABC-SMC). Its fit report gives each figure's posterior-predictive
+# `povsim calibrate all` fitted the shared and case parameters to the 15 calibration figures
+# of the five cases together (the staged calibration: screening, history matching and a neural
+# posterior; `docs/calibration.md`). Its fit report gives each figure's posterior-predictive
 # median and 90% interval: parameter uncertainty and run-to-run noise together.
 
 # %%

@@ -133,12 +133,31 @@ def test_publishing_writes_the_medians_into_scenarios_and_a_report(tmp_path):
                 continue
             assert sc.get_param(path) == pytest.approx(summ.loc[n, "median"], rel=1e-3, abs=0.5)
     after = (sdir / "zhenbao.yaml").read_text(encoding="utf-8")
-    # comments and layout kept: only the fitted parameters' lines change
+    # comments and layout kept: only the lines of the fitted parameters, and of those an
+    # earlier fit calibrated (back to 'to calibrate'), change
+    from povsim.calibration.priors import scenario_priors
+
+    bundled = load_scenario(scenario_path("zhenbao"))
+    earlier = [p for p in scenario_priors(bundled) if _source(bundled, p) == "calibrated"]
     changed_lines = [a for a, b in zip(before.splitlines(), after.splitlines(), strict=True)
                      if a != b]
-    assert 0 < len(changed_lines) <= len(post.problem.fitted)
+    # a parameter's value, source and note lines
+    assert 0 < len(changed_lines) <= 3 * (len(post.problem.fitted) + len(earlier))
     assert "calibrated" in after and after.count("\n") == before.count("\n")
+    # what is calibrated now is what this fit fitted
+    mine = {path for n, path in post.problem.members["zhenbao"].items()
+            if n in post.problem.fitted}
+    sc = load_scenario(sdir / "zhenbao.yaml")
+    now = {p for p in scenario_priors(sc) if _source(sc, p) == "calibrated"}
+    assert now == mine
     text = calibration_doc(d, [folders["sanba"][0]])
     assert "## Fit report" in text and "## Leave one case out" in text
     held = [f.id for f in post.problem.problems["sanba"].figures]
     assert all(f"| sanba | `{i}` |" in text for i in held)
+
+
+def _source(sc, path: str) -> str:
+    node = sc.model_dump()
+    for part in path.split("."):
+        node = node[int(part)] if part.isdigit() else node[part]
+    return node["source"]
