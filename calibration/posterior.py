@@ -150,7 +150,10 @@ class Posterior:
         pb = self.problem
         rows = []
         for f in [*pb.figures, *pb.validation]:
-            v = predictive.loc[predictive["id"] == f.id, "value"].dropna().to_numpy(float)
+            v = predictive.loc[predictive["id"] == f.id, "value"]
+            if f.target.metric == "year_no_poor":  # no year without poor by then: the year
+                v = v.fillna(f.target.year + 1)     # after, not a missing run
+            v = v.dropna().to_numpy(float)
             lo, med, hi = (np.quantile(v, [0.05, 0.5, 0.95]) if v.size
                            else (math.nan,) * 3)
             role = ("held out" if f.role == "calibration" and f.id not in pb.reported

@@ -316,9 +316,10 @@ def _staged_settings(main: Path, s: dict) -> list[str]:
         f"- Posterior: sbi's neural posterior estimation trained on "
         f"{info['training_runs']} runs from the region left ({info['epochs']} epochs), "
         f"conditioned on {len(info['conditioned'])} equality figures (bounds act through the "
-        f"region); {st['draws']} draws kept; {info['draws_inside_region']:.0%} of its draws "
-        "fell inside the region (the rest are dropped: the truncated prior gives them no "
-        "mass).",
+        f"region); {info['draws_inside_region']:.1%} of its draws fell inside the region "
+        "(the rest are dropped: the truncated prior gives them no mass); "
+        f"{len(pd.read_parquet(main / 'posterior.parquet')):,} draws kept, weighted back to "
+        f"the prior truncated to the region (effective sample size {_ess(main):.0f}).",
         f"- Wall time: {_wall(main)}; by stage (s from the start): "
         + ", ".join(f"{k} {v:g}" for k, v in info["seconds"].items()) + "."]
 
@@ -410,7 +411,10 @@ def point_check(main: str | Path, replicates: int = POINT_REPLICATES) -> pd.Data
             if f.id not in report.index:
                 continue
             r = report.loc[f.id]
-            v = float(np.nanmean(x[f.id])) if np.isfinite(x[f.id]).any() else float("nan")
+            xs = np.asarray(x[f.id], float)
+            if f.target.metric == "year_no_poor":  # none without poor by then: the year after
+                xs = np.where(np.isnan(xs), f.target.year + 1, xs)
+            v = float(np.nanmean(xs)) if np.isfinite(xs).any() else float("nan")
             rows.append({"id": f.id, "role": r["role"], "unit": f.unit,
                          "comparison": f.target.comparison, "reported": f.value,
                          "point": v, "predicted_p05": r["predicted_p05"],
@@ -511,10 +515,12 @@ def _loco_section(main: Path, full: pd.DataFrame, loco: list[Path]) -> list[str]
     budget = _settings(loco[0])
     if budget.get("method") == "staged":
         how = ("Each leave-one-out fit is the staged fit without the case's figures (its "
-               "screening, history matching and neural posterior); its draws are independent, "
-               "so the effective sample size is their number. Wall time, draws and coverage of "
-               "the held-out runs: "
-               + "; ".join(f"{_settings(f)['leave_out']} {_wall(f)}, {_ess(f):.0f} draws, "
+               "screening, history matching and neural posterior, with two waves and 1,024 "
+               "training runs). Wall time, effective sample size of its weighted draws and "
+               "coverage of the 90% interval on its held-out runs (simulation-based "
+               "calibration): "
+               + "; ".join(f"{_settings(f)['leave_out']} {_wall(f)}, effective sample size "
+                           f"{_ess(f):.0f}, coverage "
                            f"{_staged_info(f)['sbc_coverage_90']:.0%}" for f in loco) + ".")
     else:
         how = ("Budget of each leave-one-out fit: "
