@@ -37,6 +37,7 @@ from povsim.calibration.fit import Problem, run_abc, run_seed, screen_cached
 from povsim.calibration.priors import PRIORS_YAML
 from povsim.calibration.targets import SIGNS, format_band, format_number, inside_band
 from povsim.config import Scenario, figures_file
+from povsim.inputs import ScenarioError
 from povsim.outputs import atomic_write, write_tables
 
 META = ("draw", "weight", "generation")
@@ -403,8 +404,8 @@ def format_report(post: Posterior, out: str | Path) -> str:
     return "\n".join(lines)
 
 
-def posterior_draws(folder: str | Path, n: int, seed: int = 1,
-                    case: str | None = None) -> list[dict[str, float]]:
+def posterior_draws(folder: str | Path, n: int, seed: int = 1, case: str | None = None,
+                    scenario: Scenario | None = None) -> list[dict[str, float]]:
     """``n`` parameter sets drawn by weight from a calibration's ``posterior.parquet`` (a named
     generator of ``seed``), for projections with parameter uncertainty
     (``povsim run|compare|attribute --posterior DIR --draws N``). A joint fit's posterior
@@ -433,4 +434,15 @@ def posterior_draws(folder: str | Path, n: int, seed: int = 1,
         if case is None:
             raise ScenarioError(f"--posterior {folder}: a joint fit; say which case")
         samples = samples.drop(columns=[c for c in joint if c not in own]).rename(columns=own)
+    if scenario is not None:  # a shared mechanism the scenario lacks (e.g. a programme it
+        samples = samples[[c for c in samples.columns  # does not run) is left out
+                           if c in META or _has(scenario, c)]]
     return weighted_draws(samples, n, seed)
+
+
+def _has(sc: Scenario, path: str) -> bool:
+    try:
+        sc.get_param(path)
+    except (ScenarioError, KeyError, IndexError, TypeError, AttributeError):
+        return False
+    return True

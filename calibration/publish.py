@@ -320,7 +320,8 @@ def _staged_settings(main: Path, s: dict) -> list[str]:
         "(the rest are dropped: the truncated prior gives them no mass); "
         f"{len(pd.read_parquet(main / 'posterior.parquet')):,} draws kept, weighted back to "
         f"the prior truncated to the region (effective sample size {_ess(main):.0f}).",
-        f"- Wall time: {_wall(main)}; by stage (s from the start): "
+        f"- Wall time: {_wall(main)}; by stage in the last invocation (s from its start; "
+        "a stage whose runs were kept costs only its emulators): "
         + ", ".join(f"{k} {v:g}" for k, v in info["seconds"].items()) + "."]
 
 

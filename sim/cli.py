@@ -325,7 +325,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _before_runs(args, sc, args.replicates)
     _set_threads(args, in_process=True)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
-                       progress=not args.quiet, draws=_draws(args, sc.case))
+                       progress=not args.quiet, draws=_draws(args, sc))
     written = res.write(out, plots=not args.no_plots)
     _warn(outcome_warnings(res))
     if not args.quiet:
@@ -420,12 +420,12 @@ def _paired_options(p: argparse.ArgumentParser) -> None:
     _posterior_options(p)
 
 
-def _draws(args: argparse.Namespace, case: str) -> list[dict] | None:
+def _draws(args: argparse.Namespace, sc) -> list[dict] | None:
     if not args.posterior:
         return None
     from povsim.calibration.posterior import posterior_draws
 
-    return posterior_draws(args.posterior, args.draws, args.seed, case=case)
+    return posterior_draws(args.posterior, args.draws, args.seed, case=sc.case, scenario=sc)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -453,7 +453,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _before_runs(args, sc, (len(variants) + 1) * args.replicates, paired=True)
     _set_threads(args, in_process=True)
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
-                  level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
+                  level=args.level, progress=not args.quiet, draws=_draws(args, sc))
     written = cmp.write(out, plots=not args.no_plots)
     if not args.quiet:
         print(cmp.format())
@@ -477,7 +477,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     _before_runs(args, sc, (len(CHANNELS) + 3) * args.replicates, paired=True)
     _set_threads(args, in_process=True)
     att = attribute(sc, replicates=args.replicates, seed=args.seed, scale=args.scale,
-                    level=args.level, progress=not args.quiet, draws=_draws(args, sc.case))
+                    level=args.level, progress=not args.quiet, draws=_draws(args, sc))
     written = att.write(out, plots=not args.no_plots)
     if not args.quiet:
         print(att.format())

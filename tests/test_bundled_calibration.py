@@ -57,3 +57,18 @@ def test_docs_calibration_md_is_what_the_shipped_posteriors_give():
     assert (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8") == expected, (
         "docs/calibration.md is stale: python -m povsim.calibration.publish --doc "
         "docs/calibration.md")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_case_runs_over_the_bundled_joint_posterior(case):
+    """``povsim run CASE --posterior``: each draw of the joint posterior gives the case its
+    shared and own parameters, leaving out a shared mechanism the case lacks (a programme it
+    does not run), and makes a valid scenario."""
+    from povsim.calibration.posterior import posterior_draws
+    from povsim.folders import BUNDLED
+
+    sc = load_scenario(case)
+    draws = posterior_draws(BUNDLED, 3, case=case, scenario=sc)
+    assert len(draws) == 3 and draws[0]
+    for d in draws:
+        sc.with_params(d)
