@@ -48,10 +48,14 @@ def evaluate(pb, values: list[dict], seeds: list[int], *, workers: int = 1,
         from povsim.threads import worker_threads
 
         client = connect(scheduler)
-        client.run(warm_worker, worker_threads)
-        remote = client.scatter(pb, broadcast=True)
-        futures = client.map(_remote, [remote] * n, vparts, sparts, [figures] * n, pure=False)
-        out = client.gather(futures)
+        try:
+            client.run(warm_worker, worker_threads)
+            remote = client.scatter(pb, broadcast=True)
+            futures = client.map(_remote, [remote] * n, vparts, sparts, [figures] * n,
+                                 pure=False)
+            out = client.gather(futures)
+        finally:
+            client.close()
     else:
         _PROBLEM[:] = [pb]
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:

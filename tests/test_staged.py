@@ -106,3 +106,20 @@ def test_the_command_runs_the_staged_method_by_default(tmp_path, capsys):
     # ABC's options belong to ABC
     assert main(["calibrate", "zhenbao", "--population", "8", "--out", str(tmp_path / "x")]) == 2
     assert "only with --method abc" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_runs_on_a_dask_scheduler_give_what_they_give_here():
+    """``--scheduler``: the same evaluations on a Dask cluster's workers give the same figures
+    as in this process (each run's seed travels with it)."""
+    from distributed import LocalCluster
+
+    from povsim.calibration.evaluate import evaluate
+
+    pb = Problem.of(load_scenario("zhenbao"), scale=20, only=PARAMS[:2])
+    values = [{PARAMS[0]: 3000.0 + 500 * i, PARAMS[1]: 0.01} for i in range(4)]
+    seeds = [11, 12, 13, 14]
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        remote = evaluate(pb, values, seeds, scheduler=cluster.scheduler_address)
+    assert remote == pb.simulate_many(values, seeds)
