@@ -313,6 +313,32 @@ def settings_file(out: Path) -> Path:
     return out / "calibration.json"
 
 
+def check_settings(out: Path, settings: dict) -> None:
+    """Create ``out`` and record a fit's ``settings`` there (``calibration.json``); refuse, in
+    one line, a folder holding a calibration with other settings."""
+    out.mkdir(parents=True, exist_ok=True)
+    sfile = settings_file(out)
+    if sfile.exists():
+        old = json.loads(sfile.read_text(encoding="utf-8"))
+        diff = sorted(k for k in settings if old.get(k) != settings[k])
+        if diff:
+            raise ScenarioError(f"{out}: holds a calibration with other settings "
+                                f"({', '.join(diff)}); use another --out")
+    else:
+        sfile.write_text(json.dumps(settings, indent=1), encoding="utf-8")
+
+
+def kept_noise(pb, out: Path | None) -> dict[str, float]:
+    """``pb.noise()``, kept in ``out/noise.json`` and read from there on a rerun."""
+    nfile = None if out is None else out / "noise.json"
+    if nfile is not None and nfile.exists():
+        return json.loads(nfile.read_text(encoding="utf-8"))
+    noise = pb.noise()
+    if nfile is not None:
+        nfile.write_text(json.dumps(noise, indent=1), encoding="utf-8")
+    return noise
+
+
 def run_abc(pb, out: str | Path, *, population: int = 100, generations: int = 6,
             workers: int = 1, scheduler: str | None = None, progress: bool = True):
     """Run (or resume) ABC-SMC for ``pb`` (a :class:`Problem` or a
@@ -328,23 +354,8 @@ def run_abc(pb, out: str | Path, *, population: int = 100, generations: int = 6,
     import pyabc
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    settings = {**pb.settings(), "population": population}
-    sfile = settings_file(out)
-    if sfile.exists():
-        old = json.loads(sfile.read_text(encoding="utf-8"))
-        diff = sorted(k for k in settings if old.get(k) != settings[k])
-        if diff:
-            raise ScenarioError(f"{out}: holds a calibration with other settings "
-                                f"({', '.join(diff)}); use another --out")
-    else:
-        sfile.write_text(json.dumps(settings, indent=1), encoding="utf-8")
-    nfile = out / "noise.json"
-    if nfile.exists():
-        noise = json.loads(nfile.read_text(encoding="utf-8"))
-    else:
-        noise = pb.noise()
-        nfile.write_text(json.dumps(noise, indent=1), encoding="utf-8")
+    check_settings(out, {**pb.settings(), "population": population})
+    noise = kept_noise(pb, out)
     logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
     np.random.seed(pb.seed % 2**32)  # noqa: NPY002 - pyabc samples from the global generator
     abc = pyabc.ABCSMC(pb.pyabc_model(), pb.pyabc_prior(), pb.distance(noise),

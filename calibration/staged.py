@@ -53,6 +53,7 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from povsim.calibration.evaluate import evaluate
+from povsim.calibration.fit import check_settings, kept_noise
 from povsim.calibration.history_matching import CUTOFF, Emulator, Target, Wave, history_match
 from povsim.calibration.neural import coverage, rank_uniformity, train
 from povsim.calibration.posterior import Posterior
@@ -355,34 +356,6 @@ class StagedFit:
         return written + self.posterior.write(out, draws=draws, plots=plots)
 
 
-def _check_settings(out: Path | None, settings: dict) -> None:
-    """Refuse a folder holding a calibration with other settings (one line)."""
-    if out is None:
-        return
-    from povsim.calibration.fit import settings_file
-
-    out.mkdir(parents=True, exist_ok=True)
-    sfile = settings_file(out)
-    if sfile.exists():
-        old = json.loads(sfile.read_text(encoding="utf-8"))
-        diff = sorted(k for k in settings if old.get(k) != settings[k])
-        if diff:
-            raise ScenarioError(f"{out}: holds a calibration with other settings "
-                                f"({', '.join(diff)}); use another --out")
-    else:
-        sfile.write_text(json.dumps(settings, indent=1), encoding="utf-8")
-
-
-def _noise(pb, out: Path | None) -> dict[str, float]:
-    nfile = None if out is None else out / "noise.json"
-    if nfile is not None and nfile.exists():
-        return json.loads(nfile.read_text(encoding="utf-8"))
-    noise = pb.noise()
-    if nfile is not None:
-        nfile.write_text(json.dumps(noise, indent=1), encoding="utf-8")
-    return noise
-
-
 def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers: int = 1,
                scheduler: str | None = None, progress: bool = False) -> StagedFit:
     """Run (or resume, in ``out``) the three stages for ``pb`` (a
@@ -394,7 +367,8 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     say = print if progress else (lambda *a, **k: None)
     clock = {"start": time.perf_counter()}
     pb.fit = None
-    _check_settings(out, {**pb.settings(), "method": "staged", **asdict(stages)})
+    if out is not None:
+        check_settings(out, {**pb.settings(), "method": "staged", **asdict(stages)})
     # 1. screening over every parameter
     shares, made = screening(pb, stages.screening_runs, seed, folder=out, workers=workers,
                              scheduler=scheduler)
@@ -408,7 +382,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     say(f"screening: {len(fitted)} of {len(best)} parameters fitted (a share of at least "
         f"{stages.share:.0%} of some figure's variance)")
     # 2. history matching over the fitted parameters, the screening's runs the first wave
-    noise = _noise(pb, out)
+    noise = kept_noise(pb, out)
     figs = pb.figures
     targets = [Target(f.id, f.value, f.target.tolerance, noise.get(f.id, 0.0),
                       stages.discrepancy * abs(f.value), f.target.comparison) for f in figs]
