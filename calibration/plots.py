@@ -28,6 +28,29 @@ def _plt():
     return plt
 
 
+def unit_of(pb, name: str) -> str:
+    """A fitted parameter's unit, from the first scenario of the fit that has it ('' if none).
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> from povsim.calibration.fit import Problem
+        >>> unit_of(Problem.of(load_scenario("zhenbao")), "income.farm_mu_per_labourer")
+        'mu of own land one labourer at home can farm'
+    """
+    for case, members in pb.members.items():
+        if name not in members:
+            continue
+        sc = next(s for s in pb.scenarios_with({}).values() if s.case == case)
+        node = sc.model_dump()
+        try:
+            for part in members[name].split("."):
+                node = node[int(part)] if part.isdigit() else node[part]
+        except (KeyError, IndexError, TypeError):
+            continue
+        return str(node.get("unit", "")) if isinstance(node, dict) else ""
+    return ""
+
+
 def marginals(post, path: Path) -> None:
     """Each fitted parameter's weighted posterior histogram over its prior's density (the
     others are prior draws)."""
@@ -49,6 +72,10 @@ def marginals(post, path: Path) -> None:
         if log:
             ax.set_xscale("log")
         ax.set_title(f"{p}\ncontraction {summ.loc[p, 'contraction']:.2f}", fontsize=7)
+        # the plot's font lacks Chinese glyphs: a unit's Chinese terms are left out here
+        unit = " ".join("".join(ch for ch in unit_of(post.problem, p) if ord(ch) < 0x2E80)
+                        .split())
+        ax.set_xlabel(unit, fontsize=6)
         ax.tick_params(labelsize=6)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
