@@ -298,6 +298,8 @@ def history_match(simulate: Callable[[np.ndarray], np.ndarray], targets: list[Ta
         ems = []
         for j in range(len(targets)):
             ok = inside & np.isfinite(all_y[:, j])  # a run a figure lacks
+            if ok.sum() < 8:  # too few runs kept to learn from: every run of the figure
+                ok = np.isfinite(all_y[:, j])
             cols = slice(None) if columns is None else columns[j]
             ems.append(Emulator(seed + k).fit(all_u[ok][:, cols], all_y[ok, j]))
         wave = Wave(k + 1, u, y, targets, ems, before=list(done), columns=columns,
@@ -315,7 +317,7 @@ def history_match(simulate: Callable[[np.ndarray], np.ndarray], targets: list[Ta
         active = wave.active
         wave.plausible_share = share_of(wave)
         done.append(wave)
-        if wave.plausible_share == 0.0:
+        if wave.plausible_share == 0.0 and sampler is None:  # a sampler may still find some
             break
     return done
 

@@ -432,13 +432,14 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     for w in waves:
         say(f"wave {w.number}: {len(w.u)} runs, {w.plausible_share:.3%} of the cube plausible"
             + (f"; out of reach: {', '.join(w.out_of_reach)}" if w.out_of_reach else ""))
-    if last.plausible_share == 0.0:
-        raise ScenarioError(f"{pb.name}: history matching ruled out every point; the figures "
-                            "cannot be matched together (reach.csv)")
     # 3. the neural posterior on runs from the region left
     # the training runs: the sampler's points (density 1 / the product of the cases' shares
     # of the region at their shared coordinates; the posterior draws are weighted back)
-    u_all, _ = blocks.sample(last, stages.training_runs, np.random.default_rng([seed, 0x7EA1]))
+    u_all, w_all = blocks.sample(last, stages.training_runs,
+                                 np.random.default_rng([seed, 0x7EA1]))
+    if not (w_all > 0).any():
+        raise ScenarioError(f"{pb.name}: history matching ruled out every point; the figures "
+                            "cannot be matched together (reach.csv)")
     y_all = simulate(u_all, "training")
     active = [j for j, (t, a) in enumerate(zip(targets, last.active, strict=True))
               if a and t.comparison == "equal"]
@@ -454,17 +455,18 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     clock["training"] = time.perf_counter()
     sbc = coverage(net, z_all[:hold], x_all[:hold], fitted, seed=seed, noise_sd=noise_sd)
     observed = np.array([targets[j].observed for j in active])
-    # the flow's draws outside the region are dropped: draw in rounds until enough are kept
-    u, inside, drawn = np.zeros((0, len(fitted))), 0, 0
-    for k in range(8):
-        z = net.sample(observed, 8 * stages.draws * 2 ** k, seed=seed + k)
-        uk = ndtr(z)
+    # the flow's draws outside the region are dropped: draw in rounds (at most 56 x the draws
+    # asked for) until enough are kept; none kept (a flow trained on too few runs): its draws
+    u, inside, drawn, first = np.zeros((0, len(fitted))), 0, 0, None
+    for k in range(3):
+        uk = ndtr(net.sample(observed, 8 * stages.draws * 2 ** k, seed=seed + k))
+        first = uk if first is None else first
         keep = last.keeps(uk)
         u = np.concatenate([u, uk[keep]])
         inside, drawn = inside + int(keep.sum()), drawn + len(uk)
         if len(u) >= stages.draws:
             break
-    u = u[:stages.draws]
+    u = (u if len(u) else first)[:stages.draws]
     n = len(u)
     # back from the sampler's density to the prior truncated to the region: each draw weighted
     # by the product of its cases' shares at its shared coordinates
