@@ -1,0 +1,96 @@
+"""How far a reduced-scale run's outcomes are from full scale's: Xixiu at 1:1, 1:20 and 1:50.
+
+The measurement behind ``tests/test_scale_consistency.py`` and ``docs/calibration.md`` ("One
+answer at every scale"): ``--replicates`` replicates of the bundled Xixiu scenario at each scale
+(seed ``--seed``), and for each end-year output the mean at each scale and ``z``, the difference
+from full scale over its standard error (two-sample, the replicates independent). Written to
+``benchmarks/results/scale_agreement.csv`` (one row per output) and printed as a markdown table.
+
+Example:
+    .venv/bin/python -m benchmarks.scale_agreement --replicates 8
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FULL, REDUCED = 1.0, (20.0, 50.0)
+#: annual columns that are not outcomes
+NOT_OUTCOMES = {"year", "replicate", "stage", "poverty_line"}
+OUT = Path(__file__).resolve().parent / "results" / "scale_agreement.csv"
+
+
+def outcomes() -> list[str]:
+    """The annual outputs compared (every one but the year, replicate, stage and line).
+
+    Example:
+        >>> "migrants" in outcomes() and "year" not in outcomes()
+        True
+    """
+    from povsim.recording import ANNUAL_OUTPUTS
+    return [c for c in ANNUAL_OUTPUTS if c not in NOT_OUTCOMES]
+
+
+def annual_by_scale(replicates: int, seed: int = 1, scenario: str = "xixiu"
+                    ) -> dict[float, pd.DataFrame]:
+    """The annual table of ``replicates`` replicates of ``scenario`` at each scale."""
+    from povsim.config import load_scenario
+    from povsim.runner import run_scenario
+
+    sc = load_scenario(scenario)
+    return {k: run_scenario(sc, seed=seed, replicates=replicates, scale=k, progress=False).annual
+            for k in (FULL, *REDUCED)}
+
+
+def means_z(annual: dict[float, pd.DataFrame], k: float, column: str, year: int
+            ) -> tuple[float, float, float]:
+    """``column``'s mean in ``year`` at full scale and at scale ``k``, and ``z``, their
+    difference over its standard error (0 when both are constant and equal, inf when unequal).
+
+    Example:
+        >>> a = {1.0: pd.DataFrame({"year": [1, 1], "x": [1.0, 3.0]}),
+        ...      2.0: pd.DataFrame({"year": [1, 1], "x": [3.0, 5.0]})}
+        >>> means_z(a, 2.0, "x", 1)
+        (2.0, 4.0, 2.0)
+    """
+    a, b = (annual[s].loc[annual[s]["year"] == year, column].astype(float) for s in (FULL, k))
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    if se == 0:
+        z = 0.0 if a.mean() == b.mean() else np.inf
+    else:
+        z = float((b.mean() - a.mean()) / se)
+    return float(a.mean()), float(b.mean()), z
+
+
+def table(annual: dict[float, pd.DataFrame]) -> pd.DataFrame:
+    """One row per end-year output: the mean at each scale and each reduced scale's ``z``."""
+    year = int(annual[FULL]["year"].max())
+    rows = []
+    for c in outcomes():
+        row = {"output": c, "year": year}
+        for k in REDUCED:
+            full, scaled, z = means_z(annual, k, c, year)
+            row["1:1"], row[f"1:{k:g}"], row[f"z 1:{k:g}"] = full, scaled, z
+        rows.append(row)
+    return pd.DataFrame(rows)[["output", "year", "1:1", *(f"{p}1:{k:g}" for k in REDUCED
+                                                        for p in ("", "z "))]]
+
+
+def main(argv: list[str] | None = None) -> pd.DataFrame:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--replicates", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    t = table(annual_by_scale(args.replicates, args.seed))
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    t.to_csv(OUT, index=False)
+    print(t.to_markdown(index=False, floatfmt=".4g"))
+    return t
+
+
+if __name__ == "__main__":
+    main()
