@@ -54,8 +54,9 @@ def means_z(annual: dict[float, pd.DataFrame], k: float, column: str, year: int
     Example:
         >>> a = {1.0: pd.DataFrame({"year": [1, 1], "x": [1.0, 3.0]}),
         ...      2.0: pd.DataFrame({"year": [1, 1], "x": [3.0, 5.0]})}
-        >>> means_z(a, 2.0, "x", 1)
-        (2.0, 4.0, 2.0)
+        >>> full, scaled, z = means_z(a, 2.0, "x", 1)
+        >>> full, scaled, round(z, 4)  # 2 / sqrt(2 / 2 + 2 / 2)
+        (2.0, 4.0, 1.4142)
     """
     a, b = (annual[s].loc[annual[s]["year"] == year, column].astype(float) for s in (FULL, k))
     se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
