@@ -104,11 +104,17 @@ class Problem:
     @classmethod
     def of(cls, sc: Scenario, *, scale: float = 1.0, seed: int = 1,
            priors: str | Path = PRIORS_YAML, registry: Registry | None = None,
-           only: list[str] | None = None) -> Problem:
-        """The problem of scenario ``sc``: its priors and its case's figures; ``only`` fits a
-        subset of the parameters (the others stay at their starting values)."""
+           only: list[str] | None = None, anchors: bool = True) -> Problem:
+        """The problem of scenario ``sc``: its priors and its case's figures, the reported ones
+        and (``anchors``) the public statistics of ``calibration/anchors.yaml``
+        (:mod:`povsim.calibration.anchors`); ``only`` fits a subset of the parameters (the
+        others stay at their starting values)."""
+        from povsim.calibration.anchors import anchor_figures
+
         reg = registry or registry_for(sc)
         figs = reg.for_case(sc.case, roles=("calibration",))
+        if anchors and figs:
+            figs += [f for f in anchor_figures(sc.case) if f.id not in reg]
         if not figs:
             raise ScenarioError(f"case {sc.case!r} has no calibration figure in the registry")
         pri = scenario_priors(sc, priors)

@@ -1,5 +1,7 @@
 """Plots of a calibration: prior against posterior marginals, a pair plot of the most identified
-parameters, and predicted against reported figures.
+parameters, predicted against reported figures and the history-matching waves; a joint fit's
+marginals, predicted figures and waves also case by case (``marginals-<case>.png``,
+``predicted_vs_reported-<case>.png``, ``waves-<case>.png``).
 
 Example:
     >>> callable(write_plots)
@@ -51,12 +53,39 @@ def unit_of(pb, name: str) -> str:
     return ""
 
 
-def marginals(post, path: Path) -> None:
-    """Each fitted parameter's weighted posterior histogram over its prior's density (the
-    others are prior draws)."""
+def case_parameters(pb, case: str) -> list[str]:
+    """The fitted parameters a case's runs read (its own and the shared ones), in fit order.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> from povsim.calibration.fit import Problem
+        >>> pb = Problem.of(load_scenario("zhenbao"))
+        >>> case_parameters(pb, "zhenbao") == list(pb.fitted)
+        True
+    """
+    members = pb.members.get(case, {})
+    return [p for p in pb.fitted if p in members]
+
+
+def cases_of(pb) -> list[str]:
+    """The cases of a joint fit, each with its own plots; none for a single case's fit.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> from povsim.calibration.fit import Problem
+        >>> cases_of(Problem.of(load_scenario("zhenbao")))
+        []
+    """
+    return list(pb.members) if len(pb.members) > 1 else []
+
+
+def marginals(post, path: Path, names: list[str] | None = None, title: str | None = None
+              ) -> None:
+    """Each fitted parameter's (or each of ``names``') weighted posterior histogram over its
+    prior's density (the others are prior draws), its axis in the parameter's unit."""
     plt = _plt()
     summ = post.summary().set_index("parameter")
-    names = post.problem.fitted
+    names = list(post.problem.fitted) if names is None else names
     cols = 4
     rows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), squeeze=False)
@@ -80,9 +109,8 @@ def marginals(post, path: Path) -> None:
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6)
-    fig.suptitle(f"{post.problem.title}: prior (line) and posterior (bars) of the fitted "
-                 "parameters",
-                 fontsize=9)
+    fig.suptitle(f"{title or post.problem.title}: prior (line) and posterior (bars) of the "
+                 "fitted parameters", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
     plt.close(fig)
@@ -145,26 +173,43 @@ def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
 
 
 def write_plots(post, report: pd.DataFrame, out: Path) -> list[Path]:
-    """The three plots into ``out``; their paths."""
+    """The three plots into ``out`` and, for a joint fit, each case's marginals and predicted
+    figures (``marginals-<case>.png``, ``predicted_vs_reported-<case>.png``); their paths."""
     out = Path(out)
     title = post.problem.title
-    return [atomic_write(out / "marginals.png", lambda p: marginals(post, p)),
-            atomic_write(out / "pairs.png", lambda p: pairs(post, p)),
-            atomic_write(out / "predicted_vs_reported.png",
-                         lambda p: predicted_vs_reported(report, title, p))]
+    written = [atomic_write(out / "marginals.png", lambda p: marginals(post, p)),
+               atomic_write(out / "pairs.png", lambda p: pairs(post, p)),
+               atomic_write(out / "predicted_vs_reported.png",
+                            lambda p: predicted_vs_reported(report, title, p))]
+    for case in cases_of(post.problem):
+        names = case_parameters(post.problem, case)
+        rows = report[report["id"].str.startswith(case + ".")].reset_index(drop=True)
+        if names:
+            written.append(atomic_write(out / f"marginals-{case}.png", lambda p, n=names, c=case:
+                                        marginals(post, p, n, f"{title}, {c}")))
+        if len(rows):
+            written.append(atomic_write(out / f"predicted_vs_reported-{case}.png",
+                                        lambda p, r=rows, c=case:
+                                        predicted_vs_reported(r, f"{title}, {c}", p)))
+    return written
 
 
-def waves(fit, path: Path, points: int = 600, seed: int = 0) -> None:
+def waves(fit, path: Path, points: int = 600, seed: int = 0, among: list[str] | None = None,
+          title: str | None = None) -> None:
     """Each history-matching wave's plausible region (rows) over pairs of the three parameters
-    the posterior identifies best (columns; prior quantiles, so 0-1 is the whole prior): points
-    drawn from the region each wave leaves (the fit's sampler, case by case), over uniform
-    points of the whole prior (grey)."""
+    the posterior identifies best (of ``among``, default all; columns; prior quantiles, so 0-1
+    is the whole prior): points drawn from the region each wave leaves (the fit's sampler, case
+    by case), over uniform points of the whole prior (grey)."""
     plt = _plt()
     names = list(fit.problem.fitted)
     rng = np.random.default_rng(seed)
     summ = fit.posterior.summary().set_index("parameter").loc[names]
     best = summ["contraction"].to_numpy(float)
-    order = [int(i) for i in np.argsort(-best)[:3]] if len(names) >= 2 else [0]
+    if among is not None:  # only these parameters compete for the plot
+        best = np.where(np.isin(names, among), best, -np.inf)
+    order = [int(i) for i in np.argsort(-best)[:min(3, len(among or names))]]
+    if len(order) < 2:
+        order = order[:1] or [0]
     combos = [(a, b) for i, a in enumerate(order) for b in order[i + 1:]] or [(0, 0)]
     everywhere = rng.random((points, len(names)))
     fig, axes = plt.subplots(len(fit.waves), len(combos), squeeze=False,
@@ -186,8 +231,8 @@ def waves(fit, path: Path, points: int = 600, seed: int = 0) -> None:
             ax.tick_params(labelsize=5)
             ax.set_title(f"wave {w.number}: {w.plausible_share:.2g} of the prior plausible",
                          fontsize=7)
-    fig.suptitle(f"{fit.problem.title}: history matching, points of the region not ruled out "
-                 "(blue)", fontsize=9)
+    fig.suptitle(f"{title or fit.problem.title}: history matching, points of the region not "
+                 "ruled out (blue)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
     plt.close(fig)

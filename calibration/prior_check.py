@@ -24,64 +24,13 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
+from povsim.calibration.anchors import load_anchors
 from povsim.config import load_scenario
-from povsim.inputs import ScenarioError, format_validation_error, load_yaml
 from povsim.scenarios import CALIBRATION_SCALE, CASES
-
-#: the statistics the baseline income distribution is anchored to
-ANCHORS = Path(__file__).with_name("anchors.yaml")
-
-
-class Anchor(BaseModel):
-    """A public statistic a case's simulated metric is compared with (``anchors.yaml``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-    id: str
-    case: str
-    metric: str
-    year: int
-    value: float
-    unit: str
-    tolerance: float
-    area: str
-    source: str
-    note: str | None = None
-
-    @property
-    def target(self) -> SimpleNamespace:
-        """What :meth:`povsim.calibration.fit.Problem.simulate` reads of a figure."""
-        return SimpleNamespace(metric=self.metric, year=self.year, month=None)
-
-
-class _AnchorFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    anchors: list[Anchor]
-
-
-def load_anchors(case: str | None = None, path: str | Path = ANCHORS) -> list[Anchor]:
-    """The anchors of ``case`` (default: all); a bad file is a one-line error.
-
-    Example:
-        >>> [a.metric for a in load_anchors("xixiu")]
-        ['income_mean', 'income_median_over_mean']
-    """
-    data, _ = load_yaml(path)
-    try:
-        anchors = _AnchorFile.model_validate(data).anchors
-    except ValueError as err:
-        raise ScenarioError(format_validation_error(path, err, _AnchorFile)) from None
-    bad = [a.id for a in anchors if not a.source.startswith(("cited:", "derived:"))]
-    if bad:
-        raise ScenarioError(f"{path}: field 'source' of {', '.join(bad)}: must begin with "
-                            "'cited:' or 'derived:'")
-    return [a for a in anchors if case is None or a.case == case]
 
 
 def prior_check(case: str, draws: int = 40, scale: float | None = None,
@@ -93,7 +42,7 @@ def prior_check(case: str, draws: int = 40, scale: float | None = None,
 
     sc = load_scenario(case)
     pb = Problem.of(sc, scale=CALIBRATION_SCALE.get(case, 1.0) if scale is None else scale,
-                    seed=seed)
+                    seed=seed, anchors=False)  # the anchors shown apart, as anchors
     prior = prior_sample(pb, 10 * draws)
     anchors = load_anchors(case)
     figs = [*pb.figures, *pb.validation, *anchors]

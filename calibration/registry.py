@@ -34,6 +34,7 @@ UNITS = (
     "yuan", "yuan per year", "yuan per village per year", "yuan per person per year",
     "yuan per mu per year", "mu", "projects", "enterprises", "units", "organisations", "models",
     "flag", "zones", "problems", "cooperatives", "groups", "year", "varieties",
+    "ratio",  # a public statistic's (calibration/anchors.yaml), not the shared CSV's
 )
 
 

@@ -198,8 +198,8 @@ def _figure_shares(u: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     em = Emulator(seed, restarts=0, max_runs=None).fit(u[ok], y[ok])
     targets = [Target("figure", 0.0, 1.0)]
     st = Wave(1, u, y[:, None], targets, [em]).variance_shares(seed=seed)[0]
-    mean_var = float(np.var(em.predict(u[ok])[0]))
-    return st * (mean_var / (mean_var + em.noise_variance) if mean_var > 0 else 0.0)
+    mean_var = float(np.var(em.latent(u[ok])[0]))  # on the scale emulated (the log, or not)
+    return st * (mean_var / (mean_var + em.latent_noise) if mean_var > 0 else 0.0)
 
 
 def case_shares(sub, names: list[str], u: np.ndarray, y: np.ndarray, seed: int,
@@ -353,6 +353,12 @@ class StagedFit:
 
             written.append(atomic_write(out / "waves.png",
                                         lambda p: cplots.waves(self, p)))
+            for case in cplots.cases_of(self.problem):
+                names = cplots.case_parameters(self.problem, case)
+                if names:
+                    written.append(atomic_write(
+                        out / f"waves-{case}.png", lambda p, n=names, c=case: cplots.waves(
+                            self, p, among=n, title=f"{self.problem.title}, {c}")))
         return written + self.posterior.write(out, draws=draws, plots=plots)
 
 
@@ -426,7 +432,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
                           runs=stages.wave_runs, seed=seed, columns=columns,
                           start=(np.concatenate(start_u), np.concatenate(start_y)),
                           sampler=blocks.design,
-                          share=lambda w: blocks.share(w, share_rng))
+                          share=lambda w: blocks.share(w, share_rng), workers=workers)
     last = waves[-1]
     clock["history matching"] = time.perf_counter()
     for w in waves:

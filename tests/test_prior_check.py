@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from povsim.calibration.prior_check import format_check, load_anchors, main, prior_check
+from povsim.calibration.anchors import load_anchors
+from povsim.calibration.prior_check import format_check, main, prior_check
 from povsim.calibration.registry import load_registry
 from povsim.inputs import ScenarioError
 from povsim.scenarios import CASES

@@ -78,6 +78,43 @@ def test_the_staged_fit_screens_matches_and_fits(tmp_path):
         assert name in written, name
 
 
+#: a small joint problem: two shared mechanisms, Zhenbao's two circumstances and Sanba's one
+JOINT_KEEP = ["behaviour.join_prob_month", "behaviour.migrate_prob_month",
+              "zhenbao:income.crops.0.yield_value_per_mu",
+              "zhenbao:population.away_household_share", "sanba:population.labourers_share"]
+
+
+def small_joint_problem():
+    """Zhenbao and Sanba at 1:20, only :data:`JOINT_KEEP` uncertain (the rest as bundled)."""
+    from povsim.calibration.joint import JointProblem
+
+    jp = JointProblem.of([load_scenario("zhenbao"), load_scenario("sanba")],
+                         scales={"zhenbao": 20, "sanba": 20})
+    jp.priors = {n: p for n, p in jp.priors.items() if n in JOINT_KEEP}
+    jp.members = {c: {n: p for n, p in m.items() if n in JOINT_KEEP}
+                  for c, m in jp.members.items()}
+    for c, pb in jp.problems.items():
+        pb.priors = {p: v for p, v in pb.priors.items() if p in jp.members[c].values()}
+    return jp
+
+
+def test_a_joint_fit_finds_the_region_of_both_cases_and_plots_each(tmp_path):
+    """Two cases with shared mechanisms: the waves leave part of the cube plausible, every
+    posterior draw lies in it, the public statistic (Sanba's prefecture income) is a figure,
+    and each case gets its own plots."""
+    jp = small_joint_problem()
+    assert "sanba.income_level_2016" in [f.id for f in jp.figures]
+    fit = staged.fit_staged(jp, tmp_path, SMALL, workers=2)
+    assert 0.0 < fit.waves[-1].plausible_share <= fit.waves[0].plausible_share + 1e-12
+    s = fit.posterior.samples
+    u = np.column_stack([jp.priors[p].rv.cdf(s[p]) for p in jp.fitted])
+    assert fit.waves[-1].keeps(u).all()
+    written = {p.name for p in fit.write(tmp_path, draws=3, plots=True)}
+    for case in ("zhenbao", "sanba"):
+        for plot in ("marginals", "predicted_vs_reported", "waves"):
+            assert f"{plot}-{case}.png" in written, (plot, case)
+
+
 def test_a_rerun_reuses_every_run_and_gives_the_same_posterior(tmp_path, monkeypatch):
     first = staged.fit_staged(small_problem(), tmp_path, SMALL).posterior.samples
     calls = []
