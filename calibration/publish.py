@@ -223,7 +223,8 @@ def calibration_doc(main: str | Path, loco: list[Path] | None = None) -> str:
         "## Fit report",
         "",
         f"{int(cal['inside_90'].sum())} of {len(cal)} calibration figures lie inside the "
-        "posterior predictive 90% interval; validation figures are predicted, never fitted.",
+        "posterior predictive 90% interval; validation figures are predicted, never fitted. "
+        + _anchor_line(cal),
         "",
         markdown_table(_report_rows(report),
                        ["figure", "role", "reported", "predicted median [5%, 95%]", "inside"]),
@@ -273,6 +274,49 @@ def calibration_doc(main: str | Path, loco: list[Path] | None = None) -> str:
     # the figures' reach and the scale check, written by hand from their commands' output
     lines += ["", REACH.read_text(encoding="utf-8").rstrip()]
     return "\n".join(lines) + "\n"
+
+
+def _anchor_line(cal: pd.DataFrame) -> str:
+    """Which calibration figures are public statistics (``calibration/anchors.yaml``).
+
+    Example:
+        >>> line = _anchor_line(pd.DataFrame({"id": ["sanba.income_level_2016", "sanba.x"]}))
+        >>> line.startswith("Of them, 1 is a public statistic"), line.endswith("_2016`.")
+        (True, True)
+    """
+    from povsim.calibration.anchors import load_anchors
+
+    ids = [a.id for a in load_anchors() if a.id in set(cal["id"])]
+    if not ids:
+        return ""
+    return (f"Of them, {len(ids)} {'is a' if len(ids) == 1 else 'are'} public "
+            f"statistic{'' if len(ids) == 1 else 's'} of the place or a larger area holding it "
+            "(`calibration/anchors.yaml`, fitted as a calibration figure): "
+            + ", ".join(f"`{i}`" for i in ids) + ".")
+
+
+def _deviation_lines(main: Path, rows: list[dict]) -> list[str]:
+    """Whether the figures support a case-level deviation of the shared mechanisms: a case
+    whose held-out figures the other four cases' mechanisms miss, and the figures each case has
+    against its own fitted parameters."""
+    summ = pd.read_csv(main / "summary.csv")
+    report = pd.read_csv(main / "fit_report.csv")
+    cal = report[report["role"] == "calibration"]
+    missed = sorted({r["left out"] for r in rows if r["inside"] != "yes"})
+    per_case = []
+    for case in _settings(main).get("cases", []):
+        own = int((summ["fitted"] & summ["parameter"].str.startswith(case + ":")).sum())
+        figs = int(cal["id"].str.startswith(case + ".").sum())
+        per_case.append(f"{case} {figs} figures, {own} own parameters fitted")
+    return [
+        "Case-level deviations of the shared mechanisms (issue 27: \"where the data support "
+        "it\"): the test is whether the mechanisms fitted on four cases predict the fifth "
+        "case's figures. "
+        + (f"They miss some of {', '.join(missed)}'s, where a deviation would be supported; "
+           if missed else "They predict every case's figures, so no deviation is supported; ")
+        + "none is fitted, for no case has figures to spare beyond its own circumstances ("
+        + "; ".join(per_case) + "): a deviation per case and mechanism would be identified by "
+        "its prior alone.", ""]
 
 
 def _scales(s: dict) -> str:
@@ -547,6 +591,7 @@ def _loco_section(main: Path, full: pd.DataFrame, loco: list[Path]) -> list[str]
         markdown_table(shared_rows, ["left out", "shared parameter",
                                      "median [5%, 95%] without the case", "with all five"]),
         "",
+        *_deviation_lines(main, rows),
     ]
     return out
 

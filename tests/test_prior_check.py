@@ -51,3 +51,22 @@ def test_an_anchor_without_a_cited_source_is_one_line(tmp_path):
 def test_an_unknown_case_is_refused(capsys):
     assert main(["nowhere"]) == 2
     assert "unknown case nowhere" in capsys.readouterr().err
+
+
+def test_the_anchors_are_calibration_figures_of_their_cases():
+    """Issue 27: every public statistic is fitted with the reported figures; a larger area's
+    mean that the place lies below is a bound, not a level."""
+    from povsim.calibration.fit import Problem
+    from povsim.config import load_scenario
+
+    for case in CASES:
+        pb = Problem.of(load_scenario(case))
+        ids = {f.id for f in pb.figures}
+        assert {a.id for a in load_anchors(case)} <= ids
+        assert not {a.id for a in load_anchors(case)} & {
+            f.id for f in Problem.of(load_scenario(case), anchors=False).figures}
+    by_id = {a.id: a.figure() for a in load_anchors()}
+    assert by_id["xixiu.income_level_2014"].target.comparison == "at_most"
+    assert by_id["sanba.income_level_2016"].target.comparison == "at_most"
+    assert by_id["xixiu.income_spread_2013"].target.comparison == "equal"
+    assert all(f.role == "calibration" and f.target.tolerance > 0 for f in by_id.values())
