@@ -59,10 +59,12 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
     Example:
         >>> resolve_scenario("no/such/file.yaml")
         PosixPath('no/such/file.yaml')
+        >>> resolve_scenario("Xixiu").name
+        'xixiu.yaml'
     """
     p = Path(name_or_path)
-    if str(name_or_path) in CASES and not is_file(p):
-        return scenario_path(str(name_or_path))
+    if str(name_or_path).lower() in CASES and not is_file(p):  # a case name in any letter case
+        return scenario_path(str(name_or_path).lower())
     return p
 
 

@@ -30,6 +30,11 @@ from povsim.errors import ScenarioError
 from povsim.scenarios import CALIBRATION_SCALE
 from povsim.version import VERSION
 
+#: the policy levers of a scenario (``PolicyCfg``'s fields; tests/test_cli.py checks they agree),
+#: named here so that ``--help`` answers without loading the schema
+POLICY_LEVERS = ("cadre_pairing", "first_secretary_assignment", "village_pairing",
+                 "cadre_tenure", "cadre_capacity", "programme_start_year", "programme")
+
 # Heavy modules (pydantic's scenario schema, numba's kernels, pandas, scipy, pyabc, dask,
 # matplotlib) are imported inside the commands that use them: `povsim --help` and a mistyped
 # option answer at once (tests/test_cli.py measures it).
@@ -92,10 +97,12 @@ def _run_options(p: argparse.ArgumentParser, replicates: int, out: str, quiet: s
     _threads_option(p)
 
 
-def _threads_option(p: argparse.ArgumentParser, workers: bool = False) -> None:
+def _threads_option(p: argparse.ArgumentParser, workers: bool = False,
+                    serial: bool = False) -> None:
     if workers:
         text = ("threads of each worker process (default 1: the workers share the cores); "
-                "in this process with --serial or one worker (default: every core)")
+                "in this process with " + ("--serial or " if serial else "")
+                + "one worker (default: every core)")
     else:
         text = "threads of the household kernels (default: every core)"
     p.add_argument("--threads", type=_positive_int, default=None, metavar="N",
@@ -160,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "says")
     _posterior_options(r)
     r.set_defaults(func=cmd_run)
-    a = sub.add_parser("audit", help="check the reported figures against each other")
+    a = sub.add_parser("audit", help="check the reported figures against each other",
+                       description="Cross-check the reported figures of the registry "
+                                   "(calibration/targets.yaml): sums, shares and totals that "
+                                   "the reports state twice; each finding consistent, "
+                                   "inconsistent or suspect, with the figures it reads.")
     a.add_argument("--strict", action="store_true",
                    help="exit 1 if any finding is inconsistent or suspect")
     a.add_argument("--format", choices=("text", "md", "csv"), default="text",
@@ -182,12 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_targets)
     c = sub.add_parser("compare", help="compare policy variants with a baseline on common "
                                        "random numbers (paired differences, 90%% intervals)")
-    c.add_argument("scenario", help="baseline scenario YAML file, e.g. scenarios/xixiu.yaml")
+    c.add_argument("scenario", help="the baseline: a bundled case (yushu, xixiu, jiangkou, "
+                                    "sanba, zhenbao) or a scenario YAML file, e.g. "
+                                    "scenarios/xixiu.yaml")
     c.add_argument("--vary", action="append", default=[], metavar="LEVER=V1,V2",
-                   help="a policy lever (cadre_pairing, village_pairing, "
-                        "first_secretary_assignment, cadre_tenure, cadre_capacity) or a "
-                        "parameter by dotted path, with the values to compare; repeat for a "
-                        "grid of several levers")
+                   help="a policy lever (" + ", ".join(POLICY_LEVERS) + ") or a parameter "
+                        "by dotted path, with the values to compare; repeat for a grid of "
+                        "several levers")
     c.add_argument("--against", action="append", default=[], metavar="ALT.yaml",
                    help="an alternative scenario file to compare with the baseline (repeatable)")
     _run_options(c, replicates=20, out="results/<scenario name>-compare", quiet="no table",
@@ -280,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start afresh in a store that holds another sweep (its runs are deleted)")
     w.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     _force_option(w)
-    _threads_option(w, workers=True)
+    _threads_option(w, workers=True, serial=True)
     w.set_defaults(func=cmd_sweep)
     m = sub.add_parser("summarize", help="summarise a sweep store: bands per design point, "
                                          "Sobol/Morris indices, plots")
@@ -495,6 +507,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from povsim.scenarios import CASES
 
     start = time.perf_counter()
+    if args.case.lower() == "all":  # names in any letter case
+        args.case = "all"
+    if args.leave_out is not None and args.leave_out.lower() in CASES:
+        args.leave_out = args.leave_out.lower()
     if args.case != "all":  # bad input answers before pyabc and the model's modules load
         if args.leave_out is not None:
             raise ScenarioError("--leave-out: only with 'all' (a joint fit of the five cases)")
@@ -668,7 +684,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``povsim`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # an unknown option of a command: that command's usage, not povsim's
+        _subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     from povsim import allocator
 
     allocator.keep_freed_arrays()  # once per process, at its start
@@ -687,6 +706,12 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"povsim: error: {failure_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of one command of ``povsim``."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[command]
 
 
 #: the errors of a file or folder that cannot be written

@@ -38,6 +38,7 @@ from pydantic import (
 )
 
 from povsim.calibration.registry import Registry, load_registry
+from povsim.errors import did_you_mean
 from povsim.inputs import SAFE_NAME, ScenarioError, format_validation_error, load_yaml
 from povsim.scenarios import CASES, resolve_scenario
 
@@ -638,7 +639,8 @@ class PolicyCfg(_Strict):
 
         known = REGISTRIES[info.field_name]
         if v not in known:
-            raise ValueError(f"unknown strategy {v!r}; known: {', '.join(sorted(known))}")
+            raise ValueError(f"unknown strategy {v!r}{did_you_mean(v, known)}; known: "
+                             f"{', '.join(sorted(known))}")
         return v
 
 
@@ -824,8 +826,9 @@ def _set_dotted(data: dict, parts: list[str], value: Any, path: str, where: str)
                 allowed = ", ".join(map(str, node)) or "(none)"
                 levers = ("; or a policy lever: " + ", ".join(PolicyCfg.model_fields)
                           if i == 0 else "")
+                hint = did_you_mean(part, [*node, *(PolicyCfg.model_fields if i == 0 else ())])
                 raise ScenarioError(f"{where}: unknown parameter {path!r}: no field {part!r} in "
-                                    f"'{here}'; allowed: {allowed}{levers}")
+                                    f"'{here}'{hint}; allowed: {allowed}{levers}")
             key: Any = part
         elif isinstance(node, list):
             key = _list_key(node, part)
@@ -910,8 +913,8 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, ValueError):  # a name the system refuses (too long, a NUL byte)
         there = False
     if not path.suffix and not there:
-        raise ScenarioError(f"unknown case {str(path)!r}; known: {', '.join(CASES)} (or give a "
-                            "scenario YAML file)")
+        raise ScenarioError(f"unknown case {str(path)!r}{did_you_mean(str(path), CASES)}; "
+                            f"known: {', '.join(CASES)} (or give a scenario YAML file)")
     data, raw = load_yaml(path)
     try:
         sc = Scenario.model_validate(data)

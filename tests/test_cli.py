@@ -98,6 +98,49 @@ def test_bad_options_fail_with_usage(args, needle, capsys):
     assert needle in capsys.readouterr().err
 
 
+def test_an_unknown_option_shows_the_commands_usage(capsys):
+    """Issue 28 (5): ``povsim run xixiu --runs 2`` answers with ``run``'s usage, not povsim's."""
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "xixiu", "--runs", "2"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err.startswith("usage: povsim run ") and "unrecognized arguments: --runs 2" in err
+
+
+@pytest.mark.parametrize("args, hint", [
+    (["run", "xixu", "--quiet"], "did you mean 'xixiu'?"),
+    (["compare", "xixiu", "--vary", "cadre_pairing=randon", "--quiet"], "did you mean 'random'?"),
+    (["compare", "xixiu", "--vary", "cadre_pairng=random", "--quiet"],
+     "did you mean 'cadre_pairing'?"),
+])
+def test_a_mistyped_name_gets_a_did_you_mean(args, hint, capsys):
+    assert main(args) == 2
+    assert hint in capsys.readouterr().err
+
+
+def test_case_names_in_any_letter_case(tmp_path):
+    assert main(["run", "XiXiu", "--replicates", "1", "--scale", "1000", "--quiet", "--no-plots",
+                 "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "manifest.json").exists()
+
+
+def test_the_help_texts_say_what_each_command_has(capsys):
+    """``--serial`` only where the command has it; compare takes a case; its lever list is the
+    schema's; audit describes itself."""
+    from povsim.cli import POLICY_LEVERS
+    from povsim.config import PolicyCfg
+
+    assert POLICY_LEVERS == tuple(PolicyCfg.model_fields)
+    texts = {}
+    for cmd in ("calibrate", "sweep", "compare", "audit"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        texts[cmd] = " ".join(capsys.readouterr().out.split())
+    assert "--serial or" not in texts["calibrate"] and "--serial or" in texts["sweep"]
+    assert "a bundled case" in texts["compare"] and "programme)" in texts["compare"]
+    assert "Cross-check the reported figures" in texts["audit"]
+
+
 def test_missing_scenario_file(capsys):
     assert main(["run", "no/such/file.yaml", "--quiet"]) == 2
     err = capsys.readouterr().err
