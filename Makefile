@@ -24,9 +24,11 @@ demo: $(STAMP)
 	@echo "report (open it in a browser):"
 	@$(VENV)/bin/povsim report results/xixiu
 
+# pytest's progress per file (each file's name, then a dot per test and the share done so far),
+# the ten slowest tests, and at the end how long the suite took
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -o addopts= --durations=10
 
 # the suite without the end-to-end runs marked slow
 test-fast: $(STAMP)
