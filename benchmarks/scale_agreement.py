@@ -49,7 +49,8 @@ def annual_by_scale(replicates: int, seed: int = 1, scenario: str = "xixiu"
 def means_z(annual: dict[float, pd.DataFrame], k: float, column: str, year: int
             ) -> tuple[float, float, float]:
     """``column``'s mean in ``year`` at full scale and at scale ``k``, and ``z``, their
-    difference over its standard error (0 when both are constant and equal, inf when unequal).
+    difference over its standard error (0 when both are constant and equal, or undefined at
+    both scales; inf when constant and unequal).
 
     Example:
         >>> a = {1.0: pd.DataFrame({"year": [1, 1], "x": [1.0, 3.0]}),
@@ -59,6 +60,8 @@ def means_z(annual: dict[float, pd.DataFrame], k: float, column: str, year: int
         (2.0, 4.0, 1.4142)
     """
     a, b = (annual[s].loc[annual[s]["year"] == year, column].astype(float) for s in (FULL, k))
+    if a.isna().all() and b.isna().all():  # undefined at both scales (e.g. a cost per person
+        return float("nan"), float("nan"), 0.0  # lifted out when none is): they agree
     se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
     if se == 0:
         z = 0.0 if a.mean() == b.mean() else np.inf
