@@ -354,8 +354,7 @@ def history_match(simulate: Callable[[np.ndarray], np.ndarray], targets: list[Ta
                 ok = np.isfinite(all_y[:, j])
             cols = slice(None) if columns is None else columns[j]
             jobs.append(delayed(Emulator(seed + k).fit)(all_u[ok][:, cols], all_y[ok, j]))
-        ems = (Parallel(n_jobs=min(workers, len(jobs)))(jobs) if workers > 1 and len(jobs) > 1
-               else [f(*a, **kw) for f, a, kw in jobs])
+        ems = Parallel(n_jobs=max(1, min(workers, len(jobs))))(jobs)  # 1: in this process
         wave = Wave(k + 1, u, y, targets, ems, before=list(done), columns=columns,
                     active=list(active))
         region = (test if last is None else test[last.keeps(test)] if sampler is None

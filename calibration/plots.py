@@ -207,9 +207,7 @@ def waves(fit, path: Path, points: int = 600, seed: int = 0, among: list[str] | 
     best = summ["contraction"].to_numpy(float)
     if among is not None:  # only these parameters compete for the plot
         best = np.where(np.isin(names, among), best, -np.inf)
-    order = [int(i) for i in np.argsort(-best)[:min(3, len(among or names))]]
-    if len(order) < 2:
-        order = order[:1] or [0]
+    order = [int(i) for i in np.argsort(-best)[:min(3, len(among or names))]] or [0]
     combos = [(a, b) for i, a in enumerate(order) for b in order[i + 1:]] or [(0, 0)]
     everywhere = rng.random((points, len(names)))
     fig, axes = plt.subplots(len(fit.waves), len(combos), squeeze=False,
