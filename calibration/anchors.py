@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from povsim.calibration.registry import Figure, Target
+from povsim.calibration.registry import UNITS, Figure, Target
 from povsim.inputs import ScenarioError, format_validation_error, load_yaml
 
 #: the public statistics the cases are anchored to
@@ -40,7 +40,7 @@ class Anchor(BaseModel):
     metric: str
     year: int
     value: float
-    unit: str
+    unit: Literal[UNITS]  # type: ignore[valid-type]  # the registry's units
     tolerance: float
     area: str
     source: str
@@ -60,7 +60,7 @@ class Anchor(BaseModel):
         ``anchors.yaml``), as :meth:`povsim.calibration.fit.Problem.of` fits it."""
         return Figure(id=self.id, case=self.case, seed_file=ANCHORS.name,
                       quantity=f"{self.metric} {self.year} ({self.area})", value=self.value,
-                      unit="ratio" if self.unit == "ratio" else self.unit, period=str(self.year),
+                      unit=self.unit, period=str(self.year),
                       kind="context", role="calibration", target=self.target,
                       quote=self.source, note=self.note)
 

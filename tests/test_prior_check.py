@@ -70,3 +70,12 @@ def test_the_anchors_are_calibration_figures_of_their_cases():
     assert by_id["sanba.income_level_2016"].target.comparison == "at_most"
     assert by_id["xixiu.income_spread_2013"].target.comparison == "equal"
     assert all(f.role == "calibration" and f.target.tolerance > 0 for f in by_id.values())
+
+
+def test_an_anchor_in_a_unit_the_registry_lacks_is_one_line(tmp_path):
+    bad = tmp_path / "anchors.yaml"
+    bad.write_text("anchors:\n  - {id: xixiu.x, case: xixiu, metric: income_mean, year: 2014,"
+                   " value: 1, unit: furlongs, tolerance: 1, area: here, source: 'cited: x'}\n",
+                   encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"field 'anchors\.0\.unit'"):
+        load_anchors(path=bad)
