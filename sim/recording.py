@@ -80,6 +80,28 @@ def mean(x: np.ndarray) -> float:
     return float(x.sum() / x.size)
 
 
+#: the headline outcomes (issue 28): register-based and income-based poverty incidence, the
+#: registered poor still poor, people lifted out of income poverty (net since the baseline), mean
+#: income and collective revenue; the monthly table carries each as the value of the latest year
+#: closed (:func:`latest_year`), so that ``mesa.batch_run``'s rows hold them
+HEADLINE = ("incidence", "income_poor_share", "poor_people", "lifted_out_people", "income_mean",
+            "collective_revenue_total")
+
+
+def latest_year(m, column: str) -> float:
+    """The annual table's ``column`` in the latest year closed (NaN before the first
+    December): a headline outcome as a monthly model reporter.
+
+    Example:
+        >>> from povsim.model import PovertyModel
+        >>> m = PovertyModel("zhenbao", seed=1, scale=4)
+        >>> m.step(); latest_year(m, "incidence")
+        nan
+    """
+    values = m.datacollector.tables["annual"][column]
+    return float(values[-1]) if values else float("nan")
+
+
 #: the monthly table: column -> reporter of the model at the end of a month
 MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
     "year": lambda m: m.clock.year,
@@ -99,6 +121,7 @@ MONTHLY_REPORTERS: dict[str, Callable[[Any], Any]] = {
                                                             .tolist()) * m.world.k),
     "labour_trained_cumulative": lambda m: m.world.programmes.labour_trained * m.world.k,
     "labour_transferred_cumulative": lambda m: m.world.programmes.labour_transferred * m.world.k,
+    **{c: (lambda m, c=c: latest_year(m, c)) for c in HEADLINE},
 }
 
 
@@ -327,7 +350,11 @@ class YearRecorder:
                     income_poor_people=size[pc < line].sum(), cost_year=cost_year,
                     cost_cumulative=self.ledger.cost_cumulative)
         del order  # its memory is free for the reporters' temporaries (a province: 80 MB)
-        self.add("annual", {name: fn(y) for name, fn in ANNUAL_REPORTERS.items()})
+        row = {name: fn(y) for name, fn in ANNUAL_REPORTERS.items()}
+        self.add("annual", row)
+        # December's monthly row was collected before the close: it shows the year just closed
+        for c in HEADLINE:
+            self.dc.model_vars[c][-1] = float(row[c])
         if self.records & {"collectives", "crops"}:
             self.collectives_and_crops(y)
         if self.records & {"deciles", "sources"}:

@@ -45,7 +45,8 @@ from povsim.outputs import (
 TABLE_DESCRIPTIONS = {
     "annual": "one row per replicate and year: incidence, poor households and people, exits, "
               "re-entries, villages, income mean/median, Gini, collective economy, costs",
-    "monthly": "one row per replicate and month: income, jobs, migrants, members, cooperatives",
+    "monthly": "one row per replicate and month: income, jobs, migrants, members, cooperatives, "
+               "and the headline outcomes of the latest year closed",
     "deciles": "per-capita income deciles (person-weighted) by replicate, year and group",
     "sources": "per-capita income by source, replicate, year and group",
     "cadres": "household-pairing cadre loads, visits and effectiveness by replicate, year, kind",

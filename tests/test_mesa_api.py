@@ -116,6 +116,25 @@ def test_batch_run_with_one_and_two_processes_gives_the_same_rows():
     assert np.isclose(row["income_per_capita_ytd"], last["income_per_capita_ytd"], rtol=0)
 
 
+def test_batch_run_rows_hold_the_headline_outcomes():
+    """Issue 28 (3): a ``batch_run`` row carries the headline outcomes of the latest year
+    closed, the model's own annual values (December's row: the year just closed)."""
+    from povsim.recording import HEADLINE
+
+    rows = pd.DataFrame(_batch(1, 24 if MESA_35 else 23))  # to December 2015
+    assert set(HEADLINE) <= set(rows.columns)
+    m = PovertyModel("zhenbao", seed=2, cadre_pairing="random")
+    for _ in range(24):
+        m.step()
+    year = m.annual.iloc[-1]
+    assert int(year["year"]) == 2015
+    row = rows[(rows["seed"] == 2) & (rows["cadre_pairing"] == "random")].iloc[0]
+    for c in HEADLINE:
+        assert np.isclose(row[c], year[c], rtol=0, equal_nan=True), c
+    before = m.monthly.iloc[10]  # November 2014: the baseline year not yet closed
+    assert np.isnan(before["incidence"])
+
+
 def test_the_odd_states_the_schedule_the_model_runs():
     """ODD §3's schedule table is the model's own (order, submodel, module, section, timing)."""
     from pathlib import Path
