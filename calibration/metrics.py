@@ -84,6 +84,25 @@ def _year_no_poor(res: Results, year: int, month: int | None, arg: str | None) -
     return pd.Series(out, dtype=float)
 
 
+def censored(values, target):
+    """A figure's simulated ``values`` (array or Series) with a year never reached read as the
+    year after the figure's: ``year_no_poor`` is NaN where poor households remain by then, and
+    the fit, the targets table and the reports read that as "not by then" (``year + 1``), not as
+    a missing run. Other metrics are returned as they are.
+
+    Example:
+        >>> from types import SimpleNamespace as N
+        >>> censored(np.array([2019.0, np.nan]), N(metric="year_no_poor", year=2021)).tolist()
+        [2019.0, 2022.0]
+    """
+    if target.metric != "year_no_poor":
+        return values
+    if isinstance(values, pd.Series):
+        return values.fillna(float(target.year + 1))
+    values = np.asarray(values, float)
+    return np.where(np.isnan(values), float(target.year + 1), values)
+
+
 def _monthly(column: str) -> Callable:
     def f(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
         return _at(res.monthly, column, year=year, month=month or 12)

@@ -34,6 +34,7 @@ import pandas as pd
 import yaml
 
 from povsim.calibration.fit import Problem, run_abc, run_seed, screen_cached
+from povsim.calibration.metrics import censored
 from povsim.calibration.priors import PRIORS_YAML
 from povsim.calibration.targets import SIGNS, format_band, format_number, inside_band
 from povsim.config import Scenario, figures_file
@@ -151,9 +152,7 @@ class Posterior:
         pb = self.problem
         rows = []
         for f in [*pb.figures, *pb.validation]:
-            v = predictive.loc[predictive["id"] == f.id, "value"]
-            if f.target.metric == "year_no_poor":  # no year without poor by then: the year
-                v = v.fillna(f.target.year + 1)     # after, not a missing run
+            v = censored(predictive.loc[predictive["id"] == f.id, "value"], f.target)
             v = v.dropna().to_numpy(float)
             lo, med, hi = (np.quantile(v, [0.05, 0.5, 0.95]) if v.size
                            else (math.nan,) * 3)

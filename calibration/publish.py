@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from povsim.calibration.metrics import censored
 from povsim.calibration.posterior import effective_sample_size
 from povsim.calibration.targets import format_band, format_number
 from povsim.inputs import ScenarioError
@@ -456,9 +457,7 @@ def point_check(main: str | Path, replicates: int = POINT_REPLICATES) -> pd.Data
             if f.id not in report.index:
                 continue
             r = report.loc[f.id]
-            xs = np.asarray(x[f.id], float)
-            if f.target.metric == "year_no_poor":  # none without poor by then: the year after
-                xs = np.where(np.isnan(xs), f.target.year + 1, xs)
+            xs = censored(np.asarray(x[f.id], float), f.target)
             v = float(np.nanmean(xs)) if np.isfinite(xs).any() else float("nan")
             rows.append({"id": f.id, "role": r["role"], "unit": f.unit,
                          "comparison": f.target.comparison, "reported": f.value,

@@ -55,6 +55,7 @@ from scipy.special import ndtr, ndtri
 from povsim.calibration.evaluate import evaluate
 from povsim.calibration.fit import check_settings, kept_noise
 from povsim.calibration.history_matching import CUTOFF, Emulator, Target, Wave, history_match
+from povsim.calibration.metrics import censored
 from povsim.calibration.neural import coverage, rank_uniformity, train
 from povsim.calibration.posterior import Posterior
 from povsim.inputs import ScenarioError
@@ -102,8 +103,7 @@ def censor(y: np.ndarray, figures: list) -> np.ndarray:
     """
     y = np.array(y, float)
     for j, f in enumerate(figures):
-        if f.target.metric == "year_no_poor":
-            y[np.isnan(y[:, j]), j] = f.target.year + 1
+        y[:, j] = censored(y[:, j], f.target)
     return y
 
 

@@ -27,7 +27,7 @@ import math
 import pandas as pd
 
 from povsim.calibration.distance import scaled_gap
-from povsim.calibration.metrics import annual_equivalent, metric_values
+from povsim.calibration.metrics import annual_equivalent, censored, metric_values
 from povsim.calibration.registry import Registry, load_registry
 from povsim.config import registry_for
 from povsim.results import Results
@@ -62,7 +62,7 @@ def targets_table(res: Results, registry: Registry | None = None,
     rows = []
     for f in reg.for_case(case, roles=("calibration", "validation")):
         t = f.target
-        vals = metric_values(res, t.metric, t.year, t.month).dropna()
+        vals = censored(metric_values(res, t.metric, t.year, t.month), t).dropna()
         q = vals.quantile([0.1, 0.5, 0.9]) if len(vals) else pd.Series([math.nan] * 3,
                                                                         index=[0.1, 0.5, 0.9])
         med = float(q[0.5])
