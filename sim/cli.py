@@ -93,7 +93,7 @@ def _run_options(p: argparse.ArgumentParser, replicates: int, out: str, quiet: s
     p.add_argument("--out", default=None, help=f"output folder (default {out})")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     p.add_argument("--quiet", action="store_true", help=f"no progress bar and {quiet}")
-    _force_option(p)
+    _force_option(p, out=True)
     _threads_option(p)
 
 
@@ -120,10 +120,12 @@ def _set_threads(args: argparse.Namespace, in_process: bool) -> None:
         threads.set_worker_threads(args.threads)
 
 
-def _force_option(p: argparse.ArgumentParser) -> None:
+def _force_option(p: argparse.ArgumentParser, out: bool = False) -> None:
     p.add_argument("--force", action="store_true",
                    help="run even where the up-front estimate of memory or time is over the "
-                        "limit (this machine's memory, 24 hours)")
+                        "limit (this machine's memory, 24 hours)"
+                        + (", or where --out holds another scenario's results (they are "
+                           "replaced)" if out else ""))
 
 
 def _before_runs(args: argparse.Namespace, sc, runs: int, paired: bool = False) -> None:
@@ -333,7 +335,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.households is not None:
         sc = sc.with_params({"population.total_households": args.households})
     out = Path(args.out or Path("results") / sc.name)
-    _check_folder(out)
+    _check_folder(out, sc, args.force)
     _before_runs(args, sc, args.replicates)
     _set_threads(args, in_process=True)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
@@ -461,7 +463,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from povsim.comparison import compare
 
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
-    _check_folder(out)
+    _check_folder(out, sc, args.force)
     _before_runs(args, sc, (len(variants) + 1) * args.replicates, paired=True)
     _set_threads(args, in_process=True)
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
@@ -484,7 +486,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     from povsim.attribution import CHANNELS, attribute
 
     out = Path(args.out or Path("results") / f"{sc.name}-attribution")
-    _check_folder(out)
+    _check_folder(out, sc, args.force)
     # every channel off in turn, the programme off, all off, and the register on true income
     _before_runs(args, sc, (len(CHANNELS) + 3) * args.replicates, paired=True)
     _set_threads(args, in_process=True)
@@ -615,10 +617,25 @@ def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | N
     atomic_write(f, lambda p: Path(p).write_text(json.dumps(runs, indent=1), encoding="utf-8"))
 
 
-def _check_folder(out: Path) -> None:
-    """Refuse an --out that exists and is not a folder (one line)."""
+def _check_folder(out: Path, sc=None, force: bool = False) -> None:
+    """Refuse an --out that exists and is not a folder, and (given the scenario ``sc``) a folder
+    holding another scenario file's results (its ``manifest.json``) unless ``force``: a second
+    run never silently replaces another scenario's outputs (one line each)."""
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
+    manifest = out / "manifest.json"
+    if sc is None or force or not manifest.is_file():
+        return
+    import json
+
+    try:
+        held = json.loads(manifest.read_text(encoding="utf-8"))["scenario"]["file"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # not a run's manifest: nothing of a scenario to protect
+    mine = str(Path(sc._path).resolve()) if sc._path else None
+    if held and mine and str(Path(held).resolve()) != mine:
+        raise ScenarioError(f"--out {out}: holds the results of another scenario ({held}); "
+                            "give another --out, or --force to replace them")
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

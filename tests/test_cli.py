@@ -141,6 +141,22 @@ def test_the_help_texts_say_what_each_command_has(capsys):
     assert "Cross-check the reported figures" in texts["audit"]
 
 
+def test_a_folder_of_another_scenarios_results_is_not_replaced(tmp_path, capsys):
+    """Issue 28 (4): a second run into a folder holding another scenario file's results is
+    refused in one line (its files kept) unless --force; the same scenario may run again."""
+    out = tmp_path / "o"
+    small = ["--replicates", "1", "--quiet", "--no-plots", "--out", str(out)]
+    assert main(["run", "xixiu", "--scale", "1000", *small]) == 0
+    before = (out / "manifest.json").read_text(encoding="utf-8")
+    assert main(["run", "sanba", "--scale", "40", *small]) == 2
+    err = capsys.readouterr().err
+    assert "holds the results of another scenario" in err and "xixiu.yaml" in err
+    assert (out / "manifest.json").read_text(encoding="utf-8") == before
+    assert main(["run", "xixiu", "--scale", "1000", *small]) == 0
+    assert main(["run", "sanba", "--scale", "40", "--force", *small]) == 0
+    assert "sanba.yaml" in (out / "manifest.json").read_text(encoding="utf-8")
+
+
 def test_missing_scenario_file(capsys):
     assert main(["run", "no/such/file.yaml", "--quiet"]) == 2
     err = capsys.readouterr().err
