@@ -22,10 +22,8 @@ Example:
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 
-import numpy as np
 import pandas as pd
 
 from povsim.calibration.anchors import load_anchors
@@ -42,24 +40,17 @@ def prior_check(case: str, draws: int = 40, scale: float | None = None,
 
     sc = load_scenario(case)
     pb = Problem.of(sc, scale=CALIBRATION_SCALE.get(case, 1.0) if scale is None else scale,
-                    seed=seed, anchors=False)  # the anchors shown apart, as anchors
+                    seed=seed)  # the anchors among its figures, each with its comparison
     prior = prior_sample(pb, 10 * draws)
-    anchors = load_anchors(case)
-    figs = [*pb.figures, *pb.validation, *anchors]
-    rows = []  # the prior's predictive, as Posterior.predictive draws it, anchors included
+    figs = [*pb.figures, *pb.validation]
+    rows = []  # the prior's predictive, as Posterior.predictive draws it
     values = prior.draws(draws)
     seeds = [run_seed(pb.seed + i, v) for i, v in enumerate(values)]
     for i, x in enumerate(pb.simulate_many(values, seeds, figures=figs)):
         rows += [{"draw": i, "id": f, "value": v} for f, v in x.items()]
-    pred = pd.DataFrame(rows)
-    report = prior.fit_report(pred[~pred["id"].isin([a.id for a in anchors])])
-    for a in anchors:
-        v = pred.loc[pred["id"] == a.id, "value"].dropna().to_numpy(float)
-        lo, med, hi = np.quantile(v, [0.05, 0.5, 0.95]) if v.size else (math.nan,) * 3
-        report.loc[len(report)] = {
-            "id": a.id, "role": "anchor", "unit": a.unit, "comparison": "equal",
-            "reported": a.value, "predicted_median": float(med), "predicted_p05": float(lo),
-            "predicted_p95": float(hi), "inside_90": bool(lo <= a.value <= hi)}
+    report = prior.fit_report(pd.DataFrame(rows))
+    anchors = {a.id for a in load_anchors(case)}
+    report.loc[report["id"].isin(anchors), "role"] = "anchor"  # shown as anchors, apart
     report.insert(0, "case", case)
     return report
 
