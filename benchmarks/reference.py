@@ -25,7 +25,8 @@ Per agent (rewritten here, one household at a time, scalar draws):
   with probability ``paired_hire_prob_month`` x the reach-weighted share of its village's
   vacancies, picking one in proportion to reach-weighted vacancies and getting the job if a
   vacancy is still left, or else finds an outside-market job with probability
-  ``job_search_prob_month`` x (0.5 + skill) x (1 + ``referral_boost`` x referral). The vacancies
+  the case's search rate (:mod:`povsim.job_finding`) x (0.5 + skill) x (1 + ``referral_boost`` x
+  referral). The vacancies
   (capacities less jobs held) are counted by the model; hiring stops at capacity (first come,
   first served in the random order, where the engine ranks candidates by their draw: the same in
   distribution).
@@ -84,6 +85,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
+from povsim import job_finding
 from povsim.agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
 from povsim.config import Scenario, load_scenario
 from povsim.model import PovertyModel
@@ -96,6 +98,7 @@ from povsim.submodels.labour_market import (
     capacities,
     employer_wages,
     market_wages,
+    month_wages,
 )
 
 FARMING, JOBS, HEALTH, FINANCE = NEED["farming"], NEED["jobs"], NEED["health"], NEED["finance"]
@@ -202,7 +205,7 @@ class HouseholdParams:
             productivity_cap=ce.productivity_cap.value,
             health_cover_gain=ce.health_cover_gain.value,
             separation_prob=b.job_separation_prob_month.value,
-            search_prob=b.job_search_prob_month.value, referral_boost=ce.referral_boost.value,
+            search_prob=job_finding.scenario_rate(sc), referral_boost=ce.referral_boost.value,
             paired_hire_prob=b.paired_hire_prob_month.value,
             remittance=i.migrant_remittance_month.value, rent_month=i.land_rent_per_mu.value / 12,
             transfer=i.transfer_per_person_month.value,
@@ -585,15 +588,18 @@ class ReferenceModel(PovertyModel):
         self.farm_value_year = farm_yield_per_mu(
             self.world.crops, self.sc.income.yield_value_per_mu.value, self.clock.year) * g
         self.farm_value_month = self.farm_value_year * self.season[self.clock.month]
-        self.wages = employer_wages(self.world, self.clock, self.sc.income).tolist()
+        share = self.sc.population.local_job_share.value
+        self.wages = month_wages(employer_wages(self.world, self.clock, self.sc.income),
+                                 self.world.coop_arrays.fill, self.world.coop_code0,
+                                 share).tolist()
         self.wage_bill = [0.0] * len(self.wages)
         self.transfers_paid = self.health_cover_paid = 0.0
         self.disaster_hit = (self.streams["reference:disaster"].random(len(self.villages))
                              < self.sc.shocks.disaster_prob_month.value).tolist()
         self.agent_set.do("step")
         led = self.ledger
-        led.flow("market", "households", "wages", market_wages(self.world,
-                                                               np.array(self.wage_bill)))
+        led.flow("market", "households", "wages",
+                 market_wages(self.world, np.array(self.wage_bill), share))
         for e in self.enterprises:
             if self.wage_bill[e.code]:
                 e.wages_paid += self.wage_bill[e.code]

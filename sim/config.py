@@ -186,7 +186,9 @@ class PopulationCfg(_Strict):
     migrant_share: Prob
     """share of labourers working away at baseline"""
     local_job_share: Prob
-    """share of households with a labourer at home holding a local job at baseline"""
+    """share of households with a labourer at home holding a local job, at baseline and in the
+    labour market's steady state (it sets the outside market's job finding,
+    :mod:`povsim.job_finding`)"""
     coop_member_share: Prob
     """initial members in villages with an active collective"""
     registration_error_sigma: Amount
@@ -260,8 +262,6 @@ class ShocksCfg(_Strict):
 
 
 class BehaviourCfg(_Strict):
-    job_search_prob_month: Prob
-    """outside-market job finding of an idle labourer, x (0.5 + skill)"""
     job_separation_prob_month: Prob
     """loss of a local job"""
     paired_hire_prob_month: Prob

@@ -17,7 +17,7 @@ kernels against numpy statements of the same rules, bit for bit.
 Kernel arguments are typed records (named tuples: :class:`HouseholdArrays`,
 :class:`MonthParams`, :class:`PairedVacancies`, :class:`MonthOutputs`, :class:`Applicants`), and a
 scenario parameter keeps its schema name down to the kernel (``visit_prob_month``,
-``other_village_visit_factor``, ``job_search_prob_month`` ...).
+``other_village_visit_factor``, ``job_separation_prob_month`` ...).
 
 Example:
     >>> import numpy as np
@@ -507,12 +507,13 @@ def _separate_and_count_in(h, draws, job_separation_prob_month, row, start,
 
 
 class LabourParams(NamedTuple):
-    """The labour market's parameters (``behaviour.*`` and ``cadre_effects.referral_boost``)
-    under their schema names."""
+    """The labour market's parameters: ``behaviour.*`` and ``cadre_effects.referral_boost`` under
+    their schema names, and the outside market's ``search_rate``
+    (:func:`povsim.job_finding.search_rate`)."""
 
     job_separation_prob_month: float
     paired_hire_prob_month: float
-    job_search_prob_month: float
+    search_rate: float
     referral_boost: float
 
 
@@ -529,7 +530,7 @@ def labour_month(h, draws, cap, codes, reach, p, filled, app, counts, staff) -> 
     separate_and_count(h, draws, p.job_separation_prob_month, filled)
     vac = _vacancies(cap, filled, staff)
     paired = paired_vacancies(codes, reach, vac, p.paired_hire_prob_month)
-    k = seek_jobs(h, draws, paired, p.job_search_prob_month, p.referral_boost, app, counts)
+    k = seek_jobs(h, draws, paired, p.search_rate, p.referral_boost, app, counts)
     if k:
         _hire(app.household, app.employer, app.key, k, vac, h.employer, h.referral, staff)
     return k
@@ -541,7 +542,7 @@ def _labour_month_serial(h, draws, cap, codes, reach, p, filled, app, counts,
     _separate_and_count_serial(h, draws, p.job_separation_prob_month, filled)
     vac = _vacancies(cap, filled, staff)
     paired = paired_vacancies(codes, reach, vac, p.paired_hire_prob_month)
-    k = _seek_jobs_serial(h, draws, paired, p.job_search_prob_month, p.referral_boost, app,
+    k = _seek_jobs_serial(h, draws, paired, p.search_rate, p.referral_boost, app,
                           counts)
     if k:
         _hire(app.household, app.employer, app.key, k, vac, h.employer, h.referral, staff)
@@ -617,7 +618,7 @@ def paired_vacancies(codes, reach, vac, paired_hire_prob_month):  # pragma: no c
     return PairedVacancies(codes, weighted, total_weighted, p_apply)
 
 
-def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out, counts) -> int:
+def seek_jobs(h, draws, vac, search_rate, referral_boost, out, counts) -> int:
     """Job search of every household with idle labour and no local job (ODD §7.6, ``h`` a
     :class:`HouseholdArrays`, ``vac`` the :class:`PairedVacancies`; draws: lanes 1 and 2 of
     stream ``labour_market``). An applicant to a paired employer is written to ``out`` (an
@@ -628,9 +629,9 @@ def seek_jobs(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
     applicants in household order, whatever the number of threads. Returns their number.
     """
     if _serial(counts.shape[0]):
-        return _seek_jobs_serial(h, draws, vac, job_search_prob_month, referral_boost, out,
+        return _seek_jobs_serial(h, draws, vac, search_rate, referral_boost, out,
                                  counts)
-    return _seek_jobs_chunks(h, draws, vac, job_search_prob_month, referral_boost, out, counts)
+    return _seek_jobs_chunks(h, draws, vac, search_rate, referral_boost, out, counts)
 
 
 def hire(app: Applicants, k: int, vac: np.ndarray, employer: np.ndarray,
@@ -669,32 +670,32 @@ def _hire(household, emp, key, k, vac, employer, referral, staff):  # pragma: no
 
 
 @njit(cache=True, nogil=True)
-def _seek_jobs_serial(h, draws, vac, job_search_prob_month, referral_boost, out,
+def _seek_jobs_serial(h, draws, vac, search_rate, referral_boost, out,
                       counts):  # pragma: no cover - compiled
     n = h.employer.shape[0]
     for c in range(counts.shape[0]):
-        counts[c] = _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out,
+        counts[c] = _seek_jobs_in(h, draws, vac, search_rate, referral_boost, out,
                                   c * CHUNK, min((c + 1) * CHUNK, n))
     return _gather((out.household, out.employer, out.key), counts)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _seek_jobs_chunks(h, draws, vac, job_search_prob_month, referral_boost, out,
+def _seek_jobs_chunks(h, draws, vac, search_rate, referral_boost, out,
                       counts):  # pragma: no cover - compiled
     n = h.employer.shape[0]
     for c in prange(counts.shape[0]):
-        counts[c] = _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out,
+        counts[c] = _seek_jobs_in(h, draws, vac, search_rate, referral_boost, out,
                                   c * CHUNK, min((c + 1) * CHUNK, n))
     return _gather((out.household, out.employer, out.key), counts)
 
 
 @njit(cache=True, nogil=True)
-def _seek_jobs_in(h, draws, vac, job_search_prob_month, referral_boost, out, start,
+def _seek_jobs_in(h, draws, vac, search_rate, referral_boost, out, start,
                   stop):  # pragma: no cover - compiled
     """:func:`seek_jobs` on households ``start..stop - 1``, applicants written from row
     ``start``; returns their number."""
     half32 = np.float32(0.5)
-    search_prob32 = np.float32(job_search_prob_month)
+    search_prob32 = np.float32(search_rate)
     employer, referral = h.employer, h.referral
     k = start
     for i in range(start, stop):

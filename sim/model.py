@@ -35,7 +35,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from povsim import allocator, kernels, recording
+from povsim import allocator, job_finding, kernels, recording
 from povsim.agents.cadre import Cadre
 from povsim.agents.cooperative import Cooperative
 from povsim.agents.enterprise import Enterprise
@@ -157,7 +157,8 @@ class PovertyModel(mesa.Model):
             HouseholdProgrammes(c, w, sc.programmes, sc.cadre_effects.productivity_cap.value,
                                 st, led),
             BranchDecay(c, w, sc.villages.branch_decay_month.value),
-            LabourMarket(c, w, sc.behaviour, sc.cadre_effects.referral_boost.value, st),
+            LabourMarket(c, w, sc.behaviour, job_finding.scenario_rate(sc),
+                         sc.cadre_effects.referral_boost.value, st),
             Cooperatives(c, w, sc.cooperatives, sc.income, st, led),
             HouseholdsMonth(c, w, sc, st, led),
             TransferTracking(c, w),

@@ -18,6 +18,7 @@ import numpy as np
 
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, Households
 from povsim.config import Scenario
+from povsim.job_finding import baseline_chance
 
 VILLAGE_SIZE_SIGMA = 0.5  # log-sd of village population weights; assumed
 
@@ -29,6 +30,10 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
     A household's share of persons able to work is drawn from a Beta distribution of mean
     ``labourers_share`` and concentration ``labourers_concentration``, and its labourers are
     binomial given that share.
+
+    A household with a labourer at home holds an outside-market local job with its chance in
+    the labour market's steady state (:func:`povsim.job_finding.baseline_chance`: on average
+    ``population.local_job_share``, more for the more skilled).
 
     A share ``population.away_household_share`` (when set) of households lives away as a whole
     household (人户分离): every labourer of theirs is a migrant, none holds a local job.
@@ -55,7 +60,7 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
                                   sc.cadre_effects.productivity_cap.value)
     pop.migrants[:] = rng.binomial(pop.labourers, p.migrant_share.value)
     at_home = pop.labourers > pop.migrants
-    pop.employer[:] = np.where(at_home & (rng.random(n) < p.local_job_share.value),
+    pop.employer[:] = np.where(at_home & (rng.random(n) < baseline_chance(sc, pop.skill)),
                                OUTSIDE_MARKET, NO_JOB)
     member = coop_active[pop.village] & (rng.random(n) < p.coop_member_share.value)
     pop.member[:] = member

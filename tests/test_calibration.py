@@ -176,7 +176,7 @@ def test_compare_under_posterior_draws_pairs_each_draw_and_is_deterministic(tmp_
     folder = tmp_path / "post"
     folder.mkdir()
     pd.DataFrame({"draw": [0, 1], "weight": [0.5, 0.5], "generation": 2,
-                  "behaviour.job_search_prob_month": [0.01, 0.1]}).to_parquet(
+                  "behaviour.job_separation_prob_month": [0.01, 0.1]}).to_parquet(
         folder / "posterior.parquet")
     draws = posterior_draws(folder, 3, seed=4)
     assert draws == posterior_draws(folder, 3, seed=4)
@@ -197,7 +197,7 @@ def test_a_run_under_posterior_draws_is_deterministic_and_labels_its_draws(tmp_p
 
     from povsim.runner import run_scenario
 
-    draws = [{"behaviour.job_search_prob_month": 0.01}, {"behaviour.job_search_prob_month": 0.1}]
+    draws = [{"behaviour.job_separation_prob_month": q} for q in (0.01, 0.1)]
     sc = load_scenario("zhenbao")
     a = run_scenario(sc, replicates=2, scale=8, progress=False, draws=draws)
     b = run_scenario(sc, replicates=2, scale=8, progress=False, draws=draws)

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from povsim import kernels, philox
+from povsim import job_finding, kernels, philox
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
 from povsim.config import load_scenario
 from povsim.kernels import Draws, MonthParams, household_month_arrays
@@ -135,7 +135,7 @@ def labour_numpy(m, hh, draws):
     vac = np.maximum(cap - filled, 0.0)
     vac[OUTSIDE_MARKET] = 0.0
     seek = np.flatnonzero((hh.idle_labour() > 0) & (hh.employer == NO_JOB))
-    p_out = b.job_search_prob_month.value * (0.5 + hh.skill[seek]) * (
+    p_out = job_finding.scenario_rate(m.sc) * (0.5 + hh.skill[seek]) * (
         1.0 + m.sc.cadre_effects.referral_boost.value * hh.referral[seek])
     ve = m.world.employers.codes[hh.village[seek]]
     row_vac = np.where(ve >= 0, vac[np.maximum(ve, 0)], 0.0)
@@ -167,7 +167,7 @@ def test_labour_market_kernels_equal_the_vectorised_rules(state):
     app, staff = kernels.Applicants.empty(n), np.zeros(len(cap), np.int64)
     be = m.sc.behaviour
     params = kernels.LabourParams(be.job_separation_prob_month.value,
-                                  be.paired_hire_prob_month.value, be.job_search_prob_month.value,
+                                  be.paired_hire_prob_month.value, job_finding.scenario_rate(m.sc),
                                   m.sc.cadre_effects.referral_boost.value)
     k = kernels.labour_month(h, draws, cap, m.world.employers.codes, m.world.employers.reach,
                              params, by_chunk, app, counts, staff)

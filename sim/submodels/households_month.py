@@ -40,7 +40,7 @@ from povsim.ledger import Ledger
 from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 from povsim.submodels.cooperatives import join
-from povsim.submodels.labour_market import employer_wages, market_wages
+from povsim.submodels.labour_market import employer_wages, market_wages, month_wages
 from povsim.village_kernels import join_cooperatives_batch
 
 if TYPE_CHECKING:
@@ -105,6 +105,9 @@ class HouseholdsMonth(Submodel):
         super().__init__(clock)
         self.world, self.sc, self.ledger = world, sc, ledger
         self.streams = streams
+        # a cooperative's part-time post earns the rest of its month at the village's chance
+        # of an outside job (labour_market.post_pay)
+        self.job_share = float(sc.population.local_job_share.value)
         season = np.asarray(sc.income.farm_seasonality.value, float)
         self.season = season / season.sum()
         n_emp = world.coop_code0 + world.n_villages
@@ -133,6 +136,7 @@ class HouseholdsMonth(Submodel):
         money flows, disasters and joining (:meth:`book`)."""
         w, b = self.world, self.sc.behaviour
         _, _, wages, p = self.year_values()
+        wages = month_wages(wages, w.coop_arrays.fill, w.coop_code0, self.job_share)
         p = p._replace(season_share=self.season[self.clock.month])
         ud = self.streams["disaster"].random(w.n_villages)
         # a village's joining probability, -1 (never) where its cooperative is not active
@@ -157,7 +161,8 @@ class HouseholdsMonth(Submodel):
         ud = [s.streams["disaster"].random(s.world.n_villages) for s in subs]
         va, ca = state["village_arrays"], state["coop_arrays"]
         p_join = np.where(ca.active, bm.join_prob * va.branch_strength, -1.0)
-        kernels.household_month_batch(bm.households, bm.params, bm.wages, va.tech, p_join,
+        wages = month_wages(bm.wages, ca.fill, self.world.coop_code0, bm.job_share)
+        kernels.household_month_batch(bm.households, bm.params, wages, va.tech, p_join,
                                       bm.keys, np.int64(self.clock.month_index), bm.join,
                                       bm.partial)
         for r, s in enumerate(subs):
@@ -199,7 +204,7 @@ class HouseholdsMonth(Submodel):
         w = self.world
         by_emp, paid, covered = kernels.MonthOutputs(None, partial).totals()
         led = self.ledger
-        led.flow("market", "households", "wages", market_wages(w, by_emp))
+        led.flow("market", "households", "wages", market_wages(w, by_emp, self.job_share))
         by_partner = by_emp[1:w.coop_code0]  # employer code = partner index + 1
         who = np.flatnonzero(by_partner)
         if who.size:
@@ -218,7 +223,8 @@ class _BatchMonth:
     shares, joining probability, Philox key, and the kernel's outputs; what its disasters and
     joining read (each run's villages' rows, disaster chance and loss, land per labourer, farm
     yield and growth of the year, a poor member's shares, share of land leased, jobs per 100
-    mu)."""
+    mu, the chance of an outside job a part-time post's holder earns the rest of its month
+    at)."""
 
     households: kernels.HouseholdArrays
     params: np.ndarray
@@ -238,6 +244,7 @@ class _BatchMonth:
     member_shares: np.ndarray
     lease_share: np.ndarray
     jobs_per_100mu: np.ndarray
+    job_share: np.ndarray
 
     @classmethod
     def of(cls, subs: list[HouseholdsMonth], state: dict) -> tuple[int, _BatchMonth]:
@@ -259,5 +266,6 @@ class _BatchMonth:
             np.array([v[1] for v in values]), np.array([v[0] for v in values]),
             np.array([s.sc.cooperatives.poor_member_shares.value for s in subs]),
             np.array([s.sc.behaviour.lease_share.value for s in subs]),
-            np.array([s.sc.cooperatives.jobs_per_100mu.value for s in subs]))
+            np.array([s.sc.cooperatives.jobs_per_100mu.value for s in subs]),
+            np.array([[s.job_share] for s in subs]))
 

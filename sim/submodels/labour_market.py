@@ -5,7 +5,8 @@ A local job ends with ``job_separation_prob_month``. A household with idle labou
 job applies to a paired employer of its village (its cooperative, paired partners) with
 ``paired_hire_prob_month`` x the reach-weighted share of their vacancies, picking one in
 proportion to reach-weighted vacancies; otherwise it finds an outside-market job with
-``job_search_prob_month`` x (0.5 + skill) x (1 + ``referral_boost`` x referral). Applicants to
+the case's search rate x (0.5 + skill) x (1 + ``referral_boost`` x referral), the rate that
+sustains ``population.local_job_share`` (:mod:`povsim.job_finding`). Applicants to
 an employer are served in random order until its vacancies are filled. The per-household rules
 run compiled, the month in one call (:func:`povsim.kernels.labour_month`).
 
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
 def employer_wages(world: World, clock: Clock, income: IncomeCfg) -> np.ndarray:
     """Monthly wage by employer code (yuan, x growth) a worker receives: the local wage for the
     outside market and the cooperatives, each partner's own wage. A cooperative pays its posts'
-    ``fill`` of it, the outside market the rest (:func:`market_wages`)."""
+    ``fill`` of it, the outside market part of the rest (:func:`month_wages`,
+    :func:`market_wages`)."""
     g = clock.growth()
     local = income.local_wage_month.value * g
     out = np.full(world.coop_code0 + world.n_villages, local)
@@ -52,24 +54,60 @@ def employer_wages(world: World, clock: Clock, income: IncomeCfg) -> np.ndarray:
     return out
 
 
-def market_wages(world: World, by_employer: np.ndarray) -> float:
+def post_pay(fill: np.ndarray, job_share: float | np.ndarray) -> np.ndarray:
+    """Share of a full wage a cooperative's post pays its holder in a month: ``fill`` from the
+    cooperative and, for the ``1 - fill`` of the month it does not fill, the outside market's
+    wage at ``job_share``, the chance the village's other labourers hold an outside job
+    (``population.local_job_share``).
+
+    A post stands for ``k`` real workers (:func:`povsim.scaling.posts`), ``fill`` of whom hold
+    the cooperative's job; the others are like the village's other labourers, a share
+    ``job_share`` of whom hold local jobs. Paid only ``fill`` of a wage, the post holder would
+    stand for ``k`` workers kept from outside work (issue 25: at 1:50 the income-poverty rate
+    was 5.5 standard errors above full scale's); paid a full wage, for ``k`` workers all
+    employed (at 1:50 Xixiu's mean income was 2.7% above full scale's, 7.7 standard errors).
+    ``fill`` and ``job_share`` may be a batch's runs stacked (runs first, ``job_share`` one per
+    run with a trailing axis).
+
+    Example:
+        >>> post_pay(np.array([1.0, 0.25]), 0.6).tolist()
+        [1.0, 0.7]
+    """
+    return fill + (1.0 - fill) * job_share
+
+
+def month_wages(wages: np.ndarray, fill: np.ndarray, coop_code0: int,
+                job_share: float | np.ndarray) -> np.ndarray:
+    """Monthly wage by employer code a worker receives this month: ``wages``
+    (:func:`employer_wages`), a cooperative's times its posts' :func:`post_pay`.
+
+    Example:
+        >>> month_wages(np.array([100.0, 80.0, 100.0]), np.array([0.25]), 2, 0.6).tolist()
+        [100.0, 80.0, 70.0]
+    """
+    out = np.array(wages, float)
+    out[..., coop_code0:] *= post_pay(fill, job_share)
+    return out
+
+
+def market_wages(world: World, by_employer: np.ndarray, job_share: float) -> float:
     """What the outside market pays of the month's wages ``by_employer`` (yuan, by employer
-    code): its own workers' wages and, of a cooperative's part-time posts (``fill`` < 1,
-    :func:`povsim.scaling.posts`), the ``1 - fill`` of the month the post holder works in the
-    outside market. A post stands for ``k`` real workers, ``fill`` of whom hold the
-    cooperative's job and the rest outside jobs; paid only ``fill`` of a wage, the post holder
-    would stand for ``k`` workers kept from outside work (issue 25: at 1:50 the income-poverty
-    rate was 5.5 standard errors above full scale's).
+    code, as the workers received them: :func:`month_wages`): its own workers' wages and, of a
+    cooperative's posts, the part beyond the ``fill`` the cooperative pays
+    (:func:`post_pay`).
 
     Example:
         >>> import numpy as np
         >>> from types import SimpleNamespace as NS
         >>> w = NS(coop_code0=2, coop_arrays=NS(fill=np.array([0.25])))
-        >>> market_wages(w, np.array([100.0, 50.0, 40.0]))
-        130.0
+        >>> market_wages(w, np.array([100.0, 50.0, 70.0]), 0.6)  # 100 + 70 x 0.45 / 0.7
+        145.0
     """
     c0 = world.coop_code0  # the cooperatives' codes; their posts' fill is the collectives'
-    return float(by_employer[OUTSIDE_MARKET] + by_employer[c0:] @ (1.0 - world.coop_arrays.fill))
+    fill = world.coop_arrays.fill
+    pay = post_pay(fill, job_share)
+    outside = np.divide(pay - fill, pay, out=np.zeros_like(pay), where=pay > 0)
+    return float(by_employer[OUTSIDE_MARKET] + by_employer[c0:] @ outside)
 
 
 def capacities(world: World, clock: Clock) -> np.ndarray:
@@ -95,8 +133,8 @@ class LabourMarket(Submodel):
 
     name, odd, when = "labour market", "7.6", EVERY_MONTH
 
-    def __init__(self, clock: Clock, world: World, behaviour: BehaviourCfg, referral_boost: float,
-                 streams: Streams):
+    def __init__(self, clock: Clock, world: World, behaviour: BehaviourCfg, search_rate: float,
+                 referral_boost: float, streams: Streams):
         super().__init__(clock)
         self.world, self.b, self.referral_boost = world, behaviour, referral_boost
         self.streams = streams
@@ -110,7 +148,7 @@ class LabourMarket(Submodel):
         self._params = kernels.LabourParams(
             float(behaviour.job_separation_prob_month.value),
             float(behaviour.paired_hire_prob_month.value),
-            float(behaviour.job_search_prob_month.value), float(referral_boost))
+            float(search_rate), float(referral_boost))
         self._batch: _BatchLabour | None = None  # a batch's stacked buffers (step_batch)
 
     def step(self) -> None:
