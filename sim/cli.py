@@ -167,6 +167,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="simulate N households in all (population.total_households), e.g. a "
                         "province: 10000000; the villages, cadres and partners as the scenario "
                         "says")
+    r.add_argument("--no-counterfactual", action="store_true",
+                   help="skip the paired no-programme runs (by default every run also runs "
+                        "with the programme off, on the same seeds, so the summary shows the "
+                        "programme's own effect; half the time without)")
     _posterior_options(r)
     r.set_defaults(func=cmd_run)
     a = sub.add_parser("audit", help="check the reported figures against each other",
@@ -336,18 +340,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         sc = sc.with_params({"population.total_households": args.households})
     out = Path(args.out or Path("results") / sc.name)
     _check_folder(out, sc, args.force)
-    _before_runs(args, sc, args.replicates)
+    counterfactual = not args.no_counterfactual and sc.policy.programme
+    _before_runs(args, sc, args.replicates * (2 if counterfactual else 1))
     _set_threads(args, in_process=True)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
-                       progress=not args.quiet, draws=_draws(args, sc))
+                       progress=not args.quiet, draws=_draws(args, sc),
+                       counterfactual=counterfactual)
     written = res.write(out, plots=not args.no_plots)
     _warn(outcome_warnings(res))
     if not args.quiet:
         info = res.run_info
         draws = (f"{info['posterior_draws']} posterior draws x " if info["posterior_draws"]
                  else "")
-        print(f"\n{sc.title}: {draws}{args.replicates} replicate(s), seed {args.seed}, "
-              f"scale 1:{args.scale:g}, {info['wall_seconds']:.1f} s, "
+        print(f"\n{sc.title}: {draws}{args.replicates} replicate(s)"
+              + (" with and without the programme" if counterfactual else "")
+              + f", seed {args.seed}, scale 1:{args.scale:g}, {info['wall_seconds']:.1f} s, "
               f"peak memory {info['peak_rss_bytes'] / 2**20:,.0f} MiB")
         print(res.format_summary())
         print(format_source_counts(info["parameters"]))

@@ -37,7 +37,7 @@ import pandas as pd
 from povsim.folders import output_folder
 from povsim.inputs import ScenarioError
 from povsim.outputs import atomic_write
-from povsim.results import Results, band_cell
+from povsim.results import EFFECT_NOTE, Results, band_cell
 
 #: rows shown of a long table (the CSV beside the page has them all)
 MAX_ROWS = 60
@@ -127,8 +127,13 @@ def _run_sections(out: Path, man: dict) -> list[Section]:
         f"Scenario {man['scenario'].get('name')} ({man['scenario'].get('file')}), seed "
         f"{run.get('seed')}, {run.get('replicates')} replicate(s), scale 1:{run.get('scale'):g}.",
         "Bands: " + band_what(res) + ".", _parameters_line(counts)])
-    s.tables.append(("Start and end year, median [10%, 90%] over runs",
-                     _banded(res.summary())))
+    summary = res.summary()
+    if "effect_mean" in summary:
+        s.text.append("What the programme did: " + EFFECT_NOTE + ".")
+    else:
+        s.text.append("No no-programme counterfactual in this folder (run without "
+                      "--no-counterfactual to see the programme's own effect).")
+    s.tables.append(("Start and end year, median [10%, 90%] over runs", _banded(summary)))
     sections = [s]
     fig = _reported_section(res, man)
     if fig is not None:
@@ -137,13 +142,21 @@ def _run_sections(out: Path, man: dict) -> list[Section]:
 
 
 def _banded(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary's bands as cells; with a counterfactual, the end year without the programme
+    and the programme's effect beside them."""
     y0, y1 = int(summary["start_year"].iloc[0]), int(summary["end_year"].iloc[0])
-    return pd.DataFrame({
-        "outcome": summary["outcome"],
-        f"{y0} (baseline)": [band_cell(*r) for r in summary[["start_median", "start_p10",
-                                                              "start_p90"]].itertuples(False)],
-        f"{y1}": [band_cell(*r) for r in summary[["end_median", "end_p10",
-                                                   "end_p90"]].itertuples(False)]})
+
+    def cells(prefix: str, sign: bool = False) -> list[str]:
+        names = ([f"{prefix}_mean", f"{prefix}_lo", f"{prefix}_hi"] if prefix == "effect" else
+                 [f"{prefix}_median", f"{prefix}_p10", f"{prefix}_p90"])
+        return [band_cell(*r, sign=sign) for r in summary[names].itertuples(False)]
+
+    out = pd.DataFrame({"outcome": summary["outcome"], f"{y0} (baseline)": cells("start"),
+                        f"{y1}": cells("end")})
+    if "effect_mean" in summary:
+        out[f"{y1} without the programme"] = cells("without")
+        out["programme's effect, mean [90% interval]"] = cells("effect", sign=True)
+    return out
 
 
 def _reported_section(res, man: dict) -> Section | None:
