@@ -144,8 +144,8 @@ class Results:
             >>> from povsim.runner import run_scenario
             >>> r = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2,
             ...                  scale=1000, progress=False, counterfactual=True)
-            >>> r.summary().columns[:3].tolist(), "effect_mean" in r.summary()
-            (['outcome', 'start_year', 'start_median'], True)
+            >>> r.summary().columns[:4].tolist(), "effect_mean" in r.summary()
+            (['outcome', 'unit', 'start_year', 'start_median'], True)
         """
         from povsim.comparison import paired_interval
 
@@ -173,7 +173,8 @@ class Results:
             o = outcome(col)
             b = self.band("annual", col).set_index("year") * o.scale
             s, e = b.loc[y0], b.loc[y1]
-            rows.append({"outcome": o.axis, "start_year": y0, "start_median": s["median"],
+            rows.append({"outcome": o.axis, "unit": o.unit, "start_year": y0,
+                         "start_median": s["median"],
                          "start_p10": s["p10"], "start_p90": s["p90"], "end_year": y1,
                          "end_median": e["median"], "end_p10": e["p10"], "end_p90": e["p90"],
                          **versus(col, o.scale)})
@@ -186,13 +187,14 @@ class Results:
                 per = (cost / added).where(added > 0)
                 q = quantiles(per) if per.notna().any() else dict.fromkeys(
                     ("median", "p10", "p90"), nan)
-                rows.append({"outcome": PROGRAMME_COST_ROW, "start_year": y0,
+                rows.append({"outcome": PROGRAMME_COST_ROW, "unit": "yuan", "start_year": y0,
                              "start_median": nan, "start_p10": nan, "start_p90": nan,
                              "end_year": y1, "end_median": q["median"], "end_p10": q["p10"],
                              "end_p90": q["p90"]})
                 continue
             q = quantiles(end(a, col) * o.scale)
-            rows.append({"outcome": o.axis, "start_year": y0, "start_median": nan,
+            rows.append({"outcome": o.axis, "unit": o.unit, "start_year": y0,
+                         "start_median": nan,
                          "start_p10": nan, "start_p90": nan, "end_year": y1,
                          "end_median": q["median"], "end_p10": q["p10"], "end_p90": q["p90"],
                          **versus(col, o.scale)})
