@@ -314,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
                                   "summarize) or calibrate, e.g. results/xixiu")
     r.add_argument("--out", default=None, metavar="FILE",
                    help="the page (default: FOLDER/report.html)")
+    r.add_argument("--screenshot", default=None, metavar="PNG",
+                   help="also save the top of the page as a PNG image (headless chromium, "
+                        "which must be installed: apt-get install chromium)")
+    r.add_argument("--size", default="1200x1400", metavar="WxH",
+                   help="the screenshot's width and height in pixels (default 1200x1400)")
     r.set_defaults(func=cmd_report)
     for cmd in sub.choices.values():
         cmd.add_argument("--debug", action="store_true",
@@ -700,9 +705,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from povsim.folders import output_folder
 
     output_folder(args.folder)  # a wrong folder answers before pandas loads
-    from povsim.report import write_report
+    from povsim.report import screenshot, write_report
 
-    print(write_report(args.folder, args.out))
+    page = write_report(args.folder, args.out)
+    print(page)
+    if args.screenshot:
+        print(screenshot(page, args.screenshot, args.size))
     return 0
 
 

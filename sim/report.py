@@ -514,3 +514,41 @@ def write_report(out: str | Path, path: str | Path | None = None) -> Path:
     target = Path(path) if path else Path(out) / "report.html"
     atomic_write(target, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return target
+
+
+def screenshot(page: str | Path, png: str | Path, size: str = "1200x1400") -> Path:
+    """Save the top ``size`` (``WxH`` pixels) of the HTML ``page`` as ``png`` with headless
+    Chromium (Debian's ``chromium``); a one-line error where it is missing or fails.
+
+    Example (needs chromium):
+        screenshot("results/xixiu/report.html", "docs/images/report-xixiu.png")
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    w, sep, h = size.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0):
+        raise ScenarioError(f"--size {size!r}: give width x height in pixels, e.g. 1200x1400")
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        raise ScenarioError("a screenshot needs Debian's chromium (apt-get install chromium); "
+                            "none found on the PATH")
+    png = Path(png).resolve()
+    png.parent.mkdir(parents=True, exist_ok=True)
+
+    def shoot(tmp: Path) -> None:
+        with tempfile.TemporaryDirectory() as d:  # chromium names its format by the suffix
+            shot = Path(d) / "shot.png"
+            run = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
+                                  "--hide-scrollbars", "--no-first-run",
+                                  f"--window-size={int(w)},{int(h)}", f"--screenshot={shot}",
+                                  Path(page).resolve().as_uri()], capture_output=True,
+                                 timeout=120)
+            if run.returncode != 0 or not shot.is_file():
+                raise ScenarioError(f"chromium could not take the screenshot of {page} "
+                                    f"(exit status {run.returncode})")
+            shutil.move(shot, tmp)
+
+    atomic_write(png, shoot)
+    return png
