@@ -135,6 +135,7 @@ def _before_runs(args: argparse.Namespace, sc, runs: int, paired: bool = False) 
     from povsim.runner import size_warnings
 
     draws = args.draws if getattr(args, "posterior", None) else 1
+    _warn(sc._warnings)  # values a real place could have, but few do (povsim.plausible)
     check(estimate(sc, args.scale, runs * draws), force=args.force)
     _warn(size_warnings(sc, args.scale, args.replicates, paired=paired))
 
