@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.povsim-installed
 
-.PHONY: setup demo test test-fast lint bench calibration notebooks clean
+.PHONY: setup demo screenshot test test-fast lint bench calibration notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "povsim needs Python 3.11 or newer"'
@@ -23,6 +23,13 @@ demo: $(STAMP)
 	$(VENV)/bin/povsim run scenarios/xixiu.yaml --seed 1 --replicates 8 --out results/xixiu
 	@echo "report (open it in a browser):"
 	@$(VENV)/bin/povsim report results/xixiu
+
+# the README's screenshot of the demo's report (top 1200x1400 pixels, headless chromium) and the
+# summary it shows, which tests/test_report.py checks against a run of today's model
+screenshot: $(STAMP)
+	test -f results/xixiu/manifest.json || $(MAKE) demo
+	$(VENV)/bin/povsim report results/xixiu --screenshot docs/images/report-xixiu.png --size 1200x1400
+	$(PY) -c "from povsim.results import Results; Results.read('results/xixiu').summary().to_csv('docs/images/report-xixiu.csv', index=False)"
 
 # pytest's progress per file (each file's name, then a dot per test and the share done so far),
 # the ten slowest tests, and at the end how long the suite took

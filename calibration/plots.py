@@ -144,6 +144,23 @@ def pairs(post, path: Path) -> None:
     plt.close(fig)
 
 
+def figure_label(fid: str, registry=None) -> str:
+    """A figure's label on a plot: its case and the quantity the registry gives it (the
+    anchors' metric where it is not a report's figure), not its id.
+
+    Example:
+        >>> figure_label("xixiu.poverty_incidence_end")
+        'xixiu: rural poverty incidence at end'
+    """
+    from povsim.calibration.registry import load_registry
+
+    case = fid.split(".", 1)[0]
+    try:
+        return f"{case}: {(registry or load_registry())[fid].quantity}"
+    except KeyError:
+        return fid
+
+
 def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
     """Each figure's posterior-predictive median and 90% interval against the reported value,
     as a ratio to the reported value."""
@@ -163,8 +180,11 @@ def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
                         fmt="o", color=color, capsize=2, label=role)
     ax.legend(fontsize=7)
     ax.axvline(1.0, color="black", lw=0.8)
-    ax.set_yticks(y, [f"{i} ({r})" for i, r in zip(report["id"], report["role"], strict=True)],
-                  fontsize=7)
+    from povsim.calibration.registry import load_registry
+
+    reg = load_registry()
+    ax.set_yticks(y, [f"{figure_label(i, reg)} ({r})"
+                      for i, r in zip(report["id"], report["role"], strict=True)], fontsize=7)
     ax.set_xlabel("predicted / reported (median and 90% interval)")
     ax.set_title(f"{title}\nposterior predictive against the reports", fontsize=9)
     fig.tight_layout()

@@ -87,7 +87,8 @@ def figures_on(column: str, case: str, registry: Registry | None = None) -> list
     """The case's calibration and validation figures that read the annual ``column`` at one
     year, in the column's stored units: what a run plot draws beside the simulation.
 
-    Each item has ``id``, ``role``, ``year``, ``value``, ``tolerance`` and ``comparison``.
+    Each item has ``id``, ``quantity``, ``role``, ``year``, ``value``, ``tolerance`` and
+    ``comparison``.
 
     Example:
         >>> [f["id"] for f in figures_on("incidence", "xixiu")]
@@ -101,7 +102,7 @@ def figures_on(column: str, case: str, registry: Registry | None = None) -> list
         eq = annual_equivalent(f.target.metric)
         if eq is None or eq[0] != column or f.target.month not in (None, 12):
             continue
-        out.append({"id": f.id, "role": f.role, "year": f.target.year,
+        out.append({"id": f.id, "quantity": f.quantity, "role": f.role, "year": f.target.year,
                     "value": f.value * eq[1], "tolerance": f.target.tolerance * eq[1],
                     "comparison": f.target.comparison})
     return out

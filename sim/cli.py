@@ -135,6 +135,7 @@ def _before_runs(args: argparse.Namespace, sc, runs: int, paired: bool = False) 
     from povsim.runner import size_warnings
 
     draws = args.draws if getattr(args, "posterior", None) else 1
+    _warn(sc._warnings)  # values a real place could have, but few do (povsim.plausible)
     check(estimate(sc, args.scale, runs * draws), force=args.force)
     _warn(size_warnings(sc, args.scale, args.replicates, paired=paired))
 
@@ -167,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="simulate N households in all (population.total_households), e.g. a "
                         "province: 10000000; the villages, cadres and partners as the scenario "
                         "says")
+    r.add_argument("--no-counterfactual", action="store_true",
+                   help="skip the paired no-programme runs (by default every run also runs "
+                        "with the programme off, on the same seeds, so the summary shows the "
+                        "programme's own effect; half the time without)")
     _posterior_options(r)
     r.set_defaults(func=cmd_run)
     a = sub.add_parser("audit", help="check the reported figures against each other",
@@ -310,6 +315,11 @@ def build_parser() -> argparse.ArgumentParser:
                                   "summarize) or calibrate, e.g. results/xixiu")
     r.add_argument("--out", default=None, metavar="FILE",
                    help="the page (default: FOLDER/report.html)")
+    r.add_argument("--screenshot", default=None, metavar="PNG",
+                   help="also save the top of the page as a PNG image (headless chromium, "
+                        "which must be installed: apt-get install chromium)")
+    r.add_argument("--size", default="1200x1400", metavar="WxH",
+                   help="the screenshot's width and height in pixels (default 1200x1400)")
     r.set_defaults(func=cmd_report)
     for cmd in sub.choices.values():
         cmd.add_argument("--debug", action="store_true",
@@ -336,18 +346,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         sc = sc.with_params({"population.total_households": args.households})
     out = Path(args.out or Path("results") / sc.name)
     _check_folder(out, sc, args.force)
-    _before_runs(args, sc, args.replicates)
+    counterfactual = not args.no_counterfactual and sc.policy.programme
+    _before_runs(args, sc, args.replicates * (2 if counterfactual else 1))
     _set_threads(args, in_process=True)
     res = run_scenario(sc, seed=args.seed, replicates=args.replicates, scale=args.scale,
-                       progress=not args.quiet, draws=_draws(args, sc))
+                       progress=not args.quiet, draws=_draws(args, sc),
+                       counterfactual=counterfactual)
     written = res.write(out, plots=not args.no_plots)
     _warn(outcome_warnings(res))
     if not args.quiet:
         info = res.run_info
         draws = (f"{info['posterior_draws']} posterior draws x " if info["posterior_draws"]
                  else "")
-        print(f"\n{sc.title}: {draws}{args.replicates} replicate(s), seed {args.seed}, "
-              f"scale 1:{args.scale:g}, {info['wall_seconds']:.1f} s, "
+        print(f"\n{sc.title}: {draws}{args.replicates} replicate(s)"
+              + (" with and without the programme" if counterfactual else "")
+              + f", seed {args.seed}, scale 1:{args.scale:g}, {info['wall_seconds']:.1f} s, "
               f"peak memory {info['peak_rss_bytes'] / 2**20:,.0f} MiB")
         print(res.format_summary())
         print(format_source_counts(info["parameters"]))
@@ -693,9 +706,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from povsim.folders import output_folder
 
     output_folder(args.folder)  # a wrong folder answers before pandas loads
-    from povsim.report import write_report
+    from povsim.report import screenshot, write_report
 
-    print(write_report(args.folder, args.out))
+    page = write_report(args.folder, args.out)
+    print(page)
+    if args.screenshot:
+        print(screenshot(page, args.screenshot, args.size))
     return 0
 
 

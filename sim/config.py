@@ -703,6 +703,8 @@ class Scenario(_Strict):
     """the policy levers"""
     _path: str | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)
+    # values outside their plausible range that a real place could still have (povsim.plausible)
+    _warnings: list[str] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -922,6 +924,13 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(format_validation_error(path, err, Scenario)) from None
     sc._path = str(path)
     sc._sha256 = hashlib.sha256(raw).hexdigest()
+    from povsim.plausible import problems, scenario_params
+
+    found = problems(scenario_params(sc))
+    refused = [m for kind, m in found if kind == "refuse"]
+    if refused:
+        raise ScenarioError(f"{path}: field {refused[0]}")
+    sc._warnings = [f"{path}: {m}" for _, m in found]
     _check_figure_refs(path, data, registry=registry_for(sc))
     return sc
 

@@ -82,8 +82,8 @@ def plot_bands(results, column: str, path, figures: list[dict] | None = None) ->
             up = f["comparison"] == "at_least"
             ax.errorbar(f["year"], y, marker="^" if up else "v", **style,
                         label=f"reported bound, {f['role']} ({'at least' if up else 'at most'})")
-        ax.annotate(f["id"].split(".", 1)[1], (f["year"], y), fontsize=6, xytext=(4, 4),
-                    textcoords="offset points")
+        ax.annotate(f.get("quantity") or f["id"].split(".", 1)[1], (f["year"], y), fontsize=6,
+                    xytext=(4, 4), textcoords="offset points")
     name = getattr(results.scenario, "title", None) or ""
     ax.set_title(f"{o.label}\n{name}".strip(), fontsize=10)
     ax.set_xlabel("year (first point: baseline identification year)")

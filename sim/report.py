@@ -37,7 +37,7 @@ import pandas as pd
 from povsim.folders import output_folder
 from povsim.inputs import ScenarioError
 from povsim.outputs import atomic_write
-from povsim.results import Results, band_cell
+from povsim.results import EFFECT_NOTE, Results, band_cell
 
 #: rows shown of a long table (the CSV beside the page has them all)
 MAX_ROWS = 60
@@ -47,12 +47,65 @@ KINDS = ("run", "comparison", "attribution", "sweep", "calibration")
 
 @dataclass
 class Section:
-    """One part of the page: a heading, paragraphs, tables (title, frame) and images."""
+    """One part of the page: a heading, paragraphs, tables (title, frame) and images. A table's
+    cells are text, escaped on the page, except those of the columns named in ``markup``
+    (already HTML: a figure's name with its id as a tooltip)."""
 
     title: str
     text: list[str] = field(default_factory=list)
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     images: list[Path] = field(default_factory=list)
+    markup: tuple[str, ...] = ()
+
+
+#: what each column of a run's summary means, in one sentence (shown under the table)
+SUMMARY_COLUMNS = {
+    "outcome": "what is measured, with its unit; money in yuan, as the reports give it",
+    "baseline": "the identification year, before the programme: median over the runs with "
+                "the 10% and 90% quantiles in brackets",
+    "end": "the last simulated year, median [10%, 90%] over the runs",
+    "without": "the last year of the same runs (the same households, shocks and seeds) with "
+               "the programme off, median [10%, 90%]",
+    "effect": "with the programme minus without it, run by run: the mean and its 90% t "
+              "interval; an interval that excludes 0 is an effect the runs can tell from seed "
+              "noise",
+}
+#: what each column of the reported-figures table means, in one sentence
+FIGURE_COLUMNS = {
+    "figure": "the reported quantity (point at it for its id in calibration/targets.yaml)",
+    "role": "calibration: fitted by povsim calibrate; validation: never fitted, a test of "
+            "the model out of sample",
+    "when": "the year (and month) the figure is for",
+    "reported": "the value the case report gives; >= or <= where it is a bound",
+    "unit": "the unit of the reported value and of the simulated band beside it",
+    "simulated median [p10, p90]": "the median over the runs with the 10% and 90% "
+                                   "quantiles",
+    "inside 10-90%": "whether the reported value lies inside the simulated band (for a bound: "
+                     "whether some runs satisfy it)",
+    "standardised error": "the simulated median's distance from the reported value over the "
+                          "figure's tolerance plus the runs' standard deviation (0 on the "
+                          "allowed side of a bound; within about 2 is a fit)",
+    "within precision": "whether the simulated median is within the reported value's stated "
+                        "precision (its rounding)",
+}
+
+
+def band_html(cell: str) -> str:
+    """A band cell ``median [lo, hi]`` as HTML on two lines, the band smaller, so that wide
+    numbers do not widen the table (any other text escaped as it is).
+
+    Example:
+        >>> band_html("1,234 [1,000, 1,500]"), band_html("-")
+        ('1,234<br><small>[1,000, 1,500]</small>', '-')
+    """
+    head, sep, band = str(cell).partition(" [")
+    if not sep:
+        return html.escape(str(cell))
+    return f"{html.escape(head)}<br><small>[{html.escape(band)}</small>"
+
+
+def _explained(columns: dict[str, str]) -> str:
+    return "Columns: " + "; ".join(f"{k}: {v}" for k, v in columns.items()) + "."
 
 
 def folder_kind(out: Path) -> str:
@@ -127,8 +180,19 @@ def _run_sections(out: Path, man: dict) -> list[Section]:
         f"Scenario {man['scenario'].get('name')} ({man['scenario'].get('file')}), seed "
         f"{run.get('seed')}, {run.get('replicates')} replicate(s), scale 1:{run.get('scale'):g}.",
         "Bands: " + band_what(res) + ".", _parameters_line(counts)])
-    s.tables.append(("Start and end year, median [10%, 90%] over runs",
-                     _banded(res.summary())))
+    summary = res.summary()
+    if "effect_mean" in summary:
+        s.text.append("What the programme did: " + EFFECT_NOTE + ".")
+    else:
+        s.text.append("No no-programme counterfactual in this folder (run without "
+                      "--no-counterfactual to see the programme's own effect).")
+    banded = _banded(summary)
+    bands = [c for c in banded.columns if c != "outcome"]
+    banded[bands] = banded[bands].map(band_html)
+    s.tables.append(("Start and end year, median [10%, 90%] over runs", banded))
+    s.markup = tuple(bands)
+    s.text.append(_explained({k: v for k, v in SUMMARY_COLUMNS.items()
+                              if k not in ("without", "effect") or "effect_mean" in summary}))
     sections = [s]
     fig = _reported_section(res, man)
     if fig is not None:
@@ -137,13 +201,45 @@ def _run_sections(out: Path, man: dict) -> list[Section]:
 
 
 def _banded(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary's bands as cells; with a counterfactual, the end year without the programme
+    and the programme's effect beside them."""
     y0, y1 = int(summary["start_year"].iloc[0]), int(summary["end_year"].iloc[0])
-    return pd.DataFrame({
-        "outcome": summary["outcome"],
-        f"{y0} (baseline)": [band_cell(*r) for r in summary[["start_median", "start_p10",
-                                                              "start_p90"]].itertuples(False)],
-        f"{y1}": [band_cell(*r) for r in summary[["end_median", "end_p10",
-                                                   "end_p90"]].itertuples(False)]})
+    summary = _in_yuan(summary)
+
+    def cells(prefix: str, sign: bool = False) -> list[str]:
+        names = ([f"{prefix}_mean", f"{prefix}_lo", f"{prefix}_hi"] if prefix == "effect" else
+                 [f"{prefix}_median", f"{prefix}_p10", f"{prefix}_p90"])
+        return [band_cell(*r, sign=sign) for r in summary[names].itertuples(False)]
+
+    out = pd.DataFrame({"outcome": summary["outcome"], f"{y0} (baseline)": cells("start"),
+                        f"{y1}": cells("end")})
+    if "effect_mean" in summary:
+        out[f"{y1} without the programme"] = cells("without")
+        out["programme's effect, mean [90% interval]"] = cells("effect", sign=True)
+    return out
+
+
+def _in_yuan(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary's rows in million yuan in yuan, the unit of the reported money figures, so
+    that a quantity has one unit on the page.
+
+    Example:
+        >>> s = pd.DataFrame({"outcome": ["revenue (million yuan)"], "unit": ["million yuan"],
+        ...                   "end_median": [19.4]})
+        >>> _in_yuan(s)[["outcome", "end_median"]].values.tolist()
+        [['revenue (yuan)', 19400000.0]]
+    """
+    if "unit" not in summary:
+        return summary
+    s = summary.copy()
+    m = s["unit"] == "million yuan"
+    values = [c for c in s.columns if c.split("_")[-1] in ("median", "p10", "p90", "mean", "lo",
+                                                            "hi")]
+    s.loc[m, values] = s.loc[m, values] * 1e6
+    s.loc[m, "outcome"] = s.loc[m, "outcome"].str.replace("(million yuan)", "(yuan)",
+                                                         regex=False)
+    s.loc[m, "unit"] = "yuan"
+    return s
 
 
 def _reported_section(res, man: dict) -> Section | None:
@@ -161,14 +257,19 @@ def _reported_section(res, man: dict) -> Section | None:
         return None
     if t.empty:
         return None
-    view = targets_view(t)
+    view = targets_view(t).astype(str)
+    view["figure"] = [f'<span title="{html.escape(i)}">{html.escape(q)}</span>'
+                      for i, q in zip(t["id"], t["quantity"], strict=True)]
+    band = "simulated median [p10, p90]"
+    view[band] = view[band].map(band_html)
     inside = int(t["inside_band"].sum())
     return Section("Reported figures beside the simulation", [
         f"The case's calibration and validation figures (calibration/targets.yaml or the "
         f"scenario's own figures file): the reported value lies inside the simulated 10-90% "
         f"band for {inside} of {len(t)}. Validation figures are never fitted. The run plots "
-        "draw the figures that read an annual column, with their tolerance."],
-        [("Reported and simulated", view)])
+        "draw the figures that read an annual column, with their tolerance.",
+        _explained(FIGURE_COLUMNS)],
+        [("Reported and simulated", view)], markup=("figure", band))
 
 
 def _comparison_sections(out: Path, man: dict) -> list[Section]:
@@ -292,11 +393,14 @@ def sections(out: str | Path) -> tuple[str, list[Section], dict | None]:
 
 
 CSS = """
-body{font:15px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+body{font:15px/1.45 system-ui,sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;
 color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em}
 table{border-collapse:collapse;font-size:13px;margin:.5em 0 1.5em}
-th,td{border:1px solid #ddd;padding:3px 7px;text-align:right}th{background:#f3f3f3}
+th,td{border:1px solid #ddd;padding:3px 7px;text-align:right;white-space:nowrap}
+th{background:#f3f3f3;white-space:normal}td:first-child{white-space:normal;min-width:14em}
+td span[title]{border-bottom:1px dotted #888}
+.manifest td{white-space:normal;text-align:left;font-size:12px}
 td:first-child,th:first-child{text-align:left}
 figure{display:inline-block;margin:.5em;vertical-align:top}
 figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:12px;color:#555}
@@ -304,11 +408,74 @@ pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:12px}
 """
 
 
+def page_title(kind: str, out: Path, man: dict | None) -> str:
+    """The page's title: a run's scenario title (from its scenario file, where it is at hand),
+    else what wrote the folder and its name.
+
+    Example:
+        >>> page_title("run", Path("results/x"), {"scenario": {"file": "scenarios/xixiu.yaml"}})
+        'Xixiu District, Anshun, Guizhou (2014-2017): povsim run'
+    """
+    scenario = (man or {}).get("scenario") if kind in ("run", "attribution") else None
+    file = scenario.get("file") if isinstance(scenario, dict) else None
+    if file and Path(file).is_file():
+        from povsim.config import load_scenario
+
+        try:
+            return f"{load_scenario(file).title}: povsim {kind}"
+        except ScenarioError:
+            pass
+    return f"povsim {kind}: {out.resolve().name}"
+
+
+def _cell(v) -> str:
+    return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+
+def html_table(df: pd.DataFrame, markup: tuple[str, ...] = ()) -> str:
+    """A frame as an HTML table, every cell escaped but those of the ``markup`` columns.
+
+    Example:
+        >>> html_table(pd.DataFrame({"a": ["<b>"], "b": ["<i>x</i>"]}), markup=("b",))
+        '<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>&lt;b&gt;</td><td><i>x</i></td></tr></tbody></table>'
+    """
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    rows = ["<tr>" + "".join(
+        f"<td>{_cell(v) if c in markup else html.escape(_cell(v))}</td>"
+        for c, v in zip(df.columns, row, strict=True)) + "</tr>" for row in df.itertuples(False)]
+    return (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def manifest_table(man: dict) -> pd.DataFrame:
+    """The manifest as rows of (entry, value): nested entries by their dotted path, lists of
+    files by their count, the tables by name.
+
+    Example:
+        >>> manifest_table({"seed": 1, "run": {"scale": 20.0}, "plots": ["a.png"]}).values.tolist()
+        [['seed', '1'], ['run.scale', '20.0'], ['plots', 'a.png']]
+    """
+    rows = []
+
+    def walk(prefix: str, v) -> None:
+        if isinstance(v, dict) and prefix.endswith("tables"):
+            rows.append((prefix, ", ".join(v)))
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), x)
+        elif isinstance(v, list):
+            rows.append((prefix, ", ".join(map(str, v)) if len(v) <= 12 else f"{len(v)} items"))
+        else:
+            rows.append((prefix, "" if v is None else str(v)))
+
+    walk("", man)
+    return pd.DataFrame(rows, columns=["entry", "value"])
+
+
 def render(out: str | Path) -> str:
     """The report page of folder ``out`` as one HTML string."""
     out = Path(out)
     kind, parts, man = sections(out)
-    title = f"povsim {kind}: {out.resolve().name}"
+    title = page_title(kind, out, man)
     body = [f"<h1>{html.escape(title)}</h1>",
             f"<p>Folder <code>{html.escape(str(out))}</code>. Tables as Parquet and CSV and "
             "the plots as PNG are beside this page.</p>"]
@@ -319,7 +486,7 @@ def render(out: str | Path) -> str:
         for caption, df in s.tables:
             more = len(df) - MAX_ROWS
             body.append(f"<h3>{html.escape(caption)}</h3>")
-            body.append(df.head(MAX_ROWS).to_html(index=False, border=0, na_rep=""))
+            body.append(html_table(df.head(MAX_ROWS), s.markup))
             if more > 0:
                 body.append(f"<p>... {more} more rows in the CSV files.</p>")
         for img in s.images:
@@ -330,10 +497,12 @@ def render(out: str | Path) -> str:
                         "</figcaption></figure>")
         body.append("</section>")
     if man is not None:
-        body.append('<section class="manifest"><h2>Manifest</h2><details><summary>'
-                    "manifest.json: versions, seeds, files and hashes</summary><pre>"
-                    + html.escape(json.dumps(man, indent=1, ensure_ascii=False))
-                    + "</pre></details></section>")
+        raw = base64.b64encode(json.dumps(man, indent=1, ensure_ascii=False).encode()).decode()
+        body.append('<section class="manifest"><h2>Manifest</h2><p>Provenance of this folder: '
+                    "versions, seeds, files and hashes (the raw "
+                    f'<a download="manifest.json" href="data:application/json;base64,{raw}">'
+                    "manifest.json</a>, also beside this page).</p>"
+                    + html_table(manifest_table(man)) + "</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
@@ -345,3 +514,41 @@ def write_report(out: str | Path, path: str | Path | None = None) -> Path:
     target = Path(path) if path else Path(out) / "report.html"
     atomic_write(target, lambda p: Path(p).write_text(page, encoding="utf-8"))
     return target
+
+
+def screenshot(page: str | Path, png: str | Path, size: str = "1200x1400") -> Path:
+    """Save the top ``size`` (``WxH`` pixels) of the HTML ``page`` as ``png`` with headless
+    Chromium (Debian's ``chromium``); a one-line error where it is missing or fails.
+
+    Example (needs chromium):
+        screenshot("results/xixiu/report.html", "docs/images/report-xixiu.png")
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    w, sep, h = size.lower().partition("x")
+    if not (sep and w.isdigit() and h.isdigit() and int(w) > 0 and int(h) > 0):
+        raise ScenarioError(f"--size {size!r}: give width x height in pixels, e.g. 1200x1400")
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        raise ScenarioError("a screenshot needs Debian's chromium (apt-get install chromium); "
+                            "none found on the PATH")
+    png = Path(png).resolve()
+    png.parent.mkdir(parents=True, exist_ok=True)
+
+    def shoot(tmp: Path) -> None:
+        with tempfile.TemporaryDirectory() as d:  # chromium names its format by the suffix
+            shot = Path(d) / "shot.png"
+            run = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
+                                  "--hide-scrollbars", "--no-first-run",
+                                  f"--window-size={int(w)},{int(h)}", f"--screenshot={shot}",
+                                  Path(page).resolve().as_uri()], capture_output=True,
+                                 timeout=120)
+            if run.returncode != 0 or not shot.is_file():
+                raise ScenarioError(f"chromium could not take the screenshot of {page} "
+                                    f"(exit status {run.returncode})")
+            shutil.move(shot, tmp)
+
+    atomic_write(png, shoot)
+    return png

@@ -24,7 +24,7 @@ from povsim.batch import run_batches
 from povsim.config import Scenario, source_counts
 from povsim.model import PovertyModel
 from povsim.progress import month_bar
-from povsim.results import Results
+from povsim.results import NO_PROGRAMME, Results
 from povsim.world import simulated_households
 
 
@@ -145,13 +145,20 @@ def outcome_warnings(res: Results) -> list[str]:
 
 
 def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: float = 1.0,
-                 progress: bool = True, draws: list[dict[str, float]] | None = None) -> Results:
+                 progress: bool = True, draws: list[dict[str, float]] | None = None,
+                 counterfactual: bool = False) -> Results:
     """Run ``replicates`` replicates of a scenario (serially; small runs in batches,
     :func:`povsim.batch.run_batches`, each exactly as alone) and return a :class:`Results`.
 
     With posterior ``draws`` (parameter values by path) the scenario runs under each draw for
     ``replicates`` replicates: run ``j = d x replicates + r`` is column ``replicate`` of every
     table (``draw`` = d in the annual table), so bands over runs include parameter uncertainty.
+
+    With ``counterfactual`` (``povsim run`` sets it), the same runs (seeds, replicates, draws:
+    common random numbers) also run with the programme off (``policy.programme: off``), their
+    annual table kept as ``annual_no_programme``: :meth:`Results.summary` then shows, beside
+    each outcome, what happens without the programme and the programme's effect. A scenario
+    whose programme is already off has none.
 
     The wall time and the process's peak resident memory so far (``getrusage`` maxrss) are
     recorded in ``results.run_info``.
@@ -165,7 +172,8 @@ def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: 
     """
     months = 12 * (scenario.end_year - scenario.start_year + 2)
     n_draws = len(draws) if draws else 1
-    bar = month_bar(months * replicates * n_draws,
+    counterfactual = counterfactual and scenario.policy.programme
+    bar = month_bar(months * replicates * n_draws * (2 if counterfactual else 1),
                     f"{scenario.name} x{replicates}" + (f" x{n_draws} draws" if draws else ""),
                     progress)
     t0 = time.perf_counter()
@@ -173,16 +181,23 @@ def run_scenario(scenario: Scenario, seed: int = 1, replicates: int = 1, scale: 
     params = [draws[d] if draws else {} for d in range(n_draws) for _ in range(replicates)]
     parts = run_batches(scenario, params, [seed] * len(params), list(range(len(params))),
                         scale, on_month=bar.update)
+    # the same runs without the programme: replicate j draws from the same streams
+    off = (run_batches(scenario.with_params({"programme": False}), params, [seed] * len(params),
+                       list(range(len(params))), scale, on_month=bar.update)
+           if counterfactual else [])
     if draws:
-        for j, part in enumerate(parts):
-            part["annual"].insert(1, "draw", j // replicates)
+        for j, part in enumerate(parts + off):
+            part["annual"].insert(1, "draw", (j % len(parts)) // replicates)
     wall = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin"
                                                                  else 1024)
     bar.close()
     tables = {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+    if off:
+        tables[NO_PROGRAMME] = pd.concat([p["annual"] for p in off], ignore_index=True)
     info = {"seed": int(seed), "replicates": int(replicates), "scale": float(scale),
             "posterior_draws": n_draws if draws else 0,
+            "counterfactual": "no programme" if off else None,
             # parameters by kind of source: how many are calibrated, how many not yet
             "parameters": source_counts(scenario),
             "wall_seconds": round(wall, 3), "peak_rss_bytes": peak}

@@ -8,6 +8,8 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from povsim.cli import main
@@ -123,3 +125,36 @@ def test_report_renders_in_headless_chromium_offline(folders, name, tmp_path):
         finally:
             browser.close()
     assert asked == [], f"the page asked for {asked}"
+
+
+@pytest.mark.slow
+def test_the_readme_screenshot_shows_what_the_demo_gives_today():
+    """The numbers of the README's screenshot (``make screenshot`` writes them beside it:
+    docs/images/report-xixiu.csv, the demo's summary at full scale) are today's model's: each
+    end-year median within 4 standard errors of Xixiu's at 1:20 (8 replicates, seed 1, with
+    the counterfactual; outputs agree across scales, tests/test_scale_consistency.py)."""
+    from povsim.config import load_scenario
+    from povsim.outcomes import outcome
+    from povsim.results import NO_PROGRAMME, SUMMARY_END_ROWS, SUMMARY_ROWS
+    from povsim.runner import run_scenario
+
+    root = Path(__file__).resolve().parents[1]
+    assert "docs/images/report-xixiu.png" in (root / "README.md").read_text(encoding="utf-8")
+    assert (root / "docs" / "images" / "report-xixiu.png").is_file()
+    shown = pd.read_csv(root / "docs" / "images" / "report-xixiu.csv").set_index("outcome")
+    res = run_scenario(load_scenario("xixiu"), seed=1, replicates=8, scale=20, progress=False,
+                       counterfactual=True)
+    y1 = int(res.annual["year"].max())
+    checked = 0
+    for col in (*SUMMARY_ROWS, *SUMMARY_END_ROWS):
+        o = outcome(col)
+        if o.axis not in shown.index:  # the cost row is the programme's with a counterfactual
+            continue
+        for table, key in ((res.annual, "end_median"), (res.tables[NO_PROGRAMME],
+                                                        "without_median")):
+            x = table.loc[table["year"] == y1, col] * o.scale
+            se = max(float(x.std(ddof=1)), 1e-9 * max(abs(float(x.mean())), 1.0)) * np.sqrt(2 / 8)
+            z = (float(shown.loc[o.axis, key]) - float(x.median())) / se
+            assert abs(z) < 4, (o.axis, key, float(shown.loc[o.axis, key]), float(x.median()))
+            checked += 1
+    assert checked >= 2 * (len(SUMMARY_ROWS) + len(SUMMARY_END_ROWS) - 1)

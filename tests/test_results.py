@@ -95,3 +95,62 @@ def test_manifest_says_whether_parameters_are_calibrated(res, tmp_path):
     assert run["parameters"]["calibrated"] > 0
     note = band_note(res)
     assert "seed noise only" in note and f"{run['parameters']['calibrated']} calibrated" in note
+
+
+@pytest.fixture(scope="module")
+def paired():
+    return run_scenario(load_scenario("scenarios/xixiu.yaml"), seed=5, replicates=3, scale=500,
+                        progress=False, counterfactual=True)
+
+
+def test_the_counterfactual_is_the_same_runs_with_the_programme_off(paired, res):
+    """The runs with the programme are those of a run without a counterfactual; the runs
+    without it are the no-programme scenario's, on the same seeds (common random numbers)."""
+    from povsim.results import NO_PROGRAMME
+
+    pd.testing.assert_frame_equal(paired.annual, res.annual)
+    sc = load_scenario("scenarios/xixiu.yaml").with_params({"programme": False})
+    alone = run_scenario(sc, seed=5, replicates=3, scale=500, progress=False)
+    pd.testing.assert_frame_equal(paired.tables[NO_PROGRAMME], alone.annual)
+    # the baseline year is before the programme: the same with and without it
+    base = paired.annual["stage"] == "baseline"
+    np.testing.assert_array_equal(paired.annual.loc[base, "incidence"],
+                                  paired.tables[NO_PROGRAMME].loc[base, "incidence"])
+    # a scenario whose programme is off has no counterfactual of its own
+    assert NO_PROGRAMME not in run_scenario(sc, replicates=1, scale=2000, progress=False,
+                                            counterfactual=True).tables
+
+
+def test_the_summary_shows_the_programme_s_effect_replicate_by_replicate(paired):
+    from povsim.comparison import paired_interval
+    from povsim.results import NO_PROGRAMME, PROGRAMME_COST_ROW
+
+    s = paired.summary().set_index("outcome")
+    off = paired.tables[NO_PROGRAMME]
+
+    def end(t, col):
+        return t[t["year"] == 2017].set_index("replicate")[col].sort_index()
+
+    inc = s.loc["poverty incidence, register-based (%)"]
+    d = (end(paired.annual, "incidence") - end(off, "incidence")) * 100
+    assert (inc["effect_mean"], inc["effect_lo"], inc["effect_hi"]) == pytest.approx(
+        paired_interval(d.to_numpy()))
+    assert inc["without_median"] == pytest.approx(end(off, "incidence").median() * 100)
+    # direction: the programme's collectives earn more than the villages' own
+    rev = s.loc["collective operating revenue, all villages (million yuan)"]
+    assert rev["effect_lo"] > 0
+    # the cost per person counts only the people the programme adds to those lifted out
+    added = end(paired.annual, "lifted_out_people") - end(off, "lifted_out_people")
+    cost = end(paired.annual, "public_cost_cumulative") - end(off, "public_cost_cumulative")
+    per = (cost / added).where(added > 0)
+    row = s.loc[PROGRAMME_COST_ROW]
+    assert (row["end_median"] == pytest.approx(per.median()) if per.notna().any()
+            else np.isnan(row["end_median"]))
+    assert "public cost per person lifted out (yuan)" not in s.index
+    text = paired.format_summary()
+    assert "without the programme" in text and "programme's effect" in text
+
+
+def test_without_a_counterfactual_the_summary_has_no_effect_columns(res):
+    s = res.summary()
+    assert "effect_mean" not in s and "without the programme" not in res.format_summary()
