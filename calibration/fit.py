@@ -392,7 +392,7 @@ def screen(pb: Problem, trajectories: int = 4, levels: int = 4) -> pd.DataFrame:
         >>> pb = Problem.of(load_scenario("zhenbao"), scale=8, only=[
         ...     "income.crops.0.yield_value_per_mu", "behaviour.join_prob_month"])
         >>> screen(pb, trajectories=2)["parameter"].iloc[0]
-        'income.crops.0.yield_value_per_mu'
+        'behaviour.join_prob_month'
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.sample import morris as morris_sample

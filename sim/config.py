@@ -186,9 +186,9 @@ class PopulationCfg(_Strict):
     migrant_share: Prob
     """share of labourers working away at baseline"""
     local_job_share: Prob
-    """share of households with a labourer at home holding a local job, at baseline and in the
-    labour market's steady state (it sets the outside market's job finding,
-    :mod:`povsim.job_finding`)"""
+    """share of households with a labourer at home holding an outside-market local job, at
+    baseline and in the labour market's steady state (it sets the outside market's job finding,
+    :mod:`povsim.job_finding`); collectives' and partners' jobs come on top"""
     coop_member_share: Prob
     """initial members in villages with an active collective"""
     registration_error_sigma: Amount

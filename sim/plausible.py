@@ -10,7 +10,7 @@ ODD's generated parameter tables show each parameter's range.
 
 Example:
     >>> rule_for("yuan per local job per month").refuse
-    (0.0, 1000000.0)
+    (0, 1000000)
     >>> problems([("income.local_wage_month", 1e300, "yuan per local job per month")])[0][0]
     'refuse'
 """
@@ -81,10 +81,10 @@ RULES: tuple[Rule, ...] = (
          "a sum of money (a village's funds up to millions; a county's programme up to "
          "billions of yuan)"),
     Rule(r"^(people|households|persons|villages|cadres|person-times|enterprises|"
-         r"organisations|partners|projects|units)\b", (0, 100_000_000),
-         (0, 2_000_000_000),
-         "a count of people, households or places (China's rural population is 0.5 billion; "
-         "up to 1.4 billion people)"),
+         r"organisations|partners|projects|units)\b", (0, 1_500_000_000),
+         (0, 10_000_000_000),
+         "a count of people, households or places (China has 1.4 billion people; a province "
+         "up to 130 million)"),
 )
 
 
@@ -104,9 +104,9 @@ def problems(params: list[tuple[str, Any, str]]) -> list[tuple[str, str]]:
     """Each (path, value, unit) out of its range, as ``("refuse" | "warn", message)``.
 
     Example:
-        >>> [(kind, m[:62]) for kind, m in problems(
+        >>> [(kind, m.split(" is ")[0]) for kind, m in problems(
         ...     [("population.household_size_mean", 14.0, "persons per household")])]
-        [('warn', 'population.household_size_mean: 14 persons per household is out')]
+        [('warn', 'population.household_size_mean: 14 persons per household')]
     """
     out = []
     for path, value, unit in params:

@@ -199,11 +199,20 @@ def test_a_huge_design_is_refused_at_load_naming_the_file(tmp_path, method, samp
     assert str(path) in str(e.value) and "\n" not in str(e.value)
 
 
-def test_a_trillion_households_is_refused_with_the_estimate(tmp_path, capsys):
+def test_a_billion_households_is_refused_with_the_estimate(tmp_path, capsys):
+    path = _edited(tmp_path, r"(total_households: \{value: )\d+", r"\g<1>1000000000")
+    assert main(["run", str(path), "--quiet", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GiB of memory and this machine has" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_trillion_households_is_not_a_place(tmp_path, capsys):
     path = _edited(tmp_path, r"(total_households: \{value: )\d+", r"\g<1>1000000000000")
     assert main(["run", str(path), "--quiet", "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "TiB of memory and this machine has" in err
+    assert err.count("\n") == 1 and "population.total_households: 1e+12 households is not " \
+        "plausible" in err
     assert not (tmp_path / "o").exists()
 
 

@@ -42,5 +42,6 @@ def test_tables_carry_each_cases_values_and_xixius_sources():
     text = parameter_tables()
     row = next(r for r in text.splitlines() if r.startswith("| `population.total_households` |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells[2] == "households" and cells[3] == "155,000" and cells[4].startswith("derived:")
-    assert cells[5:] == ["23,247", "54,480", "4,301", "420"]  # Yushu, Jiangkou, Sanba, Zhenbao
+    assert cells[2] == "households" and cells[3].startswith("0-1,500,000,000 (refused outside")
+    assert cells[4] == "155,000" and cells[5].startswith("derived:")
+    assert cells[6:] == ["23,247", "54,480", "4,301", "420"]  # Yushu, Jiangkou, Sanba, Zhenbao
