@@ -1,4 +1,5 @@
-"""Every command in a ``bash`` block of the README and of docs/ runs, at a small scale.
+"""Every command in a ``bash`` block of the README and of docs/ runs: as written where its
+estimated time is short (:data:`AS_WRITTEN_SECONDS`), else at a small scale.
 
 The commands of each document run in order in one sandbox folder (the repository's inputs
 linked in), so a command may use what an earlier one wrote (``povsim summarize`` after
@@ -37,6 +38,61 @@ NOT_RUN = {
 }
 #: simulated households a documented run is cut to (scale = real households / this)
 HOUSEHOLDS = 250
+#: a documented run, targets, compare or attribute command whose estimated time (sim/budget.py,
+#: an upper bound: about three times what a run takes here) is at most this runs exactly as
+#: written; a longer one is cut to test size (:func:`small`)
+AS_WRITTEN_SECONDS = 8.0
+#: the defaults of the commands' replicates, and posterior draws
+REPLICATES = {"run": 8, "targets": 8, "compare": 20, "attribute": 10}
+DRAWS = 10
+
+
+def _count(argv: list[str], option: str, default: int) -> int:
+    return int(argv[argv.index(option) + 1]) if option in argv else default
+
+
+def as_written_seconds(argv: list[str]) -> float | None:
+    """The estimated time of a ``run``, ``targets``, ``compare`` or ``attribute`` command as
+    written (its runs: replicates x variants x posterior draws, a run's counterfactual too), or
+    None for another command or a scenario not at hand.
+
+    Example:
+        >>> as_written_seconds(["run", "zhenbao", "--replicates", "2"]) < 1
+        True
+        >>> as_written_seconds(["audit"]) is None
+        True
+    """
+    from povsim.attribution import CHANNELS
+    from povsim.budget import estimate
+    from povsim.config import load_scenario
+    from povsim.inputs import ScenarioError
+
+    cmd = argv[0]
+    if cmd not in REPLICATES:
+        return None
+    try:
+        sc = load_scenario(argv[1])
+    except ScenarioError:
+        return None
+    if "--households" in argv:
+        sc = sc.with_params({"population.total_households": int(argv[argv.index(
+            "--households") + 1])})
+    runs = _count(argv, "--replicates", REPLICATES[cmd])
+    if "--posterior" in argv:
+        runs *= _count(argv, "--draws", DRAWS)
+    if cmd == "run" and "--no-counterfactual" not in argv:
+        runs *= 2
+    if cmd == "compare":
+        variants = 1
+        for i, a in enumerate(argv):
+            if a == "--vary":
+                variants *= len(argv[i + 1].split("=", 1)[1].split(","))
+        variants += sum(1 for a in argv if a == "--against")
+        runs *= variants + 1
+    if cmd == "attribute":
+        runs *= len(CHANNELS) + 4
+    scale = float(argv[argv.index("--scale") + 1]) if "--scale" in argv else 1.0
+    return estimate(sc, scale, runs).seconds
 
 
 def commands(doc: Path) -> list[str]:
@@ -170,8 +226,10 @@ def test_documented_command_runs(doc, cmd, sandboxes, monkeypatch, capsys):
         return
     assert argv[0] == "povsim", f"{cmd}: not a povsim, make or cp command; run it here or " \
                                 "add it to NOT_RUN with the reason"
+    seconds = as_written_seconds(argv[1:]) if len(argv) > 2 else None
+    written = len(argv) <= 2 or (seconds is not None and seconds <= AS_WRITTEN_SECONDS)
     try:
-        rc = main(small(argv[1:]) if len(argv) > 2 else argv[1:])
+        rc = main(argv[1:] if written else small(argv[1:]))
     except SystemExit as stop:  # argparse's --version and --help exit
         rc = stop.code
     err = capsys.readouterr().err
