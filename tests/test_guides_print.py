@@ -1,4 +1,6 @@
-"""The printed outputs the guides show are what their commands print today.
+"""The printed outputs the guides show are what their commands print today: add-a-county's
+targets table, the README's table of parameter sources (the end of ``povsim audit``) and its
+example of a bad scenario file's one-line error.
 
 A guide's printed block (a plain ````` block right after the ``bash`` block that holds the
 command) is compared with the output of the command run exactly as written, in process: the
@@ -49,3 +51,39 @@ def test_the_guide_prints_what_its_command_prints(doc, command, capsys, monkeypa
     assert main(shlex.split(command)[1:]) == 0
     out = capsys.readouterr().out.rstrip("\n")
     assert out == shown, f"{doc}: `{command}` now prints:\n{out}"
+
+
+def block_after(doc: Path, marker: str) -> str:
+    """The first plain block after the line holding ``marker``.
+
+    Example:
+        >>> block_after(ROOT / "README.md", "ends with the table of all five").split()[0]
+        'case'
+    """
+    lines = doc.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if marker in line)
+    start = next(i for i in range(at + 1, len(lines)) if lines[i].startswith("```")) + 1
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("```"))
+    return "\n".join(lines[start:end])
+
+
+def test_the_readme_s_source_table_is_what_audit_ends_with(capsys):
+    shown = block_after(ROOT / "README.md", "ends with the table of all five")
+    assert main(["audit"]) == 0
+    out = capsys.readouterr().out.rstrip("\n").splitlines()
+    assert out[-len(shown.splitlines()):] == shown.splitlines(), "\n".join(out[-6:])
+
+
+def test_the_readme_s_bad_input_line_is_what_povsim_prints(tmp_path, monkeypatch, capsys):
+    """The README's example of a bad scenario file: illness probability 1.5 in a copy of a
+    case, ``scenarios/bad.yaml``; the line povsim prints is the README's."""
+    shown = block_after(ROOT / "README.md", "A bad scenario file stops with one line")
+    (tmp_path / "scenarios").mkdir()
+    text = (ROOT / "scenarios" / "xixiu.yaml").read_text(encoding="utf-8")
+    start = text.index("illness_prob_month: {value: ") + len("illness_prob_month: {value: ")
+    end = text.index(",", start)
+    (tmp_path / "scenarios" / "bad.yaml").write_text(text[:start] + "1.5" + text[end:],
+                                                     encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "scenarios/bad.yaml"]) == 2
+    assert capsys.readouterr().err.strip() == shown
