@@ -345,7 +345,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.households is not None:
         sc = sc.with_params({"population.total_households": args.households})
     out = Path(args.out or Path("results") / sc.name)
-    _check_folder(out, sc, args.force)
+    _check_folder(out, sc, args.force, kind="run")
     counterfactual = not args.no_counterfactual and sc.policy.programme
     _before_runs(args, sc, args.replicates * (2 if counterfactual else 1))
     _set_threads(args, in_process=True)
@@ -476,7 +476,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from povsim.comparison import compare
 
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
-    _check_folder(out, sc, args.force)
+    _check_folder(out, sc, args.force, kind="comparison")
     _before_runs(args, sc, (len(variants) + 1) * args.replicates, paired=True)
     _set_threads(args, in_process=True)
     cmp = compare(sc, variants, replicates=args.replicates, seed=args.seed, scale=args.scale,
@@ -499,7 +499,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     from povsim.attribution import CHANNELS, attribute
 
     out = Path(args.out or Path("results") / f"{sc.name}-attribution")
-    _check_folder(out, sc, args.force)
+    _check_folder(out, sc, args.force, kind="attribution")
     # every channel off in turn, the programme off, all off, and the register on true income
     _before_runs(args, sc, (len(CHANNELS) + 3) * args.replicates, paired=True)
     _set_threads(args, in_process=True)
@@ -630,25 +630,72 @@ def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | N
     atomic_write(f, lambda p: Path(p).write_text(json.dumps(runs, indent=1), encoding="utf-8"))
 
 
-def _check_folder(out: Path, sc=None, force: bool = False) -> None:
-    """Refuse an --out that exists and is not a folder, and (given the scenario ``sc``) a folder
-    holding another scenario file's results (its ``manifest.json``) unless ``force``: a second
-    run never silently replaces another scenario's outputs (one line each)."""
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
+def _held_kind(out: Path) -> str | None:
+    """What an existing output folder holds: ``run``, ``comparison``, ``attribution``,
+    ``sweep`` or ``calibration`` (by its manifest or calibration.json), else None."""
+    if (out / "calibration.json").is_file():
+        return "calibration"
     manifest = out / "manifest.json"
-    if sc is None or force or not manifest.is_file():
-        return
+    if not manifest.is_file():
+        return None
     import json
 
     try:
-        held = json.loads(manifest.read_text(encoding="utf-8"))["scenario"]["file"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return  # not a run's manifest: nothing of a scenario to protect
-    mine = str(Path(sc._path).resolve()) if sc._path else None
-    if held and mine and str(Path(held).resolve()) != mine:
-        raise ScenarioError(f"--out {out}: holds the results of another scenario ({held}); "
-                            "give another --out, or --force to replace them")
+        man = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(man, dict):
+        return None
+    return "sweep" if "sweep" in man else man.get("kind") or "run"
+
+
+def _check_folder(out: Path, sc=None, force: bool = False, kind: str | None = None) -> None:
+    """Before any work: refuse an --out that exists and is not a folder; a folder holding
+    another command's outputs (a sweep store, a calibration, a comparison: ``kind`` is what
+    this command writes) or another scenario file's run (its ``manifest.json``) unless
+    ``force`` (bad input, one line); and a folder that cannot be created or written (a
+    failure, one line). A second command never silently replaces another's outputs, and a typo
+    in --out costs no run."""
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a folder")
+    held = _held_kind(out) if out.is_dir() else None
+    if kind is not None and held is not None and held != kind and not force:
+        raise ScenarioError(f"--out {out}: holds the outputs of povsim's {held}, not of a "
+                            f"{kind}; give another --out, or --force to write over them")
+    if sc is not None and not force and held == "run":
+        import json
+
+        try:
+            mine_file = json.loads((out / "manifest.json").read_text(
+                encoding="utf-8"))["scenario"]["file"]
+        except (OSError, ValueError, KeyError, TypeError):
+            mine_file = None
+        mine = str(Path(sc._path).resolve()) if sc._path else None
+        if mine_file and mine and str(Path(mine_file).resolve()) != mine:
+            raise ScenarioError(f"--out {out}: holds the results of another scenario "
+                                f"({mine_file}); give another --out, or --force to replace "
+                                "them")
+    if kind is not None:
+        _writable(out)
+
+
+def _writable(out: Path) -> None:
+    """Whether the run could write ``out``, without leaving anything behind: a file created and
+    removed in it where it exists, else the nearest existing folder above it writable. A folder
+    that cannot be written is a failure (exit status 1, :func:`failure_line`), found before the
+    work, not after it."""
+    import errno
+    import os
+    import tempfile
+
+    if out.is_dir():
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".povsim-check-"):
+            return
+    above = next((p for p in out.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(above))
+    if above is not None and not os.access(above, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, "Permission denied", str(above))
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -214,3 +214,37 @@ def test_a_first_compile_is_announced_on_its_own_line_before_the_bar(monkeypatch
     assert err.startswith("povsim: compiling the model's kernels")
     notice, _, rest = err.partition("\n")
     assert "month" not in notice and "zhenbao x1" in rest  # the bar comes after the notice
+
+
+def test_an_out_holding_another_command_s_outputs_is_refused_before_the_run(tmp_path, capsys):
+    """A run pointed at a sweep store (or a calibration, a comparison) is refused in one line
+    before any work, the store untouched; --force writes over it."""
+    import json
+
+    store = tmp_path / "store"
+    store.mkdir()
+    manifest = {"sweep": "xixiu_pairing", "runs": 4}
+    (store / "manifest.json").write_text(json.dumps(manifest))
+    args = ["run", "zhenbao", "--replicates", "1", "--scale", "4", "--quiet", "--no-plots",
+            "--no-counterfactual", "--out", str(store)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds the outputs of povsim's sweep, not of a run" in err
+    assert json.loads((store / "manifest.json").read_text()) == manifest
+    assert sorted(p.name for p in store.iterdir()) == ["manifest.json"]
+    assert main([*args, "--force"]) == 0
+
+
+def test_an_out_that_cannot_be_written_is_refused_before_the_run(tmp_path, capsys,
+                                                                 monkeypatch):
+    import povsim.runner
+
+    def never(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr(povsim.runner, "run_scenario", never)
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" / "results"
+    assert main(["run", "xixiu", "--replicates", "8", "--quiet", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot write to {tmp_path / 'file'}: not a directory" in err
