@@ -99,6 +99,17 @@ Prob01 = Annotated[float, Field(ge=0.0, le=1.0)]
 # The parameter kinds are named subclasses (not bare ``Param[...]`` aliases) so that a scenario
 # pickles with the standard library (multiprocessing, Dask, ``mesa.batch_run``): pickle finds a
 # class by its name in its module.
+def switch_word(v: Any) -> Any:
+    """A switch's own words, ``on`` and ``off``, as true and false (YAML 1.2 reads them as text:
+    :mod:`povsim.inputs`); anything else as it is.
+
+    Example:
+        >>> switch_word("off"), switch_word(True), switch_word("random")
+        (False, True, 'random')
+    """
+    return {"on": True, "off": False}.get(v, v) if isinstance(v, str) else v
+
+
 def value_or(param: Param | None, default: float = 0.0) -> Any:
     """The value of an optional parameter, ``default`` where the scenario leaves it out.
 
@@ -631,6 +642,11 @@ class PolicyCfg(_Strict):
     """`on` (true): the programme runs; `off` (false): the no-programme counterfactual, in which
     households are registered at baseline as usual but no cadre, partner or household programme
     ever acts (markets, shocks, transfers, health cover and the collectives go on)"""
+
+    @field_validator("programme", mode="before")
+    @classmethod
+    def _on_off(cls, v: Any) -> Any:
+        return switch_word(v)
 
     @field_validator("cadre_pairing", "first_secretary_assignment", "village_pairing")
     @classmethod

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from pathlib import Path
@@ -166,13 +167,47 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+#: YAML 1.2's core schema for booleans and numbers, in place of PyYAML's YAML 1.1 readings:
+#: ``035`` is 35 (1.1: octal 29), ``yes``/``no``/``on``/``off`` are text (1.1: booleans; the
+#: schema then names the field), ``1:30`` is text (1.1: sexagesimal 90), ``1e5`` is a number
+#: (1.1: text)
+_CORE_12 = {
+    "tag:yaml.org,2002:bool": (r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    "tag:yaml.org,2002:int": (r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    "tag:yaml.org,2002:float": (r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                                r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+.0123456789"),
+}
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in rules if tag not in _CORE_12]
+    for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+for _tag, (_rx, _first) in _CORE_12.items():
+    _Loader.add_implicit_resolver(_tag, re.compile(_rx), list(_first))
+
+
+def _construct_int(loader: _Loader, node) -> int:
+    """A YAML 1.2 integer: decimal whatever its leading zeros, ``0o`` octal, ``0x`` hex."""
+    text = loader.construct_scalar(node)
+    sign, digits = (-1, text[1:]) if text.startswith("-") else (1, text.lstrip("+"))
+    for prefix, base in (("0o", 8), ("0x", 16)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)
+    return sign * int(digits, 10)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
 def load_yaml(path: str | Path) -> tuple[dict, bytes]:
-    """Read a YAML mapping with ``safe_load``; raise a one-line ScenarioError on any problem.
+    """Read a YAML mapping with ``safe_load`` (booleans and numbers read as YAML 1.2 reads
+    them: :data:`_CORE_12`); raise a one-line ScenarioError on any problem.
 
     Example:
         >>> data, raw = load_yaml("scenarios/xixiu.yaml")
         >>> data["name"]
         'xixiu'
+        >>> [yaml.load(f"v: {s}", Loader=_Loader)["v"]
+        ...  for s in ("035", "yes", "1:30", "1e5", "0o17", "true")]
+        [35, 'yes', '1:30', 100000.0, 15, True]
     """
     p = Path(path)
     try:

@@ -51,10 +51,11 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
-from povsim.config import Scenario, load_scenario
+from povsim.config import Scenario, load_scenario, switch_word
 from povsim.inputs import SAFE_NAME, ScenarioError, format_validation_error, load_yaml
 from povsim.scenarios import is_file
 
@@ -163,6 +164,17 @@ class SweepSpec(_Strict):
     scale: float = Field(default=1.0, ge=1.0)
     design: DesignSpec
     parameters: dict[str, ParameterSpec] = Field(min_length=1)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _switch_words(cls, v: Any) -> Any:
+        # the programme switch's own words (YAML 1.2 reads on/off as text: povsim.inputs)
+        if isinstance(v, dict):
+            for key in ("programme", "policy.programme"):
+                spec = v.get(key)
+                if isinstance(spec, dict) and isinstance(spec.get("values"), list):
+                    spec["values"] = [switch_word(x) for x in spec["values"]]
+        return v
     outputs: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")

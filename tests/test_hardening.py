@@ -263,3 +263,31 @@ def test_a_run_with_nobody_registered_poor_warns(tmp_path, capsys):
                  "--no-plots", "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
     assert "povsim: warning: no household was registered poor at identification" in err
+
+
+def test_a_leading_zero_is_decimal_as_yaml_1_2_reads_it(tmp_path):
+    """YAML 1.1 reads ``035`` as octal 29; povsim reads YAML 1.2's numbers: 35."""
+    from povsim.config import load_scenario
+
+    path = _edited(tmp_path, r"(villages:\n  count: \{value: )\d+", r"\g<1>0182")
+    assert load_scenario(path).villages.count.value == 182
+
+
+@pytest.mark.parametrize("value", ["yes", "on", "1:30"])
+def test_yaml_1_1_readings_of_a_number_are_refused_naming_the_field(tmp_path, value):
+    """``yes``/``on`` (1.1: true) and ``1:30`` (1.1: sexagesimal 90) are text in YAML 1.2:
+    a number field refuses them in one line naming it."""
+    from povsim.config import load_scenario
+
+    path = _edited(tmp_path, r"(villages:\n  count: \{value: )\d+", rf"\g<1>{value}")
+    with pytest.raises(ScenarioError, match=r"field 'villages\.count\.value'") as e:
+        load_scenario(path)
+    assert "\n" not in str(e.value)
+
+
+def test_the_programme_switch_keeps_its_words(tmp_path):
+    """``policy.programme: off`` (the documented switch) still turns the programme off."""
+    from povsim.config import load_scenario
+
+    path = _edited(tmp_path, r"^policy:\n", "policy:\n  programme: off\n")
+    assert load_scenario(path).policy.programme is False
