@@ -772,6 +772,7 @@ def main(argv: list[str] | None = None) -> int:
 
     allocator.keep_freed_arrays()  # once per process, at its start
     try:
+        check_environment(os.environ)
         return args.func(args)
     except ScenarioError as exc:  # bad input: exit status 2
         if args.debug:
@@ -797,6 +798,32 @@ def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.Argume
 #: the errors of a file or folder that cannot be written
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR,
                  errno.ENOSPC, errno.EDQUOT, errno.EEXIST}
+
+
+#: environment variables povsim's libraries read as a number of threads (numba's kernels,
+#: OpenMP, the BLAS libraries under numpy and torch)
+THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                    "OPENBLAS_NUM_THREADS")
+
+
+def check_environment(env) -> None:
+    """Refuse, in one line, a thread-count environment variable that is set but not a whole
+    number of at least 1 (before numba or the BLAS libraries read it and fail with a traceback
+    or a warning half-way through a run).
+
+    Example:
+        >>> check_environment({"NUMBA_NUM_THREADS": "2", "HOME": "/root"})
+        >>> try:
+        ...     check_environment({"NUMBA_NUM_THREADS": "0"})
+        ... except ScenarioError as err:
+        ...     print(str(err)[:50])
+        environment variable NUMBA_NUM_THREADS='0': must b
+    """
+    for name in THREAD_VARIABLES:
+        value = env.get(name)
+        if value is not None and not (value.strip().isdigit() and int(value) >= 1):
+            raise ScenarioError(f"environment variable {name}={value[:40]!r}: must be a whole "
+                                "number of threads, 1 or more (or unset)")
 
 
 def failure_line(exc: BaseException) -> str:

@@ -248,3 +248,16 @@ def test_an_out_that_cannot_be_written_is_refused_before_the_run(tmp_path, capsy
     assert main(["run", "xixiu", "--replicates", "8", "--quiet", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"cannot write to {tmp_path / 'file'}: not a directory" in err
+
+
+@pytest.mark.parametrize(("name", "value"), [("NUMBA_NUM_THREADS", "0"),
+                                             ("OMP_NUM_THREADS", "-1"),
+                                             ("NUMBA_NUM_THREADS", "abc")])
+def test_a_thread_count_in_the_environment_that_is_not_one_is_one_line(name, value, capsys,
+                                                                       monkeypatch, tmp_path):
+    monkeypatch.setenv(name, value)
+    assert main(["run", "zhenbao", "--replicates", "1", "--scale", "4", "--quiet",
+                 "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"environment variable {name}={value!r}" in err
+    assert not (tmp_path / "o").exists()
