@@ -630,23 +630,24 @@ def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | N
     atomic_write(f, lambda p: Path(p).write_text(json.dumps(runs, indent=1), encoding="utf-8"))
 
 
-def _held_kind(out: Path) -> str | None:
-    """What an existing output folder holds: ``run``, ``comparison``, ``attribution``,
-    ``sweep`` or ``calibration`` (by its manifest or calibration.json), else None."""
+def _held(out: Path) -> tuple[str | None, dict]:
+    """What an existing output folder holds, ``run``, ``comparison``, ``attribution``,
+    ``sweep`` or ``calibration`` (by its manifest or calibration.json), else None; and its
+    manifest ({} where none is readable)."""
     if (out / "calibration.json").is_file():
-        return "calibration"
+        return "calibration", {}
     manifest = out / "manifest.json"
     if not manifest.is_file():
-        return None
+        return None, {}
     import json
 
     try:
         man = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return None, {}
     if not isinstance(man, dict):
-        return None
-    return "sweep" if "sweep" in man else man.get("kind") or "run"
+        return None, {}
+    return ("sweep" if "sweep" in man else man.get("kind") or "run"), man
 
 
 def _check_folder(out: Path, sc=None, force: bool = False, kind: str | None = None) -> None:
@@ -658,23 +659,17 @@ def _check_folder(out: Path, sc=None, force: bool = False, kind: str | None = No
     in --out costs no run."""
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
-    held = _held_kind(out) if out.is_dir() else None
+    held, man = _held(out) if out.is_dir() else (None, {})
     if kind is not None and held is not None and held != kind and not force:
         raise ScenarioError(f"--out {out}: holds the outputs of povsim's {held}, not of a "
                             f"{kind}; give another --out, or --force to write over them")
     if sc is not None and not force and held == "run":
-        import json
-
-        try:
-            mine_file = json.loads((out / "manifest.json").read_text(
-                encoding="utf-8"))["scenario"]["file"]
-        except (OSError, ValueError, KeyError, TypeError):
-            mine_file = None
+        scenario = man.get("scenario")
+        theirs = scenario.get("file") if isinstance(scenario, dict) else None
         mine = str(Path(sc._path).resolve()) if sc._path else None
-        if mine_file and mine and str(Path(mine_file).resolve()) != mine:
+        if isinstance(theirs, str) and mine and str(Path(theirs).resolve()) != mine:
             raise ScenarioError(f"--out {out}: holds the results of another scenario "
-                                f"({mine_file}); give another --out, or --force to replace "
-                                "them")
+                                f"({theirs}); give another --out, or --force to replace them")
     if kind is not None:
         _writable(out)
 
