@@ -102,6 +102,7 @@ class Households:
     leased: np.ndarray  # float32, mu leased to the village cooperative
     skill: np.ndarray  # float32, 0..1 labour-market skill
     farm_prod: np.ndarray  # float32, own farming productivity multiplier (1 = village mean)
+    earnings: np.ndarray  # float32, outside wage and remittance multiplier (1 = market mean)
     sick: np.ndarray  # bool, a member is seriously ill (costs, lost labour)
     cover: np.ndarray  # float32, 0..1 share of illness costs covered (insurance, assistance)
     registered: np.ndarray  # bool, identified as registered poor at baseline
@@ -139,6 +140,7 @@ class Households:
             leased=np.zeros(n, np.float32),
             skill=np.zeros(n, np.float32),
             farm_prod=np.ones(n, np.float32),
+            earnings=np.ones(n, np.float32),
             sick=np.zeros(n, bool),
             cover=np.zeros(n, np.float32),
             registered=np.zeros(n, bool),

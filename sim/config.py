@@ -209,6 +209,10 @@ class PopulationCfg(_Strict):
     """optional share of households living away as a whole household (人户分离: registered in
     the village, living and working elsewhere, ODD §5): every labourer of theirs a migrant who does
     not return, none of their members a resident; unset: none"""
+    earnings_sigma: Amount | None = None
+    """optional log-sd of a household's persistent multiplier (mean 1) of the outside market's
+    wage and of its migrants' remittances (ODD §5, §7.8): the dispersion of earnings beyond skill,
+    land and labour; unset: every household earns the market's mean wage"""
     registered_households: Count | None = None
     """optional registration quota: identification registers this many households, lowest
     per-capita income first (§5); unset: every household below the line"""

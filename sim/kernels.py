@@ -110,6 +110,7 @@ class HouseholdArrays(NamedTuple):
     land: np.ndarray
     leased: np.ndarray
     farm_prod: np.ndarray
+    earnings: np.ndarray
     skill: np.ndarray
     cover: np.ndarray
     member: np.ndarray
@@ -408,9 +409,11 @@ def _household_month_in(h, p, wages, tech, p_join, draws, out, start, stop,
         income[i_farm, i] += np.float64(farm32) * tech[v] * season
         e = employer[i]
         w = wages[e] if e >= 0 else 0.0
+        if e == OUTSIDE_MARKET:  # the outside market pays each household its own wage
+            w *= np.float64(h.earnings[i])
         row[e if e >= 0 else 0] += w
         income[i_wage, i] += w
-        income[i_remit, i] += np.float64(migrants[i]) * remittance
+        income[i_remit, i] += np.float64(migrants[i]) * remittance * np.float64(h.earnings[i])
         income[i_rent, i] += np.float64(h.leased[i]) * rent_per_mu
         t = np.float64(h.size[i]) * p.transfer_per_person_month if h.enrolled[i] else 0.0
         row[i_transfers] += t
@@ -444,7 +447,7 @@ def run_arrays(H, r):  # pragma: no cover - compiled
     """Run ``r``'s :class:`HouseholdArrays` from a batch's stacked ones (each field ``(runs,
     ...)``, :mod:`povsim.batch`): row ``r`` of each, the arrays of the run itself."""
     return HouseholdArrays(H.hid[r], H.village[r], H.size[r], H.labourers[r], H.land[r],
-                           H.leased[r], H.farm_prod[r], H.skill[r], H.cover[r], H.member[r],
+                           H.leased[r], H.farm_prod[r], H.earnings[r], H.skill[r], H.cover[r], H.member[r],
                            H.poor[r], H.employer[r], H.migrants[r], H.away[r], H.sick[r],
                            H.enrolled[r], H.referral[r], H.cadre[r], H.near[r],
                            H.paired_since[r], H.income[r])

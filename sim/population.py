@@ -38,6 +38,9 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
     A share ``population.away_household_share`` (when set) of households lives away as a whole
     household (人户分离): every labourer of theirs is a migrant, none holds a local job.
 
+    Where ``population.earnings_sigma`` is set, each household's outside wage and remittances
+    are its multiplier (log-normal, mean 1, that log-sd) times the market's.
+
     Households in villages whose cooperative is active start as members with probability
     ``population.coop_member_share`` and lease ``behaviour.lease_share`` of their land.
     """
@@ -71,4 +74,7 @@ def synthesize(sc: Scenario, n: int, coop_active: np.ndarray,
         pop.away[:] = away
         pop.migrants[away] = pop.labourers[away]
         pop.employer[away] = NO_JOB
+    if p.earnings_sigma is not None:  # drawn after the rest, as the away households
+        es = p.earnings_sigma.value
+        pop.earnings[:] = rng.lognormal(-0.5 * es**2, es, n)
     return pop

@@ -61,8 +61,10 @@ def household_month_numpy(hh, wages, tech, p_join, draws, p):
     inc[SRC["farming"]] += (own * p.farm_yield_per_mu * p.growth * hh.farm_prod
                             * tech[hh.village] * np.float64(p.season_share))
     pay = np.where(hh.employer >= 0, wages[np.maximum(hh.employer, 0)], 0.0)
+    pay = np.where(hh.employer == OUTSIDE_MARKET, pay * hh.earnings.astype(np.float64), pay)
     inc[SRC["local_wages"]] += pay
-    inc[SRC["migrant_remittances"]] += hh.migrants * (p.migrant_remittance_month * p.growth)
+    inc[SRC["migrant_remittances"]] += (hh.migrants * (p.migrant_remittance_month * p.growth)
+                                        * hh.earnings.astype(np.float64))
     inc[SRC["land_rent"]] += hh.leased.astype(np.float64) * (p.land_rent_per_mu / 12.0)
     transfers = hh.enrolled * hh.size * p.transfer_per_person_month
     inc[SRC["transfers"]] += transfers

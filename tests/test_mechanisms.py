@@ -530,3 +530,37 @@ def test_households_living_away_are_not_residents_and_do_not_return():
     assert (res_some < 0.6 * res_none).all()
     size = hh.size.astype(np.int64)
     assert res_some[-1] == ((size - hh.migrants) * ~hh.away).sum()
+
+
+def test_earnings_dispersion_widens_incomes_around_the_same_mean():
+    """Direction (issue 27): a household's earnings multiplier (``population.earnings_sigma``,
+    log-normal of mean 1) scales its outside wage and its migrants' remittances, so a larger
+    log-sd lowers the median income against the mean and leaves the mean about where it was;
+    the multiplier is drawn after the rest of the population, whose draws stay the same."""
+    sc = load_scenario("xixiu")
+
+    def run(sigma):
+        m = PovertyModel(sc.with_params({"population.earnings_sigma": sigma}), seed=3, scale=50)
+        for _ in range(3):
+            m.step()
+        hh = m.households  # remittances per migrant in the first quarter
+        m.remit = hh.income[SRC["migrant_remittances"]] / np.maximum(hh.migrants, 1)
+        m.run()
+        a = m.annual.set_index("year")
+        return m, a.loc[2013, "income_median"] / a.loc[2013, "income_mean"], a.loc[2013,
+                                                                                "income_mean"]
+
+    flat, spread_flat, mean_flat = run(0.0)
+    wide, spread_wide, mean_wide = run(0.6)
+    e = wide.households.earnings.astype(np.float64)
+    assert (flat.households.earnings == 1).all()
+    assert abs(e.mean() - 1.0) < 0.05 and abs(np.log(e).std() - 0.6) < 0.05
+    np.testing.assert_array_equal(wide.households.land, flat.households.land)
+    assert spread_wide < spread_flat - 0.05
+    assert abs(mean_wide / mean_flat - 1.0) < 0.03
+    # who earns more: the households of the top fifth of multipliers hold more remittances
+    hh = wide.households
+    has, remit = hh.migrants > 0, wide.remit
+    top = has & (e > np.quantile(e, 0.8))
+    low = has & (e < np.quantile(e, 0.2))
+    assert remit[top].mean() > 2 * remit[low].mean()

@@ -5,7 +5,8 @@ Income: farm income on the own (not leased) land the household farms, at most
 (land x net yield per mu (:func:`farm_yield_per_mu`)
 of the crops planted (:func:`planted`: without the programme, not those it plants)
 x growth x own productivity x village technology x the month's seasonal share), the wage of a
-local job, migrants' remittances, rent for land leased to the cooperative, transfers of the
+local job and migrants' remittances (an outside-market wage and the remittances times the
+household's ``earnings`` multiplier), rent for land leased to the cooperative, transfers of the
 enrolled (per person) and other income (per person, x growth). Shocks: a healthy household falls
 ill with ``illness_prob_month`` and a sick one recovers with ``illness_recovery_prob_month`` (one
 draw); a sole labourer at home falling ill loses the job; a sick household pays
