@@ -16,9 +16,11 @@ inside the region not ruled out (issue 27; ``povsim calibrate``'s default method
    shared parameters and its case's own). A figure no point can match is out of reach: it leaves
    the cut and is reported with the run that came closest.
 3. **Posterior.** Runs drawn from the region left (the prior truncated to it) train a neural
-   posterior (:mod:`povsim.calibration.neural`, sbi's NPE) conditioned on the equality figures
-   within reach, each observed with error (tolerance and discrepancy); bounds (at least, at
-   most) act through the region. Posterior draws outside the region are dropped (the truncated
+   posterior (:mod:`povsim.calibration.neural`, sbi's NPE) conditioned on every figure within
+   reach, each observed with error (tolerance and discrepancy): an equality figure at its
+   value, a bound (at least, at most) as a censored observation (:func:`bounded`: a run
+   meeting it reads as the bound), so that a bound acts on the posterior, not only through the
+   region. Posterior draws outside the region are dropped (the truncated
    prior gives them no mass). Runs held out of the training check its coverage
    (simulation-based calibration, ``sbc.csv``).
 
@@ -105,6 +107,28 @@ def censor(y: np.ndarray, figures: list) -> np.ndarray:
     for j, f in enumerate(figures):
         y[:, j] = censored(y[:, j], f.target)
     return y
+
+
+def bounded(y: np.ndarray, targets: list) -> np.ndarray:
+    """The figures ``y`` (runs x figures) as the posterior reads them: a bound's (at most, at
+    least) censored at its value, so that every run meeting it reads as the bound itself,
+    which is what is observed (a censored observation: Xixiu's mean income at most Guizhou's
+    reads as "Guizhou's or below"); an equality figure as it is.
+
+    Example:
+        >>> from types import SimpleNamespace as T
+        >>> ts = [T(observed=10.0, comparison="at_most"), T(observed=5.0, comparison="at_least"),
+        ...       T(observed=1.0, comparison="equal")]
+        >>> bounded(np.array([[8.0, 7.0, 3.0], [12.0, 4.0, 0.5]]), ts).tolist()
+        [[10.0, 7.0, 3.0], [12.0, 5.0, 0.5]]
+    """
+    x = np.array(y, float)
+    for j, t in enumerate(targets):
+        if t.comparison == "at_most":
+            x[:, j] = np.maximum(x[:, j], t.observed)
+        elif t.comparison == "at_least":
+            x[:, j] = np.minimum(x[:, j], t.observed)
+    return x
 
 
 def _stage_seed(seed: int, stage: str) -> int:
@@ -447,11 +471,10 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
         raise ScenarioError(f"{pb.name}: history matching ruled out every point; the figures "
                             "cannot be matched together (reach.csv)")
     y_all = simulate(u_all, "training")
-    active = [j for j, (t, a) in enumerate(zip(targets, last.active, strict=True))
-              if a and t.comparison == "equal"]
-    if not active:
+    active = [j for j, a in enumerate(last.active) if a]
+    if not any(targets[j].comparison == "equal" for j in active):
         raise ScenarioError(f"{pb.name}: no equality figure within reach to condition on")
-    x_all = y_all[:, active]
+    x_all = bounded(y_all[:, active], [targets[j] for j in active])
     noise_sd = np.array([math.sqrt(targets[j].observation_sd ** 2
                                    + targets[j].discrepancy_sd ** 2) for j in active])
     z_all = ndtri(np.clip(u_all, 1e-9, 1 - 1e-9))
@@ -509,4 +532,5 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
                      [targets[j].name for j in active], info, blocks)
 
 
-__all__ = ["CUTOFF", "DISCREPANCY", "SHARE", "StagedFit", "Stages", "fit_staged", "screening"]
+__all__ = ["CUTOFF", "DISCREPANCY", "SHARE", "StagedFit", "Stages", "bounded", "fit_staged",
+           "screening"]
