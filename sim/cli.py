@@ -639,11 +639,11 @@ def _held(out: Path) -> tuple[str | None, dict]:
     manifest = out / "manifest.json"
     if not manifest.is_file():
         return None, {}
-    import json
+    from povsim.inputs import read_json
 
     try:
-        man = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        man = read_json(manifest)
+    except ScenarioError:
         return None, {}
     if not isinstance(man, dict):
         return None, {}

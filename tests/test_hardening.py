@@ -3,14 +3,23 @@ nesting and alias bombs (issue 17)."""
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
 
 from povsim.cli import main
 from povsim.config import load_scenario
-from povsim.inputs import MAX_DEPTH, ScenarioError, load_yaml
+from povsim.inputs import (
+    MAX_DEPTH,
+    MAX_INPUT_BYTES,
+    MAX_VALUES,
+    ScenarioError,
+    load_yaml,
+    read_bounded,
+)
 from povsim.sweepfile import load_sweep
 
 XIXIU = Path("scenarios/xixiu.yaml")
@@ -291,3 +300,45 @@ def test_the_programme_switch_keeps_its_words(tmp_path):
 
     path = _edited(tmp_path, r"^policy:\n", "policy:\n  programme: off\n")
     assert load_scenario(path).policy.programme is False
+
+
+def test_a_pipe_is_refused_not_waited_on(tmp_path, capsys):
+    """Issue 29: an input that never ends (a pipe with no writer) was read until the machine
+    refused; the bounded reader refuses it at once, by what it is."""
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+    done = []
+    t = threading.Thread(target=lambda: done.append(main(["run", str(fifo), "--quiet"])),
+                         daemon=True)
+    t.start()
+    t.join(10)
+    assert done == [2]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{fifo}: cannot read file (a pipe;" in err
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as f:  # sparse: the size without the writing
+        f.truncate(MAX_INPUT_BYTES + 1)
+    # refused from its size (the message of a file that grew while read is another)
+    with pytest.raises(ScenarioError, match=rf"{MAX_INPUT_BYTES + 1:,} bytes, more than the "
+                                            rf"{MAX_INPUT_BYTES:,}"):
+        load_scenario(big)
+    assert len(read_bounded(XIXIU)) == XIXIU.stat().st_size
+
+
+def test_too_many_values_are_refused_while_parsing(tmp_path, monkeypatch):
+    """Issue 29: a 2 MB file of 500,000 values took 77 s to be refused, its values counted only
+    after parsing; now composing stops at the limit, before the document is composed whole."""
+    from povsim import inputs
+
+    path = tmp_path / "many.yaml"
+    path.write_text("v: [" + ", ".join(["1"] * (5 * MAX_VALUES)) + "]\n")
+
+    def never(self, node):
+        raise AssertionError("composed whole before the refusal")
+
+    monkeypatch.setattr(inputs._Loader, "construct_document", never)
+    with pytest.raises(ScenarioError, match=f"more than {MAX_VALUES:,} values"):
+        load_yaml(path)
