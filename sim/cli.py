@@ -768,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
     allocator.keep_freed_arrays()  # once per process, at its start
     try:
         check_environment(os.environ)
-        return args.func(args)
+        return _with_a_sound_kernel_cache(args)
     except ScenarioError as exc:  # bad input: exit status 2
         if args.debug:
             raise
@@ -782,6 +782,23 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"povsim: error: {failure_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _with_a_sound_kernel_cache(args) -> int:
+    """Run the command; if it stops on a corrupt or stale compiled-kernel cache, delete the
+    cache of povsim's kernels, say so in one line, and run it once more (compiling afresh)."""
+    from povsim import kernel_cache
+
+    try:
+        return args.func(args)
+    except Exception as exc:
+        if not kernel_cache.from_cache(exc):
+            raise
+        removed = kernel_cache.clear()
+        print(f"povsim: notice: the compiled-kernel cache could not be read "
+              f"({type(exc).__name__}); deleted its {len(removed)} file(s) and compiling "
+              "afresh (this run takes a minute longer)", file=sys.stderr)
+        return args.func(args)
 
 
 def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

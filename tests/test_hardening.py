@@ -342,3 +342,62 @@ def test_too_many_values_are_refused_while_parsing(tmp_path, monkeypatch):
     monkeypatch.setattr(inputs._Loader, "construct_document", never)
     with pytest.raises(ScenarioError, match=f"more than {MAX_VALUES:,} values"):
         load_yaml(path)
+
+
+PROBE = '''
+from numba import njit
+
+
+@njit(cache=True)
+def plus_one(x):
+    return x + 1
+'''
+
+
+def _probe(folder: Path, name: str):
+    """A povsim module (by name) with a cached compiled kernel, loaded afresh from ``folder``."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, folder / "probe.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_corrupt_kernel_cache_is_rebuilt_once_with_a_notice(tmp_path, capsys):
+    """Issue 29: a corrupt compiled-kernel cache stopped every run with UnpicklingError until it
+    was deleted by hand; now the command deletes povsim's cache files, says so in one line and
+    runs again, compiling afresh."""
+    import sys
+    from types import SimpleNamespace
+
+    from povsim import cli, kernel_cache
+
+    (tmp_path / "probe.py").write_text(PROBE)
+    first = _probe(tmp_path, "povsim._probe_a")
+    assert first.plus_one(1) == 2  # compiled and cached
+    cache = Path(first.plus_one._cache._cache_path)
+    data = list(cache.glob("probe.plus_one-*.nbc"))
+    assert data
+    for f in data:
+        f.write_bytes(f.read_bytes()[:40])  # cut short, as by a full disk
+    second = _probe(tmp_path, "povsim._probe_b")  # a new process would load the cut file
+    try:
+        with pytest.raises(Exception) as err:
+            second.plus_one(1)
+        assert kernel_cache.from_cache(err.value)
+        third = _probe(tmp_path, "povsim._probe_c")
+        args = SimpleNamespace(func=lambda a: int(third.plus_one(41)))
+        assert cli._with_a_sound_kernel_cache(args) == 42
+        notice = capsys.readouterr().err
+        assert notice.count("\n") == 1
+        assert "povsim: notice: the compiled-kernel cache could not be read" in notice
+        assert all(f.stat().st_size > 40 for f in cache.glob("probe.plus_one-*.nbc"))  # anew
+        # an error of the command itself is not the cache's: it passes through
+        with pytest.raises(ZeroDivisionError):
+            cli._with_a_sound_kernel_cache(SimpleNamespace(func=lambda a: 1 / 0))
+    finally:
+        for name in ("povsim._probe_a", "povsim._probe_b", "povsim._probe_c"):
+            sys.modules.pop(name, None)
