@@ -758,7 +758,44 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``povsim`` console script; returns the exit status."""
+    """Entry point of the ``povsim`` console script; returns the exit status.
+
+    Called as the command (``argv`` None: the process's own arguments), an interrupt that
+    comes after the command has finished, while the interpreter shuts down its libraries'
+    threads (joblib's, torch's), also ends with status 130 and one line
+    (:func:`guard_shutdown`), not with status 0 and a traceback.
+    """
+    status = _main(argv)
+    if argv is None:
+        guard_shutdown(status)
+    return status
+
+
+def guard_shutdown(status: int) -> None:
+    """From now on, an interrupt ends the process at once with status 130 and one line saying
+    the command had finished with ``status`` (its files are complete): what the command wrote
+    was written before it returned, and no library's exit hook can swallow the interrupt.
+
+    Example (in a process of its own: it replaces the interrupt's handler)::
+
+        guard_shutdown(0)  # then Ctrl-C: "povsim: interrupted after the command finished
+                           # (status 0); its files are complete", exit status 130
+    """
+    import signal
+
+    def stop(signum, frame) -> None:  # pragma: no cover - runs in the shutting-down process
+        try:
+            sys.stdout.flush()
+            print(f"povsim: interrupted after the command finished (status {status}); its "
+                  "files are complete", file=sys.stderr, flush=True)
+        finally:
+            os._exit(130)
+
+    signal.signal(signal.SIGINT, stop)
+
+
+def _main(argv: list[str] | None) -> int:
+    """:func:`main`'s work: parse, run the command, turn its errors into one line."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # an unknown option of a command: that command's usage, not povsim's
