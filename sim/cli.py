@@ -803,6 +803,10 @@ def _main(argv: list[str] | None) -> int:
     from povsim import allocator
 
     allocator.keep_freed_arrays()  # once per process, at its start
+    # povsim draws every figure with matplotlib's file backend (Agg, povsim.plots): a display
+    # backend named in the environment, or a name matplotlib does not know, which stopped a
+    # run at its first plot after all its work, plays no part in a command
+    os.environ.pop("MPLBACKEND", None)
     try:
         check_environment(os.environ)
         return _with_a_sound_kernel_cache(args)
@@ -853,6 +857,8 @@ _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EI
 #: OpenMP, the BLAS libraries under numpy and torch)
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                     "OPENBLAS_NUM_THREADS")
+#: the threading layers numba accepts in NUMBA_THREADING_LAYER (its documentation's list)
+THREADING_LAYERS = ("default", "safe", "forksafe", "threadsafe", "tbb", "omp", "workqueue")
 
 
 def check_environment(env) -> None:
@@ -873,6 +879,10 @@ def check_environment(env) -> None:
         if value is not None and not (value.strip().isdigit() and int(value) >= 1):
             raise ScenarioError(f"environment variable {name}={value[:40]!r}: must be a whole "
                                 "number of threads, 1 or more (or unset)")
+    layer = env.get("NUMBA_THREADING_LAYER")
+    if layer is not None and layer.strip().lower() not in THREADING_LAYERS:
+        raise ScenarioError(f"environment variable NUMBA_THREADING_LAYER={layer[:40]!r}: must "
+                            f"be one of {', '.join(THREADING_LAYERS)} (or unset)")
 
 
 def failure_line(exc: BaseException) -> str:
