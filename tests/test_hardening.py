@@ -9,6 +9,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from povsim.cli import main
 from povsim.config import load_scenario
@@ -401,3 +403,43 @@ def test_a_corrupt_kernel_cache_is_rebuilt_once_with_a_notice(tmp_path, capsys):
     finally:
         for name in ("povsim._probe_a", "povsim._probe_b", "povsim._probe_c"):
             sys.modules.pop(name, None)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(villages=st.integers(182, 10**9), cadres=st.integers(0, 10**8),
+       partners=st.integers(1, 10**6))
+def test_a_run_is_refused_before_it_allocates_or_it_finishes(villages, cadres, partners):
+    """Issue 29: the budget counted households only, so 10^9 villages or 10^8 village-role
+    cadres died with a MemoryError instead of the refusal. Now every agent counts: over
+    generated sizes, a run is refused up front (a small machine: 96 MiB above the process,
+    2 seconds), or it runs to its end within the memory it was estimated to need."""
+    import gc
+    import tracemalloc
+
+    from povsim import budget
+    from povsim.model import PovertyModel
+
+    sc = load_scenario(XIXIU).with_params({"villages.count": villages,
+                                           "cadre_groups.0.count": cadres,
+                                           "partners.0.count": partners})
+    e = budget.estimate(sc, scale=2000.0, runs=1)
+    limit = budget.BASE_BYTES + 96 * 2**20
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(budget, "MAX_SECONDS", 2.0)
+            budget.check(e, memory=limit)
+    except ScenarioError as refused:
+        assert "\n" not in str(refused) and f"{villages:,} villages" in str(refused)
+        return
+    PovertyModel(XIXIU, seed=1, scale=20000.0).step()  # imports and caches, not the run's
+    gc.collect()
+    tracemalloc.start()  # the world and the submodels' state: built, then a first month
+    try:
+        m = PovertyModel(sc, seed=1, scale=2000.0)
+        m.step()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= e.memory_bytes - budget.BASE_BYTES
+    m.run()
+    assert m.clock.year > sc.end_year  # ran to its end
