@@ -62,6 +62,21 @@ def familiarity(months_paired, familiarity_months):  # pragma: no cover - compil
 ROLES = ("households", "village")
 
 
+def simulated_count(group, k: float) -> int:
+    """Simulated cadres of a cadre group at scale ``k`` (one simulated household per ``k``):
+    a household-role group scaled down with the households (at least one if it has any), a
+    village-role group one for one.
+
+    Example:
+        >>> from types import SimpleNamespace as N
+        >>> [simulated_count(N(count=N(value=300), role=r), 100.0) for r in ("households",
+        ...                                                                  "village")]
+        [3, 300]
+    """
+    n = group.count.value
+    return max(1, round(n / k)) if group.role == "households" and n > 0 else n
+
+
 @dataclass
 class Cadres:
     """Cadre state, one array element per simulated cadre (a simulated cadre stands for
@@ -119,9 +134,7 @@ class Cadres:
         """
         parts = []
         for g in groups:
-            n = g.count.value
-            if g.role == "households" and n > 0:
-                n = max(1, round(n / k))
+            n = simulated_count(g, k)
             if n == 0:
                 continue
             names = list(g.specialty_mix)

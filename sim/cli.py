@@ -639,11 +639,11 @@ def _held(out: Path) -> tuple[str | None, dict]:
     manifest = out / "manifest.json"
     if not manifest.is_file():
         return None, {}
-    import json
+    from povsim.inputs import read_json
 
     try:
-        man = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        man = read_json(manifest)
+    except ScenarioError:
         return None, {}
     if not isinstance(man, dict):
         return None, {}
@@ -758,7 +758,44 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``povsim`` console script; returns the exit status."""
+    """Entry point of the ``povsim`` console script; returns the exit status.
+
+    Called as the command (``argv`` None: the process's own arguments), an interrupt that
+    comes after the command has finished, while the interpreter shuts down its libraries'
+    threads (joblib's, torch's), also ends with status 130 and one line
+    (:func:`guard_shutdown`), not with status 0 and a traceback.
+    """
+    status = _main(argv)
+    if argv is None:
+        guard_shutdown(status)
+    return status
+
+
+def guard_shutdown(status: int) -> None:
+    """From now on, an interrupt ends the process at once with status 130 and one line saying
+    the command had finished with ``status`` (its files are complete): what the command wrote
+    was written before it returned, and no library's exit hook can swallow the interrupt.
+
+    Example (in a process of its own: it replaces the interrupt's handler)::
+
+        guard_shutdown(0)  # then Ctrl-C: "povsim: interrupted after the command finished
+                           # (status 0); its files are complete", exit status 130
+    """
+    import signal
+
+    def stop(signum, frame) -> None:  # pragma: no cover - runs in the shutting-down process
+        try:
+            sys.stdout.flush()
+            print(f"povsim: interrupted after the command finished (status {status}); its "
+                  "files are complete", file=sys.stderr, flush=True)
+        finally:
+            os._exit(130)
+
+    signal.signal(signal.SIGINT, stop)
+
+
+def _main(argv: list[str] | None) -> int:
+    """:func:`main`'s work: parse, run the command, turn its errors into one line."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # an unknown option of a command: that command's usage, not povsim's
@@ -766,9 +803,13 @@ def main(argv: list[str] | None = None) -> int:
     from povsim import allocator
 
     allocator.keep_freed_arrays()  # once per process, at its start
+    # povsim draws every figure with matplotlib's file backend (Agg, povsim.plots): a display
+    # backend named in the environment, or a name matplotlib does not know, which stopped a
+    # run at its first plot after all its work, plays no part in a command
+    os.environ.pop("MPLBACKEND", None)
     try:
         check_environment(os.environ)
-        return args.func(args)
+        return _with_a_sound_kernel_cache(args)
     except ScenarioError as exc:  # bad input: exit status 2
         if args.debug:
             raise
@@ -782,6 +823,23 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"povsim: error: {failure_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _with_a_sound_kernel_cache(args) -> int:
+    """Run the command; if it stops on a corrupt or stale compiled-kernel cache, delete the
+    cache of povsim's kernels, say so in one line, and run it once more (compiling afresh)."""
+    from povsim import kernel_cache
+
+    try:
+        return args.func(args)
+    except Exception as exc:
+        if not kernel_cache.from_cache(exc):
+            raise
+        removed = kernel_cache.clear()
+        print(f"povsim: notice: the compiled-kernel cache could not be read "
+              f"({type(exc).__name__}); deleted its {len(removed)} file(s) and compiling "
+              "afresh (this run takes a minute longer)", file=sys.stderr)
+        return args.func(args)
 
 
 def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
@@ -799,6 +857,8 @@ _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EI
 #: OpenMP, the BLAS libraries under numpy and torch)
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                     "OPENBLAS_NUM_THREADS")
+#: the threading layers numba accepts in NUMBA_THREADING_LAYER (its documentation's list)
+THREADING_LAYERS = ("default", "safe", "forksafe", "threadsafe", "tbb", "omp", "workqueue")
 
 
 def check_environment(env) -> None:
@@ -819,6 +879,10 @@ def check_environment(env) -> None:
         if value is not None and not (value.strip().isdigit() and int(value) >= 1):
             raise ScenarioError(f"environment variable {name}={value[:40]!r}: must be a whole "
                                 "number of threads, 1 or more (or unset)")
+    layer = env.get("NUMBA_THREADING_LAYER")
+    if layer is not None and layer.strip().lower() not in THREADING_LAYERS:
+        raise ScenarioError(f"environment variable NUMBA_THREADING_LAYER={layer[:40]!r}: must "
+                            f"be one of {', '.join(THREADING_LAYERS)} (or unset)")
 
 
 def failure_line(exc: BaseException) -> str:

@@ -14,7 +14,9 @@ Example:
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import types
 import typing
 from pathlib import Path
@@ -25,8 +27,8 @@ from pydantic import BaseModel, ValidationError
 
 from povsim.errors import ScenarioError
 
-__all__ = ["MAX_ALIASES", "MAX_DEPTH", "SAFE_NAME", "ScenarioError", "format_validation_error",
-           "load_yaml"]
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_INPUT_BYTES", "SAFE_NAME", "ScenarioError",
+           "format_validation_error", "load_yaml", "read_bounded", "read_json", "regular_file"]
 
 #: a name that becomes part of a path (a scenario's or a sweep's): letters, digits, ``_``,
 #: ``.`` and ``-``, starting with a letter or digit (no separator, no ``..``, not absolute)
@@ -38,6 +40,94 @@ MAX_ALIASES = 64
 #: the most values a file may hold once its aliases are expanded (a scenario holds about
 #: 2,000): an alias chain that doubles at each step is refused before it is built
 MAX_VALUES = 100_000
+#: the largest input file povsim reads whole (a scenario is about 45 kB, a manifest a few kB):
+#: a larger one is refused before it is read
+MAX_INPUT_BYTES = 4 * 2**20
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a device"),
+          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def regular_file(path: str | Path) -> Path:
+    """``path`` if it names a regular file (following links); else a one-line ScenarioError
+    saying what it is: a pipe or a device is never read, so a read cannot wait forever.
+
+    Example:
+        >>> regular_file("/dev/null")
+        Traceback (most recent call last):
+        ...
+        povsim.errors.ScenarioError: /dev/null: cannot read file (a device; povsim reads ...)
+    """
+    p = Path(path)
+    try:
+        mode = os.stat(p).st_mode
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        why = getattr(exc, "strerror", None) or exc
+        raise ScenarioError(f"{str(p)[:200]}: cannot read file ({why})") from None
+    if not stat.S_ISREG(mode):
+        raise ScenarioError(f"{str(p)[:200]}: cannot read file ({_kind(mode)}; povsim reads "
+                            "regular files only)")
+    return p
+
+
+def read_bounded(path: str | Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of the input file ``path``, read through one bounded reader: a regular file
+    only (:func:`regular_file`; opened without waiting, so a pipe swapped in is never waited
+    on), at most ``limit`` bytes (:data:`MAX_INPUT_BYTES`), refused in one line before it is
+    read when larger, and refused if it grows past the limit while read.
+
+    Example:
+        >>> len(read_bounded("scenarios/xixiu.yaml")) < MAX_INPUT_BYTES
+        True
+        >>> read_bounded("scenarios/xixiu.yaml", limit=100)
+        Traceback (most recent call last):
+        ...
+        povsim.errors.ScenarioError: scenarios/xixiu.yaml: cannot read file (... bytes, more ...)
+    """
+    p = regular_file(path)
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise ScenarioError(f"{str(p)[:200]}: cannot read file ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):  # swapped for a pipe or device since the check
+            raise ScenarioError(f"{str(p)[:200]}: cannot read file ({_kind(st.st_mode)}; "
+                                "povsim reads regular files only)")
+        if st.st_size > limit:
+            raise ScenarioError(f"{str(p)[:200]}: cannot read file ({st.st_size:,} bytes, more "
+                                f"than the {limit:,} an input file may hold)")
+        try:
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise ScenarioError(f"{str(p)[:200]}: cannot read file ({exc.strerror})") from None
+    if len(data) > limit:
+        raise ScenarioError(f"{str(p)[:200]}: cannot read file (grew past the {limit:,} bytes "
+                            "an input file may hold while it was read)")
+    return data
+
+
+def read_json(path: str | Path, limit: int = MAX_INPUT_BYTES):
+    """A JSON file (a manifest, a chunk's record) read through :func:`read_bounded`; a file
+    that is not JSON is a one-line ScenarioError.
+
+    Example:
+        >>> import json, tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "m.json"; _ = f.write_text(json.dumps({"a": 1}))
+        >>> read_json(f)
+        {'a': 1}
+    """
+    import json
+
+    raw = read_bounded(path, limit)
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(f"{str(path)[:200]}: not valid JSON ({str(exc)[:120]})") from None
 
 
 def _allowed_keys(model: Any, loc: tuple) -> list[str] | None:
@@ -117,6 +207,7 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
         self._aliases = 0
+        self._nodes = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -124,6 +215,12 @@ class _Loader(yaml.SafeLoader):
             if self._aliases > MAX_ALIASES:
                 raise yaml.composer.ComposerError(
                     None, None, f"more than {MAX_ALIASES} aliases (*name)",
+                    self.peek_event().start_mark)
+        else:  # counted as composed, so a file of too many values stops while it is parsed
+            self._nodes += 1
+            if self._nodes > MAX_VALUES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_VALUES:,} values",
                     self.peek_event().start_mark)
         self._depth += 1
         try:
@@ -199,7 +296,9 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 def load_yaml(path: str | Path) -> tuple[dict, bytes]:
     """Read a YAML mapping with ``safe_load`` (booleans and numbers read as YAML 1.2 reads
-    them: :data:`_CORE_12`); raise a one-line ScenarioError on any problem.
+    them: :data:`_CORE_12`) through :func:`read_bounded`, its limits (:data:`MAX_VALUES`,
+    :data:`MAX_DEPTH`, :data:`MAX_ALIASES`) checked while it is parsed; raise a one-line
+    ScenarioError on any problem.
 
     Example:
         >>> data, raw = load_yaml("scenarios/xixiu.yaml")
@@ -210,11 +309,7 @@ def load_yaml(path: str | Path) -> tuple[dict, bytes]:
         [35, 'yes', '1:30', 100000.0, 15, True]
     """
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        why = getattr(exc, "strerror", None) or exc
-        raise ScenarioError(f"{str(p)[:200]}: cannot read file ({why})") from None
+    raw = read_bounded(p)
     try:
         data = yaml.load(raw, Loader=_Loader)  # a SafeLoader with more refusals
     except yaml.YAMLError as exc:

@@ -447,9 +447,9 @@ def run_arrays(H, r):  # pragma: no cover - compiled
     """Run ``r``'s :class:`HouseholdArrays` from a batch's stacked ones (each field ``(runs,
     ...)``, :mod:`povsim.batch`): row ``r`` of each, the arrays of the run itself."""
     return HouseholdArrays(H.hid[r], H.village[r], H.size[r], H.labourers[r], H.land[r],
-                           H.leased[r], H.farm_prod[r], H.earnings[r], H.skill[r], H.cover[r], H.member[r],
-                           H.poor[r], H.employer[r], H.migrants[r], H.away[r], H.sick[r],
-                           H.enrolled[r], H.referral[r], H.cadre[r], H.near[r],
+                           H.leased[r], H.farm_prod[r], H.earnings[r], H.skill[r], H.cover[r],
+                           H.member[r], H.poor[r], H.employer[r], H.migrants[r], H.away[r],
+                           H.sick[r], H.enrolled[r], H.referral[r], H.cadre[r], H.near[r],
                            H.paired_since[r], H.income[r])
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from povsim.folders import output_folder
-from povsim.inputs import ScenarioError
+from povsim.inputs import ScenarioError, read_json, regular_file
 from povsim.outputs import atomic_write
 from povsim.results import EFFECT_NOTE, Results, band_cell
 
@@ -132,16 +132,13 @@ def _manifest(out: Path) -> dict | None:
     path = out / "manifest.json"
     if not path.is_file():
         return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ScenarioError(f"{path}: not readable JSON ({err})") from None
+    return read_json(path)
 
 
 def _table(out: Path, name: str) -> pd.DataFrame | None:
     for suffix, read in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
         if (out / f"{name}{suffix}").is_file():
-            return read(out / f"{name}{suffix}")
+            return read(regular_file(out / f"{name}{suffix}"))
     return None
 
 
@@ -318,8 +315,7 @@ def _sweep_sections(out: Path, man: dict) -> list[Section]:
     if not (summ / "points.parquet").is_file():
         s.text.append(f"No summary yet: run povsim summarize {out} first.")
         return [s]
-    info = json.loads((summ / "summary.json").read_text()) if (summ / "summary.json").is_file() \
-        else {}
+    info = read_json(summ / "summary.json") if (summ / "summary.json").is_file() else {}
     if info.get("year"):
         s.text.append(f"Values at {info['year']}.")
     s.text.extend(f"Note: {n}" for n in info.get("notes", []))
@@ -341,7 +337,7 @@ def _sweep_sections(out: Path, man: dict) -> list[Section]:
 
 
 def _calibration_sections(out: Path) -> list[Section]:
-    info = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    info = read_json(out / "calibration.json")
     fitted = info.get("fitted", [])
     s = Section("Calibration", [
         f"ABC-SMC fit of {info.get('scenario')} (case {info.get('case')}), seed "

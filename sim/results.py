@@ -23,7 +23,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -277,7 +276,10 @@ class Results:
             >>> Results.read(d).annual.equals(r.annual)
             True
         """
+        from povsim.inputs import read_json, regular_file
+
         out = Path(out)
-        man = json.loads((out / "manifest.json").read_text())
-        tables = {name: pd.read_parquet(out / f"{name}.parquet") for name in man["tables"]}
+        man = read_json(out / "manifest.json")
+        tables = {name: pd.read_parquet(regular_file(out / f"{name}.parquet"))
+                  for name in man["tables"]}
         return cls(scenario=None, tables=tables, run_info=man.get("run", {}))

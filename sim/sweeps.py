@@ -55,13 +55,15 @@ import pandas as pd
 from povsim import threads
 from povsim.config import Scenario
 from povsim.design import Design, build_design
-from povsim.inputs import ScenarioError
+from povsim.inputs import ScenarioError, read_bounded, read_json, regular_file
 from povsim.outputs import atomic_write, code_version
 from povsim.progress import tqdm
 from povsim.sweepfile import Sweep
 
 CHUNK_SECONDS = 1.0  # target work per Dask task (s); assumed, keeps scheduler overhead small
 CHUNK_DIR = "chunks"
+CHUNK_BYTES_LIMIT = 2**30  # the largest chunk a store reads back (a chunk holds about a second
+# of runs: kilobytes to a few megabytes); a larger file in its place is refused, not read
 RUN_COLUMNS = ("run", "point", "replicate", "year")
 
 
@@ -137,9 +139,10 @@ class SweepStore:
         if not path.exists():
             return None
         try:
-            return json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ScenarioError(f"{path}: not a readable sweep manifest ({exc})") from None
+            return read_json(path)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path}: not a readable sweep manifest "
+                                f"({str(exc).removeprefix(f'{path}: ')})") from None
 
     def chunk_path(self, k: int) -> Path:
         return self.chunks / f"chunk-{k:06d}.parquet"
@@ -148,19 +151,33 @@ class SweepStore:
         return self.chunks / f"chunk-{k:06d}.json"
 
     def chunk_problem(self, k: int) -> str | None:
-        """Why chunk ``k`` is not whole (no record, missing, other bytes, other rows), or None."""
+        """Why chunk ``k`` is not whole (no record, missing, other bytes, other rows than its
+        record's), or None: checked against both its checksum and its record's rows, so that a
+        rerun of the sweep reruns every chunk that disagrees."""
+        import io
+
+        import pyarrow.parquet as pq
+
         path, rec = self.chunk_path(k), self.record_path(k)
         if not rec.is_file():
             return "no record of it (not finished)"
         if not path.is_file():
             return "missing"
         try:
-            want = json.loads(rec.read_text())
-            raw = path.read_bytes()
-        except (OSError, ValueError) as exc:
-            return f"unreadable ({exc})"
+            want = read_json(rec)
+            raw = read_bounded(path, limit=CHUNK_BYTES_LIMIT)
+        except ScenarioError as exc:
+            return f"unreadable ({str(exc).split(': ', 1)[-1]})"
+        if not isinstance(want, dict):
+            return "unreadable (its record is not a mapping)"
         if hashlib.sha256(raw).hexdigest() != want.get("sha256"):
             return "corrupt (its checksum differs from its record)"
+        try:
+            rows = pq.ParquetFile(io.BytesIO(raw)).metadata.num_rows
+        except Exception as exc:  # any parquet pyarrow cannot read is a bad chunk
+            return f"unreadable ({type(exc).__name__})"
+        if rows != want.get("rows"):
+            return f"{rows} rows, its record says {want.get('rows')}"
         return None
 
     def chunk_states(self) -> dict[int, str | None]:
@@ -210,8 +227,8 @@ class SweepStore:
             return pd.DataFrame(columns=list(RUN_COLUMNS))
         parts = []
         for k in ks:
-            part = pd.read_parquet(self.chunk_path(k))
-            rows = json.loads(self.record_path(k).read_text())["rows"]
+            part = pd.read_parquet(regular_file(self.chunk_path(k)))
+            rows = read_json(self.record_path(k))["rows"]
             if len(part) != rows:
                 raise ScenarioError(f"{self.chunk_path(k)}: {len(part)} rows, its record says "
                                     f"{rows}; run the same povsim sweep command again")
@@ -230,8 +247,8 @@ class SweepStore:
                     *self.chunks.glob(".chunk-*.tmp*")]
         summary = self.out / "summary"
         try:
-            listed = json.loads((summary / "summary.json").read_text()).get("files", [])
-        except (OSError, ValueError):
+            listed = read_json(summary / "summary.json").get("files", [])
+        except (ScenarioError, AttributeError):
             listed = []
         own += [summary / Path(n).name for n in listed]
         own.append(summary / "summary.json")

@@ -252,7 +252,8 @@ def test_an_out_that_cannot_be_written_is_refused_before_the_run(tmp_path, capsy
 
 @pytest.mark.parametrize(("name", "value"), [("NUMBA_NUM_THREADS", "0"),
                                              ("OMP_NUM_THREADS", "-1"),
-                                             ("NUMBA_NUM_THREADS", "abc")])
+                                             ("NUMBA_NUM_THREADS", "abc"),
+                                             ("NUMBA_THREADING_LAYER", "nosuch")])
 def test_a_thread_count_in_the_environment_that_is_not_one_is_one_line(name, value, capsys,
                                                                        monkeypatch, tmp_path):
     monkeypatch.setenv(name, value)
@@ -261,3 +262,20 @@ def test_a_thread_count_in_the_environment_that_is_not_one_is_one_line(name, val
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"environment variable {name}={value!r}" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_display_backend_in_the_environment_does_not_stop_the_plots(capsys, monkeypatch,
+                                                                      tmp_path):
+    """Issue 29: MPLBACKEND naming a backend matplotlib does not know stopped a run at its first
+    plot, after all its work; povsim draws with Agg whatever the environment says."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLBACKEND": "nosuch"}
+    done = subprocess.run([sys.executable, "-m", "povsim", "run", "zhenbao", "--replicates", "1",
+                           "--scale", "4", "--quiet", "--no-counterfactual", "--out",
+                           str(tmp_path / "o")], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "o").glob("*.png"))

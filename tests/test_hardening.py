@@ -3,14 +3,25 @@ nesting and alias bombs (issue 17)."""
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from povsim.cli import main
 from povsim.config import load_scenario
-from povsim.inputs import MAX_DEPTH, ScenarioError, load_yaml
+from povsim.inputs import (
+    MAX_DEPTH,
+    MAX_INPUT_BYTES,
+    MAX_VALUES,
+    ScenarioError,
+    load_yaml,
+    read_bounded,
+)
 from povsim.sweepfile import load_sweep
 
 XIXIU = Path("scenarios/xixiu.yaml")
@@ -291,3 +302,144 @@ def test_the_programme_switch_keeps_its_words(tmp_path):
 
     path = _edited(tmp_path, r"^policy:\n", "policy:\n  programme: off\n")
     assert load_scenario(path).policy.programme is False
+
+
+def test_a_pipe_is_refused_not_waited_on(tmp_path, capsys):
+    """Issue 29: an input that never ends (a pipe with no writer) was read until the machine
+    refused; the bounded reader refuses it at once, by what it is."""
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+    done = []
+    t = threading.Thread(target=lambda: done.append(main(["run", str(fifo), "--quiet"])),
+                         daemon=True)
+    t.start()
+    t.join(10)
+    assert done == [2]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{fifo}: cannot read file (a pipe;" in err
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as f:  # sparse: the size without the writing
+        f.truncate(MAX_INPUT_BYTES + 1)
+    # refused from its size (the message of a file that grew while read is another)
+    with pytest.raises(ScenarioError, match=rf"{MAX_INPUT_BYTES + 1:,} bytes, more than the "
+                                            rf"{MAX_INPUT_BYTES:,}"):
+        load_scenario(big)
+    assert len(read_bounded(XIXIU)) == XIXIU.stat().st_size
+
+
+def test_too_many_values_are_refused_while_parsing(tmp_path, monkeypatch):
+    """Issue 29: a 2 MB file of 500,000 values took 77 s to be refused, its values counted only
+    after parsing; now composing stops at the limit, before the document is composed whole."""
+    from povsim import inputs
+
+    path = tmp_path / "many.yaml"
+    path.write_text("v: [" + ", ".join(["1"] * (5 * MAX_VALUES)) + "]\n")
+
+    def never(self, node):
+        raise AssertionError("composed whole before the refusal")
+
+    monkeypatch.setattr(inputs._Loader, "construct_document", never)
+    with pytest.raises(ScenarioError, match=f"more than {MAX_VALUES:,} values"):
+        load_yaml(path)
+
+
+PROBE = '''
+from numba import njit
+
+
+@njit(cache=True)
+def plus_one(x):
+    return x + 1
+'''
+
+
+def _probe(folder: Path, name: str):
+    """A povsim module (by name) with a cached compiled kernel, loaded afresh from ``folder``."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(name, folder / "probe.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_corrupt_kernel_cache_is_rebuilt_once_with_a_notice(tmp_path, capsys):
+    """Issue 29: a corrupt compiled-kernel cache stopped every run with UnpicklingError until it
+    was deleted by hand; now the command deletes povsim's cache files, says so in one line and
+    runs again, compiling afresh."""
+    import sys
+    from types import SimpleNamespace
+
+    from povsim import cli, kernel_cache
+
+    (tmp_path / "probe.py").write_text(PROBE)
+    first = _probe(tmp_path, "povsim._probe_a")
+    assert first.plus_one(1) == 2  # compiled and cached
+    cache = Path(first.plus_one._cache._cache_path)
+    data = list(cache.glob("probe.plus_one-*.nbc"))
+    assert data
+    for f in data:
+        f.write_bytes(f.read_bytes()[:40])  # cut short, as by a full disk
+    second = _probe(tmp_path, "povsim._probe_b")  # a new process would load the cut file
+    try:
+        with pytest.raises(Exception) as err:
+            second.plus_one(1)
+        assert kernel_cache.from_cache(err.value)
+        third = _probe(tmp_path, "povsim._probe_c")
+        args = SimpleNamespace(func=lambda a: int(third.plus_one(41)))
+        assert cli._with_a_sound_kernel_cache(args) == 42
+        notice = capsys.readouterr().err
+        assert notice.count("\n") == 1
+        assert "povsim: notice: the compiled-kernel cache could not be read" in notice
+        assert all(f.stat().st_size > 40 for f in cache.glob("probe.plus_one-*.nbc"))  # anew
+        # an error of the command itself is not the cache's: it passes through
+        with pytest.raises(ZeroDivisionError):
+            cli._with_a_sound_kernel_cache(SimpleNamespace(func=lambda a: 1 / 0))
+    finally:
+        for name in ("povsim._probe_a", "povsim._probe_b", "povsim._probe_c"):
+            sys.modules.pop(name, None)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True)
+@given(villages=st.integers(182, 10**9), cadres=st.integers(0, 10**8),
+       partners=st.integers(1, 10**6))
+def test_a_run_is_refused_before_it_allocates_or_it_finishes(villages, cadres, partners):
+    """Issue 29: the budget counted households only, so 10^9 villages or 10^8 village-role
+    cadres died with a MemoryError instead of the refusal. Now every agent counts: over
+    generated sizes, a run is refused up front (a small machine: 96 MiB above the process,
+    2 seconds), or it runs to its end within the memory it was estimated to need."""
+    import gc
+    import tracemalloc
+
+    from povsim import budget
+    from povsim.model import PovertyModel
+
+    sc = load_scenario(XIXIU).with_params({"villages.count": villages,
+                                           "cadre_groups.0.count": cadres,
+                                           "partners.0.count": partners})
+    e = budget.estimate(sc, scale=2000.0, runs=1)
+    limit = budget.BASE_BYTES + 96 * 2**20
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(budget, "MAX_SECONDS", 2.0)
+            budget.check(e, memory=limit)
+    except ScenarioError as refused:
+        assert "\n" not in str(refused) and f"{villages:,} villages" in str(refused)
+        return
+    PovertyModel(XIXIU, seed=1, scale=20000.0).step()  # imports and caches, not the run's
+    gc.collect()
+    tracemalloc.start()  # the world and the submodels' state: built, then a first month
+    try:
+        m = PovertyModel(sc, seed=1, scale=2000.0)
+        m.step()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= e.memory_bytes - budget.BASE_BYTES
+    m.run()
+    assert m.clock.year > sc.end_year  # ran to its end

@@ -40,7 +40,7 @@ def test_every_chunk_has_a_record_of_its_rows_and_checksum(store):
     assert not store.lock_path.exists()  # released
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "delete_chunk"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete_chunk", "record_rows"])
 def test_a_damaged_chunk_is_named_by_summarize_and_rerun_on_resume(store, damage, capsys):
     before = store.read_runs()
     path = store.chunk_path(1)
@@ -49,9 +49,13 @@ def test_a_damaged_chunk_is_named_by_summarize_and_rerun_on_resume(store, damage
         path.write_bytes(raw[: len(raw) // 2])
     elif damage == "flip":
         path.write_bytes(raw[:100] + bytes([raw[100] ^ 0xFF]) + raw[101:])
+    elif damage == "record_rows":  # the checksum holds, the rows do not (issue 29: resume
+        rec = json.loads(store.record_path(1).read_text())  # trusted the checksum alone)
+        store.record_path(1).write_text(json.dumps({**rec, "rows": rec["rows"] + 1}))
     else:
         path.unlink()
-    with pytest.raises(ScenarioError, match=r"chunk-000001\.parquet: (corrupt|missing)"):
+    with pytest.raises(ScenarioError,
+                       match=r"chunk-000001\.parquet: (corrupt|missing|\d+ rows, its record)"):
         summarize(store.out, plots=False, write=False)
     assert main(["summarize", str(store.out)]) == 2
     err = capsys.readouterr().err
