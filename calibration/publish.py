@@ -361,8 +361,9 @@ def _staged_settings(main: Path, s: dict) -> list[str]:
         f"- Posterior: sbi's neural posterior estimation trained on "
         f"{info['training_runs']} runs from the region left ({info['epochs']} epochs), "
         f"conditioned on {len(info['conditioned'])} figures (a bound as a censored "
-        f"observation: a run meeting it reads as the bound); {info['draws_inside_region']:.1%} of its draws fell inside the region "
-        "(the rest are dropped: the truncated prior gives them no mass); "
+        f"observation: a run meeting it reads as the bound); "
+        f"{info['draws_inside_region']:.1%} of its draws fell inside the region (the rest "
+        "are dropped: the truncated prior gives them no mass); "
         f"{len(pd.read_parquet(main / 'posterior.parquet')):,} draws kept, weighted back to "
         f"the prior truncated to the region (effective sample size {_ess(main):.0f}).",
         f"- Wall time: {_wall(main)}; by stage in the last invocation (s from its start; "

@@ -81,24 +81,55 @@ def systematic_choice(p: np.ndarray, n: int, rng: np.random.Generator) -> np.nda
     return rng.permutation(np.searchsorted(cum, points, side="right").astype(np.int64))
 
 
-def village_share_prior(share: np.ndarray, n: np.ndarray) -> tuple[float, float]:
-    """A beta prior ``(a, b)`` of the villages' true shares, fitted by moments to their observed
-    ``share`` among ``n`` households each: mean, and variance less the binomial noise.
+def village_share_prior(share: np.ndarray, n: np.ndarray, k: float = 1.0
+                        ) -> tuple[float, float]:
+    """A beta prior ``(a, b)`` of the villages' shares simulated in full, fitted by moments to
+    their observed ``share`` among ``n`` simulated households each (each standing for ``k``
+    real ones): mean ``m``, and variance :func:`share_variances` (the villages' own chances'
+    spread plus the binomial spread of a village of ``n k`` real households).
 
     Example:
         >>> import numpy as np
         >>> a, b = village_share_prior(np.array([0.1, 0.2, 0.3]), np.array([100, 100, 100]))
         >>> round(a / (a + b), 6)
         0.2
+        >>> a, b = village_share_prior(np.full(3, 0.03), np.full(3, 35.0), k=20.0)
+        >>> round(a + b)  # villages alike: only the binomial spread of 35 x 20 real households
+        699
     """
-    share, n = np.asarray(share, float), np.asarray(n, float)
+    share = np.asarray(share, float)
     if share.size == 0:
         return 1.0, 1.0
     m = min(max(float(share.mean()), 1e-4), 1.0 - 1e-4)
-    noise = float(np.mean(share * (1.0 - share) / np.maximum(n, 1.0)))
-    var = max(float(share.var()) - noise, 1e-6)
-    total = max(m * (1.0 - m) / var - 1.0, 1e-3)
+    own, draw = share_variances(share, n, k)
+    total = max(m * (1.0 - m) / max(own + draw, 1e-6) - 1.0, 1e-3)
     return m * total, (1.0 - m) * total
+
+
+def share_variances(share: np.ndarray, n: np.ndarray, k: float = 1.0) -> tuple[float, float]:
+    """The two parts of the spread of the villages' shares simulated in full: ``own``, the
+    spread of the villages' own chances (the observed variance less the binomial noise of
+    ``n`` simulated households, at least 0), which persists from year to year; and ``draw``,
+    the binomial variance ``m (1 - m) / (n k)`` of a village of ``n k`` real households, drawn
+    afresh each year as its households' incomes change.
+
+    Both matter to a village's exit (:meth:`povsim.submodels.december.December.village_exits`):
+    at full scale in Xixiu the villages are alike (in December 2014 their incidences spread by
+    0.66 points against 0.74 of binomial noise) and a village above the threshold one year may
+    be below it the next by its households' draw alone.
+
+    Example:
+        >>> import numpy as np
+        >>> own, draw = share_variances(np.full(3, 0.03), np.full(3, 35.0), k=20.0)
+        >>> own, round(draw, 7)
+        (0.0, 4.16e-05)
+    """
+    share, n = np.asarray(share, float), np.asarray(n, float)
+    m = min(max(float(share.mean()), 1e-4), 1.0 - 1e-4)
+    noise = float(np.mean(share * (1.0 - share) / np.maximum(n, 1.0)))
+    own = max(float(share.var()) - noise, 0.0)
+    draw = m * (1.0 - m) / max(float(np.mean(n)) * k, 1.0)
+    return own, draw
 
 
 def full_village_share(share: np.ndarray, n: np.ndarray, k: float, rng: np.random.Generator
@@ -125,7 +156,7 @@ def full_village_share(share: np.ndarray, n: np.ndarray, k: float, rng: np.rando
     share, n = np.asarray(share, float), np.asarray(n, float)
     if k <= 1.0 + 1e-12:
         return share.copy()
-    a, b = village_share_prior(share, n)
+    a, b = village_share_prior(share, n, k)
     theta = rng.beta(a + n * share, b + n * (1.0 - share))
     return (share + (k - 1.0) * theta) / k
 
@@ -156,7 +187,7 @@ def exit_probability(share: np.ndarray, n: np.ndarray, k: float, threshold: floa
     share, n = np.asarray(share, float), np.asarray(n, float)
     if k <= 1.0 + 1e-12:
         return (share < threshold).astype(float)
-    a, b = village_share_prior(share, n)
+    a, b = village_share_prior(share, n, k)
     cut = (threshold * k - share) / (k - 1.0)
     p = betainc(a + n * share, b + n * (1.0 - share), np.clip(cut, 0.0, 1.0))
     return np.where(cut <= 0.0, 0.0, np.where(cut >= 1.0, 1.0, p))
