@@ -745,9 +745,12 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of an output folder and print its path."""
-    from povsim.folders import output_folder
+    from povsim.folders import output_folder, page_file
 
     output_folder(args.folder)  # a wrong folder answers before pandas loads
+    page_file(args.out or Path(args.folder) / "report.html", "--out")
+    if args.screenshot:
+        page_file(args.screenshot, "--screenshot")
     from povsim.report import screenshot, write_report
 
     page = write_report(args.folder, args.out)

@@ -25,6 +25,37 @@ def output_folder(out: str | Path) -> Path:
     return out
 
 
+def page_file(path: str | Path, option: str) -> Path:
+    """``path`` as the file a command writes (``report --out``, ``--screenshot``): where it
+    exists it must be a regular file (a link to one is followed), which is replaced; a folder, a
+    pipe or a device is refused in one line, never replaced by a regular file or written into.
+
+    Example:
+        >>> try:
+        ...     page_file("/dev/null", "--out")
+        ... except ScenarioError as e:
+        ...     print(e)
+        --out /dev/null: not a regular file (a device); give the path of a file to write
+    """
+    import os
+    import stat
+
+    path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return path
+    except (OSError, ValueError):
+        return path  # the write will say why, as any other that cannot be made
+    if stat.S_ISREG(mode):
+        return path
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    raise ScenarioError(f"{option} {path}: not a regular file ({kind}); give the path of a "
+                        "file to write")
+
+
 def sweep_store(out: str | Path) -> Path:
     """``out`` as a path if it holds a sweep (its ``manifest.json``), else a one-line
     :class:`ScenarioError`."""

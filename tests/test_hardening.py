@@ -443,3 +443,13 @@ def test_a_run_is_refused_before_it_allocates_or_it_finishes(villages, cadres, p
     assert peak <= e.memory_bytes - budget.BASE_BYTES
     m.run()
     assert m.clock.year > sc.end_year  # ran to its end
+
+
+def test_a_report_onto_a_pipe_is_refused_and_the_pipe_kept(tmp_path, capsys):
+    """Issue 29: ``report --out`` onto a special file replaced it with a regular file."""
+    fifo = tmp_path / "page.html"
+    os.mkfifo(fifo)
+    assert main(["report", "scenarios", "--out", str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out {fifo}: not a regular file (a pipe)" in err
+    assert fifo.is_fifo()
