@@ -272,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder (default results/<case>-calibration, results/all-calibration"
                         " or results/all-but-<case>-calibration); rerun the same command to "
                         "resume")
+    c.add_argument("--force", action="store_true",
+                   help="write into an --out that holds another command's outputs (a run, a "
+                        "comparison, a sweep store)")
     c.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     c.add_argument("--quiet", action="store_true", help="no progress and no report")
     c.set_defaults(func=cmd_calibrate)
@@ -551,14 +554,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.case == "all":
         name = "all" if args.leave_out is None else f"all-but-{args.leave_out}"
         out = Path(args.out or Path("results") / f"{name}-calibration")
-        _check_folder(out)
+        _check_folder(out, force=args.force, kind="calibration")
         scales = {c: args.scale for c in CASES} if args.scale else None
         post = calibrate_joint([load_scenario(c) for c in CASES], out=out, scales=scales,
                                leave_out=args.leave_out, **common)
     else:
         sc = load_scenario(args.case)
         out = Path(args.out or Path("results") / f"{sc.name}-calibration")
-        _check_folder(out)
+        _check_folder(out, force=args.force, kind="calibration")
         post = calibrate(sc, out=out, scale=args.scale or CALIBRATION_SCALE.get(sc.case, 1.0),
                          **common)
     post.write(out, draws=args.draws, plots=not args.no_plots)
@@ -605,7 +608,7 @@ def _calibrate_staged(args: argparse.Namespace, registry, start: float) -> int:
         out = Path(args.out or Path("results") / f"{sc.name}-calibration")
         pb = Problem.of(sc, scale=args.scale or CALIBRATION_SCALE.get(sc.case, 1.0),
                         seed=args.seed, priors=priors, registry=registry)
-    _check_folder(out)
+    _check_folder(out, force=args.force, kind="calibration")
     fit = fit_staged(pb, out, stages, workers=args.workers, scheduler=args.scheduler,
                      progress=not args.quiet)
     fit.write(out, draws=args.draws, plots=not args.no_plots)
@@ -703,6 +706,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.samples is not None:
         sweep = sweep.with_design(samples=args.samples)
     out = Path(args.out or Path("results") / sweep.spec.name)
+    _check_folder(out, force=args.force or args.overwrite, kind="sweep")
     from povsim.budget import check, estimate
 
     runs = sweep.spec.points * (args.replicates or sweep.spec.replicates)

@@ -235,6 +235,32 @@ def test_an_out_holding_another_command_s_outputs_is_refused_before_the_run(tmp_
     assert main([*args, "--force"]) == 0
 
 
+@pytest.mark.parametrize(("cmd", "held", "kind"), [
+    (["sweep", "scenarios/sweeps/xixiu_pairing.yaml", "--serial", "--quiet"], "calibration",
+     "sweep"),
+    (["calibrate", "zhenbao", "--quiet"], "run", "calibration"),
+    (["calibrate", "zhenbao", "--quiet"], "sweep", "calibration"),
+])
+def test_sweep_and_calibrate_refuse_another_command_s_folder(cmd, held, kind, tmp_path,
+                                                              capsys):
+    """Issue 29 (4): sweep and calibrate, like run, refuse an --out holding another command's
+    outputs before any work, the folder untouched."""
+    import json
+
+    out = tmp_path / "o"
+    out.mkdir()
+    files = {"calibration": ("calibration.json", {"fitted": []}),
+             "run": ("manifest.json", {"run": {"seed": 1}, "tables": []}),
+             "sweep": ("manifest.json", {"sweep": "x", "runs": 4})}
+    name, content = files[held]
+    (out / name).write_text(json.dumps(content))
+    assert main([*cmd, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"holds the outputs of povsim's {held}, not of a {kind}" in err
+    assert sorted(p.name for p in out.iterdir()) == [name]
+
+
 def test_an_out_that_cannot_be_written_is_refused_before_the_run(tmp_path, capsys,
                                                                  monkeypatch):
     import povsim.runner
