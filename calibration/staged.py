@@ -120,7 +120,7 @@ def bounded(y: np.ndarray, targets: list) -> np.ndarray:
         >>> ts = [T(observed=10.0, comparison="at_most"), T(observed=5.0, comparison="at_least"),
         ...       T(observed=1.0, comparison="equal")]
         >>> bounded(np.array([[8.0, 7.0, 3.0], [12.0, 4.0, 0.5]]), ts).tolist()
-        [[10.0, 7.0, 3.0], [12.0, 5.0, 0.5]]
+        [[10.0, 5.0, 3.0], [12.0, 4.0, 0.5]]
     """
     x = np.array(y, float)
     for j, t in enumerate(targets):
