@@ -21,6 +21,8 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
+from povsim import interrupts
+
 _PROBLEM: list = []  # the problem a forked worker inherits
 
 
@@ -60,4 +62,5 @@ def evaluate(pb, values: list[dict], seeds: list[int], *, workers: int = 1,
         _PROBLEM[:] = [pb]
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             out = list(pool.map(_part, vparts, sparts, [figures] * n))
+    interrupts.check()  # an interrupt the pool's workers or shutdown swallowed stops here
     return [x for part in out for x in part]

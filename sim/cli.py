@@ -814,9 +814,14 @@ def _main(argv: list[str] | None) -> int:
     # backend named in the environment, or a name matplotlib does not know, which stopped a
     # run at its first plot after all its work, plays no part in a command
     os.environ.pop("MPLBACKEND", None)
+    from povsim import interrupts
+
+    previous = interrupts.install()
     try:
         check_environment(os.environ)
-        return _with_a_sound_kernel_cache(args)
+        status = _with_a_sound_kernel_cache(args)
+        interrupts.check()  # an interrupt a library swallowed still ends the command with 130
+        return status
     except ScenarioError as exc:  # bad input: exit status 2
         if args.debug:
             raise
@@ -826,10 +831,15 @@ def _main(argv: list[str] | None) -> int:
         print("povsim: interrupted; files already written are complete", file=sys.stderr)
         return 130
     except Exception as exc:  # a failure (I/O, or a bug): one line, exit status 1
+        if interrupts.requested():  # the interrupt surfaced as another error
+            print("povsim: interrupted; files already written are complete", file=sys.stderr)
+            return 130
         if args.debug:
             raise
         print(f"povsim: error: {failure_line(exc)}", file=sys.stderr)
         return 1
+    finally:
+        interrupts.restore(previous)
 
 
 def _with_a_sound_kernel_cache(args) -> int:
