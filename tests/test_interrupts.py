@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL = ["calibrate", "zhenbao", "--scale", "8", "--screening-runs", "32", "--waves", "1",
-         "--wave-runs", "16", "--training-runs", "64", "--draws", "10", "--workers", "2",
+SMALL = ["calibrate", "zhenbao", "--scale", "8", "--screening-runs", "16", "--waves", "1",
+         "--wave-runs", "8", "--training-runs", "32", "--draws", "5", "--workers", "2",
          "--no-plots", "--quiet"]
 
 
