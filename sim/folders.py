@@ -43,17 +43,31 @@ def page_file(path: str | Path, option: str) -> Path:
     path = Path(path)
     try:
         mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        return path
     except (OSError, ValueError):
-        return path  # the write will say why, as any other that cannot be made
+        return path  # none there (or the write will say why, as any other that cannot be made)
     if stat.S_ISREG(mode):
         return path
-    kind = ("a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode)
-            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a socket" if stat.S_ISSOCK(mode) else "not a file")
-    raise ScenarioError(f"{option} {path}: not a regular file ({kind}); give the path of a "
-                        "file to write")
+    raise ScenarioError(f"{option} {path}: not a regular file ({file_kind(mode)}); give the "
+                        "path of a file to write")
+
+
+def file_kind(mode: int) -> str:
+    """What a path that is not a regular file is, from its ``st_mode``, as the one-line errors
+    name it.
+
+    Example:
+        >>> import os
+        >>> file_kind(os.stat("/dev/null").st_mode), file_kind(os.stat("/").st_mode)
+        ('a device', 'a folder')
+    """
+    import stat
+
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def sweep_store(out: str | Path) -> Path:

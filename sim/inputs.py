@@ -26,6 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from povsim.errors import ScenarioError
+from povsim.folders import file_kind
 
 __all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_INPUT_BYTES", "SAFE_NAME", "ScenarioError",
            "format_validation_error", "load_yaml", "read_bounded", "read_json", "regular_file"]
@@ -44,14 +45,6 @@ MAX_VALUES = 100_000
 #: a larger one is refused before it is read
 MAX_INPUT_BYTES = 4 * 2**20
 
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a pipe"), (stat.S_ISCHR, "a device"),
-          (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket"))
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
 def regular_file(path: str | Path) -> Path:
     """``path`` if it names a regular file (following links); else a one-line ScenarioError
     saying what it is: a pipe or a device is never read, so a read cannot wait forever.
@@ -69,7 +62,7 @@ def regular_file(path: str | Path) -> Path:
         why = getattr(exc, "strerror", None) or exc
         raise ScenarioError(f"{str(p)[:200]}: cannot read file ({why})") from None
     if not stat.S_ISREG(mode):
-        raise ScenarioError(f"{str(p)[:200]}: cannot read file ({_kind(mode)}; povsim reads "
+        raise ScenarioError(f"{str(p)[:200]}: cannot read file ({file_kind(mode)}; povsim reads "
                             "regular files only)")
     return p
 
@@ -96,7 +89,7 @@ def read_bounded(path: str | Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):  # swapped for a pipe or device since the check
-            raise ScenarioError(f"{str(p)[:200]}: cannot read file ({_kind(st.st_mode)}; "
+            raise ScenarioError(f"{str(p)[:200]}: cannot read file ({file_kind(st.st_mode)}; "
                                 "povsim reads regular files only)")
         if st.st_size > limit:
             raise ScenarioError(f"{str(p)[:200]}: cannot read file ({st.st_size:,} bytes, more "

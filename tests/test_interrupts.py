@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["calibrate", "zhenbao", "--scale", "8", "--screening-runs", "16", "--waves", "1",
-         "--wave-runs", "8", "--training-runs", "32", "--draws", "5", "--workers", "2",
+         "--wave-runs", "8", "--training-runs", "32", "--draws", "5", "--workers", "1",
          "--no-plots", "--quiet"]
 
 
