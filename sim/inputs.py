@@ -45,6 +45,11 @@ MAX_VALUES = 100_000
 #: a larger one is refused before it is read
 MAX_INPUT_BYTES = 4 * 2**20
 
+def _not_regular(p: Path, mode: int) -> ScenarioError:
+    return ScenarioError(f"{str(p)[:200]}: cannot read file ({file_kind(mode)}; povsim reads "
+                         "regular files only)")
+
+
 def regular_file(path: str | Path) -> Path:
     """``path`` if it names a regular file (following links); else a one-line ScenarioError
     saying what it is: a pipe or a device is never read, so a read cannot wait forever.
@@ -62,8 +67,7 @@ def regular_file(path: str | Path) -> Path:
         why = getattr(exc, "strerror", None) or exc
         raise ScenarioError(f"{str(p)[:200]}: cannot read file ({why})") from None
     if not stat.S_ISREG(mode):
-        raise ScenarioError(f"{str(p)[:200]}: cannot read file ({file_kind(mode)}; povsim reads "
-                            "regular files only)")
+        raise _not_regular(p, mode)
     return p
 
 
@@ -89,8 +93,7 @@ def read_bounded(path: str | Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):  # swapped for a pipe or device since the check
-            raise ScenarioError(f"{str(p)[:200]}: cannot read file ({file_kind(st.st_mode)}; "
-                                "povsim reads regular files only)")
+            raise _not_regular(p, st.st_mode)
         if st.st_size > limit:
             raise ScenarioError(f"{str(p)[:200]}: cannot read file ({st.st_size:,} bytes, more "
                                 f"than the {limit:,} an input file may hold)")
