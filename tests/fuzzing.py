@@ -131,3 +131,83 @@ def fuzz(base: Path, load: Callable[[Path], Any], work: Path, per_leaf: int | No
                 bad.append(f"{base.name}: {'.'.join(map(str, path))} = {str(value)[:40]!r}: "
                            f"{outcome}")
     return counts, bad
+
+
+def prepare(given: list[dict], folder: Path, root: Path) -> None:
+    """Make, in ``folder``, what a corpus entry's command line is given (its ``given:`` list).
+
+    Each item is one of:
+
+    - ``{pipe: NAME}``: a named pipe with no writer (an input that never ends);
+    - ``{file: NAME, size: N}``: a sparse file of N bytes;
+    - ``{file: NAME, text: T, repeat: R, times: N, end: E}``: ``T + R * N + E``;
+    - ``{file: NAME, copy: SRC, sub: [PATTERN, REPLACEMENT]}``: the repository's file SRC with
+      its first match of PATTERN replaced (a bundled scenario with one hostile value);
+    - ``{store: NAME, damage: record_rows}``: a small finished store of the bundled pairing
+      sweep whose second chunk's record gives one row more than the chunk holds.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> prepare([{"file": "a.yaml", "text": "v: [", "repeat": "1, ", "times": 2,
+        ...           "end": "1]"}], d, d)
+        >>> (d / "a.yaml").read_text()
+        'v: [1, 1, 1]'
+    """
+    import json
+    import os
+    import re
+
+    for item in given:
+        if "pipe" in item:
+            os.mkfifo(folder / item["pipe"])
+        elif "store" in item:
+            from povsim.sweepfile import load_sweep
+            from povsim.sweeps import SweepStore, run_sweep
+
+            out = folder / item["store"]
+            run_sweep(load_sweep(root / "scenarios/sweeps/xixiu_pairing.yaml"), out,
+                      serial=True, progress=False, scale=2000.0, replicates=1, chunk_size=3)
+            assert item["damage"] == "record_rows", item
+            record = SweepStore(out).record_path(1)
+            rec = json.loads(record.read_text())
+            record.write_text(json.dumps({**rec, "rows": rec["rows"] + 1}))
+        elif "size" in item:
+            with (folder / item["file"]).open("wb") as f:
+                f.truncate(item["size"])
+        elif "copy" in item:
+            pattern, replacement = item["sub"]
+            text, n = re.subn(pattern, replacement, (root / item["copy"]).read_text("utf-8"),
+                              count=1, flags=re.M)
+            assert n == 1, pattern
+            (folder / item["file"]).write_text(text, encoding="utf-8")
+        else:
+            (folder / item["file"]).parent.mkdir(parents=True, exist_ok=True)
+            (folder / item["file"]).write_text(
+                item["text"] + item.get("repeat", "") * item.get("times", 0)
+                + item.get("end", ""), encoding="utf-8")
+
+
+def snapshot(folder: Path) -> dict[str, tuple]:
+    """What each path under ``folder`` is (its kind, and the bytes of a regular file), to show
+    that a refused command left everything it was given as it was.
+
+    Example:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> _ = (d / "a").write_text("x")
+        >>> snapshot(d)
+        {'a': ('file', b'x')}
+    """
+    import stat
+
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        mode = path.lstat().st_mode
+        if stat.S_ISREG(mode):
+            out[str(path.relative_to(folder))] = ("file", path.read_bytes())
+        elif stat.S_ISDIR(mode):
+            out[str(path.relative_to(folder))] = ("folder", b"")
+        elif not stat.S_ISLNK(mode):
+            out[str(path.relative_to(folder))] = (stat.S_IFMT(mode), b"")
+    return out

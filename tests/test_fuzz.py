@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
 import yaml
-from fuzzing import fuzz  # tests/fuzzing.py (pytest puts tests/ on the path)
+from fuzzing import fuzz, prepare, snapshot  # tests/fuzzing.py (pytest puts tests/ on the path)
 
 from povsim.cli import main
 from povsim.config import load_scenario
@@ -56,20 +57,39 @@ def test_every_sweep_field_mutated(name, tmp_path):
 
 def _corpus():
     entries = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))["command_lines"]
-    return [pytest.param(e["argv"], e["message"], e.get("status", 2), id=" ".join(e["argv"])[:70])
-            for e in entries]
+    return [pytest.param(e["argv"], e["message"], e.get("status", 2), e.get("given", []),
+                         e.get("env", {}), id=" ".join(e["argv"])[:70]) for e in entries]
 
 
-@pytest.mark.parametrize("argv, message, status", _corpus())
-def test_a_bad_command_line_gives_its_one_line(argv, message, status, tmp_path, capsys,
-                                               monkeypatch):
+@pytest.mark.parametrize("argv, message, status, given, env", _corpus())
+def test_a_bad_command_line_gives_its_one_line(argv, message, status, given, env, tmp_path,
+                                               capsys, monkeypatch):
+    """Each line of the corpus, in a folder holding what it is given (a pipe, a file over the
+    size limit, a scenario with a YAML 1.1 reading or a billion villages, a damaged sweep
+    store, ...) and with its environment: the one line, the status, no traceback, nothing
+    written and nothing it was given changed. Families a command line cannot give are tested
+    beside their code: an interrupt (tests/test_interrupts.py), a corrupt compiled-kernel cache
+    (tests/test_hardening.py), a variable read at import (``python -m povsim`` there)."""
     monkeypatch.chdir(tmp_path)
     for name in ("scenarios",):
         (tmp_path / name).symlink_to(ROOT / name)
-    try:
-        rc = main(argv)
-    except SystemExit as stop:  # argparse: usage line and the error
-        rc = stop.code
+    prepare(given, tmp_path, ROOT)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    before = snapshot(tmp_path)
+    done: list = []
+
+    def command():
+        try:
+            done.append(main(argv))
+        except SystemExit as stop:  # argparse: usage line and the error
+            done.append(stop.code)
+
+    worker = threading.Thread(target=command, daemon=True)  # an input that never ends: a hang
+    worker.start()  # fails the test, not the suite
+    worker.join(120)
+    assert done, "still running after 120 s"
+    rc = done[0]
     err = capsys.readouterr().err
     lines = [ln for ln in err.splitlines() if not ln.startswith("usage:")
              and not ln.startswith(" ")]
@@ -78,6 +98,7 @@ def test_a_bad_command_line_gives_its_one_line(argv, message, status, tmp_path, 
     assert re.search(message, lines[0]), (message, lines[0])
     assert "Traceback" not in err
     assert not (tmp_path / "results").exists() or status == 0  # nothing written on refusal
+    assert snapshot(tmp_path) == before  # nothing it was given changed, nothing new
 
 
 @pytest.mark.slow
