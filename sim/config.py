@@ -819,9 +819,9 @@ class Scenario(_Strict):
         parts = _param_parts(path)
         node: Any = self.model_dump()
         for part in parts:
-            key = _list_key(node, part) if isinstance(node, list) else part
-            if key is None or not isinstance(node, dict | list) or (
-                    isinstance(node, dict) and key not in node):
+            key = (_list_key(node, part) if isinstance(node, list)
+                   else _dict_key(node, part) if isinstance(node, dict) else None)
+            if key is None:
                 raise ScenarioError(f"{self._path or self.name}: unknown parameter {path!r}")
             node = node[key]
         if isinstance(node, dict) and "value" in node and "source" in node:
@@ -844,14 +844,14 @@ def _set_dotted(data: dict, parts: list[str], value: Any, path: str, where: str)
         here = ".".join(parts[:i]) or "<top level>"
         last = i == len(parts) - 1
         if isinstance(node, dict):
-            if part not in node:
+            key: Any = _dict_key(node, part)
+            if key is None:
                 allowed = ", ".join(map(str, node)) or "(none)"
                 levers = ("; or a policy lever: " + ", ".join(PolicyCfg.model_fields)
                           if i == 0 else "")
                 hint = did_you_mean(part, [*node, *(PolicyCfg.model_fields if i == 0 else ())])
                 raise ScenarioError(f"{where}: unknown parameter {path!r}: no field {part!r} in "
                                     f"'{here}'{hint}; allowed: {allowed}{levers}")
-            key: Any = part
         elif isinstance(node, list):
             key = _list_key(node, part)
             if key is None:
@@ -906,6 +906,21 @@ def _expects_param(parts: list[str]) -> bool:
         if typing.get_origin(args[0]) is list:
             ann = args[0]
     return isinstance(model, type) and issubclass(model, Param)
+
+
+def _dict_key(node: dict, part: str) -> Any:
+    """The key of ``node`` that the path part ``part`` names: itself, or the whole number it
+    spells where the keys are numbers (a year of the poverty line); None where there is none.
+
+    Example:
+        >>> _dict_key({2020: 4000}, "2020"), _dict_key({"a": 1}, "a"), _dict_key({"a": 1}, "b")
+        (2020, 'a', None)
+    """
+    if part in node:
+        return part
+    if part.lstrip("-").isdigit() and int(part) in node:
+        return int(part)
+    return None
 
 
 def _list_key(items: list, part: str) -> int | None:

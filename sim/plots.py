@@ -137,6 +137,24 @@ def plot_compare_incidence(cmp, path) -> None:
     plt.close(fig)
 
 
+def tick_label(name: str, width: int = 30) -> str:
+    r"""A variant's name as an axis label: long names broken at their commas and wrapped, so
+    that a variant of several levers leaves the panel room to draw.
+
+    Example:
+        >>> tick_label("poverty_line.values.2020=3218,poverty_line.values.2021=3218")
+        'poverty_line.values.2020=3218,\npoverty_line.values.2021=3218'
+        >>> tick_label("cadre_pairing=random")
+        'cadre_pairing=random'
+    """
+    import textwrap
+
+    if len(name) <= width:
+        return name
+    return "\n".join(line for part in name.replace(",", ",\n").splitlines()
+                     for line in textwrap.wrap(part, width, break_on_hyphens=False))
+
+
 def plot_compare_differences(cmp, path) -> None:
     """Variant minus baseline for six headline outcomes: bars with paired intervals."""
     h = cmp.headline
@@ -148,7 +166,7 @@ def plot_compare_differences(cmp, path) -> None:
         err = np.vstack([d["diff"] - d["diff_lo"], d["diff_hi"] - d["diff"]])
         ax.barh(y, d["diff"], xerr=np.nan_to_num(err), capsize=3, alpha=0.7)
         ax.axvline(0, color="k", lw=0.8)
-        ax.set_yticks(y, names, fontsize=7)
+        ax.set_yticks(y, [tick_label(n) for n in names], fontsize=7)
         ax.invert_yaxis()
         ax.set_title(title, fontsize=8)
         ax.tick_params(axis="x", labelsize=7)

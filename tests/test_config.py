@@ -412,3 +412,17 @@ def test_a_cadre_group_has_the_fields_of_its_role():
         sc.with_params({"cadre_groups.0.capacity": 5})
     with pytest.raises(ScenarioError, match="for role village only"):
         sc.with_params({"cadre_groups.2.projects_per_year": 1.0})
+
+
+def test_a_year_of_the_poverty_line_is_a_parameter_path():
+    """A mapping keyed by years (the poverty line's values) is reached by the year as written
+    on the command line (``--vary poverty_line.values.2020=3218``): it said "no field '2020'
+    (did you mean '2020'?)" because the path's part is text and the key a number."""
+    sc = load_scenario("scenarios/jiangkou.yaml")
+    assert sc.get_param("poverty_line.values.2020") == 4000
+    moved = sc.with_params({"poverty_line.values.2020": 3218})
+    assert moved.get_param("poverty_line.values.2020") == 3218
+    assert moved.get_param("poverty_line.values.2019") == 3218  # the others as they were
+    with pytest.raises(ScenarioError, match=r"no field '2030' in 'poverty_line\.values'.*"
+                                            r"allowed: 2017, 2018, 2019, 2020, 2021"):
+        sc.with_params({"poverty_line.values.2030": 1})
