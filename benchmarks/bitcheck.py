@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from povsim.config import load_scenario
-from povsim.runner import run_replicate
+from povsim.replicate import run_replicate
 from povsim.scenarios import scenario_path
 
 #: scenario -> scale of the check (small, so the 30 runs take about a minute)

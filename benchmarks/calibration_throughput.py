@@ -44,7 +44,7 @@ MEASURE = r"""
 import json, sys, time
 from povsim import threads
 from povsim.config import load_scenario
-from povsim.runner import run_replicate
+from povsim import run_replicate
 from povsim.scenarios import CALIBRATION_SCALE
 cases, runs, repeats = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3])
 batch = int(sys.argv[4])

@@ -6,7 +6,7 @@ whether the results are identical, measured in one run (``python -m benchmarks.l
   :func:`povsim.stats.sorted_weighted_quantiles`) against numpy's
   ``np.quantile(..., weights=..., method="inverted_cdf")`` (numpy >= 2);
 - the paired t interval: the formula by hand (mean +- t quantile x sd / sqrt(n), what
-  :func:`povsim.comparison.paired_interval` computed before) against
+  :func:`povsim.stats.paired_interval` computed before) against
   ``scipy.stats.ttest_1samp(d).confidence_interval(level)``, which it now calls.
 
 The data are what the model sorts each December: Xixiu's per-capita incomes and household

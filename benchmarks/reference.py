@@ -91,7 +91,6 @@ from povsim.config import Scenario, load_scenario
 from povsim.model import PovertyModel
 from povsim.submodels.base import Submodel
 from povsim.submodels.cadre_visits import CadreVisits
-from povsim.submodels.cooperatives import update_land
 from povsim.submodels.households_month import DISASTER_QUARTER, HouseholdsMonth, farm_yield_per_mu
 from povsim.submodels.labour_market import (
     LabourMarket,
@@ -100,6 +99,7 @@ from povsim.submodels.labour_market import (
     market_wages,
     month_wages,
 )
+from povsim.world import update_land
 
 FARMING, JOBS, HEALTH, FINANCE = NEED["farming"], NEED["jobs"], NEED["health"], NEED["finance"]
 I_FARM, I_WAGES, I_REMIT = SRC["farming"], SRC["local_wages"], SRC["migrant_remittances"]

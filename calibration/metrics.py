@@ -17,11 +17,24 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from povsim.results import Results
+from povsim.calibration.registry import Registry, load_registry
+
+
+class RunTables(Protocol):
+    """What a metric reads of a run's results (:class:`povsim.results.Results` has it): its
+    tables by replicate and its scenario. A protocol, not the class, so that the results, which
+    draw the reported figures on their plots (:func:`figures_on`), may use this module."""
+
+    annual: pd.DataFrame
+    monthly: pd.DataFrame
+    collectives: pd.DataFrame
+    crops: pd.DataFrame
+    scenario: Any
 
 #: the tables a metric reads (a run made for its metrics alone need keep no others)
 METRIC_TABLES = ("annual", "monthly", "collectives", "crops")
@@ -45,36 +58,36 @@ def _at(table: pd.DataFrame, column: str, **where) -> pd.Series:
                      index=pd.Index(table["replicate"].to_numpy()[mask], name="replicate"))
 
 
-def _annual_at(res: Results, column: str, year: int) -> pd.Series:
+def _annual_at(res: RunTables, column: str, year: int) -> pd.Series:
     return _at(res.annual, column, year=year)
 
 
-def _first_year(res: Results) -> int:
+def _first_year(res: RunTables) -> int:
     return int(res.annual["year"].min())
 
 
 def _reduction(column: str) -> Callable:
-    def f(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+    def f(res: RunTables, year: int, month: int | None, arg: str | None) -> pd.Series:
         return _annual_at(res, column, _first_year(res)) - _annual_at(res, column, year)
     f.__doc__ = f"{column} at identification (end of the baseline year) minus {column} at year"
     return f
 
 
 def _percent(column: str) -> Callable:
-    def f(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+    def f(res: RunTables, year: int, month: int | None, arg: str | None) -> pd.Series:
         return 100.0 * _annual_at(res, column, year)
     f.__doc__ = f"{column} in percent"
     f.annual = (column, 0.01)  # the annual column read, and the factor from percent to it
     return f
 
 
-def _county_exit(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+def _county_exit(res: RunTables, year: int, month: int | None, arg: str | None) -> pd.Series:
     """1 when incidence is below the scenario's exit threshold at year, else 0."""
     threshold = res.scenario.village_exit_threshold.value
     return (_annual_at(res, "incidence", year) < threshold).astype(float)
 
 
-def _year_no_poor(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+def _year_no_poor(res: RunTables, year: int, month: int | None, arg: str | None) -> pd.Series:
     """First programme year (up to year) ending with no poor household; NaN if none."""
     a = res.annual[(res.annual["year"] <= year) & (res.annual["stage"] == "programme")]
     out = {}
@@ -104,19 +117,19 @@ def censored(values, target):
 
 
 def _monthly(column: str) -> Callable:
-    def f(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+    def f(res: RunTables, year: int, month: int | None, arg: str | None) -> pd.Series:
         return _at(res.monthly, column, year=year, month=month or 12)
     f.__doc__ = f"{column} of the monthly table at (year, month; December if no month)"
     return f
 
 
-def _collective_per_village(res: Results, year: int, month: int | None,
+def _collective_per_village(res: RunTables, year: int, month: int | None,
                             arg: str | None) -> pd.Series:
     """Total revenue per village of collective-economy model ``arg`` at year."""
     return _at(res.collectives, "revenue_total_per_village", year=year, model=arg)
 
 
-def _crop_income_per_mu(res: Results, year: int, month: int | None, arg: str | None) -> pd.Series:
+def _crop_income_per_mu(res: RunTables, year: int, month: int | None, arg: str | None) -> pd.Series:
     """Net income per mu of crop ``arg`` at year."""
     return _at(res.crops, "income_per_mu", year=year, crop=arg)
 
@@ -155,7 +168,7 @@ def annual_equivalent(metric: str) -> tuple[str, float] | None:
     return (metric, 1.0) if metric in ANNUAL_OUTPUTS else None
 
 
-def metric_values(res: Results, metric: str, year: int, month: int | None = None) -> pd.Series:
+def metric_values(res: RunTables, metric: str, year: int, month: int | None = None) -> pd.Series:
     """Values of ``metric`` at ``year`` (and ``month``), one per replicate.
 
     Raises KeyError naming the known metrics if ``metric`` is neither derived nor an annual column.
@@ -167,3 +180,28 @@ def metric_values(res: Results, metric: str, year: int, month: int | None = None
         return _annual_at(res, name, year)
     known = [*sorted(METRICS), "<any annual column>"]
     raise KeyError(f"unknown metric {metric!r}; known: {', '.join(known)}")
+
+
+def figures_on(column: str, case: str, registry: Registry | None = None) -> list[dict]:
+    """The case's calibration and validation figures that read the annual ``column`` at one
+    year, in the column's stored units: what a run plot draws beside the simulation.
+
+    Each item has ``id``, ``quantity``, ``role``, ``year``, ``value``, ``tolerance`` and
+    ``comparison``.
+
+    Example:
+        >>> [f["id"] for f in figures_on("incidence", "xixiu")]
+        ['xixiu.poverty_incidence_start', 'xixiu.poverty_incidence_end']
+        >>> round(figures_on("incidence", "xixiu")[1]["value"], 6)
+        0.0145
+    """
+    reg = registry or load_registry()
+    out = []
+    for f in reg.for_case(case, roles=("calibration", "validation")):
+        eq = annual_equivalent(f.target.metric)
+        if eq is None or eq[0] != column or f.target.month not in (None, 12):
+            continue
+        out.append({"id": f.id, "quantity": f.quantity, "role": f.role, "year": f.target.year,
+                    "value": f.value * eq[1], "tolerance": f.target.tolerance * eq[1],
+                    "comparison": f.target.comparison})
+    return out

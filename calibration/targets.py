@@ -27,7 +27,7 @@ import math
 import pandas as pd
 
 from povsim.calibration.distance import scaled_gap
-from povsim.calibration.metrics import annual_equivalent, censored, metric_values
+from povsim.calibration.metrics import censored, metric_values
 from povsim.calibration.registry import Registry, load_registry
 from povsim.config import registry_for
 from povsim.results import Results
@@ -81,31 +81,6 @@ def targets_table(res: Results, registry: Registry | None = None,
             "how": t.how or "",
         })
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def figures_on(column: str, case: str, registry: Registry | None = None) -> list[dict]:
-    """The case's calibration and validation figures that read the annual ``column`` at one
-    year, in the column's stored units: what a run plot draws beside the simulation.
-
-    Each item has ``id``, ``quantity``, ``role``, ``year``, ``value``, ``tolerance`` and
-    ``comparison``.
-
-    Example:
-        >>> [f["id"] for f in figures_on("incidence", "xixiu")]
-        ['xixiu.poverty_incidence_start', 'xixiu.poverty_incidence_end']
-        >>> round(figures_on("incidence", "xixiu")[1]["value"], 6)
-        0.0145
-    """
-    reg = registry or load_registry()
-    out = []
-    for f in reg.for_case(case, roles=("calibration", "validation")):
-        eq = annual_equivalent(f.target.metric)
-        if eq is None or eq[0] != column or f.target.month not in (None, 12):
-            continue
-        out.append({"id": f.id, "quantity": f.quantity, "role": f.role, "year": f.target.year,
-                    "value": f.value * eq[1], "tolerance": f.target.tolerance * eq[1],
-                    "comparison": f.target.comparison})
-    return out
 
 
 def format_number(x: float, unit: str = "") -> str:

@@ -30,7 +30,7 @@ _LAZY = {
     "ScenarioError": "povsim.inputs",
     "PovertyModel": "povsim.model",
     "Results": "povsim.results",
-    "run_replicate": "povsim.runner",
+    "run_replicate": "povsim.replicate",
     "run_scenario": "povsim.runner",
 }
 
@@ -40,8 +40,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from povsim.config import Scenario, load_scenario
     from povsim.inputs import ScenarioError
     from povsim.model import PovertyModel
+    from povsim.replicate import run_replicate
     from povsim.results import Results
-    from povsim.runner import run_replicate, run_scenario
+    from povsim.runner import run_scenario
 
 __all__ = ["Comparison", "Posterior", "PovertyModel", "Results", "Scenario", "ScenarioError",
            "__version__", "calibrate", "calibrate_joint", "compare", "load_scenario",

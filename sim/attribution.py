@@ -35,10 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from povsim.comparison import Comparison, Variant, compare, paired_interval
+from povsim.comparison import Comparison, Variant, compare
 from povsim.config import Scenario, scenario_source
 from povsim.inputs import ScenarioError
 from povsim.outputs import VERSION, atomic_write, git_commit, software, write_manifest, write_tables
+from povsim.stats import paired_interval
 
 #: the outcomes attributed: comparison metric, label, unit
 OUTCOMES = (

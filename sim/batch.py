@@ -194,9 +194,9 @@ class Batch:
 
     def tables(self, households: bool = False, names: tuple[str, ...] | None = None
                ) -> list[dict[str, pd.DataFrame]]:
-        """Each run's tables (:func:`povsim.runner.model_tables`: every one, or ``names``), in
+        """Each run's tables (:func:`povsim.replicate.model_tables`: every one, or ``names``), in
         run order."""
-        from povsim.runner import model_tables
+        from povsim.replicate import model_tables
 
         start = time.perf_counter()
         out = [model_tables(m, households, names) for m in self.models]
@@ -215,7 +215,7 @@ def run_batch(scenario: Scenario, params: list[dict[str, float]], seeds: list[in
               replicates: list[int], scale: float = 1.0,
               on_month=None) -> list[dict[str, pd.DataFrame]]:
     """Run one scenario under many parameter sets and seeds at one scale in one pass; each
-    run's tables (with a ``replicate`` column, as :func:`povsim.runner.run_replicate`'s), in
+    run's tables (with a ``replicate`` column, as :func:`povsim.replicate.run_replicate`'s), in
     run order, the same as the run gives alone."""
     made: dict[int, Scenario] = {}
     return run_together([_with(scenario, p, made) for p in params], seeds, replicates, scale,
@@ -226,9 +226,9 @@ def run_together(scenarios: list[Scenario], seeds: list[int], replicates: list[i
                  scale: float = 1.0, on_month=None, households: bool = False,
                  tables: tuple[str, ...] | None = None) -> list[dict[str, pd.DataFrame]]:
     """Run these runs as one :class:`Batch`; each run's tables (every one, or ``tables``), as
-    :func:`povsim.runner.run_replicate` gives them (``households``: with its households
+    :func:`povsim.replicate.run_replicate` gives them (``households``: with its households
     table)."""
-    from povsim.runner import own_tables
+    from povsim.replicate import own_tables
 
     batch = Batch(scenarios, seeds, replicates, scale, records=tables)
     batch.run(on_month)
@@ -266,7 +266,7 @@ def run_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int],
              households: bool = False) -> list[dict[str, pd.DataFrame]]:
     """Many runs at one scale, in batches of :func:`batch_size` (of the first scenario); a
     batch of one, or of runs that cannot be stacked, runs run by run
-    (:func:`povsim.runner.run_replicate`). Each run's tables, in run order, exactly as it
+    (:func:`povsim.replicate.run_replicate`). Each run's tables, in run order, exactly as it
     gives them alone. ``on_month`` is called with the number of runs that finished a month.
 
     Example:
@@ -285,7 +285,7 @@ def iter_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int]
     """:func:`run_many`, each run's tables (every one, or ``tables``) yielded as its batch
     finishes (so that a caller keeping only a summary of each holds one batch's tables at a
     time)."""
-    from povsim.runner import run_replicate
+    from povsim.replicate import run_replicate
 
     def alone(i: int) -> dict[str, pd.DataFrame]:
         tick = None if on_month is None else (lambda: on_month(1))

@@ -25,13 +25,11 @@ Example:
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from povsim.batch import iter_many
 from povsim.config import Scenario, scenario_source, source_counts
@@ -47,6 +45,7 @@ from povsim.outputs import (
     write_tables,
 )
 from povsim.progress import month_bar
+from povsim.stats import paired_interval
 from povsim.variants import Variant, parse_vary, variants_from_files, variants_from_levers
 
 #: the variants live in povsim.variants (a light module the command line reads first); they are
@@ -86,37 +85,12 @@ BY_YEAR = ("incidence", "poor_people", "lifted_out_people", "exits_people",
 DECILES = 10
 
 
-def paired_interval(diffs: np.ndarray, level: float = 0.9) -> tuple[float, float, float]:
-    """Mean of paired differences and its t interval at ``level`` (NaN bounds with one pair).
-
-    Example:
-        >>> m, lo, hi = paired_interval(np.array([1.0, 2.0, 3.0]))
-        >>> m, round(float(lo), 4), round(float(hi), 4)
-        (2.0, 0.3141, 3.6859)
-    """
-    d = np.asarray(diffs, float)
-    d = d[np.isfinite(d)]
-    if d.size == 0:
-        return float("nan"), float("nan"), float("nan")
-    m = float(d.mean())
-    if d.size < 2:
-        return m, float("nan"), float("nan")
-    if float(d.std(ddof=1)) == 0.0:
-        return m, m, m
-    # scipy's one-sample t interval: the formula by hand to 1e-14 of the width, 0.3 ms a call
-    # (benchmarks/library_choices.py)
-    with warnings.catch_warnings():  # nearly equal pairs: scipy warns of the precision that
-        warnings.simplefilter("ignore", RuntimeWarning)  # any sd of them loses; the bits match
-        ci = stats.ttest_1samp(d, 0.0).confidence_interval(level)
-    return m, float(ci.low), float(ci.high)
-
-
 def run_metrics(annual: pd.DataFrame) -> dict[str, float]:
     """The headline outcomes of one run from its ``annual`` table (units as in ``HEADLINE``).
 
     Example:
         >>> from povsim.config import load_scenario
-        >>> from povsim.runner import run_replicate
+        >>> from povsim.replicate import run_replicate
         >>> t = run_replicate(load_scenario("scenarios/xixiu.yaml"), 1, 0, scale=2000)
         >>> 0 <= run_metrics(t["annual"])["incidence_end"] <= 100
         True

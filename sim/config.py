@@ -40,6 +40,7 @@ from pydantic import (
 from povsim.calibration.registry import Registry, load_registry
 from povsim.errors import did_you_mean
 from povsim.inputs import SAFE_NAME, ScenarioError, format_validation_error, load_yaml
+from povsim.plausible import problems
 from povsim.scenarios import CASES, resolve_scenario
 
 T = TypeVar("T")
@@ -959,8 +960,6 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(format_validation_error(path, err, Scenario)) from None
     sc._path = str(path)
     sc._sha256 = hashlib.sha256(raw).hexdigest()
-    from povsim.plausible import problems, scenario_params
-
     found = problems(scenario_params(sc))
     refused = [m for kind, m in found if kind == "refuse"]
     if refused:
@@ -968,6 +967,28 @@ def load_scenario(path: str | Path) -> Scenario:
     sc._warnings = [f"{path}: {m}" for _, m in found]
     _check_figure_refs(path, data, registry=registry_for(sc))
     return sc
+
+
+def scenario_params(node: Any, path: str = "") -> list[tuple[str, Any, str]]:
+    """Every parameter of a scenario (or a part of it) as (dotted path, value, unit); a list's
+    items by index.
+
+    Example:
+        >>> from povsim.config import load_scenario
+        >>> ps = scenario_params(load_scenario("xixiu"))
+        >>> ("income.local_wage_month" in {p for p, _, _ in ps}, len(ps) > 50)
+        (True, True)
+    """
+    if isinstance(node, Param):
+        return [(path, node.value, node.unit)]
+    if isinstance(node, BaseModel):
+        out = []
+        for name in type(node).model_fields:
+            out += scenario_params(getattr(node, name), f"{path}.{name}" if path else name)
+        return out
+    if isinstance(node, list | tuple):
+        return [p for i, x in enumerate(node) for p in scenario_params(x, f"{path}[{i}]")]
+    return []
 
 
 def figures_file(sc: Scenario) -> Path | None:

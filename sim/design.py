@@ -25,15 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.stats import qmc
 
 from povsim.streams import Streams
-from povsim.sweepfile import ParameterSpec, Sweep, cast_like
-
-#: quantiles an unbounded distribution's unit samples are kept within (Morris levels and Sobol
-#: points can sit exactly at 0 or 1, where a normal's inverse CDF is infinite)
-TAIL = 0.001
+from povsim.sweepfile import ParameterSpec, Sweep, cast_like, from_unit
 
 
 @dataclass
@@ -130,28 +125,6 @@ def _levels(ps: ParameterSpec, base) -> list:
     if ps.values is not None:
         return [cast_like(v, base) for v in ps.values]
     return [cast_like(v, base) for v in np.linspace(ps.range[0], ps.range[1], ps.steps)]
-
-
-def from_unit(ps: ParameterSpec, u: np.ndarray) -> np.ndarray:
-    """Map unit-interval samples to a parameter's values (inverse CDF)."""
-    if ps.range is not None:
-        lo, hi = ps.range
-        return lo + u * (hi - lo)
-    d = ps.distribution
-    if d.name == "uniform":
-        return d.low + u * (d.high - d.low)
-    if d.name == "loguniform":
-        return np.exp(np.log(d.low) + u * (np.log(d.high) - np.log(d.low)))
-    if d.name == "triangular":
-        width = d.high - d.low
-        return stats.triang(c=(d.mode - d.low) / width, loc=d.low, scale=width).ppf(u)
-    if d.name == "lognormal":
-        return d.median * np.exp(d.sigma * stats.norm.ppf(np.clip(u, TAIL, 1 - TAIL)))
-    # normal, truncated to [low, high] where given
-    lo = -np.inf if d.low is None else (d.low - d.mean) / d.sd
-    hi = np.inf if d.high is None else (d.high - d.mean) / d.sd
-    uu = u if (np.isfinite(lo) and np.isfinite(hi)) else np.clip(u, TAIL, 1 - TAIL)
-    return stats.truncnorm(lo, hi, loc=d.mean, scale=d.sd).ppf(uu)
 
 
 def _python(v):

@@ -121,29 +121,3 @@ def problems(params: list[tuple[str, Any, str]]) -> list[tuple[str, str]]:
             out.append(("warn", f"{path}: {value:g} {unit} is outside the plausible "
                                 f"{_num(a)}-{_num(b)} ({rule.why}); check it"))
     return out
-
-
-def scenario_params(node: Any, path: str = "") -> list[tuple[str, Any, str]]:
-    """Every parameter of a scenario (or a part of it) as (dotted path, value, unit); a list's
-    items by index.
-
-    Example:
-        >>> from povsim.config import load_scenario
-        >>> ps = scenario_params(load_scenario("xixiu"))
-        >>> ("income.local_wage_month" in {p for p, _, _ in ps}, len(ps) > 50)
-        (True, True)
-    """
-    from pydantic import BaseModel
-
-    from povsim.config import Param
-
-    if isinstance(node, Param):
-        return [(path, node.value, node.unit)]
-    if isinstance(node, BaseModel):
-        out = []
-        for name in type(node).model_fields:
-            out += scenario_params(getattr(node, name), f"{path}.{name}" if path else name)
-        return out
-    if isinstance(node, list | tuple):
-        return [p for i, x in enumerate(node) for p in scenario_params(x, f"{path}[{i}]")]
-    return []

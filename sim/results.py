@@ -146,7 +146,7 @@ class Results:
             >>> r.summary().columns[:4].tolist(), "effect_mean" in r.summary()
             (['outcome', 'unit', 'start_year', 'start_median'], True)
         """
-        from povsim.comparison import paired_interval
+        from povsim.stats import paired_interval
 
         a = self.tables["annual"]
         off = self.tables.get(NO_PROGRAMME)
@@ -251,7 +251,7 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         written = write_tables(out, self.tables)
         if plots:
-            from povsim.calibration.targets import figures_on
+            from povsim.calibration.metrics import figures_on
             from povsim.config import registry_for
             from povsim.plots import plot_bands
 

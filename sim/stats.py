@@ -133,3 +133,32 @@ def poverty_gap_index(pc: np.ndarray, size: np.ndarray, line: float) -> float:
         return float("nan")
     gap = np.maximum(line - np.maximum(pc, 0.0), 0.0) / line
     return float((gap * size).sum() / people)
+
+
+def paired_interval(diffs: np.ndarray, level: float = 0.9) -> tuple[float, float, float]:
+    """Mean of paired differences and its t interval at ``level`` (NaN bounds with one pair).
+
+    Example:
+        >>> m, lo, hi = paired_interval(np.array([1.0, 2.0, 3.0]))
+        >>> m, round(float(lo), 4), round(float(hi), 4)
+        (2.0, 0.3141, 3.6859)
+    """
+    d = np.asarray(diffs, float)
+    d = d[np.isfinite(d)]
+    if d.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    m = float(d.mean())
+    if d.size < 2:
+        return m, float("nan"), float("nan")
+    if float(d.std(ddof=1)) == 0.0:
+        return m, m, m
+    # scipy's one-sample t interval: the formula by hand to 1e-14 of the width, 0.3 ms a call
+    # (benchmarks/library_choices.py)
+    import warnings
+
+    from scipy import stats
+
+    with warnings.catch_warnings():  # nearly equal pairs: scipy warns of the precision that
+        warnings.simplefilter("ignore", RuntimeWarning)  # any sd of them loses; the bits match
+        ci = stats.ttest_1samp(d, 0.0).confidence_interval(level)
+    return m, float(ci.low), float(ci.high)

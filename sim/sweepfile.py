@@ -69,6 +69,11 @@ DISTRIBUTIONS = {  # name: (required arguments, optional arguments)
 }
 
 
+#: quantiles an unbounded distribution's unit samples are kept within (Morris levels and Sobol
+#: points can sit exactly at 0 or 1, where a normal's inverse CDF is infinite)
+TAIL = 0.001
+
+
 #: the most runs (design points x replicates) one sweep may hold: a billion-step grid or a
 #: sampled design of 2^40 points is refused at load, naming the sweep file
 MAX_RUNS = 10_000_000
@@ -346,9 +351,38 @@ def _extremes(ps: ParameterSpec, base: Any) -> list[Any]:
     the design clips to) and the distribution's centre."""
     if ps.values is not None:
         return [cast_like(v, base) for v in ps.values]
-    from povsim.design import from_unit
-
     ends = [float(v) for v in from_unit(ps, np.array([0.0, 1.0]))]
     d = ps.distribution
     centre = [] if d is None else [v for v in (d.mode, d.mean, d.median) if v is not None]
     return [cast_like(v, base) for v in (*ends, *centre)]
+
+
+def from_unit(ps: ParameterSpec, u: np.ndarray) -> np.ndarray:
+    """Map unit-interval samples to a parameter's values (inverse CDF): the design's samples
+    and the extremes a sampled parameter is validated at.
+
+    Example:
+        >>> ps = ParameterSpec(range=[0.0, 2.0])
+        >>> from_unit(ps, np.array([0.0, 0.25, 1.0])).tolist()
+        [0.0, 0.5, 2.0]
+    """
+    from scipy import stats
+
+    if ps.range is not None:
+        lo, hi = ps.range
+        return lo + u * (hi - lo)
+    d = ps.distribution
+    if d.name == "uniform":
+        return d.low + u * (d.high - d.low)
+    if d.name == "loguniform":
+        return np.exp(np.log(d.low) + u * (np.log(d.high) - np.log(d.low)))
+    if d.name == "triangular":
+        width = d.high - d.low
+        return stats.triang(c=(d.mode - d.low) / width, loc=d.low, scale=width).ppf(u)
+    if d.name == "lognormal":
+        return d.median * np.exp(d.sigma * stats.norm.ppf(np.clip(u, TAIL, 1 - TAIL)))
+    # normal, truncated to [low, high] where given
+    lo = -np.inf if d.low is None else (d.low - d.mean) / d.sd
+    hi = np.inf if d.high is None else (d.high - d.mean) / d.sd
+    uu = u if (np.isfinite(lo) and np.isfinite(hi)) else np.clip(u, TAIL, 1 - TAIL)
+    return stats.truncnorm(lo, hi, loc=d.mean, scale=d.sd).ppf(uu)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
+from povsim import kernels
 from povsim.agents.cadre import Cadre, Cadres, Placement
 from povsim.agents.cooperative import CoopArrays, Cooperative, Earning
 from povsim.agents.enterprise import Enterprise, PartnerArrays, PartnerLinks
@@ -29,13 +30,14 @@ from povsim.config import (
     INDUSTRIES,
     SPECIALTIES,
     CadreEffectsCfg,
+    CooperativesCfg,
     CropCfg,
     Scenario,
     value_or,
 )
 from povsim.population import synthesize
+from povsim.scaling import posts
 from povsim.streams import Streams
-from povsim.submodels.cooperatives import update_land
 
 INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
 
@@ -335,3 +337,16 @@ def build_partners(model: mesa.Model, sc: Scenario, k: float, side_km: float,
                 model, arrays, len(partners), size=float(size[i]),
                 xy=(float(xy[i, 0]), float(xy[i, 1])), industry=int(ind[i]), **same))
     return partners, arrays
+
+
+def update_land(world: World, co: CooperativesCfg) -> None:
+    """Each cooperative's leased land (mu) and the jobs it gives, from the households' leased
+    land (when the world is built; later joins recount theirs in
+    :func:`povsim.submodels.cooperatives.join`)."""
+    hh = world.households
+    land = np.zeros(world.n_villages)
+    kernels.sum_by_group(hh.leased, hh.village, np.ones(world.n_villages, bool),
+                         land)  # np.bincount's sums and bits
+    s = world.coop_arrays
+    s.leased_land[:] = land
+    s.jobs[:], s.fill[:] = posts(co.jobs_per_100mu.value * land / 100.0)

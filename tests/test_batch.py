@@ -11,7 +11,7 @@ from povsim.batch import Batch, NotStackable, run_batch, run_many, stack, stacka
 from povsim.calibration.priors import scenario_priors
 from povsim.config import load_scenario
 from povsim.model import PovertyModel
-from povsim.runner import run_replicate
+from povsim.replicate import run_replicate
 
 CASES = {"zhenbao": 2, "sanba": 20, "jiangkou": 100, "yushu": 100, "xixiu": 200}
 

@@ -6,7 +6,7 @@ import gc
 
 from povsim.config import load_scenario
 from povsim.model import PovertyModel
-from povsim.runner import run_replicate
+from povsim.replicate import run_replicate
 
 
 def _live_models() -> int:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from povsim.calibration.metrics import figures_on
 from povsim.calibration.registry import load_registry
-from povsim.calibration.targets import figures_on, targets_table
+from povsim.calibration.targets import targets_table
 from povsim.config import load_scenario, registry_for
 from povsim.inputs import ScenarioError
 from povsim.runner import run_scenario

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from povsim.cli import main
-from povsim.config import ScenarioError, load_scenario
-from povsim.plausible import problems, rule_for, scenario_params
+from povsim.config import ScenarioError, load_scenario, scenario_params
+from povsim.plausible import problems, rule_for
 from povsim.scenarios import CASES
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]

@@ -52,7 +52,7 @@ def test_write_and_read_round_trip(res, tmp_path):
 
 def test_annual_outputs_list_every_numeric_column_of_the_annual_table():
     from povsim.model import ANNUAL_OUTPUTS
-    from povsim.runner import run_replicate
+    from povsim.replicate import run_replicate
 
     annual = run_replicate(load_scenario("scenarios/zhenbao.yaml"), 1, 0, scale=20)["annual"]
     assert list(annual.columns) == ["replicate", "year", "stage", *ANNUAL_OUTPUTS]
@@ -70,8 +70,8 @@ def test_every_annual_output_has_a_label_and_unit():
 
 
 def test_run_plots_carry_the_reported_figures_in_stored_units(res):
+    from povsim.calibration.metrics import figures_on
     from povsim.calibration.registry import load_registry
-    from povsim.calibration.targets import figures_on
 
     reg = load_registry()
     figs = {f["id"]: f for f in figures_on("incidence", "xixiu")}
@@ -122,8 +122,8 @@ def test_the_counterfactual_is_the_same_runs_with_the_programme_off(paired, res)
 
 
 def test_the_summary_shows_the_programme_s_effect_replicate_by_replicate(paired):
-    from povsim.comparison import paired_interval
     from povsim.results import NO_PROGRAMME, PROGRAMME_COST_ROW
+    from povsim.stats import paired_interval
 
     s = paired.summary().set_index("outcome")
     off = paired.tables[NO_PROGRAMME]

@@ -36,12 +36,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from povsim import kernels
 from povsim.agents.households import NO_JOB, SRC
 from povsim.clock import Clock
 from povsim.config import CooperativesCfg, IncomeCfg
 from povsim.ledger import Ledger
-from povsim.scaling import posts
 from povsim.streams import Streams
 from povsim.submodels.base import EVERY_MONTH, Submodel
 from povsim.submodels.labour_market import employer_wages
@@ -60,18 +58,6 @@ if TYPE_CHECKING:
 #: the four per-cooperative money flows of a month, in booking order
 COOP_FLOWS = ("market->cooperative:sales", "cooperative->households:wages",
               "cooperative->households:land_rent", "cooperative->market:other_costs")
-
-
-def update_land(world: World, co: CooperativesCfg) -> None:
-    """Each cooperative's leased land (mu) and the jobs it gives, from the households' leased
-    land."""
-    hh = world.households
-    land = np.zeros(world.n_villages)
-    kernels.sum_by_group(hh.leased, hh.village, np.ones(world.n_villages, bool),
-                         land)  # np.bincount's sums and bits
-    s = world.coop_arrays
-    s.leased_land[:] = land
-    s.jobs[:], s.fill[:] = posts(co.jobs_per_100mu.value * land / 100.0)
 
 
 def join(world: World, idx: np.ndarray, co: CooperativesCfg, lease_share: float) -> None:
