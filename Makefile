@@ -29,7 +29,7 @@ demo: $(STAMP)
 screenshot: $(STAMP)
 	test -f results/xixiu/manifest.json || $(MAKE) demo
 	$(VENV)/bin/povsim report results/xixiu --screenshot docs/images/report-xixiu.png --size 1200x1400
-	$(PY) -c "from povsim.results import Results; Results.read('results/xixiu').summary().to_csv('docs/images/report-xixiu.csv', index=False)"
+	$(PY) -c "from povsim.reporting.results import Results; Results.read('results/xixiu').summary().to_csv('docs/images/report-xixiu.csv', index=False)"
 
 # pytest's progress per file (each file's name, then a dot per test and the share done so far),
 # the ten slowest tests, and at the end how long the suite took
@@ -72,7 +72,7 @@ calibration: $(STAMP)
 	    || exit 1; \
 	done
 	$(PY) -m povsim.calibration.publish --apply $(POSTERIORS)/all --doc docs/calibration.md
-	$(PY) -m povsim.paramdoc --write docs/ODD.md
+	$(PY) -m povsim.schema.paramdoc --write docs/ODD.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -7,9 +7,9 @@ views one element (as :class:`povsim.agents.households.Household` views a househ
 Mesa user finds every cadre in ``model.agents`` with its attributes, and nothing is kept twice.
 
 Household-role cadres are paired with registered poor households and visit them
-(:mod:`povsim.submodels.cadre_visits`); village-role cadres act on their village: they raise
+(:mod:`povsim.engine.submodels.cadre_visits`); village-role cadres act on their village: they raise
 party-branch strength, bring projects to the collective and (experts) raise farming technology
-(:mod:`povsim.submodels.village_cadres`).
+(:mod:`povsim.engine.submodels.village_cadres`).
 
 Example:
     >>> import mesa
@@ -29,7 +29,7 @@ import mesa
 import numpy as np
 from numba import njit
 
-from povsim.config import CADRE_KINDS, SPECIALTIES, CadreGroupCfg, value_or
+from povsim.schema.config import CADRE_KINDS, SPECIALTIES, CadreGroupCfg, value_or
 
 
 @njit(cache=True, nogil=True)
@@ -87,11 +87,11 @@ class Cadres:
         3
     """
 
-    kind: np.ndarray  # str, one of povsim.config.CADRE_KINDS
+    kind: np.ndarray  # str, one of povsim.schema.config.CADRE_KINDS
     role: np.ndarray  # str, "households" (paired with households) or "village"
     capacity: np.ndarray  # int32, most households it can be paired with
     effectiveness: np.ndarray  # float64, 0..1, raised by training
-    specialty: np.ndarray  # int8, index into povsim.config.SPECIALTIES
+    specialty: np.ndarray  # int8, index into povsim.schema.config.SPECIALTIES
     represents: np.ndarray  # float64, real cadres this one stands for
     monthly_cost: np.ndarray  # float64, yuan per real cadre per month (cadre time)
     branch_gain: np.ndarray  # float64, monthly strengthening of its village's branch
@@ -126,7 +126,7 @@ class Cadres:
         each group's ``specialty_mix`` (stream ``rng``).
 
         Example:
-            >>> from povsim.config import load_scenario
+            >>> from povsim.schema.config import load_scenario
             >>> sc = load_scenario("xixiu")
             >>> c = Cadres.from_groups(sc.cadre_groups, 100.0, np.random.default_rng(0))
             >>> int((c.role == "households").sum()) < c.n
@@ -222,7 +222,7 @@ class Cadre(mesa.Agent):
 
     Attributes (read from the arrays; ``village`` can also be set):
         index: position in the cadre arrays.
-        kind: one of ``povsim.config.CADRE_KINDS``.
+        kind: one of ``povsim.schema.config.CADRE_KINDS``.
         role: ``"households"`` (paired one-to-one or one-to-many) or ``"village"``.
         capacity, effectiveness, represents, monthly_cost, branch_gain, projects_per_year.
         specialty: farming, jobs, health, finance or general.

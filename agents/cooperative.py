@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 
 from povsim.agents.columns import column, registered_view, year_or_none
-from povsim.scaling import post
+from povsim.base.scaling import post
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def close_books(revenue, wages, rent, other_costs, capital, active, fixed_due,
                 share_payout):  # pragma: no cover - compiled
     """The rule of :meth:`Cooperative.close_year` on a collective's books: (fixed dividends,
     share dividends, retained, loss cover, capital after). The one statement of the rule: the
-    agent's method and the compiled December (:mod:`povsim.village_kernels`) call it.
+    agent's method and the compiled December (:mod:`povsim.engine.village_kernels`) call it.
 
     Example:
         >>> close_books(1000.0, 300.0, 100.0, 100.0, 50.0, True, 200.0, 0.5)
@@ -289,7 +289,7 @@ class Cooperative(mesa.Agent):
         as whole posts (rounded up), each post ``fill`` of a full job.
 
         A simulated worker stands for ``k`` real ones; part-time posts
-        (:func:`povsim.scaling.posts`; the collective pays ``fill`` of the wage, the outside
+        (:func:`povsim.base.scaling.posts`; the collective pays ``fill`` of the wage, the outside
         market the rest) keep a collective's wage bill in proportion to its land at any scale,
         where whole posts would make a few mu pay ``k`` real wages (issue 25: at 1:20 such lumpy
         first jobs hollowed Xixiu's collectives out: 212 real collective jobs at the end against

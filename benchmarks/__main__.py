@@ -93,11 +93,11 @@ def measure(kind: str, households: int, months: int, seed: int = 1, threads: int
     The set-up is the construction plus the identification and pairing (timed apart inside
     the December of the baseline year); the run is every monthly step without the latter.
     """
-    from povsim.config import load_scenario
-    from povsim.model import PovertyModel
+    from povsim.engine.model import PovertyModel
+    from povsim.schema.config import load_scenario
 
     try:
-        from povsim.threads import set_threads
+        from povsim.base.threads import set_threads
 
         set_threads(threads)
     except ImportError:  # an engine without threads (an older commit)
@@ -109,7 +109,7 @@ def measure(kind: str, households: int, months: int, seed: int = 1, threads: int
     sc = load_scenario(SCENARIO).with_params({"population.total_households": households})
     tk = time.perf_counter()
     try:  # once per process: compile or load the compiled kernels (reported apart)
-        from povsim import kernels
+        from povsim.engine import kernels
 
         kernels.warm_up()
     except ImportError:  # an engine without compiled kernels (e.g. an older commit)
@@ -120,7 +120,7 @@ def measure(kind: str, households: int, months: int, seed: int = 1, threads: int
     m = cls(sc, seed=seed, scale=1.0)
     build = time.perf_counter() - t0
     ident = [0.0]
-    from povsim.submodels import december
+    from povsim.engine.submodels import december
 
     inner = december.identify  # the December close calls it in the baseline year
 
@@ -158,10 +158,10 @@ def copy_bandwidth(nbytes: int = 512 * 2**20, repeat: int = 5) -> float:
 
 def uniform_draw_time(n: int = 2**20, repeat: int = 5) -> float:
     """Seconds per block of four uniforms of the kernels' counter-based draws
-    (:func:`povsim.philox.uniforms` into an array already in memory, one thread, best of
+    (:func:`povsim.base.philox.uniforms` into an array already in memory, one thread, best of
     ``repeat``)."""
-    from povsim import philox
-    from povsim.threads import set_threads
+    from povsim.base import philox
+    from povsim.base.threads import set_threads
 
     set_threads(1)
     ids, key, out = np.arange(n), np.array([1, 2], np.uint64), np.empty((n, 4))
@@ -261,7 +261,7 @@ def run_suite(cfg: dict, progress=print) -> list[dict]:
         add("setup", r, "setup_over_run", setup / r["run_s"], "ratio", "<= 0.2",
             setup / r["run_s"] <= 0.2)
     # threads: the same run on every thread against one thread (the results are the same bits)
-    from povsim.threads import available
+    from povsim.base.threads import available
 
     n_t, most = cfg["threads_households"], available()
     progress(f"threads: engine, {n_t:,} households, {cfg['months']} months, 1 and {most} "
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="the short suite (under two minutes)")
     p.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
-    from povsim import allocator
+    from povsim.base import allocator
 
     allocator.keep_freed_arrays()  # as the povsim command line does, once per process
     if a.child:

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from povsim.config import load_scenario
-from povsim.replicate import run_replicate
+from povsim.engine.replicate import run_replicate
 from povsim.scenarios import scenario_path
+from povsim.schema.config import load_scenario
 
 #: scenario -> scale of the check (small, so the 30 runs take about a minute)
 SCALES = {"xixiu": 5.0, "yushu": 2.0, "jiangkou": 4.0, "sanba": 1.0, "zhenbao": 1.0}

@@ -34,7 +34,7 @@ OUT = Path(__file__).with_name("results") / "calibration_accuracy.csv"
 def synthetic_problem(scale: float, seed: int = 3):
     """Zhenbao fitting :data:`TRUTH`'s parameters to figures the model makes at the truth."""
     from povsim.calibration.fit import Problem
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     pb = Problem.of(load_scenario("zhenbao"), scale=scale, seed=seed)
     pb.fit = sorted(TRUTH)

@@ -13,7 +13,7 @@ environment that borrows this one's packages; the two are measured in turns, ``-
 times, and each case's best is kept. The CSV then has both and their ratio.
 
 With ``--batch N`` (default 32) each case is also measured in one batch of N runs
-(:mod:`povsim.batch`: the runs stacked and stepped together, as calibrations, sweeps and the
+(:mod:`povsim.engine.batch`: the runs stacked and stepped together, as calibrations, sweeps and the
 many-run commands now run them), where the measured code has batches.
 
 Example (about a minute)::
@@ -42,14 +42,14 @@ ROOT = Path(__file__).resolve().parent.parent
 #: revision of povsim has (load_scenario, run_replicate, CALIBRATION_SCALE, set_threads)
 MEASURE = r"""
 import json, sys, time
-from povsim import threads
-from povsim.config import load_scenario
+from povsim.base import threads
+from povsim.schema.config import load_scenario
 from povsim import run_replicate
 from povsim.scenarios import CALIBRATION_SCALE
 cases, runs, repeats = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3])
 batch = int(sys.argv[4])
 try:
-    from povsim.batch import run_batch
+    from povsim.engine.batch import run_batch
 except ImportError:  # a revision before batches
     run_batch = None
 threads.set_threads(1)
@@ -81,7 +81,8 @@ def measure(python: str, cases: list[str], runs: int, repeats: int,
             ) -> dict[str, tuple[float, float, float | None]]:
     """Seconds per run (best of ``repeats`` passes of ``runs``) of each case, in a fresh
     ``python`` process, one by one and (``batch`` > 1, where the revision has
-    :mod:`povsim.batch`) in one batch of ``batch`` runs: case -> (scale, seconds, seconds in a
+    :mod:`povsim.engine.batch`) in one batch of ``batch`` runs: case -> (scale, seconds, seconds in
+    a
     batch or None)."""
     r = subprocess.run([python, "-c", MEASURE, ",".join(cases), str(runs), str(repeats),
                         str(batch)], capture_output=True, text=True, check=True, env=env,
@@ -119,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=2, help="turns of each side with --against")
     p.add_argument("--against", default=None, metavar="REV", help="a git revision to measure "
                    "beside the checkout (e.g. the commit before a change)")
-    p.add_argument("--batch", type=int, default=32, help="runs in one batch (povsim.batch) "
+    p.add_argument("--batch", type=int, default=32, help="runs in one batch (povsim.engine.batch) "
                    "measured beside the runs one by one; 0: none")
     a = p.parse_args(argv)
     cases = list(CASES)

@@ -27,10 +27,10 @@ def end_year(replicates: int) -> dict:
     """Each case's end-year outcomes: {case: {outcome: [mean, standard error]}}."""
     import numpy as np
 
-    from povsim import allocator
-    from povsim.config import load_scenario
-    from povsim.runner import run_scenario
+    from povsim.base import allocator
+    from povsim.experiments.runner import run_scenario
     from povsim.scenarios import CALIBRATION_SCALE, CASES
+    from povsim.schema.config import load_scenario
 
     allocator.keep_freed_arrays()
     out = {}

@@ -6,7 +6,7 @@ on the premise that the draws were 47 ns of a 127 ns household-step. This measur
 cheaper way of drawing could save today: Xixiu with ``--households`` households for ``--months``
 months on one thread, once with the kernels as they are and once with every kernel that draws
 (the households' month, the labour market, the cadre visits) recompiled with
-:func:`povsim.philox.uniform4` replaced by :func:`free_uniform4`, a multiply-xorshift hash of
+:func:`povsim.base.philox.uniform4` replaced by :func:`free_uniform4`, a multiply-xorshift hash of
 the same counter (a few instructions, uniforms good enough for timing; its runs are not the
 model's). The difference in time per household-step bounds the saving of waiting-time draws
 from above: those still draw at each event and keep a clock per household and event.
@@ -50,7 +50,7 @@ def _mix(x):  # pragma: no cover - compiled
 @njit(nogil=True, inline="always")
 def free_uniform4(key, stream, hid, month):  # pragma: no cover - compiled
     """Four uniforms from one splitmix64-style hash of the counter: a stand-in for
-    :func:`povsim.philox.uniform4` that costs a few instructions (not the model's draws).
+    :func:`povsim.base.philox.uniform4` that costs a few instructions (not the model's draws).
 
     Example:
         >>> u = free_uniform4(np.array([1, 2], np.uint64), 7, 5, 3)
@@ -87,9 +87,9 @@ def recompiled(fn: CPUDispatcher, swap: dict, done: dict) -> CPUDispatcher:
 
 
 def free_draws() -> None:
-    """Swap the drawing kernels of :mod:`povsim.kernels` for ones drawing with
+    """Swap the drawing kernels of :mod:`povsim.engine.kernels` for ones drawing with
     :func:`free_uniform4` (in this process only)."""
-    from povsim import kernels
+    from povsim.engine import kernels
 
     done: dict = {}
     for name, value in list(vars(kernels).items()):

@@ -20,7 +20,7 @@ on 2 workers: 417 on each core if they share the cores perfectly.
 With ``--phases`` it also prints where an evaluation in batches spends its time, in
 milliseconds per evaluation: building the runs, each submodel (all runs of a batch together),
 the months' ends, the tables, and the rest (the parameter sets' scenarios, the figures read
-from the tables), from :func:`povsim.batch.timed`; rows go to
+from the tables), from :func:`povsim.engine.batch.timed`; rows go to
 ``benchmarks/results/evaluation_phases.csv``.
 
 Example (about two minutes; three with ``--workers 2``)::
@@ -68,7 +68,7 @@ def on_workers(jp, values: list, seeds: list, workers: int) -> tuple[float, list
 def phases(jp, values: list, seeds: list) -> None:
     """Print and write where the evaluations in batches spend their time (ms per
     evaluation)."""
-    from povsim.batch import timed
+    from povsim.engine.batch import timed
 
     with timed() as spent:
         t = time.perf_counter()
@@ -94,11 +94,11 @@ def same_figures(a: list[dict], b: list[dict]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure the joint evaluations one by one and in batches; write the CSV."""
-    from povsim import threads
+    from povsim.base import threads
     from povsim.calibration.joint import JointProblem
     from povsim.calibration.posterior import prior_sample
-    from povsim.config import load_scenario
     from povsim.scenarios import CALIBRATION_SCALE, CASES
+    from povsim.schema.config import load_scenario
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--evaluations", type=int, default=32)

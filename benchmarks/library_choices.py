@@ -1,12 +1,12 @@
 """Hand-written statistics against the library functions that could replace them: speed and
 whether the results are identical, measured in one run (``python -m benchmarks.library_choices``).
 
-- stable argsort: :func:`povsim.stats.stable_argsort` against ``np.argsort(kind="stable")``;
-- weighted quantiles: :func:`povsim.stats.weighted_quantiles` (and the model's pre-sorted
-  :func:`povsim.stats.sorted_weighted_quantiles`) against numpy's
+- stable argsort: :func:`povsim.engine.stats.stable_argsort` against ``np.argsort(kind="stable")``;
+- weighted quantiles: :func:`povsim.engine.stats.weighted_quantiles` (and the model's pre-sorted
+  :func:`povsim.engine.stats.sorted_weighted_quantiles`) against numpy's
   ``np.quantile(..., weights=..., method="inverted_cdf")`` (numpy >= 2);
 - the paired t interval: the formula by hand (mean +- t quantile x sd / sqrt(n), what
-  :func:`povsim.stats.paired_interval` computed before) against
+  :func:`povsim.engine.stats.paired_interval` computed before) against
   ``scipy.stats.ttest_1samp(d).confidence_interval(level)``, which it now calls.
 
 The data are what the model sorts each December: Xixiu's per-capita incomes and household
@@ -30,8 +30,8 @@ def _best(fn, number: int, repeat: int = 5) -> float:
 def incomes() -> tuple[np.ndarray, np.ndarray]:
     """Per-capita incomes (year to date, November of the first programme year) and sizes of
     a full-scale Xixiu model: the incomes are reset after each December's records."""
-    from povsim.config import load_scenario
-    from povsim.model import PovertyModel
+    from povsim.engine.model import PovertyModel
+    from povsim.schema.config import load_scenario
 
     m = PovertyModel(load_scenario("xixiu"), seed=1)
     for _ in range(23):
@@ -56,7 +56,7 @@ def measure() -> list[dict]:
     """One row per choice: the two timings, their ratio and whether results are identical."""
     from scipy import stats
 
-    from povsim.stats import sorted_weighted_quantiles, stable_argsort, weighted_quantiles
+    from povsim.engine.stats import sorted_weighted_quantiles, stable_argsort, weighted_quantiles
 
     pc, size = incomes()
     rows = []
@@ -103,7 +103,7 @@ def measure() -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     """Print the table."""
     argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
-    from povsim import allocator
+    from povsim.base import allocator
 
     allocator.keep_freed_arrays()
     print(f"{'choice':46s} {'ours':>10s} {'library':>10s} {'lib/ours':>9s}  identical")

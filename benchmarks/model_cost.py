@@ -27,8 +27,8 @@ OUT = Path(__file__).with_name("results") / "model_cost.csv"
 
 def measure_once(scenario: str, scale: float) -> dict:
     """Build and run one replicate in this process; return timings and peak memory."""
-    from povsim.config import load_scenario
-    from povsim.model import PovertyModel
+    from povsim.engine.model import PovertyModel
+    from povsim.schema.config import load_scenario
 
     sc = load_scenario(scenario)
     t0 = time.perf_counter()
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scales", nargs="+", type=float, default=[100.0, 10.0, 1.0])
     p.add_argument("--child", type=float, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
-    from povsim import allocator
+    from povsim.base import allocator
 
     allocator.keep_freed_arrays()  # as the povsim command line does, once per process
     if a.child is not None:

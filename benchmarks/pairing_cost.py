@@ -26,8 +26,8 @@ OUT = Path(__file__).with_name("results") / "pairing_cost.csv"
 
 def instance(scenario_path: str, scale: float = 1.0) -> dict:
     """The cadre-pairing instance of a case at identification (keyword arguments)."""
-    from povsim.config import load_scenario
-    from povsim.model import PovertyModel
+    from povsim.engine.model import PovertyModel
+    from povsim.schema.config import load_scenario
 
     m = PovertyModel(load_scenario(scenario_path), seed=1, scale=scale)
     for _ in range(12):

@@ -37,7 +37,7 @@ REL_ERROR = 0.05
 
 def problem(scale: float):
     from povsim.calibration.fit import Problem
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     pb = Problem.of(load_scenario("zhenbao"), scale=scale, seed=5)
     pb.fit = list(PARAMS)

@@ -1,6 +1,7 @@
 """Reference implementation of the household rules, written the idiomatic Mesa way.
 
-The engine (:class:`povsim.model.PovertyModel`) keeps households in flat numpy arrays and applies
+The engine (:class:`povsim.engine.model.PovertyModel`) keeps households in flat numpy arrays and
+applies
 every household rule to all of them at once. This module restates the same rules one household
 at a time: :class:`HouseholdAgent` is a ``mesa.Agent`` holding one household's state as Python
 scalars, with its own methods and its own ``step()``; :class:`ReferenceModel` is the engine with
@@ -11,7 +12,8 @@ many seeds) and for measuring what vectorising buys (:func:`household_steps_per_
 
 Per agent (rewritten here, one household at a time, scalar draws):
 
-- **cadre visits** (engine :class:`povsim.submodels.cadre_visits.CadreVisits`): a paired household
+- **cadre visits** (engine :class:`povsim.engine.submodels.cadre_visits.CadreVisits`): a paired
+household
   still counted poor is visited with probability ``visit_prob_month`` (x
   ``other_village_visit_factor`` when its cadre lives in another village); the visit's effect
   (cadre effectiveness x specialty match with the household's binding need x familiarity ramp / (1
@@ -19,20 +21,22 @@ Per agent (rewritten here, one household at a time, scalar draws):
   productivity and may make it join the cooperative (farming), raises illness-cost cover (health),
   or raises productivity and may enrol a household without labour in transfers (finance). The
   cadres' loads and the visit counts stay model-level.
-- **labour market** (engine :class:`povsim.submodels.labour_market.LabourMarket`): each household
+- **labour market** (engine :class:`povsim.engine.submodels.labour_market.LabourMarket`): each
+household
   with a job loses it with probability ``job_separation_prob_month``; then, in random order, each
   household with idle labour and no job tries a paired employer (enterprise or its cooperative)
   with probability ``paired_hire_prob_month`` x the reach-weighted share of its village's
   vacancies, picking one in proportion to reach-weighted vacancies and getting the job if a
   vacancy is still left, or else finds an outside-market job with probability
-  the case's search rate (:mod:`povsim.job_finding`) x (0.5 + skill) x (1 + ``referral_boost`` x
+  the case's search rate (:mod:`povsim.engine.job_finding`) x (0.5 + skill) x (1 +
+  ``referral_boost`` x
   referral). The vacancies
   (capacities less jobs held) are counted by the model; hiring stops at capacity (first come,
   first served in the random order, where the engine ranks candidates by their draw: the same in
   distribution).
 - **income, shocks and decisions** (engine
-  :class:`povsim.submodels.households_month.HouseholdsMonth`, compiled in
-  :func:`povsim.kernels.household_month`), in :meth:`HouseholdAgent.step`: the month's farm
+  :class:`povsim.engine.submodels.households_month.HouseholdsMonth`, compiled in
+  :func:`povsim.engine.kernels.household_month`), in :meth:`HouseholdAgent.step`: the month's farm
   income, wage, remittances, land rent, transfers and other income; illness onset and recovery (a
   sole labourer at home falling ill loses the job), out-of-pocket illness costs, the household's
   loss when its village suffers a disaster; migrating, returning, joining the cooperative (shares,
@@ -44,7 +48,7 @@ Per agent (rewritten here, one household at a time, scalar draws):
 
 Inherited unchanged (model-level, on the household arrays): the policy calendar, cadre
 rotation and pairing, village cadres and projects, cadre training, the household programmes of
-:mod:`povsim.submodels.programmes` (labour training, loans, demonstration fields, transfer
+:mod:`povsim.engine.submodels.programmes` (labour training, loans, demonstration fields, transfer
 tracking), branch decay, the cooperatives' production, wages, rent and activation, December
 (dividends, identification, exits and re-entries, hollowing out, poor-village exits), and every
 record (the ``DataCollector``'s monthly reporters and yearly tables, the ledger), so the tables
@@ -61,14 +65,15 @@ the arrays) and ends by writing the fields it may have changed back into the arr
 ``model.sync_s`` so that it can be told apart from the rules themselves.
 
 Random numbers: every draw is a scalar from a numpy Generator owned by the model, one per
-purpose, named ``"reference:<purpose>"`` in the run's :class:`povsim.streams.Streams` (so never the
+purpose, named ``"reference:<purpose>"`` in the run's :class:`povsim.base.streams.Streams` (so
+never the
 engine's draws, and never the global random state); the random order of job seekers uses Mesa's
 ``model.random``. The population, cadres, partners and every inherited model-level draw use the
 engine's streams, so a reference run and an engine run of the same seed start from the same
 households but then draw differently: they agree in distribution only.
 
 Example:
-    >>> from povsim.config import load_scenario
+    >>> from povsim.schema.config import load_scenario
     >>> m = ReferenceModel(load_scenario("scenarios/sanba.yaml"), seed=1, scale=100)
     >>> m.run()
     >>> len(m.agents_by_type[HouseholdAgent]) == m.households.n, int(m.annual["year"].iloc[-1])
@@ -85,21 +90,25 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from povsim import job_finding
 from povsim.agents.households import NEED, NO_JOB, OUTSIDE_MARKET, SRC
-from povsim.config import Scenario, load_scenario
-from povsim.model import PovertyModel
-from povsim.submodels.base import Submodel
-from povsim.submodels.cadre_visits import CadreVisits
-from povsim.submodels.households_month import DISASTER_QUARTER, HouseholdsMonth, farm_yield_per_mu
-from povsim.submodels.labour_market import (
+from povsim.engine import job_finding
+from povsim.engine.model import PovertyModel
+from povsim.engine.submodels.base import Submodel
+from povsim.engine.submodels.cadre_visits import CadreVisits
+from povsim.engine.submodels.households_month import (
+    DISASTER_QUARTER,
+    HouseholdsMonth,
+    farm_yield_per_mu,
+)
+from povsim.engine.submodels.labour_market import (
     LabourMarket,
     capacities,
     employer_wages,
     market_wages,
     month_wages,
 )
-from povsim.world import update_land
+from povsim.engine.world import update_land
+from povsim.schema.config import Scenario, load_scenario
 
 FARMING, JOBS, HEALTH, FINANCE = NEED["farming"], NEED["jobs"], NEED["health"], NEED["finance"]
 I_FARM, I_WAGES, I_REMIT = SRC["farming"], SRC["local_wages"], SRC["migrant_remittances"]
@@ -158,7 +167,7 @@ class HouseholdParams:
         poor_member_shares: extra cooperative shares of a registered poor member.
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> HouseholdParams.from_scenario(load_scenario("scenarios/sanba.yaml")).lease_share
         0.2
     """
@@ -235,7 +244,7 @@ class HouseholdAgent(mesa.Agent):
         index: its row in ``model.households`` (the engine's household index).
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> m = ReferenceModel(load_scenario("scenarios/sanba.yaml"), seed=1, scale=100)
         >>> a = m.household_agents[0]
         >>> a.index, a.size == int(m.households.size[0])
@@ -430,12 +439,13 @@ class PerAgent(Submodel):
 class ReferenceModel(PovertyModel):
     """The engine with one :class:`HouseholdAgent` per household doing the household rules.
 
-    Same constructor and tables as :class:`povsim.model.PovertyModel`; the module docstring lists
+    Same constructor and tables as :class:`povsim.engine.model.PovertyModel`; the module docstring
+    lists
     what runs per agent and what is inherited. ``agent_class`` may be overridden by a subclass
     (e.g. to test a deliberately altered rule).
 
     Args:
-        scenario: a validated :class:`povsim.config.Scenario`.
+        scenario: a validated :class:`povsim.schema.config.Scenario`.
         seed: run seed (the engine's population, cadres and partners for this seed).
         replicate: replicate number.
         scale: one simulated household stands for ``scale`` real ones (>= 1).
@@ -447,7 +457,7 @@ class ReferenceModel(PovertyModel):
         sync_s: seconds spent copying state between the arrays and the agents.
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> m = ReferenceModel(load_scenario("scenarios/sanba.yaml"), seed=3, scale=100)
         >>> m.run()
         >>> e = PovertyModel(m.sc, seed=3, scale=100)
@@ -617,7 +627,8 @@ def household_steps_per_second(model_cls: type[PovertyModel], scenario: Scenario
     """Time building and running one model; household-months simulated per second of run.
 
     Args:
-        model_cls: :class:`povsim.model.PovertyModel`, :class:`ReferenceModel` or another class
+        model_cls: :class:`povsim.engine.model.PovertyModel`, :class:`ReferenceModel` or another
+        class
             with their constructor.
         scenario: a validated scenario or the path of a scenario file.
         scale: households scale (one simulated household per ``scale`` real ones).

@@ -31,15 +31,15 @@ def outcomes() -> list[str]:
         >>> "migrants" in outcomes() and "year" not in outcomes()
         True
     """
-    from povsim.recording import ANNUAL_OUTPUTS
+    from povsim.engine.recording import ANNUAL_OUTPUTS
     return [c for c in ANNUAL_OUTPUTS if c not in NOT_OUTCOMES]
 
 
 def annual_by_scale(replicates: int, seed: int = 1, scenario: str = "xixiu"
                     ) -> dict[float, pd.DataFrame]:
     """The annual table of ``replicates`` replicates of ``scenario`` at each scale."""
-    from povsim.config import load_scenario
-    from povsim.runner import run_scenario
+    from povsim.experiments.runner import run_scenario
+    from povsim.schema.config import load_scenario
 
     sc = load_scenario(scenario)
     return {k: run_scenario(sc, seed=seed, replicates=replicates, scale=k, progress=False).annual

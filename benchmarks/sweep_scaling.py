@@ -1,7 +1,8 @@
 """Parallel efficiency of sweeps: runs per second serially and on a local Dask cluster.
 
 For each case, the same sweep (a grid of two cadre-pairing strategies x replicates) runs once
-serially in this process (:func:`povsim.sweeps.run_sweep` with ``serial=True``) and once on a local
+serially in this process (:func:`povsim.experiments.sweeps.run_sweep` with ``serial=True``) and
+once on a local
 Dask cluster of each worker count, into fresh stores. The cluster is started before timing
 and its workers have imported the model before timing (start-up and imports are reported
 apart, ``cluster_start_s``; the serial run's imports are done before timing too), so
@@ -55,8 +56,8 @@ def measure(case: str, workers: list[int]) -> list[dict]:
     """Serial and Dask throughput of one case; one row per worker count (0 = serial)."""
     from dask.distributed import Client
 
-    from povsim.sweepfile import load_sweep
-    from povsim.sweeps import local_cluster, run_sweep, warm_worker
+    from povsim.experiments.sweepfile import load_sweep
+    from povsim.experiments.sweeps import local_cluster, run_sweep, warm_worker
 
     chunk = CASES[case][3]
     rows = []

@@ -44,9 +44,9 @@ def same_tables(threads: int) -> bool:
     on ``threads``."""
     import pandas as pd
 
-    from povsim.config import load_scenario
-    from povsim.model import PovertyModel
-    from povsim.threads import set_threads
+    from povsim.base.threads import set_threads
+    from povsim.engine.model import PovertyModel
+    from povsim.schema.config import load_scenario
 
     tables = []
     for t in (1, threads):
@@ -65,8 +65,8 @@ def same_tables(threads: int) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure every thread count, check the identity, write the CSV."""
-    from povsim import allocator
-    from povsim.threads import available
+    from povsim.base import allocator
+    from povsim.base.threads import available
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--households", type=int, default=1_000_000)

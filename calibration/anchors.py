@@ -24,8 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from povsim.base.inputs import ScenarioError, format_validation_error, load_yaml
 from povsim.calibration.registry import UNITS, Figure, Target
-from povsim.inputs import ScenarioError, format_validation_error, load_yaml
 
 #: the public statistics the cases are anchored to
 ANCHORS = Path(__file__).with_name("anchors.yaml")

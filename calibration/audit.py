@@ -255,8 +255,8 @@ def check_xixiu_scenario_population(reg: Registry) -> list[Finding]:
     pop = _xixiu_rural_population(reg)
     if pop is None or not XIXIU_SCENARIO.exists():
         return []
-    from povsim.config import load_scenario
-    from povsim.inputs import ScenarioError
+    from povsim.base.inputs import ScenarioError
+    from povsim.schema.config import load_scenario
 
     fig = ("xixiu.poor_people_exited", "xixiu.poverty_incidence_start",
            "xixiu.poverty_incidence_end")

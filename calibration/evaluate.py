@@ -4,11 +4,12 @@
 :class:`~povsim.calibration.joint.JointProblem`) over parameter sets, each with its own seed, split
 into parts: one process (``workers=1``), forked processes on this machine (one thread each, as
 pyabc's local workers), or the workers of a Dask scheduler (each warmed once,
-:func:`povsim.sweeps.warm_worker`). A run's figures depend only on its values and seed, so the
+:func:`povsim.experiments.sweeps.warm_worker`). A run's figures depend only on its values and seed,
+so the
 answer is the same whichever way it is made.
 
 Example:
-    >>> from povsim.config import load_scenario
+    >>> from povsim.schema.config import load_scenario
     >>> from povsim.calibration.fit import Problem
     >>> pb = Problem.of(load_scenario("zhenbao"), scale=20, only=["behaviour.join_prob_month"])
     >>> v = [{"behaviour.join_prob_month": 0.01}, {"behaviour.join_prob_month": 0.02}]
@@ -21,7 +22,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from povsim import interrupts
+from povsim.base import interrupts
 
 _PROBLEM: list = []  # the problem a forked worker inherits
 
@@ -46,8 +47,8 @@ def evaluate(pb, values: list[dict], seeds: list[int], *, workers: int = 1,
     cuts = [slice(i * len(values) // n, (i + 1) * len(values) // n) for i in range(n)]
     vparts, sparts = [values[c] for c in cuts], [seeds[c] for c in cuts]
     if scheduler is not None:
-        from povsim.sweeps import connect, warm_worker
-        from povsim.threads import worker_threads
+        from povsim.base.threads import worker_threads
+        from povsim.experiments.sweeps import connect, warm_worker
 
         client = connect(scheduler)
         try:

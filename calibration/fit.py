@@ -16,7 +16,7 @@ uses numpy's global generator, seeded from the calibration seed at the start (th
 design: a multi-process sampler is not bit-reproducible).
 
 Example:
-    >>> from povsim.config import load_scenario
+    >>> from povsim.schema.config import load_scenario
     >>> pb = Problem.of(load_scenario("zhenbao"), scale=2, seed=1)
     >>> sorted(pb.reported)[:2]
     ['zhenbao.all_poor_exited_by', 'zhenbao.melon_income_per_mu']
@@ -36,13 +36,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration.distance import Distance
 from povsim.calibration.metrics import METRIC_TABLES, metric_values
 from povsim.calibration.priors import PRIORS_YAML, Prior, scenario_priors
 from povsim.calibration.registry import Figure, Registry
-from povsim.config import Scenario, registry_for
-from povsim.inputs import ScenarioError
-from povsim.runner import run_scenario
+from povsim.experiments.runner import run_scenario
+from povsim.schema.config import Scenario, registry_for
 
 NOISE_REPLICATES = 8  # replicates at the prior medians that measure the run-to-run sd
 
@@ -210,18 +210,18 @@ class Problem:
                       figures: list[Figure] | None = None,
                       nuisance: bool = True) -> list[dict[str, float]]:
         """:meth:`simulate` (one replicate) of many parameter sets, each with its seed, the
-        runs in batches (:func:`povsim.batch.iter_many`): the same figures as one by one.
+        runs in batches (:func:`povsim.engine.batch.iter_many`): the same figures as one by one.
 
         Example:
-            >>> from povsim.config import load_scenario
+            >>> from povsim.schema.config import load_scenario
             >>> pb = Problem.of(load_scenario("zhenbao"), scale=20,
             ...                 only=["behaviour.join_prob_month"])
             >>> v = [{"behaviour.join_prob_month": 0.01}, {"behaviour.join_prob_month": 0.02}]
             >>> pb.simulate_many(v, [3, 4]) == [pb.simulate(v[0], 3), pb.simulate(v[1], 4)]
             True
         """
-        from povsim.batch import iter_many
-        from povsim.results import Results
+        from povsim.engine.batch import iter_many
+        from povsim.reporting.results import Results
 
         figs = figures if figures is not None else self.figures
         scenarios: list[Scenario | None] = []
@@ -277,7 +277,7 @@ class Problem:
         """Parameter values by path from latent values by :func:`key` name.
 
         Example:
-            >>> from povsim.config import load_scenario
+            >>> from povsim.schema.config import load_scenario
             >>> pb = Problem.of(load_scenario("zhenbao"), only=["income.farm_mu_per_labourer"])
             >>> pb.values_of({"income__farm_mu_per_labourer": 0.0})  # the prior's median
             {'income.farm_mu_per_labourer': 17.0}
@@ -303,14 +303,14 @@ def _sampler(workers: int, scheduler: str | None):
     import pyabc
 
     if scheduler:
-        from povsim.sweeps import connect, warm_worker
-        from povsim.threads import worker_threads
+        from povsim.base.threads import worker_threads
+        from povsim.experiments.sweeps import connect, warm_worker
 
         client = connect(scheduler)
         client.run(warm_worker, worker_threads)  # each worker's allocator, threads and kernels
         return pyabc.sampler.DaskDistributedSampler(dask_client=client)
     if workers > 1:  # forked workers inherit the allocator's thresholds (set at CLI start)
-        # and one thread each (povsim.threads: a forked process runs the kernels on one thread)
+        # and one thread each (povsim.base.threads: a forked process runs the kernels on one thread)
         return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     return pyabc.sampler.SingleCoreSampler()
 
@@ -388,7 +388,7 @@ def screen(pb: Problem, trajectories: int = 4, levels: int = 4) -> pd.DataFrame:
     (a figure the model cannot reach has large gaps and would otherwise choose alone).
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> pb = Problem.of(load_scenario("zhenbao"), scale=8, only=[
         ...     "income.crops.0.yield_value_per_mu", "behaviour.join_prob_month"])
         >>> screen(pb, trajectories=2)["parameter"].iloc[0]
@@ -431,7 +431,7 @@ def screen_cached(pb: Problem, path: Path | None) -> pd.DataFrame:
         return pd.read_csv(path)
     ranking = screen(pb)
     if path is not None:
-        from povsim.outputs import atomic_write
+        from povsim.base.outputs import atomic_write
 
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda p: ranking.to_csv(p, index=False))

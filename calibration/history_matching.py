@@ -385,7 +385,7 @@ def match_problem(pb, waves: int = 3, runs: int = 64, seed: int = 1,
     in batches (``pb.simulate_many``, nuisance parameters drawn from their priors).
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> from povsim.calibration.fit import Problem
         >>> pb = Problem.of(load_scenario("zhenbao"), scale=20,
         ...                 only=["behaviour.join_prob_month", "income.farm_mu_per_labourer"])

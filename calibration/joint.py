@@ -18,7 +18,7 @@ is an out-of-sample test of the shared parameters (leave-one-case-out).
 both.
 
 Example:
-    >>> from povsim.config import load_scenario
+    >>> from povsim.schema.config import load_scenario
     >>> jp = JointProblem.of([load_scenario("zhenbao"), load_scenario("sanba")],
     ...                      scales={"zhenbao": 4, "sanba": 20})
     >>> "behaviour.join_prob_month" in jp.priors, "zhenbao:income.crops.0.yield_value_per_mu" \\
@@ -35,12 +35,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration.fit import Problem, run_seed, screen_cached
 from povsim.calibration.priors import PRIORS_YAML, Prior
 from povsim.calibration.registry import Figure, Registry
-from povsim.config import Scenario
-from povsim.inputs import ScenarioError
 from povsim.scenarios import CALIBRATION_SCALE
+from povsim.schema.config import Scenario
 
 
 def joint_name(case: str, path: str, scope: str) -> str:
@@ -215,7 +215,7 @@ class JointProblem:
         parameters drawn from their priors alone, then the most influential of the rest.
 
         Example:
-            >>> from povsim.config import load_scenario
+            >>> from povsim.schema.config import load_scenario
             >>> jp = JointProblem.of([load_scenario("zhenbao"), load_scenario("sanba")])
             >>> r = pd.DataFrame({"parameter": ["behaviour.join_prob_month",
             ...     "sanba:programmes.loans.return_rate",

@@ -5,8 +5,8 @@ is either a column of the ``annual`` table (read at that year) or one of the der
 :data:`METRICS`; ``name:argument`` metrics take an argument (a collective-economy model, a crop).
 
 Example:
-    >>> from povsim.config import load_scenario
-    >>> from povsim.runner import run_scenario
+    >>> from povsim.schema.config import load_scenario
+    >>> from povsim.experiments.runner import run_scenario
     >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=1000,
     ...                    progress=False)
     >>> v = metric_values(res, "incidence_percent", 2017)
@@ -26,7 +26,8 @@ from povsim.calibration.registry import Registry, load_registry
 
 
 class RunTables(Protocol):
-    """What a metric reads of a run's results (:class:`povsim.results.Results` has it): its
+    """What a metric reads of a run's results (:class:`povsim.reporting.results.Results` has it):
+    its
     tables by replicate and its scenario. A protocol, not the class, so that the results, which
     draw the reported figures on their plots (:func:`figures_on`), may use this module."""
 
@@ -163,7 +164,7 @@ def annual_equivalent(metric: str) -> tuple[str, float] | None:
     """
     if metric in METRICS:
         return getattr(METRICS[metric], "annual", None)
-    from povsim.recording import ANNUAL_OUTPUTS
+    from povsim.engine.recording import ANNUAL_OUTPUTS
 
     return (metric, 1.0) if metric in ANNUAL_OUTPUTS else None
 

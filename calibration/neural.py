@@ -46,7 +46,7 @@ LEVEL = 0.90
 
 def require_sbi() -> None:
     """Refuse, in one line, a neural fit where sbi or torch is missing."""
-    from povsim.inputs import ScenarioError
+    from povsim.base.inputs import ScenarioError
 
     try:
         import sbi  # noqa: F401

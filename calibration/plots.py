@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from povsim.outputs import atomic_write
+from povsim.base.outputs import atomic_write
 
 PAIRS = 5  # parameters in the pair plot (the most contracted)
 
@@ -34,7 +34,7 @@ def unit_of(pb, name: str) -> str:
     """A fitted parameter's unit, from the first scenario of the fit that has it ('' if none).
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> from povsim.calibration.fit import Problem
         >>> unit_of(Problem.of(load_scenario("zhenbao")), "income.farm_mu_per_labourer")
         'mu of own land one labourer at home can farm'
@@ -57,7 +57,7 @@ def case_parameters(pb, case: str) -> list[str]:
     """The fitted parameters a case's runs read (its own and the shared ones), in fit order.
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> from povsim.calibration.fit import Problem
         >>> pb = Problem.of(load_scenario("zhenbao"))
         >>> case_parameters(pb, "zhenbao") == list(pb.fitted)
@@ -71,7 +71,7 @@ def cases_of(pb) -> list[str]:
     """The cases of a joint fit, each with its own plots; none for a single case's fit.
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> from povsim.calibration.fit import Problem
         >>> cases_of(Problem.of(load_scenario("zhenbao")))
         []

@@ -14,7 +14,7 @@ the fit report and the plots.
 
 Example (a tiny fit; real ones use the defaults of ``povsim calibrate``):
     >>> import tempfile
-    >>> from povsim.config import load_scenario
+    >>> from povsim.schema.config import load_scenario
     >>> with tempfile.TemporaryDirectory() as d:
     ...     post = calibrate(load_scenario("zhenbao"), out=d, population=8, generations=1,
     ...                      scale=4, progress=False)
@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from povsim.base.inputs import ScenarioError
+from povsim.base.outputs import atomic_write, write_tables
 from povsim.calibration.fit import Problem, run_abc, run_seed, screen_cached
 from povsim.calibration.metrics import censored
 from povsim.calibration.priors import PRIORS_YAML
 from povsim.calibration.targets import SIGNS, format_band, format_number, inside_band
-from povsim.config import Scenario, figures_file
-from povsim.inputs import ScenarioError
-from povsim.outputs import atomic_write, write_tables
+from povsim.schema.config import Scenario, figures_file
 
 META = ("draw", "weight", "generation")
 
@@ -231,7 +231,7 @@ def prior_sample(pb, n: int, seed: int | None = None) -> Posterior:
     figures cover the reported ones?).
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> pb = Problem.of(load_scenario("zhenbao"), scale=4)
         >>> s = prior_sample(pb, 5).samples
         >>> len(s), float(s["weight"].sum()), int(s["generation"].iloc[0])
@@ -317,7 +317,7 @@ def calibrate_joint(scenarios: list[Scenario], *, out: str | Path,
 
     Example (a tiny fit):
         >>> import tempfile
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> with tempfile.TemporaryDirectory() as d:
         ...     post = calibrate_joint([load_scenario("zhenbao"), load_scenario("sanba")],
         ...                            out=d, population=6, generations=1, fit_top=None,
@@ -423,8 +423,8 @@ def posterior_draws(folder: str | Path, n: int, seed: int = 1, case: str | None 
         >>> posterior_draws(d, 1, case="sanba")[0]["loans.return_rate"]
         0.2
     """
-    from povsim.folders import posterior_file
-    from povsim.inputs import ScenarioError
+    from povsim.base.folders import posterior_file
+    from povsim.base.inputs import ScenarioError
 
     samples = pd.read_parquet(posterior_file(folder))
     joint = [c for c in samples.columns if ":" in c]

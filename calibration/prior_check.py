@@ -27,8 +27,8 @@ import sys
 import pandas as pd
 
 from povsim.calibration.anchors import load_anchors
-from povsim.config import load_scenario
 from povsim.scenarios import CALIBRATION_SCALE, CASES
+from povsim.schema.config import load_scenario
 
 
 def prior_check(case: str, draws: int = 40, scale: float | None = None,

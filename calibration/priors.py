@@ -5,10 +5,10 @@ Each entry of the file names a dotted parameter path (``*`` for any list item), 
 circumstances), a distribution (``uniform`` or ``loguniform`` on ``[low, high]``) and why.
 :func:`scenario_priors` gives, for one scenario, the prior of every parameter it marks
 ``to calibrate``; a parameter without a prior, a prior that leaves out the scenario's starting
-value, or a malformed entry is a one-line :class:`~povsim.errors.ScenarioError`.
+value, or a malformed entry is a one-line :class:`~povsim.base.errors.ScenarioError`.
 
 Example:
-    >>> from povsim.config import load_scenario
+    >>> from povsim.schema.config import load_scenario
     >>> priors = scenario_priors(load_scenario("zhenbao"))
     >>> p = priors["population.registration_error_sigma"]
     >>> p.dist, p.low, p.high, p.scope
@@ -29,8 +29,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy import stats
 
-from povsim.config import Scenario, parameter_sources
-from povsim.inputs import ScenarioError, format_validation_error, load_yaml
+from povsim.base.inputs import ScenarioError, format_validation_error, load_yaml
+from povsim.schema.config import Scenario, parameter_sources
 
 PRIORS_YAML = Path(__file__).with_name("priors.yaml")
 CALIBRATE = ("to calibrate", "calibrated")  # sources of the parameters a fit estimates
@@ -115,7 +115,7 @@ def calibrated_paths(sc: Scenario) -> dict[str, float]:
     fit that a new one may redo): dotted path (list items by index) -> starting value.
 
     Example:
-        >>> from povsim.config import load_scenario
+        >>> from povsim.schema.config import load_scenario
         >>> "population.labourers_share" in calibrated_paths(load_scenario("xixiu"))
         True
     """

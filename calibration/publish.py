@@ -32,11 +32,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from povsim.base.inputs import ScenarioError
+from povsim.base.outputs import atomic_write
 from povsim.calibration.metrics import censored
 from povsim.calibration.posterior import effective_sample_size
 from povsim.calibration.targets import format_band, format_number
-from povsim.inputs import ScenarioError
-from povsim.outputs import atomic_write
 from povsim.scenarios import CASES, scenario_path
 
 #: a parameter contracting less than this is named as not identified by the figures
@@ -136,7 +136,7 @@ def _uncalibrate_the_rest(settings: dict, fitted: set[str], docs: dict, files: d
     values this fit earned."""
     from povsim.calibration.joint import joint_name
     from povsim.calibration.priors import scenario_priors
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     for case in settings.get("cases", [settings.get("case")]):
         path_file = scenario_dir / f"{case}.yaml" if scenario_dir else scenario_path(case)
@@ -443,8 +443,8 @@ def point_check(main: str | Path, replicates: int = POINT_REPLICATES) -> pd.Data
 
     from povsim.calibration.fit import Problem
     from povsim.calibration.targets import inside_band
-    from povsim.config import load_scenario
     from povsim.scenarios import CALIBRATION_SCALE
+    from povsim.schema.config import load_scenario
 
     main = Path(main)
     report = pd.read_csv(main / "fit_report.csv").set_index("id")

@@ -4,7 +4,7 @@ Each entry carries the figure's id, case, value, unit, period, role (``input``, 
 ``validation``, ``context``), quote and seed file; calibration and validation figures also carry
 a ``target`` saying which simulated metric, in which year, they are compared with. Loading checks
 the file: a missing or duplicated id, an unknown role, kind or unit, or a calibration/validation
-figure without a target is a one-line :class:`povsim.errors.ScenarioError`.
+figure without a target is a one-line :class:`povsim.base.errors.ScenarioError`.
 
 Example:
     >>> reg = load_registry()
@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from povsim.inputs import ScenarioError, format_validation_error, load_yaml
+from povsim.base.inputs import ScenarioError, format_validation_error, load_yaml
 from povsim.scenarios import CASES
 
 REGISTRY_YAML = Path(__file__).with_name("targets.yaml")

@@ -30,7 +30,7 @@ seed, the stage and the run's number.
 
 Example (a tiny fit of one case):
     >>> import tempfile
-    >>> from povsim.config import load_scenario
+    >>> from povsim.schema.config import load_scenario
     >>> from povsim.calibration.fit import Problem
     >>> pb = Problem.of(load_scenario("zhenbao"), scale=20, only=[
     ...     "behaviour.join_prob_month", "income.crops.0.yield_value_per_mu"])
@@ -54,13 +54,13 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration.evaluate import evaluate
 from povsim.calibration.fit import check_settings, kept_noise
 from povsim.calibration.history_matching import CUTOFF, Emulator, Target, Wave, history_match
 from povsim.calibration.metrics import censored
 from povsim.calibration.neural import coverage, rank_uniformity, train
 from povsim.calibration.posterior import Posterior
-from povsim.inputs import ScenarioError
 
 #: a parameter whose share of some calibration figure's variance is at least this is fitted
 SHARE = 0.05
@@ -150,7 +150,7 @@ class _Runs:
                 return kept["y"]
         y = make(u)
         if path is not None:
-            from povsim.outputs import atomic_write
+            from povsim.base.outputs import atomic_write
 
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, lambda p: _savez(p, u, y))
@@ -205,7 +205,7 @@ def screening(pb, runs: int, seed: int, *, folder: Path | None = None, workers: 
         else:
             table = case_shares(sub, names, u, y, seed, workers)
             if kept is not None:
-                from povsim.outputs import atomic_write
+                from povsim.base.outputs import atomic_write
 
                 atomic_write(kept, lambda p, t=table: t.to_csv(p, index=False))
         rows += [{"case": case, "figure": r.figure, "parameter": joint[r.path],
@@ -356,7 +356,7 @@ class StagedFit:
 
     def write(self, out: str | Path, draws: int = 40, plots: bool = True) -> list[Path]:
         """The stages' tables and plots, then the posterior's (:meth:`Posterior.write`)."""
-        from povsim.outputs import atomic_write, write_tables
+        from povsim.base.outputs import atomic_write, write_tables
 
         out = Path(out)
         shares = self.shares.assign(fitted=self.shares["parameter"].isin(

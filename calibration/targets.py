@@ -9,8 +9,8 @@ last, whether the median is within the figure's reporting precision. ``povsim ta
 prints it.
 
 Example:
-    >>> from povsim.config import load_scenario
-    >>> from povsim.runner import run_scenario
+    >>> from povsim.schema.config import load_scenario
+    >>> from povsim.experiments.runner import run_scenario
     >>> res = run_scenario(load_scenario("scenarios/xixiu.yaml"), replicates=2, scale=1000,
     ...                    progress=False)
     >>> t = targets_table(res)
@@ -29,8 +29,8 @@ import pandas as pd
 from povsim.calibration.distance import scaled_gap
 from povsim.calibration.metrics import censored, metric_values
 from povsim.calibration.registry import Registry, load_registry
-from povsim.config import registry_for
-from povsim.results import Results
+from povsim.reporting.results import Results
+from povsim.schema.config import registry_for
 
 COLUMNS = ["id", "role", "quantity", "unit", "when", "reported", "comparison", "sim_p10",
            "sim_median", "sim_p90", "sim_sd", "gap", "inside_band", "std_error",

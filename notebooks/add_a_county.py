@@ -46,7 +46,7 @@ import yaml
 
 import povsim
 from povsim.calibration.targets import format_targets, targets_table
-from povsim.config import registry_for
+from povsim.schema.config import registry_for
 
 # %% [markdown]
 # ## The figures file

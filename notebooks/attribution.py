@@ -41,7 +41,7 @@ if not Path("scenarios").is_dir() and Path("../scenarios").is_dir():
 import matplotlib.pyplot as plt
 
 import povsim
-from povsim.attribution import attribute
+from povsim.experiments.attribution import attribute
 
 # %%
 sc = povsim.load_scenario(CASE)

@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import povsim
-from povsim.comparison import compare, variants_from_levers
+from povsim.experiments.comparison import compare, variants_from_levers
 
 # %% [markdown]
 # ## Xixiu: cadre-to-household pairing strategies

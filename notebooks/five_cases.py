@@ -42,7 +42,7 @@ import pandas as pd
 
 import povsim
 from povsim.calibration.targets import targets_table
-from povsim.config import source_counts
+from povsim.schema.config import source_counts
 from povsim.scenarios import CASES
 
 # %% [markdown]

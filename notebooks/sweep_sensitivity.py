@@ -48,10 +48,10 @@ if not Path("scenarios").is_dir() and Path("../scenarios").is_dir():
 
 import matplotlib.pyplot as plt
 
-from povsim.design import build_design
-from povsim.sweep_summary import summarize
-from povsim.sweepfile import load_sweep
-from povsim.sweeps import run_sweep
+from povsim.experiments.design import build_design
+from povsim.experiments.sweep_summary import summarize
+from povsim.experiments.sweepfile import load_sweep
+from povsim.experiments.sweeps import run_sweep
 
 # %% [markdown]
 # ## The design

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from povsim.version import VERSION as __version__
+from povsim.base.version import VERSION as __version__
 
 #: where each public name lives: imported on first use (PEP 562), so ``import povsim`` and the
 #: command line's ``--help`` load neither numba, pandas, scipy nor pyabc until a name needs them
@@ -21,28 +21,33 @@ _LAZY = {
     "Posterior": "povsim.calibration.posterior",
     "calibrate": "povsim.calibration.posterior",
     "calibrate_joint": "povsim.calibration.posterior",
-    "Comparison": "povsim.comparison",
-    "compare": "povsim.comparison",
-    "variants_from_files": "povsim.comparison",
-    "variants_from_levers": "povsim.comparison",
-    "Scenario": "povsim.config",
-    "load_scenario": "povsim.config",
-    "ScenarioError": "povsim.inputs",
-    "PovertyModel": "povsim.model",
-    "Results": "povsim.results",
-    "run_replicate": "povsim.replicate",
-    "run_scenario": "povsim.runner",
+    "Comparison": "povsim.experiments.comparison",
+    "compare": "povsim.experiments.comparison",
+    "variants_from_files": "povsim.experiments.comparison",
+    "variants_from_levers": "povsim.experiments.comparison",
+    "Scenario": "povsim.schema.config",
+    "load_scenario": "povsim.schema.config",
+    "ScenarioError": "povsim.base.inputs",
+    "PovertyModel": "povsim.engine.model",
+    "Results": "povsim.reporting.results",
+    "run_replicate": "povsim.engine.replicate",
+    "run_scenario": "povsim.experiments.runner",
 }
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
+    from povsim.base.inputs import ScenarioError
     from povsim.calibration.posterior import Posterior, calibrate, calibrate_joint
-    from povsim.comparison import Comparison, compare, variants_from_files, variants_from_levers
-    from povsim.config import Scenario, load_scenario
-    from povsim.inputs import ScenarioError
-    from povsim.model import PovertyModel
-    from povsim.replicate import run_replicate
-    from povsim.results import Results
-    from povsim.runner import run_scenario
+    from povsim.engine.model import PovertyModel
+    from povsim.engine.replicate import run_replicate
+    from povsim.experiments.comparison import (
+        Comparison,
+        compare,
+        variants_from_files,
+        variants_from_levers,
+    )
+    from povsim.experiments.runner import run_scenario
+    from povsim.reporting.results import Results
+    from povsim.schema.config import Scenario, load_scenario
 
 __all__ = ["Comparison", "Posterior", "PovertyModel", "Results", "Scenario", "ScenarioError",
            "__version__", "calibrate", "calibrate_joint", "compare", "load_scenario",

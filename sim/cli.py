@@ -26,9 +26,9 @@ import os
 import sys
 from pathlib import Path
 
-from povsim.errors import ScenarioError
+from povsim.base.errors import ScenarioError
+from povsim.base.version import VERSION
 from povsim.scenarios import CALIBRATION_SCALE
-from povsim.version import VERSION
 
 #: the policy levers of a scenario (``PolicyCfg``'s fields; tests/test_cli.py checks they agree),
 #: named here so that ``--help`` answers without loading the schema
@@ -112,7 +112,7 @@ def _threads_option(p: argparse.ArgumentParser, workers: bool = False,
 def _set_threads(args: argparse.Namespace, in_process: bool) -> None:
     """The kernels' threads: ``--threads`` (default every core) for runs in this process;
     ``--threads`` (default 1) for each worker process otherwise."""
-    from povsim import threads
+    from povsim.base import threads
 
     if in_process:
         threads.set_threads(args.threads)
@@ -131,11 +131,11 @@ def _force_option(p: argparse.ArgumentParser, out: bool = False) -> None:
 def _before_runs(args: argparse.Namespace, sc, runs: int, paired: bool = False) -> None:
     """Before any work: refuse runs whose estimated memory or time is over the limit, and
     warn of a scale or replicate count that makes the outputs mean little."""
-    from povsim.budget import check, estimate
-    from povsim.runner import size_warnings
+    from povsim.engine.budget import check, estimate
+    from povsim.experiments.runner import size_warnings
 
     draws = args.draws if getattr(args, "posterior", None) else 1
-    _warn(sc._warnings)  # values a real place could have, but few do (povsim.plausible)
+    _warn(sc._warnings)  # values a real place could have, but few do (povsim.schema.plausible)
     check(estimate(sc, args.scale, runs * draws), force=args.force)
     _warn(size_warnings(sc, args.scale, args.replicates, paired=paired))
 
@@ -338,12 +338,12 @@ def _warn(lines: list[str]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario, print its summary and write its files."""
-    from povsim.config import format_source_counts, load_scenario
+    from povsim.schema.config import format_source_counts, load_scenario
 
     sc = load_scenario(args.scenario)  # bad input answers before the model's modules load
     _posterior_first(args)
-    from povsim.plots import band_note
-    from povsim.runner import outcome_warnings, run_scenario
+    from povsim.experiments.runner import outcome_warnings, run_scenario
+    from povsim.reporting.plots import band_note
 
     if args.households is not None:
         sc = sc.with_params({"population.total_households": args.households})
@@ -380,7 +380,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     """Print every finding of the consistency audit of calibration/targets.yaml."""
     from povsim.calibration.audit import FLAGGED, format_findings, run_audit
-    from povsim.config import inputs_by_source
+    from povsim.schema.config import inputs_by_source
 
     findings = run_audit()
     print(format_findings(findings, fmt=args.format), end="")
@@ -394,11 +394,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_targets(args: argparse.Namespace) -> int:
     """Run a case and print each calibration/validation figure beside the simulated band."""
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     sc = load_scenario(args.case)
     from povsim.calibration.targets import format_targets, targets_table
-    from povsim.runner import run_scenario
+    from povsim.experiments.runner import run_scenario
 
     _before_runs(args, sc, args.replicates)
     _set_threads(args, in_process=True)
@@ -418,14 +418,14 @@ def cmd_targets(args: argparse.Namespace) -> int:
 def _posterior_first(args: argparse.Namespace) -> None:
     """A wrong ``--posterior`` folder answers before the model's modules load."""
     if getattr(args, "posterior", None):
-        from povsim.folders import posterior_file
+        from povsim.base.folders import posterior_file
 
         posterior_file(args.posterior)
 
 
 def _posterior_name(posterior: str) -> str:
     """How a summary names the posterior it ran over."""
-    from povsim.folders import BUNDLED, bundled_posterior
+    from povsim.base.folders import BUNDLED, bundled_posterior
 
     return (f"the bundled joint fit ({bundled_posterior().relative_to(Path.cwd())})"
             if posterior == BUNDLED and bundled_posterior().is_relative_to(Path.cwd())
@@ -460,8 +460,8 @@ def _draws(args: argparse.Namespace, sc) -> list[dict] | None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run the baseline and its variants on common random numbers; print and write the table."""
-    from povsim.config import load_scenario
-    from povsim.variants import parse_vary, variants_from_files, variants_from_levers
+    from povsim.schema.config import load_scenario
+    from povsim.schema.variants import parse_vary, variants_from_files, variants_from_levers
 
     sc = load_scenario(args.scenario)
     _posterior_first(args)
@@ -476,7 +476,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not variants:
         raise ScenarioError("nothing to compare: give --vary LEVER=V1,V2 (e.g. "
                             "cadre_pairing=random,optimal) or --against ALT.yaml")
-    from povsim.comparison import compare
+    from povsim.experiments.comparison import compare
 
     out = Path(args.out or Path("results") / f"{sc.name}-compare")
     _check_folder(out, sc, args.force, kind="comparison")
@@ -495,11 +495,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_attribute(args: argparse.Namespace) -> int:
     """Attribute a scenario's outcomes to its channels; print and write the table."""
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     sc = load_scenario(args.scenario)
     _posterior_first(args)
-    from povsim.attribution import CHANNELS, attribute
+    from povsim.experiments.attribution import CHANNELS, attribute
 
     out = Path(args.out or Path("results") / f"{sc.name}-attribution")
     _check_folder(out, sc, args.force, kind="attribution")
@@ -521,8 +521,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     report."""
     import time
 
-    from povsim.config import load_scenario
     from povsim.scenarios import CASES
+    from povsim.schema.config import load_scenario
 
     start = time.perf_counter()
     if args.case.lower() == "all":  # names in any letter case
@@ -538,7 +538,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from povsim.calibration.registry import load_registry
 
     if args.scheduler:
-        from povsim.sweeps import check_address
+        from povsim.experiments.sweeps import check_address
 
         check_address(args.scheduler)  # before anything is written
     registry = load_registry(args.targets) if args.targets else None
@@ -581,8 +581,8 @@ def _calibrate_staged(args: argparse.Namespace, registry, start: float) -> int:
     from povsim.calibration.posterior import format_report
     from povsim.calibration.priors import PRIORS_YAML
     from povsim.calibration.staged import Stages, fit_staged
-    from povsim.config import load_scenario
     from povsim.scenarios import CASES
+    from povsim.schema.config import load_scenario
 
     abc_only = [o for o, v in (("--population", args.population),
                                ("--generations", args.generations),
@@ -624,7 +624,7 @@ def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | N
     import json
     import os
 
-    from povsim.outputs import atomic_write
+    from povsim.base.outputs import atomic_write
 
     f = out / "timing.json"
     runs = json.loads(f.read_text(encoding="utf-8")) if f.exists() else []
@@ -642,7 +642,7 @@ def _held(out: Path) -> tuple[str | None, dict]:
     manifest = out / "manifest.json"
     if not manifest.is_file():
         return None, {}
-    from povsim.inputs import read_json
+    from povsim.base.inputs import read_json
 
     try:
         man = read_json(manifest)
@@ -698,16 +698,16 @@ def _writable(out: Path) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run the missing runs of a sweep into its store and print what was done."""
-    from povsim.sweepfile import load_sweep
+    from povsim.experiments.sweepfile import load_sweep
 
     sweep = load_sweep(args.sweep)
-    from povsim.sweeps import run_sweep
+    from povsim.experiments.sweeps import run_sweep
 
     if args.samples is not None:
         sweep = sweep.with_design(samples=args.samples)
     out = Path(args.out or Path("results") / sweep.spec.name)
     _check_folder(out, force=args.force or args.overwrite, kind="sweep")
-    from povsim.budget import check, estimate
+    from povsim.engine.budget import check, estimate
 
     runs = sweep.spec.points * (args.replicates or sweep.spec.replicates)
     workers = 1 if args.serial else (args.workers or os.cpu_count() or 1)
@@ -733,10 +733,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_summarize(args: argparse.Namespace) -> int:
     """Summarise a sweep store, write summary/ and print the main table."""
-    from povsim.folders import sweep_store
+    from povsim.base.folders import sweep_store
 
     sweep_store(args.store)  # a wrong folder answers before pandas and Dask load
-    from povsim.sweep_summary import summarize
+    from povsim.experiments.sweep_summary import summarize
 
     s = summarize(args.store, year=args.year, plots=not args.no_plots)
     if not args.quiet:
@@ -749,7 +749,7 @@ def cmd_summarize(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of an output folder and print its path."""
-    from povsim.folders import output_folder, page_file
+    from povsim.base.folders import output_folder, page_file
 
     output_folder(args.folder)  # a wrong folder answers before pandas loads
     page_file(args.out or Path(args.folder) / "report.html", "--out")
@@ -807,14 +807,15 @@ def _main(argv: list[str] | None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra:  # an unknown option of a command: that command's usage, not povsim's
         _subparser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
-    from povsim import allocator
+    from povsim.base import allocator
 
     allocator.keep_freed_arrays()  # once per process, at its start
-    # povsim draws every figure with matplotlib's file backend (Agg, povsim.plots): a display
+    # povsim draws every figure with matplotlib's file backend (Agg, povsim.reporting.plots): a
+    # display
     # backend named in the environment, or a name matplotlib does not know, which stopped a
     # run at its first plot after all its work, plays no part in a command
     os.environ.pop("MPLBACKEND", None)
-    from povsim import interrupts
+    from povsim.base import interrupts
 
     previous = interrupts.install()
     try:
@@ -845,7 +846,7 @@ def _main(argv: list[str] | None) -> int:
 def _with_a_sound_kernel_cache(args) -> int:
     """Run the command; if it stops on a corrupt or stale compiled-kernel cache, delete the
     cache of povsim's kernels, say so in one line, and run it once more (compiling afresh)."""
-    from povsim import kernel_cache
+    from povsim.base import kernel_cache
 
     try:
         return args.func(args)

@@ -14,8 +14,8 @@ inline, nothing is fetched. It shows, for the folder of ``povsim run``, ``compar
 
 Example:
     >>> import tempfile
-    >>> from povsim.config import load_scenario
-    >>> from povsim.runner import run_scenario
+    >>> from povsim.schema.config import load_scenario
+    >>> from povsim.experiments.runner import run_scenario
     >>> out = tempfile.mkdtemp()
     >>> _ = run_scenario(load_scenario("xixiu"), replicates=2, scale=200,
     ...                  progress=False).write(out, plots=False)
@@ -34,10 +34,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from povsim.folders import output_folder
-from povsim.inputs import ScenarioError, read_json, regular_file
-from povsim.outputs import atomic_write
-from povsim.results import EFFECT_NOTE, Results, band_cell
+from povsim.base.folders import output_folder
+from povsim.base.inputs import ScenarioError, read_json, regular_file
+from povsim.base.outputs import atomic_write
+from povsim.reporting.results import EFFECT_NOTE, Results, band_cell
 
 #: rows shown of a long table (the CSV beside the page has them all)
 MAX_ROWS = 60
@@ -159,7 +159,7 @@ def _parameters_line(counts: dict | None) -> str:
 def _scenario_counts(file: str | None) -> dict | None:
     if not file or not Path(file).is_file():
         return None
-    from povsim.config import load_scenario, source_counts
+    from povsim.schema.config import load_scenario, source_counts
 
     try:
         return source_counts(load_scenario(file))
@@ -168,7 +168,7 @@ def _scenario_counts(file: str | None) -> dict | None:
 
 
 def _run_sections(out: Path, man: dict) -> list[Section]:
-    from povsim.plots import band_what
+    from povsim.reporting.plots import band_what
 
     res = Results.read(out)
     run = man.get("run", {})
@@ -245,7 +245,7 @@ def _reported_section(res, man: dict) -> Section | None:
     if not file or not Path(file).is_file():
         return None
     from povsim.calibration.targets import targets_table, targets_view
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     try:
         res.scenario = load_scenario(file)
@@ -319,7 +319,7 @@ def _sweep_sections(out: Path, man: dict) -> list[Section]:
     if info.get("year"):
         s.text.append(f"Values at {info['year']}.")
     s.text.extend(f"Note: {n}" for n in info.get("notes", []))
-    from povsim.outcomes import outcome
+    from povsim.reporting.outcomes import outcome
 
     p = pd.read_parquet(summ / "points.parquet")
     if info.get("year"):
@@ -415,7 +415,7 @@ def page_title(kind: str, out: Path, man: dict | None) -> str:
     scenario = (man or {}).get("scenario") if kind in ("run", "attribution") else None
     file = scenario.get("file") if isinstance(scenario, dict) else None
     if file and Path(file).is_file():
-        from povsim.config import load_scenario
+        from povsim.schema.config import load_scenario
 
         try:
             return f"{load_scenario(file).title}: povsim {kind}"

@@ -13,7 +13,7 @@ os.environ.setdefault("NUMBA_NUM_THREADS", str(max(2, os.cpu_count() or 1)))
 import pytest
 import yaml
 
-from povsim.config import Scenario, load_scenario
+from povsim.schema.config import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 XIXIU = ROOT / "scenarios" / "xixiu.yaml"

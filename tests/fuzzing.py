@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from povsim.inputs import ScenarioError
+from povsim.base.inputs import ScenarioError
 
 HANG_SECONDS = 10
 HOSTILE: list[Any] = [None, "text", "", -1, 0, 10**30, -1e308, 1e308, float("nan"),
@@ -162,8 +162,8 @@ def prepare(given: list[dict], folder: Path, root: Path) -> None:
         if "pipe" in item:
             os.mkfifo(folder / item["pipe"])
         elif "store" in item:
-            from povsim.sweepfile import load_sweep
-            from povsim.sweeps import SweepStore, run_sweep
+            from povsim.experiments.sweepfile import load_sweep
+            from povsim.experiments.sweeps import SweepStore, run_sweep
 
             out = folder / item["store"]
             run_sweep(load_sweep(root / "scenarios/sweeps/xixiu_pairing.yaml"), out,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from povsim.attribution import (
+from povsim.base.inputs import ScenarioError
+from povsim.cli import main
+from povsim.experiments.attribution import (
     ALL_OFF,
     CHANNELS,
     OUTCOMES,
@@ -17,11 +19,9 @@ from povsim.attribution import (
     attribution_variants,
     channel_changes,
 )
-from povsim.cli import main
-from povsim.comparison import Variant, compare
-from povsim.config import load_scenario
-from povsim.inputs import ScenarioError
+from povsim.experiments.comparison import Variant, compare
 from povsim.scenarios import CASES
+from povsim.schema.config import load_scenario
 
 #: the channels each case has (the others are listed as not in the case)
 EXPECTED_MISSING = {"yushu": {"labour_training", "loans", "technology", "programme_crops"},

@@ -1,4 +1,5 @@
-"""Many runs in one pass (:mod:`povsim.batch`): each run of a batch gives exactly the tables it
+"""Many runs in one pass (:mod:`povsim.engine.batch`): each run of a batch gives exactly the tables
+it
 gives alone, whatever its neighbours' parameters and seeds."""
 
 from __future__ import annotations
@@ -7,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povsim.batch import Batch, NotStackable, run_batch, run_many, stack, stackable
 from povsim.calibration.priors import scenario_priors
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
-from povsim.replicate import run_replicate
+from povsim.engine.batch import Batch, NotStackable, run_batch, run_many, stack, stackable
+from povsim.engine.model import PovertyModel
+from povsim.engine.replicate import run_replicate
+from povsim.schema.config import load_scenario
 
 CASES = {"zhenbao": 2, "sanba": 20, "jiangkou": 100, "yushu": 100, "xixiu": 200}
 
@@ -68,8 +69,8 @@ def test_a_batch_refuses_runs_that_cannot_be_stacked():
 
 def test_run_scenario_gives_the_same_tables_in_batches_or_one_run_at_a_time(monkeypatch):
     """Replicates and posterior draws run in batches (small runs) or one by one: the same."""
-    import povsim.batch as batch
-    from povsim.runner import run_scenario
+    import povsim.engine.batch as batch
+    from povsim.experiments.runner import run_scenario
 
     sc = load_scenario("sanba")
     draws = prior_draws(sc, 2, seed=9)
@@ -101,9 +102,9 @@ def test_policy_variants_in_batches_give_what_they_give_alone(case):
 
 
 def test_compare_gives_the_same_runs_in_batches_or_one_run_at_a_time(monkeypatch):
-    import povsim.batch as batch
-    from povsim.comparison import compare
-    from povsim.variants import variants_from_levers
+    import povsim.engine.batch as batch
+    from povsim.experiments.comparison import compare
+    from povsim.schema.variants import variants_from_levers
 
     sc = load_scenario("sanba")
     variants = variants_from_levers(sc, {"cadre_pairing": ["random"], "programme": [False]})
@@ -117,8 +118,8 @@ def test_compare_gives_the_same_runs_in_batches_or_one_run_at_a_time(monkeypatch
 
 def test_runs_of_more_than_one_chunk_in_a_batch_give_what_they_give_alone():
     """Runs of more households than a kernel chunk (their sums kept per chunk) in a batch."""
-    from povsim.kernels import CHUNK
-    from povsim.world import simulated_households
+    from povsim.engine.kernels import CHUNK
+    from povsim.engine.world import simulated_households
 
     sc = load_scenario("xixiu")
     scale = 8
@@ -146,11 +147,11 @@ def test_a_calibration_in_batches_gives_the_figures_one_by_one_gives(case):
 
 
 def test_the_warm_up_compiles_every_batch_kernel_with_the_types_of_a_batch():
-    """After :func:`povsim.batch.warm_up`, a batch compiles nothing more (a progress bar's
+    """After :func:`povsim.engine.batch.warm_up`, a batch compiles nothing more (a progress bar's
     months then hold no compile)."""
     import numba
 
-    from povsim import batch, kernels, village_kernels
+    from povsim.engine import batch, kernels, village_kernels
 
     batch.warm_up()
     names = ["household_month_batch", "labour_month_batch", "visits_due_batch",

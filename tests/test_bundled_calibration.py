@@ -11,8 +11,8 @@ import pytest
 
 from povsim.calibration.joint import JointProblem
 from povsim.calibration.publish import POSTERIORS, calibration_doc
-from povsim.config import load_scenario
 from povsim.scenarios import CASES
+from povsim.schema.config import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL = ROOT / POSTERIORS / "all"
@@ -64,8 +64,8 @@ def test_every_case_runs_over_the_bundled_joint_posterior(case):
     """``povsim run CASE --posterior``: each draw of the joint posterior gives the case its
     shared and own parameters, leaving out a shared mechanism the case lacks (a programme it
     does not run), and makes a valid scenario."""
+    from povsim.base.folders import BUNDLED
     from povsim.calibration.posterior import posterior_draws
-    from povsim.folders import BUNDLED
 
     sc = load_scenario(case)
     draws = posterior_draws(BUNDLED, 3, case=case, scenario=sc)

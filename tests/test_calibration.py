@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration.fit import Problem, run_abc
 from povsim.calibration.posterior import Posterior, calibrate, load_posterior
 from povsim.cli import main
-from povsim.config import load_scenario
-from povsim.inputs import ScenarioError
+from povsim.schema.config import load_scenario
 
 TRUTH = {"income.crops.0.yield_value_per_mu": 5000.0, "income.farm_mu_per_labourer": 15.0}
 
@@ -171,7 +171,7 @@ def test_compare_under_posterior_draws_pairs_each_draw_and_is_deterministic(tmp_
     import pandas as pd
 
     from povsim.calibration.posterior import posterior_draws
-    from povsim.comparison import compare, variants_from_levers
+    from povsim.experiments.comparison import compare, variants_from_levers
 
     folder = tmp_path / "post"
     folder.mkdir()
@@ -195,7 +195,7 @@ def test_compare_under_posterior_draws_pairs_each_draw_and_is_deterministic(tmp_
 def test_a_run_under_posterior_draws_is_deterministic_and_labels_its_draws(tmp_path):
     import pandas as pd
 
-    from povsim.runner import run_scenario
+    from povsim.experiments.runner import run_scenario
 
     draws = [{"behaviour.job_separation_prob_month": q} for q in (0.01, 0.1)]
     sc = load_scenario("zhenbao")

@@ -12,11 +12,11 @@ from povsim.calibration.distance import scaled_gap
 from povsim.calibration.registry import load_registry
 from povsim.calibration.targets import format_targets, inside_band, targets_table
 from povsim.cli import main
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
-from povsim.runner import run_scenario
-from povsim.submodels.households_month import HouseholdsMonth
-from povsim.submodels.programmes import HouseholdProgrammes
+from povsim.engine.model import PovertyModel
+from povsim.engine.submodels.households_month import HouseholdsMonth
+from povsim.engine.submodels.programmes import HouseholdProgrammes
+from povsim.experiments.runner import run_scenario
+from povsim.schema.config import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")

@@ -1,6 +1,7 @@
 """Direction and dose of every attribution channel on common random numbers (issue 14).
 
-For each channel of :data:`povsim.attribution.CHANNELS`, its dose parameters are scaled by a
+For each channel of :data:`povsim.experiments.attribution.CHANNELS`, its dose parameters are scaled
+by a
 factor ``d`` (0: none of it, which is the channel switched off; 1: the scenario; 2: twice as
 much, probabilities capped at 1), and the same seed is run at two doses ``d1 < d2``: what the
 channel's beneficiaries receive through it never falls (more of it, never less), and none of it
@@ -17,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from povsim.agents.households import SRC
-from povsim.attribution import CHANNELS, channel_changes
-from povsim.config import Scenario, load_scenario
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
+from povsim.experiments.attribution import CHANNELS, channel_changes
+from povsim.schema.config import Scenario, load_scenario
 
 PROBABILITIES = ("visit_prob_month", "share_payout", "lecture_skill_gain_month",
                  "branch_gain_month")

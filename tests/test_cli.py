@@ -18,7 +18,7 @@ SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
 def sc_has_crops(path) -> bool:
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
     return bool(load_scenario(path).income.crops)
 
 
@@ -128,7 +128,7 @@ def test_the_help_texts_say_what_each_command_has(capsys):
     """``--serial`` only where the command has it; compare takes a case; its lever list is the
     schema's; audit describes itself."""
     from povsim.cli import POLICY_LEVERS
-    from povsim.config import PolicyCfg
+    from povsim.schema.config import PolicyCfg
 
     assert POLICY_LEVERS == tuple(PolicyCfg.model_fields)
     texts = {}
@@ -203,9 +203,9 @@ def test_help_and_bad_input_load_no_heavy_module(args):
 def test_a_first_compile_is_announced_on_its_own_line_before_the_bar(monkeypatch, capsys):
     """Issue 26 (5): a first compile's notice comes before the progress bar, on its own line,
     and its time is no simulated month's (the kernels are warmed before the bar starts)."""
-    from povsim import kernels
-    from povsim.config import load_scenario
-    from povsim.runner import run_scenario
+    from povsim.engine import kernels
+    from povsim.experiments.runner import run_scenario
+    from povsim.schema.config import load_scenario
 
     monkeypatch.setattr(kernels, "cache_is_cold", lambda: True)
     monkeypatch.setattr(kernels, "_LOADED", [])
@@ -263,12 +263,12 @@ def test_sweep_and_calibrate_refuse_another_command_s_folder(cmd, held, kind, tm
 
 def test_an_out_that_cannot_be_written_is_refused_before_the_run(tmp_path, capsys,
                                                                  monkeypatch):
-    import povsim.runner
+    import povsim.experiments.runner
 
     def never(*args, **kwargs):
         raise AssertionError("the run started")
 
-    monkeypatch.setattr(povsim.runner, "run_scenario", never)
+    monkeypatch.setattr(povsim.experiments.runner, "run_scenario", never)
     (tmp_path / "file").write_text("x")
     out = tmp_path / "file" / "results"
     assert main(["run", "xixiu", "--replicates", "8", "--quiet", "--out", str(out)]) == 1

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
+from povsim.schema.config import load_scenario
 
 YUSHU = load_scenario("yushu")
 SCALE = 20
@@ -102,7 +102,7 @@ def test_resident_teams_live_in_the_poor_villages_and_visit_every_month():
 @given(gain=st.floats(0.001, 0.2), more=st.floats(0.0, 0.2))
 def test_lectures_raise_skill_only_where_residents_live_and_more_never_less(gain, more):
     """None of it, no change; more lecturing, never less skill for any household."""
-    from povsim.submodels.cadre_visits import lectures
+    from povsim.engine.submodels.cadre_visits import lectures
 
     skills = {}
     for g in (0.0, gain, gain + more):

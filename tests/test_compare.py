@@ -1,4 +1,4 @@
-"""Tests of the comparison of policy variants (povsim.comparison, povsim compare)."""
+"""Tests of the comparison of policy variants (povsim.experiments.comparison, povsim compare)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from povsim.cli import main
-from povsim.comparison import (
+from povsim.experiments.comparison import (
     HEADLINE,
     compare,
     household_metrics,
@@ -22,7 +22,7 @@ from povsim.comparison import (
     variants_from_files,
     variants_from_levers,
 )
-from povsim.config import ScenarioError, load_scenario
+from povsim.schema.config import ScenarioError, load_scenario
 
 SMALL = {"replicates": 3, "scale": 100, "progress": False}
 

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povsim.config import Scenario, ScenarioError, load_scenario, scenario_source
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
+from povsim.schema.config import Scenario, ScenarioError, load_scenario, scenario_source
 from povsim.strategies import REGISTRIES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,7 +210,7 @@ def test_unknown_strategy_in_file_lists_known_names(tmp_path, scenario_dict, lev
 
 def _prob_fields(xixiu_data) -> list[str]:
     """Dotted paths of every probability parameter of the schema present in the file."""
-    from povsim.config import Prob
+    from povsim.schema.config import Prob
 
     out = []
     for section, field in Scenario.model_fields.items():

@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povsim import kernels, strategies
-from povsim.model import PovertyModel
-from povsim.runner import run_scenario
+from povsim import strategies
+from povsim.engine import kernels
+from povsim.engine.model import PovertyModel
+from povsim.experiments.runner import run_scenario
 
 SCALE = 500
 # sequential streams drawn every month (or every programme month) a fixed number of times
 # whatever the state and the policy (docs/ODD.md 7.12); the household kernels' draws are
-# counter-based (povsim.philox), the same by construction
+# counter-based (povsim.base.philox), the same by construction
 MONTHLY_STREAMS = ("projects", "training", "coop", "disaster")
 
 
@@ -170,7 +171,7 @@ def test_village_pairing_lever_leaves_cadre_pairing(xixiu, monkeypatch):
 def one_and_two_threads(xixiu):
     """A whole Xixiu run of 42,500 households (three chunks of the parallel kernels) on one
     thread, then on two: every table and the final household state."""
-    from povsim.threads import available, current, set_threads
+    from povsim.base.threads import available, current, set_threads
 
     before = current()
     out = []
@@ -196,7 +197,7 @@ def test_results_do_not_depend_on_the_number_of_threads(one_and_two_threads):
 
 
 def _forked_run(xixiu, queue) -> None:
-    from povsim.threads import current
+    from povsim.base.threads import current
 
     m = PovertyModel(xixiu, seed=8, scale=4)
     for _ in range(14):
@@ -210,7 +211,7 @@ def test_a_forked_process_runs_on_one_thread_with_the_same_results(xixiu):
     stopped by the pool's runtime."""
     import multiprocessing as mp
 
-    from povsim.threads import available, current, set_threads
+    from povsim.base.threads import available, current, set_threads
 
     before = current()
     try:

@@ -1,6 +1,7 @@
 """Every docstring example of the installed ``povsim`` package runs and prints what it shows.
 
-The examples are collected by import name (``povsim.model``, ``povsim.agents.households`` ...),
+The examples are collected by import name (``povsim.engine.model``, ``povsim.agents.households``
+...),
 so each module is the one the package imports, never a second copy loaded from its file path.
 """
 

@@ -38,7 +38,8 @@ NOT_RUN = {
 }
 #: simulated households a documented run is cut to (scale = real households / this)
 HOUSEHOLDS = 250
-#: a documented run, targets, compare or attribute command whose estimated time (sim/budget.py,
+#: a documented run, targets, compare or attribute command whose estimated time
+# (sim/engine/budget.py,
 #: an upper bound: about three times what a run takes here) is at most this runs exactly as
 #: written; a longer one is cut to test size (:func:`small`)
 AS_WRITTEN_SECONDS = 8.0
@@ -62,10 +63,10 @@ def as_written_seconds(argv: list[str]) -> float | None:
         >>> as_written_seconds(["audit"]) is None
         True
     """
-    from povsim.attribution import CHANNELS
-    from povsim.budget import estimate
-    from povsim.config import load_scenario
-    from povsim.inputs import ScenarioError
+    from povsim.base.inputs import ScenarioError
+    from povsim.engine.budget import estimate
+    from povsim.experiments.attribution import CHANNELS
+    from povsim.schema.config import load_scenario
 
     cmd = argv[0]
     if cmd not in REPLICATES:
@@ -132,7 +133,7 @@ def small(argv: list[str]) -> list[str]:
     argv = list(argv)
     cmd = argv[0]
     if cmd in ("run", "targets", "compare", "attribute") and not argv[1].startswith("results/"):
-        from povsim.config import load_scenario
+        from povsim.schema.config import load_scenario
 
         n = (float(argv[argv.index("--households") + 1]) if "--households" in argv
              else load_scenario(argv[1]).population.total_households.value)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = """
 import json
 from benchmarks import draw_share
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
 def run():
     m = PovertyModel("zhenbao", seed=1)
     for _ in range(24):

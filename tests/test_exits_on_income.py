@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
+from povsim.schema.config import load_scenario
 
 
 def _run(sc, scale=20, seed=3):

@@ -19,9 +19,9 @@ import yaml
 from fuzzing import fuzz, prepare, snapshot  # tests/fuzzing.py (pytest puts tests/ on the path)
 
 from povsim.cli import main
-from povsim.config import load_scenario
+from povsim.experiments.sweepfile import load_sweep
 from povsim.scenarios import CASES
-from povsim.sweepfile import load_sweep
+from povsim.schema.config import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FULL = os.environ.get("POVSIM_FUZZ", "") == "full"

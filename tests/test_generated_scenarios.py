@@ -27,10 +27,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET
-from povsim.config import load_scenario, parameter_sources
-from povsim.inputs import ScenarioError
-from povsim.model import PovertyModel
+from povsim.base.inputs import ScenarioError
+from povsim.engine.model import PovertyModel
 from povsim.scenarios import CASES
+from povsim.schema.config import load_scenario, parameter_sources
 
 EXAMPLES = int(os.environ.get("POVSIM_EXAMPLES", "150"))
 #: simulated households per run (the scale follows from each case's size)

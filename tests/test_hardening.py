@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povsim.cli import main
-from povsim.config import load_scenario
-from povsim.inputs import (
+from povsim.base.inputs import (
     MAX_DEPTH,
     MAX_VALUES,
     ScenarioError,
     load_yaml,
 )
-from povsim.sweepfile import load_sweep
+from povsim.cli import main
+from povsim.experiments.sweepfile import load_sweep
+from povsim.schema.config import load_scenario
 
 XIXIU = Path("scenarios/xixiu.yaml")
 SWEEP = Path("scenarios/sweeps/xixiu_pairing.yaml")
@@ -179,7 +179,7 @@ def _sweep_text(method: str, samples: str, params: str) -> str:
                                              ("sobol", ", samples: 4"),
                                              ("morris", ", samples: 3")])
 def test_the_design_size_is_counted_before_it_is_built(tmp_path, method, samples):
-    from povsim.design import build_design
+    from povsim.experiments.design import build_design
 
     sampled = ("  behaviour.migrate_prob_month: {range: [0.005, 0.02]"
                + (", steps: 3}\n" if method == "grid" else "}\n"))
@@ -274,7 +274,7 @@ def test_a_run_with_nobody_registered_poor_warns(tmp_path, capsys):
 
 def test_a_leading_zero_is_decimal_as_yaml_1_2_reads_it(tmp_path):
     """YAML 1.1 reads ``035`` as octal 29; povsim reads YAML 1.2's numbers: 35."""
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     path = _edited(tmp_path, r"(villages:\n  count: \{value: )\d+", r"\g<1>0182")
     assert load_scenario(path).villages.count.value == 182
@@ -282,7 +282,7 @@ def test_a_leading_zero_is_decimal_as_yaml_1_2_reads_it(tmp_path):
 
 def test_the_programme_switch_keeps_its_words(tmp_path):
     """``policy.programme: off`` (the documented switch) still turns the programme off."""
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     path = _edited(tmp_path, r"^policy:\n", "policy:\n  programme: off\n")
     assert load_scenario(path).policy.programme is False
@@ -291,7 +291,7 @@ def test_the_programme_switch_keeps_its_words(tmp_path):
 def test_too_many_values_are_refused_while_parsing(tmp_path, monkeypatch):
     """Issue 29: a 2 MB file of 500,000 values took 77 s to be refused, its values counted only
     after parsing; now composing stops at the limit, before the document is composed whole."""
-    from povsim import inputs
+    from povsim.base import inputs
 
     path = tmp_path / "many.yaml"
     path.write_text("v: [" + ", ".join(["1"] * (5 * MAX_VALUES)) + "]\n")
@@ -333,7 +333,8 @@ def test_a_corrupt_kernel_cache_is_rebuilt_once_with_a_notice(tmp_path, capsys):
     import sys
     from types import SimpleNamespace
 
-    from povsim import cli, kernel_cache
+    from povsim import cli
+    from povsim.base import kernel_cache
 
     (tmp_path / "probe.py").write_text(PROBE)
     first = _probe(tmp_path, "povsim._probe_a")
@@ -374,8 +375,8 @@ def test_a_run_is_refused_before_it_allocates_or_it_finishes(villages, cadres, p
     import gc
     import tracemalloc
 
-    from povsim import budget
-    from povsim.model import PovertyModel
+    from povsim.engine import budget
+    from povsim.engine.model import PovertyModel
 
     sc = load_scenario(XIXIU).with_params({"villages.count": villages,
                                            "cadre_groups.0.count": cadres,

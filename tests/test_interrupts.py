@@ -84,7 +84,7 @@ def test_an_interrupt_while_the_interpreter_shuts_down_ends_130(tmp_path):
 
 def test_an_interrupt_a_library_swallows_still_ends_the_command_130(monkeypatch, capsys):
     """Issue 29: in a fresh installation an interrupt while the kernels compiled was swallowed
-    and the fit ended with status 0; povsim remembers the interrupt (povsim.interrupts), so a
+    and the fit ended with status 0; povsim remembers the interrupt (povsim.base.interrupts), so a
     command whose KeyboardInterrupt a library caught still ends with 130."""
     import povsim.cli as cli
 

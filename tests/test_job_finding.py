@@ -1,5 +1,6 @@
 """The outside market's job finding sustains a case's share of households with a local job
-(:mod:`povsim.job_finding`): the search rate balances separations at the share, the population
+(:mod:`povsim.engine.job_finding`): the search rate balances separations at the share, the
+population
 starts in that steady state, and the labour market keeps it instead of decaying from it."""
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povsim import job_finding
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
+from povsim.engine import job_finding
+from povsim.engine.model import PovertyModel
+from povsim.schema.config import load_scenario
 
 
 @settings(max_examples=60, deadline=None)

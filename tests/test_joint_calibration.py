@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration.joint import JointProblem, joint_name
 from povsim.calibration.posterior import calibrate_joint
 from povsim.cli import main
-from povsim.config import load_scenario
-from povsim.inputs import ScenarioError
+from povsim.schema.config import load_scenario
 
 SMALL = {"zhenbao": 8.0, "sanba": 40.0}
 

@@ -2,9 +2,10 @@
 
 Each test takes a real model's household state in the middle of a run, applies a kernel and the
 numpy statement of the same rules (kept here as the oracle) to copies of it, and compares every
-array exactly. The kernels draw inside (counter-based, :mod:`povsim.philox`); the oracles take
-the same draws from :func:`povsim.philox.uniforms` (itself checked against numpy's ``Philox`` in
-``tests/test_philox.py``), lane by lane as :data:`povsim.kernels.STREAMS` names them.
+array exactly. The kernels draw inside (counter-based, :mod:`povsim.base.philox`); the oracles take
+the same draws from :func:`povsim.base.philox.uniforms` (itself checked against numpy's ``Philox``
+in
+``tests/test_philox.py``), lane by lane as :data:`povsim.engine.kernels.STREAMS` names them.
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from povsim import job_finding, kernels, philox
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
-from povsim.config import load_scenario
-from povsim.kernels import Draws, MonthParams, household_month_arrays
-from povsim.model import PovertyModel
-from povsim.stats import stable_argsort
-from povsim.streams import Streams, stream_key
-from povsim.submodels.households_month import HouseholdsMonth
-from povsim.submodels.labour_market import capacities, employer_wages
+from povsim.base import philox
+from povsim.base.streams import Streams, stream_key
+from povsim.engine import job_finding, kernels
+from povsim.engine.kernels import Draws, MonthParams, household_month_arrays
+from povsim.engine.model import PovertyModel
+from povsim.engine.stats import stable_argsort
+from povsim.engine.submodels.households_month import HouseholdsMonth
+from povsim.engine.submodels.labour_market import capacities, employer_wages
+from povsim.schema.config import load_scenario
 
 
 @pytest.fixture(scope="module", params=[("xixiu", 100, 20), ("jiangkou", 50, 30),
@@ -209,7 +211,7 @@ def test_visits_due_equals_the_vectorised_rule(state):
 
 def visit_outcomes_numpy(m, hh, idx, u2, load):
     """The visits' effects, stated vectorised (the rules of
-    :mod:`povsim.submodels.cadre_visits`): returns the households that join."""
+    :mod:`povsim.engine.submodels.cadre_visits`): returns the households that join."""
     from povsim.agents.households import NEED
     ce, cadres = m.sc.cadre_effects, m.world.cadres
     c = hh.cadre[idx]
@@ -322,7 +324,7 @@ def test_stable_argsort_is_numpys_stable_sort(x):
     assert np.array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
     # by runs merged in rounds (the path of more than one chunk of households), on one thread
     # and in parallel
-    from povsim.threads import current, set_threads
+    from povsim.base.threads import current, set_threads
 
     before = current()
     try:
@@ -340,7 +342,7 @@ def test_stable_argsort_is_numpys_stable_sort(x):
 @given(arrays(np.float64, st.integers(1, 200), elements=st.floats(-1e6, 1e6)),
        st.data())
 def test_the_models_sorted_quantiles_equal_numpys_weighted_quantile(x, data):
-    from povsim.stats import sorted_weighted_quantiles, weighted_quantiles
+    from povsim.engine.stats import sorted_weighted_quantiles, weighted_quantiles
 
     w = data.draw(arrays(np.float64, x.size, elements=st.integers(1, 9).map(float)))
     qs = np.linspace(0.1, 0.9, 9)
@@ -381,7 +383,7 @@ def test_masked_row_sums_equal_numpys_masked_sums(n):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 def test_allocator_thresholds_are_set_on_linux():
-    from povsim import allocator
+    from povsim.base import allocator
 
     assert allocator.keep_freed_arrays() is True
     assert allocator.keep_freed_arrays() is True  # once per process, then remembered
@@ -390,7 +392,7 @@ def test_allocator_thresholds_are_set_on_linux():
 def test_the_first_compile_is_announced_on_stderr_once(monkeypatch, capsys):
     """A cold numba cache (a fresh installation) is announced before the kernels compile, once
     per process; a warm one says nothing."""
-    from povsim import kernels
+    from povsim.engine import kernels
 
     monkeypatch.setattr(kernels, "_LOADED", [])
     monkeypatch.setattr(kernels, "cache_is_cold", lambda: True)
@@ -410,7 +412,7 @@ def test_the_first_compile_is_announced_on_stderr_once(monkeypatch, capsys):
 def test_numpy_sum_has_the_bits_of_numpys_sum(n, dtype, seed, scale):
     """``sums.numpy_sum`` is numpy's pairwise summation: the same number as ``a.sum()`` for
     any length (around the block of 128 and its halvings), type and magnitudes."""
-    from povsim.sums import numpy_sum
+    from povsim.base.sums import numpy_sum
 
     rng = np.random.default_rng(seed)
     a = (rng.standard_normal(n) * 10.0 ** rng.uniform(-3, scale, n)).astype(dtype)
@@ -423,7 +425,7 @@ def test_numpy_sum_has_the_bits_of_numpys_sum(n, dtype, seed, scale):
 def test_sparse_numpy_sum_has_the_bits_of_numpys_sum(n, seed, density, scale):
     """``sums.sparse_numpy_sum`` of the non-zero entries (some zero entries listed too) is
     ``a.sum()`` of the whole array, bit for bit and sign, at any length and density."""
-    from povsim.sums import sparse_numpy_sum
+    from povsim.base.sums import sparse_numpy_sum
 
     rng = np.random.default_rng(seed)
     a = np.where(rng.random(n) < density, rng.random(n) * scale, 0.0)
@@ -474,7 +476,7 @@ def test_partner_month_over_the_pairs_is_the_dense_tables_month(n_p, n_v, n_link
     premiums and each partner's payment (pairs repeated, partners beyond one block of 128)."""
     from povsim.agents.enterprise import PartnerLinks
     from povsim.agents.households import Households
-    from povsim.village_kernels import partner_month
+    from povsim.engine.village_kernels import partner_month
 
     rng = np.random.default_rng(seed)
     k = n_links

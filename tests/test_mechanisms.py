@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from povsim.agents.cooperative import Cooperative, sell
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
 from povsim.agents.village import Village
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
+from povsim.engine.submodels.labour_market import LabourMarket
+from povsim.engine.submodels.village_cadres import act_on_village
+from povsim.schema.config import load_scenario
 from povsim.strategies import CADRE_PAIRING
-from povsim.submodels.labour_market import LabourMarket
-from povsim.submodels.village_cadres import act_on_village
 
 SCALE = 500
 
@@ -201,7 +201,7 @@ def after_baseline(sc, seed=1, scale=SCALE):
 def test_the_poor_villages_listed_at_full_scale_are_those_of_highest_incidence(xixiu):
     """At full scale the listed poor villages are those with the highest registered incidence
     (at a reduced scale a village's few households say little of it: the ranking is on a draw
-    of its incidence simulated in full, ``povsim.scaling.full_village_share``)."""
+    of its incidence simulated in full, ``povsim.base.scaling.full_village_share``)."""
     m = after_baseline(xixiu, 1, scale=1.0)
     hh = m.households
     poor_v = np.array([v.poor for v in m.villages])
@@ -503,7 +503,7 @@ def test_a_simulated_lecturer_lectures_for_the_real_ones_it_stands_for():
     a village of their own, and a village's lecture gain is that of its real lecturers,
     ``1 - prod(1 - g)``; otherwise a village's lectures would shrink with the scale, or pile up
     in the few villages simulated cadres live in."""
-    from povsim.submodels.cadre_visits import lectures
+    from povsim.engine.submodels.cadre_visits import lectures
 
     m = PovertyModel("xixiu", seed=1, scale=50)
     for _ in range(12):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gc
 
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
-from povsim.replicate import run_replicate
+from povsim.engine.model import PovertyModel
+from povsim.engine.replicate import run_replicate
+from povsim.schema.config import load_scenario
 
 
 def _live_models() -> int:

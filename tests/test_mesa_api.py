@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from povsim.agents.cooperative import Cooperative
-from povsim.config import load_scenario, scenario_source
-from povsim.inputs import ScenarioError
-from povsim.model import PovertyModel
-from povsim.recording import ANNUAL_REPORTERS, MONTHLY_REPORTERS
+from povsim.base.inputs import ScenarioError
+from povsim.engine.model import PovertyModel
+from povsim.engine.recording import ANNUAL_REPORTERS, MONTHLY_REPORTERS
 from povsim.scenarios import CASES, scenario_path
+from povsim.schema.config import load_scenario, scenario_source
 
 MESA_35 = tuple(int(x) for x in mesa.__version__.split(".")[:2]) >= (3, 5)
 
@@ -119,7 +119,7 @@ def test_batch_run_with_one_and_two_processes_gives_the_same_rows():
 def test_batch_run_rows_hold_the_headline_outcomes():
     """Issue 28 (3): a ``batch_run`` row carries the headline outcomes of the latest year
     closed, the model's own annual values (December's row: the year just closed)."""
-    from povsim.recording import HEADLINE
+    from povsim.engine.recording import HEADLINE
 
     rows = pd.DataFrame(_batch(1, 24 if MESA_35 else 23))  # to December 2015
     assert set(HEADLINE) <= set(rows.columns)

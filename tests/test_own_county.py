@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration.metrics import figures_on
 from povsim.calibration.registry import load_registry
 from povsim.calibration.targets import targets_table
-from povsim.config import load_scenario, registry_for
-from povsim.inputs import ScenarioError
-from povsim.runner import run_scenario
+from povsim.experiments.runner import run_scenario
+from povsim.schema.config import load_scenario, registry_for
 
 EXAMPLE = Path("docs/examples/mycounty.yaml")
 FIGURES = Path("docs/examples/mycounty_figures.yaml")

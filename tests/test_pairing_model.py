@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
+from povsim.schema.config import load_scenario
 from povsim.strategies import CADRE_PAIRING, VILLAGE_PAIRING
 from tests.conftest import ROOT
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from povsim import config
-from povsim.paramdoc import main, parameter_tables
+from povsim.schema import config
+from povsim.schema.paramdoc import main, parameter_tables
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 

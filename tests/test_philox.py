@@ -2,7 +2,7 @@
 
 numpy's generator increments its 256-bit counter before each block, so the block of counter
 ``c`` is the first block of ``Philox(counter=c - 1)``; its ``random()`` is the top 53 bits of
-each 64-bit word times 2^-53, as :func:`povsim.philox.to_double`.
+each 64-bit word times 2^-53, as :func:`povsim.base.philox.to_double`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povsim import philox
-from povsim.streams import Streams, stream_key
+from povsim.base import philox
+from povsim.base.streams import Streams, stream_key
 
 U64 = st.integers(0, 2**64 - 1)
 

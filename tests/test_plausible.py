@@ -1,4 +1,5 @@
-"""Plausible ranges of money, count and size parameters (:mod:`povsim.plausible`): the bundled
+"""Plausible ranges of money, count and size parameters (:mod:`povsim.schema.plausible`): the
+bundled
 cases are inside them, a value no place has is refused in one line, one a real place could have
 is loaded with a warning, and every money, count and size parameter has a range."""
 
@@ -10,9 +11,9 @@ import pytest
 import yaml
 
 from povsim.cli import main
-from povsim.config import ScenarioError, load_scenario, scenario_params
-from povsim.plausible import problems, rule_for
 from povsim.scenarios import CASES
+from povsim.schema.config import ScenarioError, load_scenario, scenario_params
+from povsim.schema.plausible import problems, rule_for
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 

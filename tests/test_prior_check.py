@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration.anchors import load_anchors
 from povsim.calibration.prior_check import format_check, main, prior_check
 from povsim.calibration.registry import load_registry
-from povsim.inputs import ScenarioError
 from povsim.scenarios import CASES
 
 #: coarse scales: the test checks the machinery and the table, not the bands' values
@@ -57,7 +57,7 @@ def test_the_anchors_are_calibration_figures_of_their_cases():
     """Issue 27: every public statistic is fitted with the reported figures; a larger area's
     mean that the place lies below is a bound, not a level."""
     from povsim.calibration.fit import Problem
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     for case in CASES:
         pb = Problem.of(load_scenario(case))

@@ -8,15 +8,15 @@ import fnmatch
 import pytest
 import yaml
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration.priors import (
     calibrated_paths,
     load_priors,
     path_pattern,
     scenario_priors,
 )
-from povsim.config import load_scenario
-from povsim.inputs import ScenarioError
 from povsim.scenarios import CASES
+from povsim.schema.config import load_scenario
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from povsim.comparison import compare, parse_vary, variants_from_levers
-from povsim.config import load_scenario
-from povsim.design import build_design
-from povsim.inputs import ScenarioError
-from povsim.model import PovertyModel
+from povsim.base.inputs import ScenarioError
+from povsim.engine.model import PovertyModel
+from povsim.experiments.comparison import compare, parse_vary, variants_from_levers
+from povsim.experiments.design import build_design
+from povsim.experiments.sweepfile import load_sweep
 from povsim.scenarios import scenario_path
-from povsim.sweepfile import load_sweep
+from povsim.schema.config import load_scenario
 
 #: public cost items that do not depend on the programme (social policy and collectives)
 WITHOUT_PROGRAMME = {"transfers", "health_cover", "coop_loss_cover", "village_transfers"}

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from povsim.agents.households import NO_JOB, OUTSIDE_MARKET, SRC
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
+from povsim.engine.submodels.december import December
+from povsim.schema.config import load_scenario
 from povsim.strategies import CADRE_PAIRING
-from povsim.submodels.december import December
 
 ROOT = Path(__file__).resolve().parents[1]
 # loaded once here rather than as a fixture, so that hypothesis reports only seed and pairing

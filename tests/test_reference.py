@@ -38,8 +38,8 @@ import pytest
 from scipy import stats
 
 from povsim.agents.households import SRC
-from povsim.config import load_scenario
-from povsim.model import PovertyModel
+from povsim.engine.model import PovertyModel
+from povsim.schema.config import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package

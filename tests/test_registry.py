@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from povsim.calibration.registry import ROLES, load_registry
-from povsim.config import ScenarioError, load_scenario
+from povsim.schema.config import ScenarioError, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 COPY = ROOT / "calibration" / "reported_figures.csv"

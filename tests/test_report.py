@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from povsim.base.inputs import ScenarioError
 from povsim.cli import main
-from povsim.inputs import ScenarioError
 from povsim.report import folder_kind, render, write_report
 
 SWEEP = "scenarios/sweeps/xixiu_pairing.yaml"
@@ -133,10 +133,10 @@ def test_the_readme_screenshot_shows_what_the_demo_gives_today():
     docs/images/report-xixiu.csv, the demo's summary at full scale) are today's model's: each
     end-year median within 4 standard errors of Xixiu's at 1:20 (8 replicates, seed 1, with
     the counterfactual; outputs agree across scales, tests/test_scale_consistency.py)."""
-    from povsim.config import load_scenario
-    from povsim.outcomes import outcome
-    from povsim.results import NO_PROGRAMME, SUMMARY_END_ROWS, SUMMARY_ROWS
-    from povsim.runner import run_scenario
+    from povsim.experiments.runner import run_scenario
+    from povsim.reporting.outcomes import outcome
+    from povsim.reporting.results import NO_PROGRAMME, SUMMARY_END_ROWS, SUMMARY_ROWS
+    from povsim.schema.config import load_scenario
 
     root = Path(__file__).resolve().parents[1]
     assert "docs/images/report-xixiu.png" in (root / "README.md").read_text(encoding="utf-8")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from povsim.config import load_scenario
-from povsim.results import Results
-from povsim.runner import run_scenario
+from povsim.experiments.runner import run_scenario
+from povsim.reporting.results import Results
+from povsim.schema.config import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +51,16 @@ def test_write_and_read_round_trip(res, tmp_path):
 
 
 def test_annual_outputs_list_every_numeric_column_of_the_annual_table():
-    from povsim.model import ANNUAL_OUTPUTS
-    from povsim.replicate import run_replicate
+    from povsim.engine.model import ANNUAL_OUTPUTS
+    from povsim.engine.replicate import run_replicate
 
     annual = run_replicate(load_scenario("scenarios/zhenbao.yaml"), 1, 0, scale=20)["annual"]
     assert list(annual.columns) == ["replicate", "year", "stage", *ANNUAL_OUTPUTS]
 
 
 def test_every_annual_output_has_a_label_and_unit():
-    from povsim.model import ANNUAL_OUTPUTS
-    from povsim.outcomes import OUTCOMES
+    from povsim.engine.model import ANNUAL_OUTPUTS
+    from povsim.reporting.outcomes import OUTCOMES
 
     assert set(OUTCOMES) == set(ANNUAL_OUTPUTS)
     assert all(o.label and o.unit and o.scale > 0 for o in OUTCOMES.values())
@@ -84,8 +84,8 @@ def test_run_plots_carry_the_reported_figures_in_stored_units(res):
 
 
 def test_manifest_says_whether_parameters_are_calibrated(res, tmp_path):
-    from povsim.config import source_counts
-    from povsim.plots import band_note
+    from povsim.reporting.plots import band_note
+    from povsim.schema.config import source_counts
 
     res.write(tmp_path, plots=False)
     import json
@@ -106,7 +106,7 @@ def paired():
 def test_the_counterfactual_is_the_same_runs_with_the_programme_off(paired, res):
     """The runs with the programme are those of a run without a counterfactual; the runs
     without it are the no-programme scenario's, on the same seeds (common random numbers)."""
-    from povsim.results import NO_PROGRAMME
+    from povsim.reporting.results import NO_PROGRAMME
 
     pd.testing.assert_frame_equal(paired.annual, res.annual)
     sc = load_scenario("scenarios/xixiu.yaml").with_params({"programme": False})
@@ -122,8 +122,8 @@ def test_the_counterfactual_is_the_same_runs_with_the_programme_off(paired, res)
 
 
 def test_the_summary_shows_the_programme_s_effect_replicate_by_replicate(paired):
-    from povsim.results import NO_PROGRAMME, PROGRAMME_COST_ROW
-    from povsim.stats import paired_interval
+    from povsim.engine.stats import paired_interval
+    from povsim.reporting.results import NO_PROGRAMME, PROGRAMME_COST_ROW
 
     s = paired.summary().set_index("outcome")
     off = paired.tables[NO_PROGRAMME]

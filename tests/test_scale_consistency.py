@@ -4,7 +4,7 @@ calibration scale) gives the same outcomes within seed noise.
 Each end-year output's mean over replicates at a reduced scale and at full scale must differ by
 less than ``Z`` standard errors of the difference (two-sample, the replicates independent), and
 so must the poor villages exited in every year (the village-level outcome a few simulated
-households made noisy). The rules that make it so are in :mod:`povsim.scaling` (ODD §2, "scale
+households made noisy). The rules that make it so are in :mod:`povsim.base.scaling` (ODD §2, "scale
 rules"); the biases left are in :data:`KNOWN`, bounded. The figures are measured by
 ``benchmarks/scale_agreement.py`` (``python -m benchmarks.scale_agreement``).
 """

@@ -1,4 +1,4 @@
-"""The scale rules (povsim.scaling, ODD §2): unit and property tests; the end-to-end check that
+"""The scale rules (povsim.base.scaling, ODD §2): unit and property tests; the end-to-end check that
 they give one answer at every scale is tests/test_scale_consistency.py."""
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from povsim.model import PovertyModel
-from povsim.scaling import (
+from povsim.base.scaling import (
     exit_probability,
     full_village_share,
     posts,
     systematic_choice,
     village_share_prior,
 )
+from povsim.engine.model import PovertyModel
 
 
 @given(st.lists(st.floats(0.01, 10.0), min_size=1, max_size=30), st.integers(0, 500),

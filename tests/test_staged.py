@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from povsim.base.inputs import ScenarioError
 from povsim.calibration import staged
 from povsim.calibration.fit import Problem
 from povsim.calibration.neural import coverage, rank_uniformity, train
 from povsim.cli import main
-from povsim.config import load_scenario
-from povsim.inputs import ScenarioError
+from povsim.schema.config import load_scenario
 
 SMALL = staged.Stages(screening_runs=32, waves=2, wave_runs=32, training_runs=96, draws=60,
                       holdout=16, max_epochs=30)

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from povsim.stats import poverty_gap_index, sorted_gini, stable_argsort
+from povsim.engine.stats import poverty_gap_index, sorted_gini, stable_argsort
 
 incomes = arrays(np.float64, st.integers(1, 200), elements=st.floats(-1e5, 1e6))
 weights = st.integers(1, 9).map(float)

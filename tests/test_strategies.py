@@ -476,7 +476,7 @@ def test_registered_strategy_becomes_selectable(monkeypatch, xixiu):
 def test_least_loaded_best_is_the_argmax_in_turn(n, m, seed, ties, nan):
     """The compiled leftover pairing gives what ``np.argmax`` of score per load, row after
     row, gives (first of ties, first NaN), its loads too, on a matrix or its transpose."""
-    from povsim.village_kernels import least_loaded_best
+    from povsim.strategies.kernels import least_loaded_best
 
     rng = np.random.default_rng(seed)
     s = rng.integers(0, 2, (n, m)).astype(float) if ties else rng.random((n, m))

@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from povsim.streams import Streams, replicate_seed, stream_key
+from povsim.base.streams import Streams, replicate_seed, stream_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,7 +104,7 @@ def test_derivation_is_the_documented_one(seed, rep, name):
 def test_same_draws_in_a_fresh_interpreter_with_another_hash_seed():
     """Stream keys must not depend on Python's per-process string hashing."""
     here = [float(x) for x in Streams(11, 2)["illness"].random(4)]
-    code = ("from povsim.streams import Streams; "
+    code = ("from povsim.base.streams import Streams; "
             "print(repr([float(x) for x in Streams(11, 2)['illness'].random(4)]))")
     for hash_seed in ("1", "12345"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

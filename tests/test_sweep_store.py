@@ -14,11 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from povsim.base.inputs import ScenarioError
 from povsim.cli import main
-from povsim.inputs import ScenarioError
-from povsim.sweep_summary import summarize
-from povsim.sweepfile import load_sweep
-from povsim.sweeps import SweepStore, run_sweep
+from povsim.experiments.sweep_summary import summarize
+from povsim.experiments.sweepfile import load_sweep
+from povsim.experiments.sweeps import SweepStore, run_sweep
 
 SWEEP = Path("scenarios/sweeps/xixiu_pairing.yaml")
 SMALL = {"serial": True, "progress": False, "scale": 2000.0, "replicates": 1, "chunk_size": 3}

@@ -17,11 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from povsim.cli import main
-from povsim.config import ScenarioError
-from povsim.design import build_design, from_unit
-from povsim.sweep_summary import analyze, summarize
-from povsim.sweepfile import ParameterSpec, load_sweep
-from povsim.sweeps import SweepStore, run_chunk, run_sweep
+from povsim.experiments.design import build_design, from_unit
+from povsim.experiments.sweep_summary import analyze, summarize
+from povsim.experiments.sweepfile import ParameterSpec, load_sweep
+from povsim.experiments.sweeps import SweepStore, run_chunk, run_sweep
+from povsim.schema.config import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 ZHENBAO = ROOT / "scenarios" / "zhenbao.yaml"
@@ -178,7 +178,7 @@ def test_unit_samples_map_monotonically_into_the_bounds(spec, u):
 
 # ---------------------------------------------------------------- running
 def test_a_run_depends_only_on_its_point_and_replicate():
-    from povsim.config import load_scenario
+    from povsim.schema.config import load_scenario
 
     sc = load_scenario(ZHENBAO)
     ch = {0: {}, 1: {"cadre_pairing": "random"}}

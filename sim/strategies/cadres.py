@@ -9,7 +9,7 @@ Arguments (arrays; H households, C cadres):
 - ``hh_village`` (H), ``hh_gap`` (H, poverty line minus per-capita income, yuan),
   ``hh_need`` (H, code of the binding constraint, ``povsim.agents.households.NEEDS``);
 - ``cadre_village`` (C, home village), ``capacity`` (C, households), ``effectiveness`` (C, 0-1),
-  ``cadre_specialty`` (C, index into ``povsim.config.SPECIALTIES``);
+  ``cadre_specialty`` (C, index into ``povsim.schema.config.SPECIALTIES``);
 - ``match`` (specialties x needs): the visit-effect multiplier of a specialty for a need;
 - ``other_village_visit_factor``: the visit multiplier when cadre and household live in different
   villages (``cadre_effects.other_village_visit_factor``);
@@ -17,7 +17,8 @@ Arguments (arrays; H households, C cadres):
 
 The **expected gain** of a pairing (:func:`expected_gain`) is the sum over paired households of
 ``effectiveness x match[specialty, need] x (1, or other_village_visit_factor away from home)``: the
-expected effect per month the model applies (``sim/model.py _cadre_visits``: the factor scales
+expected effect per month the model applies (``sim/engine/model.py _cadre_visits``: the factor
+scales
 the chance of a visit, effectiveness and match its effect) before the load penalty
 ``1 / (1 + load / load_half)``, which depends on the pairing as a whole and is what ``balanced``
 addresses. ``optimal`` maximises the expected gain exactly.

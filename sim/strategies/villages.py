@@ -101,7 +101,7 @@ def _pair(kind: str, n_p: int, villages: np.ndarray, ctx: dict,
           rng: np.random.Generator) -> list[tuple[int, int]]:
     from scipy.optimize import linear_sum_assignment  # here: the registry loads without scipy
 
-    from povsim.village_kernels import least_loaded_best  # and without numba
+    from povsim.strategies.kernels import least_loaded_best  # and without numba
 
     m = len(villages)
     if n_p == 0 or m == 0:
