@@ -49,7 +49,11 @@ def test_wheel_holds_one_namespace_and_every_data_file(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"povsim"}, top  # no generic top-level names (sim, agents, calibration)
-    for path in ("povsim/model.py", "povsim/submodels/december.py", "povsim/strategies/cadres.py",
+    for source in sorted((ROOT / "sim").rglob("*.py")):  # every module of every subpackage
+        if "__pycache__" not in source.parts:
+            assert f"povsim/{source.relative_to(ROOT / 'sim').as_posix()}" in names, source
+    for path in ("povsim/engine/model.py", "povsim/engine/submodels/december.py",
+                 "povsim/strategies/cadres.py",
                  "povsim/agents/households.py", "povsim/calibration/registry.py",
                  "povsim/calibration/targets.yaml", "povsim/calibration/reported_figures.csv",
                  "povsim/scenarios/__init__.py", "povsim/scenarios/xixiu.yaml",
