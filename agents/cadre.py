@@ -29,7 +29,8 @@ import mesa
 import numpy as np
 from numba import njit
 
-from povsim.schema.config import CADRE_KINDS, SPECIALTIES, CadreGroupCfg, value_or
+from povsim.schema.cadres import CadreGroupCfg
+from povsim.schema.params import CADRE_KINDS, SPECIALTIES, value_or
 
 
 @njit(cache=True, nogil=True)
@@ -87,11 +88,11 @@ class Cadres:
         3
     """
 
-    kind: np.ndarray  # str, one of povsim.schema.config.CADRE_KINDS
+    kind: np.ndarray  # str, one of povsim.schema.params.CADRE_KINDS
     role: np.ndarray  # str, "households" (paired with households) or "village"
     capacity: np.ndarray  # int32, most households it can be paired with
     effectiveness: np.ndarray  # float64, 0..1, raised by training
-    specialty: np.ndarray  # int8, index into povsim.schema.config.SPECIALTIES
+    specialty: np.ndarray  # int8, index into povsim.schema.params.SPECIALTIES
     represents: np.ndarray  # float64, real cadres this one stands for
     monthly_cost: np.ndarray  # float64, yuan per real cadre per month (cadre time)
     branch_gain: np.ndarray  # float64, monthly strengthening of its village's branch
@@ -222,7 +223,7 @@ class Cadre(mesa.Agent):
 
     Attributes (read from the arrays; ``village`` can also be set):
         index: position in the cadre arrays.
-        kind: one of ``povsim.schema.config.CADRE_KINDS``.
+        kind: one of ``povsim.schema.params.CADRE_KINDS``.
         role: ``"households"`` (paired one-to-one or one-to-many) or ``"village"``.
         capacity, effectiveness, represents, monthly_cost, branch_gain, projects_per_year.
         specialty: farming, jobs, health, finance or general.

@@ -211,7 +211,7 @@ class Enterprise(mesa.Agent):
         branch_gain_month: monthly strengthening of each paired village's party branch.
         size: size multiplier (mean 1 over partners): scales its jobs, and its part of a
             village's purchases, investment, aid and dividends when partners share a village.
-        xy: location (km); industry: index into ``povsim.schema.config.INDUSTRIES`` or -1 (buys
+        xy: location (km); industry: index into ``povsim.schema.params.INDUSTRIES`` or -1 (buys
         any).
         share: paired village -> its part of the group's per-village amounts (sizes, sum 1).
         reach: paired village -> exp(-distance / reach_km), scaling hiring and purchases there.

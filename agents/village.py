@@ -60,7 +60,7 @@ class Village(mesa.Agent):
         exit_year: year the village left the poor list, or None.
         first_secretary: a first secretary is resident.
         xy: location (km) in the scenario's square of ``villages.area_km2``.
-        industry: main industry, index into ``povsim.schema.config.INDUSTRIES``.
+        industry: main industry, index into ``povsim.schema.params.INDUSTRIES``.
     """
 
     branch_strength = column("branch_strength", float)

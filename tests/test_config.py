@@ -210,7 +210,7 @@ def test_unknown_strategy_in_file_lists_known_names(tmp_path, scenario_dict, lev
 
 def _prob_fields(xixiu_data) -> list[str]:
     """Dotted paths of every probability parameter of the schema present in the file."""
-    from povsim.schema.config import Prob
+    from povsim.schema.params import Prob
 
     out = []
     for section, field in Scenario.model_fields.items():

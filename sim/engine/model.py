@@ -58,7 +58,8 @@ from povsim.engine.submodels.labour_market import LabourMarket
 from povsim.engine.submodels.programmes import HouseholdProgrammes, TransferTracking
 from povsim.engine.submodels.village_cadres import BranchDecay, Training, VillageCadres
 from povsim.engine.world import build_world
-from povsim.schema.config import Scenario, load_scenario, value_or
+from povsim.schema.config import Scenario, load_scenario
+from povsim.schema.params import value_or
 
 __all__ = ["ANNUAL_OUTPUTS", "PovertyModel", "as_scenario"]
 

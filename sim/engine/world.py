@@ -29,15 +29,11 @@ from povsim.base.scaling import posts
 from povsim.base.streams import Streams
 from povsim.engine import kernels
 from povsim.engine.population import synthesize
-from povsim.schema.config import (
-    INDUSTRIES,
-    SPECIALTIES,
-    CadreEffectsCfg,
-    CooperativesCfg,
-    CropCfg,
-    Scenario,
-    value_or,
-)
+from povsim.schema.cadres import CadreEffectsCfg
+from povsim.schema.collectives import CooperativesCfg
+from povsim.schema.config import Scenario
+from povsim.schema.households import CropCfg
+from povsim.schema.params import INDUSTRIES, SPECIALTIES, value_or
 
 INITIAL_CAPITAL_SIGMA = 0.8  # log-sd of initial collective capital across villages; assumed
 

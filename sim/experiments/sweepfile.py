@@ -57,7 +57,8 @@ from pydantic import (
 
 from povsim.base.inputs import SAFE_NAME, ScenarioError, format_validation_error, load_yaml
 from povsim.scenarios import is_file
-from povsim.schema.config import Scenario, load_scenario, switch_word
+from povsim.schema.config import Scenario, load_scenario
+from povsim.schema.params import switch_word
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 DISTRIBUTIONS = {  # name: (required arguments, optional arguments)

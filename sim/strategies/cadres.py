@@ -9,7 +9,7 @@ Arguments (arrays; H households, C cadres):
 - ``hh_village`` (H), ``hh_gap`` (H, poverty line minus per-capita income, yuan),
   ``hh_need`` (H, code of the binding constraint, ``povsim.agents.households.NEEDS``);
 - ``cadre_village`` (C, home village), ``capacity`` (C, households), ``effectiveness`` (C, 0-1),
-  ``cadre_specialty`` (C, index into ``povsim.schema.config.SPECIALTIES``);
+  ``cadre_specialty`` (C, index into ``povsim.schema.params.SPECIALTIES``);
 - ``match`` (specialties x needs): the visit-effect multiplier of a specialty for a need;
 - ``other_village_visit_factor``: the visit multiplier when cadre and household live in different
   villages (``cadre_effects.other_village_visit_factor``);

@@ -40,7 +40,9 @@ from povsim.base.streams import Streams
 from povsim.engine import kernels
 from povsim.engine.submodels.base import PROGRAMME, Submodel
 from povsim.engine.submodels.cooperatives import join
-from povsim.schema.config import BehaviourCfg, CadreEffectsCfg, CooperativesCfg
+from povsim.schema.cadres import CadreEffectsCfg
+from povsim.schema.collectives import CooperativesCfg
+from povsim.schema.households import BehaviourCfg
 
 if TYPE_CHECKING:
     from povsim.engine.world import World

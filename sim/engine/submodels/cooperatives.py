@@ -50,7 +50,8 @@ from povsim.engine.village_kernels import (
     join_cooperatives,
     partner_month,
 )
-from povsim.schema.config import CooperativesCfg, IncomeCfg
+from povsim.schema.collectives import CooperativesCfg
+from povsim.schema.households import IncomeCfg
 
 if TYPE_CHECKING:
     from povsim.engine.world import World

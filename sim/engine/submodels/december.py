@@ -52,7 +52,8 @@ from povsim.engine.submodels.identification import (
     poverty_by_village,
 )
 from povsim.engine.village_kernels import collectives_close, partner_fixed_dividends
-from povsim.schema.config import Scenario, value_or
+from povsim.schema.config import Scenario
+from povsim.schema.params import value_or
 
 if TYPE_CHECKING:
     from povsim.engine.world import World

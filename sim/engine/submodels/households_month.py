@@ -42,7 +42,8 @@ from povsim.engine.submodels.base import EVERY_MONTH, Submodel
 from povsim.engine.submodels.cooperatives import join
 from povsim.engine.submodels.labour_market import employer_wages, market_wages, month_wages
 from povsim.engine.village_kernels import join_cooperatives_batch
-from povsim.schema.config import CropCfg, Scenario
+from povsim.schema.config import Scenario
+from povsim.schema.households import CropCfg
 
 if TYPE_CHECKING:
     from povsim.engine.world import World

@@ -34,7 +34,7 @@ from povsim.base.clock import Clock
 from povsim.base.streams import Streams
 from povsim.engine import kernels
 from povsim.engine.submodels.base import EVERY_MONTH, Submodel
-from povsim.schema.config import BehaviourCfg, IncomeCfg
+from povsim.schema.households import BehaviourCfg, IncomeCfg
 
 if TYPE_CHECKING:
     from povsim.agents.cooperative import CoopArrays

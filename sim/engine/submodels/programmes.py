@@ -40,12 +40,7 @@ from povsim.base.clock import Clock
 from povsim.base.streams import Streams
 from povsim.engine.ledger import Ledger
 from povsim.engine.submodels.base import EVERY_MONTH, PROGRAMME, Submodel
-from povsim.schema.config import (
-    DemonstrationCfg,
-    LabourTrainingCfg,
-    LoansCfg,
-    ProgrammesCfg,
-)
+from povsim.schema.programmes import DemonstrationCfg, LabourTrainingCfg, LoansCfg, ProgrammesCfg
 
 if TYPE_CHECKING:
     from povsim.engine.world import World

@@ -33,7 +33,7 @@ from povsim.base.streams import Streams
 from povsim.engine.ledger import Ledger
 from povsim.engine.submodels.base import EVERY_MONTH, PROGRAMME, Submodel
 from povsim.engine.village_kernels import village_role_month
-from povsim.schema.config import CadreEffectsCfg
+from povsim.schema.cadres import CadreEffectsCfg
 
 if TYPE_CHECKING:
     from povsim.engine.world import World
