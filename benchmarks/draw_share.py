@@ -89,12 +89,18 @@ def recompiled(fn: CPUDispatcher, swap: dict, done: dict) -> CPUDispatcher:
 def free_draws() -> None:
     """Swap the drawing kernels of :mod:`povsim.engine.kernels` for ones drawing with
     :func:`free_uniform4` (in this process only)."""
+    import importlib
+    import pkgutil
+
     from povsim.engine import kernels
 
     done: dict = {}
-    for name, value in list(vars(kernels).items()):
-        if isinstance(value, CPUDispatcher) and "uniform4" in _called(value, set()):
-            setattr(kernels, name, recompiled(value, {"uniform4": free_uniform4}, done))
+    parts = [kernels, *(importlib.import_module(f"{kernels.__name__}.{m.name}")
+                        for m in pkgutil.iter_modules(kernels.__path__))]
+    for part in parts:  # each part's wrappers call the kernels of their own module
+        for name, value in list(vars(part).items()):
+            if isinstance(value, CPUDispatcher) and "uniform4" in _called(value, set()):
+                setattr(part, name, recompiled(value, {"uniform4": free_uniform4}, done))
 
 
 def _called(fn: CPUDispatcher, seen: set) -> set:

@@ -19,6 +19,7 @@ Example:
     ('inconsistent', ('zhenbao.melon_mu', 'zhenbao.farmland_mu', 'zhenbao.melon_share'))
     >>> print(f.message.split(";")[0])
     5,800 / 7,100 = 81.69%, reported 87.76% (difference 6.07 points)
+    >>> from povsim.calibration.findings import format_findings, summary
     >>> format_findings(findings).splitlines()[-1] == summary(findings)
     True
     >>> summary(findings).startswith(f"{len(findings)} findings: ")
@@ -27,21 +28,12 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-import textwrap
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from povsim.calibration.findings import Finding, Severity
 from povsim.calibration.registry import Registry, load_registry
-
-Severity = Literal["inconsistent", "suspect", "derived"]
-SEVERITIES: tuple[Severity, ...] = ("inconsistent", "suspect", "derived")
-# the severities that make ``povsim audit --strict`` exit 1
-FLAGGED: tuple[Severity, ...] = ("inconsistent", "suspect")
 
 XIXIU_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "xixiu.yaml"
 # cited, not reported: the national rural poverty line (2,300 yuan per person per year at 2010
@@ -51,21 +43,6 @@ POVERTY_LINE_2017 = 2952.0
 FUNDS_PER_PERSON_MAX_LINES = 100
 # a scenario population within this relative difference of the implied one is only reported
 SCENARIO_POPULATION_TOLERANCE = 0.01
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One result of one check."""
-
-    check: str
-    case: str
-    figures: tuple[str, ...]
-    severity: Severity
-    message: str
-
-    def __post_init__(self) -> None:
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"severity must be one of {SEVERITIES}, got {self.severity!r}")
 
 
 # --- number formatting ---------------------------------------------------------------------
@@ -570,6 +547,7 @@ def run_audit(registry: Registry | None = None) -> list[Finding]:
     """Run every check on ``registry`` (default: calibration/targets.yaml), in order.
 
     Example:
+        >>> from povsim.calibration.findings import SEVERITIES
         >>> sorted({f.severity for f in run_audit()}) == sorted(SEVERITIES)
         True
     """
@@ -580,56 +558,3 @@ def run_audit(registry: Registry | None = None) -> list[Finding]:
     return findings
 
 
-def summary(findings: list[Finding]) -> str:
-    """One line: how many findings of each severity.
-
-    Example:
-        >>> summary([Finding("c", "zhenbao", ("zhenbao.melon_share",), "derived", "m")])
-        '1 finding: 0 inconsistent, 0 suspect, 1 derived'
-    """
-    counts = ", ".join(f"{sum(f.severity == s for f in findings)} {s}" for s in SEVERITIES)
-    return f"{len(findings)} finding{'' if len(findings) == 1 else 's'}: {counts}"
-
-
-def format_findings(findings: list[Finding], fmt: str = "text") -> str:
-    """The findings as plain text (default), Markdown (``md``) or CSV (``csv``).
-
-    Text and Markdown number each finding and end with :func:`summary`; CSV has one row per
-    finding (columns n, check, case, severity, figures, message).
-
-    Example:
-        >>> f = Finding("zhenbao_melon_share", "zhenbao", ("zhenbao.melon_mu",), "inconsistent",
-        ...             "5,800 / 7,100 = 81.69%, reported 87.76%.")
-        >>> print(format_findings([f]), end="")
-        1. [inconsistent] zhenbao_melon_share (zhenbao)
-           figures: zhenbao.melon_mu
-           5,800 / 7,100 = 81.69%, reported 87.76%.
-        <BLANKLINE>
-        1 finding: 1 inconsistent, 0 suspect, 0 derived
-    """
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["n", "check", "case", "severity", "figures", "message"])
-        for i, f in enumerate(findings, 1):
-            w.writerow([i, f.check, f.case, f.severity, " ".join(f.figures), f.message])
-        return buf.getvalue()
-    if fmt == "md":
-        lines = ["# povsim audit: consistency of the reported figures", ""]
-        for i, f in enumerate(findings, 1):
-            figs = ", ".join(f"`{x}`" for x in f.figures)
-            lines.append(f"{i}. **{f.check}** ({f.case}, *{f.severity}*; {figs}): {f.message}")
-        lines += ["", summary(findings)]
-        return "\n".join(lines) + "\n"
-    if fmt != "text":
-        raise ValueError(f"format must be text, md or csv, got {fmt!r}")
-    lines = []
-    for i, f in enumerate(findings, 1):
-        indent = " " * (len(str(i)) + 2)
-        lines.append(f"{i}. [{f.severity}] {f.check} ({f.case})")
-        lines.append(f"{indent}figures: {', '.join(f.figures)}")
-        lines += textwrap.wrap(f.message, width=100, initial_indent=indent,
-                               subsequent_indent=indent, break_on_hyphens=False)
-        lines.append("")
-    lines.append(summary(findings))
-    return "\n".join(lines) + "\n"

@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from povsim.calibration.audit import CHECKS, Finding, format_findings, run_audit
+from povsim.calibration.audit import CHECKS, run_audit
+from povsim.calibration.findings import Finding, format_findings
 from povsim.calibration.registry import REGISTRY_YAML, load_registry
 from povsim.cli import main
 

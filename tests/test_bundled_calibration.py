@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from povsim.calibration.document import calibration_doc
 from povsim.calibration.joint import JointProblem
-from povsim.calibration.publish import POSTERIORS, calibration_doc
+from povsim.calibration.publish import POSTERIORS
 from povsim.scenarios import CASES
 from povsim.schema.config import load_scenario
 

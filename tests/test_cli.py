@@ -127,7 +127,7 @@ def test_case_names_in_any_letter_case(tmp_path):
 def test_the_help_texts_say_what_each_command_has(capsys):
     """``--serial`` only where the command has it; compare takes a case; its lever list is the
     schema's; audit describes itself."""
-    from povsim.cli import POLICY_LEVERS
+    from povsim.arguments import POLICY_LEVERS
     from povsim.schema.policy import PolicyCfg
 
     assert POLICY_LEVERS == tuple(PolicyCfg.model_fields)

@@ -109,7 +109,8 @@ def test_the_pooled_distance_scales_each_figure_by_its_own_tolerance():
 def test_publishing_writes_the_medians_into_scenarios_and_a_report(tmp_path):
     import shutil
 
-    from povsim.calibration.publish import apply_posterior, calibration_doc
+    from povsim.calibration.document import calibration_doc
+    from povsim.calibration.publish import apply_posterior
     from povsim.scenarios import scenario_path
 
     scs = [load_scenario("zhenbao"), load_scenario("sanba")]

@@ -299,10 +299,16 @@ def test_warm_up_compiles_every_kernel_with_the_types_of_a_run():
     """After the warm-up, a run compiles nothing more: every kernel Python calls has its one
     signature (the helpers only other kernels call, ``_*_in``, ``_merge`` ..., are compiled
     into their callers and have none of their own)."""
+    import importlib
+    import pkgutil
+
     kernels.warm_up()
-    fns = {name: f for name, f in vars(kernels).items()
+    parts = [importlib.import_module(f"{kernels.__name__}.{m.name}")
+             for m in pkgutil.iter_modules(kernels.__path__)]
+    fns = {name: f for part in parts for name, f in vars(part).items()
            if isinstance(f, numba.core.dispatcher.Dispatcher)
-           and f.py_func.__module__ == kernels.__name__}
+           and f.py_func.__module__ == part.__name__}
+    assert len(fns) > 40  # every part's kernels
     before = {name: len(f.signatures) for name, f in fns.items()}
     PovertyModel(load_scenario("scenarios/zhenbao.yaml"), scale=5).run()
     assert {name: len(f.signatures) for name, f in fns.items()} == before

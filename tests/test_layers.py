@@ -46,7 +46,8 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("results", ["povsim.reporting", "povsim.reporting.*", "povsim.calibration.metrics"]),
     ("experiments", ["povsim.experiments", "povsim.experiments.*"]),
     ("calibration", ["povsim.calibration", "povsim.calibration.*"]),
-    ("interface", ["povsim.report", "povsim.cli", "povsim.__main__", "povsim"]),
+    ("interface", ["povsim.report", "povsim.commands", "povsim.arguments", "povsim.cli",
+                   "povsim.__main__", "povsim"]),
 ]
 
 
@@ -144,3 +145,13 @@ def test_the_graph_sees_lazy_and_type_only_imports():
     g = import_graph()
     assert "povsim.engine.world" in g["povsim.engine.submodels.cooperatives"]  # under TYPE_CHECKING
     assert "povsim.engine.batch" in g["povsim.reporting.progress"]  # inside a function
+
+
+#: the most lines a source file of the package may have (issue 30: a file a reader takes in whole)
+MAX_LINES = 600
+
+
+def test_no_source_file_is_over_the_limit():
+    long = {name: n for name, path in modules().items()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"over {MAX_LINES} lines: {long}"

@@ -14,11 +14,20 @@ ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
 
 
 def test_every_schema_field_has_a_meaning():
-    models = [m for m in vars(config).values()
+    import importlib
+    import pkgutil
+
+    import povsim.schema
+    from povsim.schema.params import Param
+
+    sections = [importlib.import_module(f"povsim.schema.{m.name}")
+                for m in pkgutil.iter_modules(povsim.schema.__path__)]
+    models = [m for s in sections for m in vars(s).values()
               if isinstance(m, type) and issubclass(m, BaseModel)
-              and m.__module__ == config.__name__ and not issubclass(m, config.Param)
+              and m.__module__ == s.__name__ and not issubclass(m, Param)
               and m.model_fields]
     assert config.Scenario in models and config.PopulationCfg in models
+    assert len(models) >= 20  # every section's
     missing = [f"{m.__name__}.{n}" for m in models for n, f in m.model_fields.items()
                if not (f.description or "").strip()]
     assert not missing
