@@ -28,9 +28,7 @@ T = TypeVar("T")
 #: a probability or share
 Prob01 = Annotated[float, Field(ge=0.0, le=1.0)]
 
-
 SOURCE_PREFIXES = ("figure:", "derived:", "cited:", "assumed", "to calibrate", "calibrated")
-
 
 CADRE_KINDS = (
     "first_secretary",
@@ -41,17 +39,10 @@ CADRE_KINDS = (
     "resident_cadre",
     "expert",
 )
-
-
 SPECIALTIES = ("farming", "jobs", "health", "finance", "general")
-
-
 PARTNER_KINDS = ("enterprise", "government_unit", "organisation", "industrial_zone")
-
-
 #: main industry of a village, and of a partner that buys one industry's produce
 INDUSTRIES = ("crops", "livestock", "forestry", "tourism", "trade")
-
 
 # poor-village exit threshold by region (2016 poverty-exit mechanism: incidence below 2%, 3% in
 # the western provinces); the scenario's village_exit_threshold must agree with its region

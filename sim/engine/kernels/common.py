@@ -26,7 +26,6 @@ from povsim.schema.config import Scenario
 #: chunks' sums and lists, added up in chunk order, do not depend on how many threads ran them
 CHUNK = 1 << 14
 
-
 #: the kernels' counter-based streams (:mod:`povsim.base.philox`) and what each lane of a
 # household's
 #: block of a month draws
@@ -36,7 +35,6 @@ STREAMS = {"household_month": ("illness", "migrate", "join", "claims"),
 
 
 S_MONTH = stream_key("household_month")
-
 
 S_LABOUR = stream_key("labour_market")
 

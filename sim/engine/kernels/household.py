@@ -41,18 +41,15 @@ from povsim.engine.kernels.common import (
 # with a change of this file (or ``make clean``), or a stale cache writes to the old rows.
 SRC_FARM = SRC["farming"]
 
-
 SRC_WAGES = SRC["local_wages"]
 
 
 SRC_REMIT = SRC["migrant_remittances"]
 
-
 SRC_RENT = SRC["land_rent"]
 
 
 SRC_TRANSFERS = SRC["transfers"]
-
 
 SRC_OTHER = SRC["other"]
 
