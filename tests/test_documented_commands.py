@@ -39,9 +39,8 @@ NOT_RUN = {
 #: simulated households a documented run is cut to (scale = real households / this)
 HOUSEHOLDS = 250
 #: a documented run, targets, compare or attribute command whose estimated time
-# (sim/engine/budget.py,
-#: an upper bound: about three times what a run takes here) is at most this runs exactly as
-#: written; a longer one is cut to test size (:func:`small`)
+#: (sim/engine/budget.py, an upper bound: about three times what a run takes here) is at most
+#: this runs exactly as written; a longer one is cut to test size (:func:`small`)
 AS_WRITTEN_SECONDS = 8.0
 #: the defaults of the commands' replicates, and posterior draws
 REPLICATES = {"run": 8, "targets": 8, "compare": 20, "attribute": 10}

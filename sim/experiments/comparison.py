@@ -48,9 +48,8 @@ from povsim.reporting.progress import month_bar
 from povsim.schema.config import Scenario, scenario_source, source_counts
 from povsim.schema.variants import Variant, parse_vary, variants_from_files, variants_from_levers
 
-#: the variants live in povsim.schema.variants (a light module the command line reads first); they
-# are
-#: povsim.experiments.comparison's too
+#: the variants live in povsim.schema.variants (a light module the command line reads first);
+#: they are povsim.experiments.comparison's too
 __all__ = ["Comparison", "Variant", "compare", "paired_interval", "parse_vary",
            "variants_from_files", "variants_from_levers"]
 

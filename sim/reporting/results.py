@@ -62,7 +62,7 @@ NO_PROGRAMME = "annual_no_programme"
 #: added cost) per person it lifts out (its added people lifted out of income poverty)
 PROGRAMME_COST_ROW = "programme's public cost per person it lifts out (yuan)"
 #: the run plots: file name -> annual column (labels and units:
-# :data:`povsim.reporting.outcomes.OUTCOMES`)
+#: :data:`povsim.reporting.outcomes.OUTCOMES`)
 PLOTS = {
     "incidence.png": "incidence",
     "income.png": "income_mean",

@@ -27,8 +27,7 @@ from povsim.schema.config import Scenario
 CHUNK = 1 << 14
 
 #: the kernels' counter-based streams (:mod:`povsim.base.philox`) and what each lane of a
-# household's
-#: block of a month draws
+#: household's block of a month draws
 STREAMS = {"household_month": ("illness", "migrate", "join", "claims"),
            "labour_market": ("separation", "jobs", "jobs_choice", "unused"),
            "visits": ("visit", "visit_effect", "unused", "unused")}
