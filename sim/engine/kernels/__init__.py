@@ -9,12 +9,11 @@ One module per part (:mod:`~povsim.engine.kernels.household`, :mod:`~povsim.engi
 The engine's household rules touch every household every month; written as separate numpy
 expressions they make dozens of passes over the household arrays and allocate a temporary for
 each. :func:`household_month` applies the same rules
-(:mod:`povsim.engine.submodels.households_month`
-documents them) household by household in one compiled loop over the arrays. The random numbers are
-drawn inside the kernels, counter-based (:mod:`povsim.base.philox`): each a pure function of the
-run's
-key, a stream of :data:`STREAMS`, the household's id and the month, so a household's draws do
-not depend on the order of the arrays, on a policy or on the threads. The loops over households
+(:mod:`povsim.engine.submodels.households_month` documents them) household by household in one
+compiled loop over the arrays. The random numbers are drawn inside the kernels, counter-based
+(:mod:`povsim.base.philox`): each a pure function of the run's key, a stream of
+:data:`STREAMS`, the household's id and the month, so a household's draws do not depend on the
+order of the arrays, on a policy or on the threads. The loops over households
 run in parallel (numba ``prange``) over chunks of :data:`CHUNK` households; sums and lists over
 households (wages by employer, transfers, applicants, visits) are kept per chunk and put
 together in chunk order, so a run's results are the same bits for any number of threads. Each
