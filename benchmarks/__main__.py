@@ -9,9 +9,8 @@ subprocess, so its peak memory is its own. Results are printed and written to
 set by ``population.total_households``):
 
 - ``reference``: household-steps (household x month) per second of the engine on one thread
-  (the median of three runs) and of the per-agent Mesa reference (:mod:`benchmarks.reference`,
-  one run) on the same scenario, seed and months, in the same run, and their ratio (target >=
-  100);
+  (the median of three runs) and of the per-agent Mesa reference (:mod:`benchmarks.reference`, one
+  run) on the same scenario, seed and months, in the same run, and their ratio (target >= 100);
 - ``scaling``: the engine's time per household-step (one thread) and peak memory per household
   at 10k, 100k, 1M and (full suite) 10M households (targets: time within 1.5x of the 10k
   figure; 1M households under 1 GB; 10M under 300 bytes per household);

@@ -1,14 +1,13 @@
 """Reference implementation of the household rules, written the idiomatic Mesa way.
 
 The engine (:class:`povsim.engine.model.PovertyModel`) keeps households in flat numpy arrays and
-applies
-every household rule to all of them at once. This module restates the same rules one household
-at a time: :class:`HouseholdAgent` is a ``mesa.Agent`` holding one household's state as Python
-scalars, with its own methods and its own ``step()``; :class:`ReferenceModel` is the engine with
-its household-level step methods replaced by loops over those agents (``AgentSet.do`` /
-``shuffle_do``). It is a yardstick, not part of the product: for checking that the vectorised
-engine implements the rules it documents (``tests/test_reference.py`` compares the two over
-many seeds) and for measuring what vectorising buys (:func:`household_steps_per_second`).
+applies every household rule to all of them at once. This module restates the same rules one
+household at a time: :class:`HouseholdAgent` is a ``mesa.Agent`` holding one household's state as
+Python scalars, with its own methods and its own ``step()``; :class:`ReferenceModel` is the engine
+with its household-level step methods replaced by loops over those agents (``AgentSet.do`` /
+``shuffle_do``). It is a yardstick, not part of the product: for checking that the vectorised engine
+implements the rules it documents (``tests/test_reference.py`` compares the two over many seeds) and
+for measuring what vectorising buys (:func:`household_steps_per_second`).
 
 Per agent (rewritten here, one household at a time, scalar draws):
 
@@ -64,9 +63,8 @@ the arrays) and ends by writing the fields it may have changed back into the arr
 (float64), where the arrays round some fields to float32. The time spent synchronising is kept in
 ``model.sync_s`` so that it can be told apart from the rules themselves.
 
-Random numbers: every draw is a scalar from a numpy Generator owned by the model, one per
-purpose, named ``"reference:<purpose>"`` in the run's :class:`povsim.base.streams.Streams` (so
-never the
+Random numbers: every draw is a scalar from a numpy Generator owned by the model, one per purpose,
+named ``"reference:<purpose>"`` in the run's :class:`povsim.base.streams.Streams` (so never the
 engine's draws, and never the global random state); the random order of job seekers uses Mesa's
 ``model.random``. The population, cadres, partners and every inherited model-level draw use the
 engine's streams, so a reference run and an engine run of the same seed start from the same
@@ -440,8 +438,7 @@ class ReferenceModel(PovertyModel):
     """The engine with one :class:`HouseholdAgent` per household doing the household rules.
 
     Same constructor and tables as :class:`povsim.engine.model.PovertyModel`; the module docstring
-    lists
-    what runs per agent and what is inherited. ``agent_class`` may be overridden by a subclass
+    lists what runs per agent and what is inherited. ``agent_class`` may be overridden by a subclass
     (e.g. to test a deliberately altered rule).
 
     Args:

@@ -1,14 +1,13 @@
 """Parallel efficiency of sweeps: runs per second serially and on a local Dask cluster.
 
 For each case, the same sweep (a grid of two cadre-pairing strategies x replicates) runs once
-serially in this process (:func:`povsim.experiments.sweeps.run_sweep` with ``serial=True``) and
-once on a local
-Dask cluster of each worker count, into fresh stores. The cluster is started before timing
-and its workers have imported the model before timing (start-up and imports are reported
-apart, ``cluster_start_s``; the serial run's imports are done before timing too), so
-``runs_per_s`` is the sweep's own throughput: pilot-free (fixed chunk size), including the
-client's writing of every chunk.
-Parallel efficiency is ``rate(w workers) / (w x serial rate)`` (goal >= 0.85 at 2 workers).
+serially in this process (:func:`povsim.experiments.sweeps.run_sweep` with ``serial=True``) and once
+on a local Dask cluster of each worker count, into fresh stores. The cluster is started before
+timing and its workers have imported the model before timing (start-up and imports are reported
+apart, ``cluster_start_s``; the serial run's imports are done before timing too), so ``runs_per_s``
+is the sweep's own throughput: pilot-free (fixed chunk size), including the client's writing of
+every chunk. Parallel efficiency is ``rate(w workers) / (w x serial rate)`` (goal >= 0.85 at 2
+workers).
 
 Cases: ``xixiu`` runs Xixiu at full scale (170,000 households, about 2-3 s a run here); ``small``
 runs Zhenbao at full scale (420 households, about 0.05 s a run), batched 20 runs per task.

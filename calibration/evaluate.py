@@ -5,8 +5,7 @@
 into parts: one process (``workers=1``), forked processes on this machine (one thread each, as
 pyabc's local workers), or the workers of a Dask scheduler (each warmed once,
 :func:`povsim.experiments.sweeps.warm_worker`). A run's figures depend only on its values and seed,
-so the
-answer is the same whichever way it is made.
+so the answer is the same whichever way it is made.
 
 Example:
     >>> from povsim.schema.config import load_scenario

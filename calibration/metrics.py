@@ -27,8 +27,7 @@ from povsim.calibration.registry import Registry, load_registry
 
 class RunTables(Protocol):
     """What a metric reads of a run's results (:class:`povsim.reporting.results.Results` has it):
-    its
-    tables by replicate and its scenario. A protocol, not the class, so that the results, which
+    its tables by replicate and its scenario. A protocol, not the class, so that the results, which
     draw the reported figures on their plots (:func:`figures_on`), may use this module."""
 
     annual: pd.DataFrame

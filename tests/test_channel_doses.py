@@ -1,8 +1,7 @@
 """Direction and dose of every attribution channel on common random numbers (issue 14).
 
 For each channel of :data:`povsim.experiments.attribution.CHANNELS`, its dose parameters are scaled
-by a
-factor ``d`` (0: none of it, which is the channel switched off; 1: the scenario; 2: twice as
+by a factor ``d`` (0: none of it, which is the channel switched off; 1: the scenario; 2: twice as
 much, probabilities capped at 1), and the same seed is run at two doses ``d1 < d2``: what the
 channel's beneficiaries receive through it never falls (more of it, never less), and none of it
 gives nothing where the channel pays money directly.

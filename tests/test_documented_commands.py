@@ -1,14 +1,13 @@
 """Every command in a ``bash`` block of the README and of docs/ runs: as written where its
 estimated time is short (:data:`AS_WRITTEN_SECONDS`), else at a small scale.
 
-The commands of each document run in order in one sandbox folder (the repository's inputs
-linked in), so a command may use what an earlier one wrote (``povsim summarize`` after
-``povsim sweep``). ``povsim`` commands run in-process with their sizes made small
-(:func:`small`); ``make`` targets are checked to exist (``make -n``: the suite itself is
-``make test``, the demo runs in CI's own step); ``cp`` copies; another ``python -m`` entry
-point (the benchmark suite) must start and parse ``--help``. Lines that cannot run here are
-listed in :data:`NOT_RUN` with the reason, and a test checks that list holds only lines that
-are still in the documents.
+The commands of each document run in order in one sandbox folder (the repository's inputs linked
+in), so a command may use what an earlier one wrote (``povsim summarize`` after ``povsim sweep``).
+``povsim`` commands run in-process with their sizes made small (:func:`small`); ``make`` targets are
+checked to exist (``make -n``: the suite itself is ``make test``, the demo runs in CI's own step);
+``cp`` copies; another ``python -m`` entry point (the benchmark suite) must start and parse
+``--help``. Lines that cannot run here are listed in :data:`NOT_RUN` with the reason, and a test
+checks that list holds only lines that are still in the documents.
 """
 
 from __future__ import annotations

@@ -4,8 +4,7 @@ Each test takes a real model's household state in the middle of a run, applies a
 numpy statement of the same rules (kept here as the oracle) to copies of it, and compares every
 array exactly. The kernels draw inside (counter-based, :mod:`povsim.base.philox`); the oracles take
 the same draws from :func:`povsim.base.philox.uniforms` (itself checked against numpy's ``Philox``
-in
-``tests/test_philox.py``), lane by lane as :data:`povsim.engine.kernels.STREAMS` names them.
+in ``tests/test_philox.py``), lane by lane as :data:`povsim.engine.kernels.STREAMS` names them.
 """
 
 from __future__ import annotations

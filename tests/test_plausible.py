@@ -1,6 +1,6 @@
 """Plausible ranges of money, count and size parameters (:mod:`povsim.schema.plausible`): the
-bundled
-cases are inside them, a value no place has is refused in one line, one a real place could have
+bundled cases are inside them, a value no place has is refused in one line, one a real place could
+have
 is loaded with a warning, and every money, count and size parameter has a range."""
 
 from __future__ import annotations

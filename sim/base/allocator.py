@@ -15,8 +15,7 @@ threshold (64 MiB) above the heap's in-use top. Nothing changes in the results.
 It is set once per process where a process starts: ``povsim``'s command line
 (:func:`povsim.cli.main`), each Dask worker of a sweep or calibration
 (:func:`povsim.experiments.sweeps.warm_worker`); forked pyabc workers inherit it. A script or
-notebook
-using the Python API may call it once at its start; without it only the first model of the
+notebook using the Python API may call it once at its start; without it only the first model of the
 process runs slower, with the same results.
 
 Linux with glibc only; elsewhere (macOS, musl, Windows) it does nothing and returns False.

@@ -1,10 +1,9 @@
 """Reading input files: YAML through ``safe_load`` and one-line errors naming file and field.
 
 Scenarios (:mod:`povsim.schema.config`), sweep files (:mod:`povsim.experiments.sweepfile`) and the
-figure registry
-(:mod:`povsim.calibration.registry`) are all read here and report every problem the same way:
-one line, ``FILE: field 'a.b.0.c': what is wrong (got X)``, raised as :class:`ScenarioError`,
-which the command line prints without a traceback.
+figure registry (:mod:`povsim.calibration.registry`) are all read here and report every problem the
+same way: one line, ``FILE: field 'a.b.0.c': what is wrong (got X)``, raised as
+:class:`ScenarioError`, which the command line prints without a traceback.
 
 Example:
     >>> from povsim.scenarios import scenario_path

@@ -1,12 +1,11 @@
 """How many threads the compiled household kernels use (numba's thread pool).
 
-A run's results are the same bits for any number of threads (the kernels work in fixed chunks
-of households and add the chunks up in order, :mod:`povsim.engine.kernels`), so the number is a
-matter
-of speed only. One run in one process (``povsim run``, ``targets``, ``compare``, ``attribute``)
-uses every core by default; a sweep's or a calibration's workers use one thread each by default,
-as the runs themselves are then spread over the cores. ``--threads N`` sets it. A forked
-process (pyabc's local workers, ``mesa.batch_run``'s) always runs on one thread.
+A run's results are the same bits for any number of threads (the kernels work in fixed chunks of
+households and add the chunks up in order, :mod:`povsim.engine.kernels`), so the number is a matter
+of speed only. One run in one process (``povsim run``, ``targets``, ``compare``, ``attribute``) uses
+every core by default; a sweep's or a calibration's workers use one thread each by default, as the
+runs themselves are then spread over the cores. ``--threads N`` sets it. A forked process (pyabc's
+local workers, ``mesa.batch_run``'s) always runs on one thread.
 
 Example:
     >>> n = set_threads(1)

@@ -135,8 +135,8 @@ class Batch:
         models: the runs, :class:`PovertyModel` s whose array state are views of ``state``.
         state: the stacked array state (:func:`stack`).
 
-    Raises :class:`NotStackable` when the runs cannot be stacked (other years, other numbers
-    of agents).
+    Raises :class:`NotStackable` when the runs cannot be stacked (other years, other numbers of
+    agents).
     """
 
     def __init__(self, scenarios: list[Scenario], seeds: list[int], replicates: list[int],

@@ -1,11 +1,10 @@
 """The povsim model: a monthly Mesa model of party-building-led poverty alleviation.
 
-One run simulates one case from January of the baseline year (the year before the programme,
-whose incomes identify the registered poor) to December of the scenario's end year.
-:class:`PovertyModel` builds the world (:func:`povsim.engine.world.build_world`) and runs, every
-month,
-the declared schedule of submodels (:meth:`PovertyModel.schedule_table` lists it; each is one
-module of :mod:`povsim.engine.submodels`, ``docs/ODD.md`` §7 describes each):
+One run simulates one case from January of the baseline year (the year before the programme, whose
+incomes identify the registered poor) to December of the scenario's end year. :class:`PovertyModel`
+builds the world (:func:`povsim.engine.world.build_world`) and runs, every month, the declared
+schedule of submodels (:meth:`PovertyModel.schedule_table` lists it; each is one module of
+:mod:`povsim.engine.submodels`, ``docs/ODD.md`` §7 describes each):
 
 1. cadre rotation (January, under ``cadre_tenure: rotating``), policy calendar, cadre visits,
    village cadres, training and cadre time, household programmes (programme months only);

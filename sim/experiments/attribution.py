@@ -200,10 +200,10 @@ def attribution_variants(sc: Scenario, channels: list[str] | None = None) -> lis
 class Attribution:
     """The attribution of one scenario: the comparison it rests on and the effects table.
 
-    ``table`` has one row per channel (and for the programme off, every channel off and the sum
-    of the single channels) and outcome: ``effect`` (baseline minus the run without it; mean
-    over replicates), its interval ``effect_lo``, ``effect_hi``, the baseline's value and the
-    value without the channel.
+    ``table`` has one row per channel (and for the programme off, every channel off and the sum of
+    the single channels) and outcome: ``effect`` (baseline minus the run without it; mean over
+    replicates), its interval ``effect_lo``, ``effect_hi``, the baseline's value and the value
+    without the channel.
     """
 
     comparison: Comparison

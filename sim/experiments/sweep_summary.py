@@ -1,8 +1,7 @@
 """Summaries of a sweep store: bands per design point, Sobol or Morris indices, and plots.
 
 ``povsim summarize DIR`` reads a store written by :func:`povsim.experiments.sweeps.run_sweep` and
-writes, in
-``DIR/summary/``:
+writes, in ``DIR/summary/``:
 
 - ``points.parquet/.csv``: one row per design point, year and output: the parameter values,
   ``mean``, ``median``, ``p10`` and ``p90`` over replicates and the number of replicates;

@@ -371,9 +371,9 @@ def run_sweep(sweep: Sweep, out: str | Path, workers: int | None = None,
     """Run every missing chunk of a sweep into the store ``out``; return counts and timing.
 
     ``serial`` runs in this process without Dask; otherwise ``scheduler`` (an address) uses an
-    existing Dask cluster, and by default a local cluster of ``workers`` processes (default: the
-    CPU count) with one thread each is started and stopped here. ``scale`` and ``replicates``
-    override the file's.
+    existing Dask cluster, and by default a local cluster of ``workers`` processes (default: the CPU
+    count) with one thread each is started and stopped here. ``scale`` and ``replicates`` override
+    the file's.
     """
     spec = sweep.spec
     scale = float(scale if scale is not None else spec.scale)

@@ -62,8 +62,8 @@ def band_note(results) -> str:
 
 def plot_bands(results, column: str, path, figures: list[dict] | None = None) -> None:
     """Plot one annual column by year in its display unit (:mod:`povsim.reporting.outcomes`):
-    median line,
-    10-90% band, and the reported ``figures`` (:func:`povsim.calibration.metrics.figures_on`)
+    median line, 10-90% band, and the reported ``figures``
+    (:func:`povsim.calibration.metrics.figures_on`)
     with their tolerance as error bars (a bound as a one-sided arrow)."""
     o = outcome(column)
     b = results.band("annual", column)

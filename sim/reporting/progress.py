@@ -22,9 +22,8 @@ __all__ = ["month_bar", "tqdm"]
 def month_bar(total: int, desc: str, progress: bool = True):
     """A bar of simulated months, made after the model's kernels (and a batch's) are compiled
     or loaded (:func:`povsim.engine.batch.warm_up`): a first compile's notice gets its own line
-    before
-    the bar,
-    and its minutes are no month's, so the bar's first time estimate is not hours off.
+    before the bar, and its minutes are no month's, so the bar's first time estimate is not hours
+    off.
 
     Example:
         >>> bar = month_bar(12, "xixiu x1", progress=False)

@@ -1,9 +1,8 @@
 """The parameter tables of ``docs/ODD.md`` §7.14, generated from the schema and the scenarios.
 
 Each parameter's meaning is its field's docstring in :mod:`povsim.schema.config` (the schema); its
-unit,
-value and source are those of the five bundled scenario files. The tables sit in the ODD between
-two marker lines, and are rewritten there by::
+unit, value and source are those of the five bundled scenario files. The tables sit in the ODD
+between two marker lines, and are rewritten there by::
 
     python -m povsim.schema.paramdoc --write docs/ODD.md     # regenerate the tables in place
     python -m povsim.schema.paramdoc --check docs/ODD.md     # exit 1 if the committed tables are

@@ -18,10 +18,9 @@ Arguments (arrays; H households, C cadres):
 The **expected gain** of a pairing (:func:`expected_gain`) is the sum over paired households of
 ``effectiveness x match[specialty, need] x (1, or other_village_visit_factor away from home)``: the
 expected effect per month the model applies (``sim/engine/model.py _cadre_visits``: the factor
-scales
-the chance of a visit, effectiveness and match its effect) before the load penalty
-``1 / (1 + load / load_half)``, which depends on the pairing as a whole and is what ``balanced``
-addresses. ``optimal`` maximises the expected gain exactly.
+scales the chance of a visit, effectiveness and match its effect) before the load penalty ``1 / (1 +
+load / load_half)``, which depends on the pairing as a whole and is what ``balanced`` addresses.
+``optimal`` maximises the expected gain exactly.
 
 Example:
     >>> import numpy as np

@@ -18,8 +18,7 @@ divided by ``1 + load / load_half``):
 
 The loads and the visited households are found in one compiled pass
 (:func:`povsim.engine.kernels.visits_due`). Then resident cadres lecture (讲习, :func:`lectures`):
-in
-each village they live in, the skill of every household with labour moves ``1 - prod(1 -
+in each village they live in, the skill of every household with labour moves ``1 - prod(1 -
 lecture_skill_gain_month x effectiveness)`` of the way to 1.
 
 Example:

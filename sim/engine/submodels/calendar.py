@@ -58,8 +58,7 @@ class PolicyCalendar(Submodel):
     def step(self) -> None:
         """The month's investments, aid and strengthening in one compiled pass
         (:func:`povsim.engine.village_kernels.partners_calendar`), then booked: each investment as
-        the
-        collective's stake in its partner, and every payment in the ledger (investment, then
+        the collective's stake in its partner, and every payment in the ledger (investment, then
         aid, each in the order paid)."""
         w = self.world
         ptr, link_v, share = self.links_by_partner()

@@ -141,8 +141,7 @@ class Cooperatives(Submodel):
 
     def step(self) -> None:
         """Every collective's month (:func:`povsim.engine.village_kernels.collectives_month`, a
-        compiled
-        loop over :class:`CoopArrays` with the rules of :mod:`povsim.agents.cooperative`:
+        compiled loop over :class:`CoopArrays` with the rules of :mod:`povsim.agents.cooperative`:
         ``produce``, ``sell``, ``serve`` and the books), after the partners' demand; then the
         contract sales booked to their buyers."""
         w = self.world
