@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from povsim.engine.model import PovertyModel
+from povsim.engine.replicate import model_tables, own_tables, run_replicate
 from povsim.schema.config import Scenario
 
 if TYPE_CHECKING:
@@ -195,10 +196,7 @@ class Batch:
     def tables(self, households: bool = False, names: tuple[str, ...] | None = None
                ) -> list[dict[str, pd.DataFrame]]:
         """Each run's tables (:func:`povsim.engine.replicate.model_tables`: every one, or
-        ``names``), in
-        run order."""
-        from povsim.engine.replicate import model_tables
-
+        ``names``), in run order."""
         start = time.perf_counter()
         out = [model_tables(m, households, names) for m in self.models]
         if _TIMERS:
@@ -230,8 +228,6 @@ def run_together(scenarios: list[Scenario], seeds: list[int], replicates: list[i
     """Run these runs as one :class:`Batch`; each run's tables (every one, or ``tables``), as
     :func:`povsim.engine.replicate.run_replicate` gives them (``households``: with its households
     table)."""
-    from povsim.engine.replicate import own_tables
-
     batch = Batch(scenarios, seeds, replicates, scale, records=tables)
     batch.run(on_month)
     out = batch.tables(households, tables)
@@ -287,7 +283,6 @@ def iter_many(scenarios: list[Scenario], seeds: list[int], replicates: list[int]
     """:func:`run_many`, each run's tables (every one, or ``tables``) yielded as its batch
     finishes (so that a caller keeping only a summary of each holds one batch's tables at a
     time)."""
-    from povsim.engine.replicate import run_replicate
 
     def alone(i: int) -> dict[str, pd.DataFrame]:
         tick = None if on_month is None else (lambda: on_month(1))
