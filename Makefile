@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.povsim-installed
 
-.PHONY: setup demo screenshot test test-fast lint bench calibration notebooks clean
+.PHONY: setup demo screenshot test test-fast guides lint bench calibration notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "povsim needs Python 3.11 or newer"'
@@ -42,14 +42,29 @@ test-fast: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -m "not slow"
 
+# every command of the README, docs/*.md and notebooks/README.md exactly as written, in document
+# order, as a reader would type them: in a fresh clone of this checkout's last commit with its own
+# environment (tests/test_documented_commands.py with POVSIM_GUIDES=written; about 2 hours on 2
+# cores, most of it the calibrations). Each command's exit status and wall time go to
+# results/guides.csv; what the commands changed in the clone's tracked files (make calibration
+# rewrites the scenarios, the ODD and docs/calibration.md) to results/guides-changes.txt.
+GUIDES := results/guides-clone
+guides:
+	rm -rf $(GUIDES) && git clone --quiet . $(GUIDES)
+	cd $(GUIDES) && make setup PYTHON=$(PYTHON) && POVSIM_GUIDES=written .venv/bin/python -m pytest -o addopts= \
+	  -p no:cacheprovider --durations=0 -rs tests/test_documented_commands.py \
+	  -k documented_command_runs; s=$$?; \
+	  cp results/guides.csv ../guides.csv; git diff --stat > ../guides-changes.txt; exit $$s
+
 # JupyterLab on the notebooks, with the notebooks extra installed into the same environment
 NB_STAMP := $(VENV)/.povsim-notebooks
 $(NB_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,calibrate,notebooks]'
 	touch $(NB_STAMP)
 
+# (Jupyter refuses to start as root, e.g. in a container, without --allow-root)
 notebooks: $(NB_STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -1,22 +1,35 @@
-"""Every command in a ``bash`` block of the README and of docs/ runs: as written where its
-estimated time is short (:data:`AS_WRITTEN_SECONDS`), else at a small scale.
+"""Every command in a ``bash`` block of the README, of docs/ and of notebooks/README.md runs.
 
-The commands of each document run in order in one sandbox folder (the repository's inputs linked
-in), so a command may use what an earlier one wrote (``povsim summarize`` after ``povsim sweep``).
-``povsim`` commands run in-process with their sizes made small (:func:`small`); ``make`` targets are
-checked to exist (``make -n``: the suite itself is ``make test``, the demo runs in CI's own step);
-``cp`` copies; another ``python -m`` entry point (the benchmark suite) must start and parse
-``--help``. Lines that cannot run here are listed in :data:`NOT_RUN` with the reason, and a test
-checks that list holds only lines that are still in the documents.
+Two ways, one list of commands:
+
+- **In the suite** (``make test``): a command runs as written where its estimated time is short
+  (:data:`AS_WRITTEN_SECONDS`), else at a small scale. The commands of each document run in order
+  in one sandbox folder (the repository's inputs linked in), so a command may use what an earlier
+  one wrote (``povsim summarize`` after ``povsim sweep``). ``povsim`` commands run in-process,
+  the long ones with their sizes made small (:func:`small`); ``make`` targets are checked to exist
+  (``make -n``); ``cp`` copies; another ``python -m`` entry point (the benchmark suite) must start
+  and parse ``--help``.
+- **Exactly as written** (``make guides``, which sets ``POVSIM_GUIDES=written``): in a fresh clone
+  of the checkout with its own environment, every command runs through the shell from the
+  repository root, in document order, as a reader following the guides would type it
+  (``make calibration`` and ``make bench`` too; ``make notebooks`` until JupyterLab serves). Each
+  command's exit status and wall time go to :data:`RECORD`.
+
+Lines that cannot run either way are listed in :data:`NOT_RUN` with the reason, and a test checks
+that list holds only lines that are still in the documents.
 """
 
 from __future__ import annotations
 
+import csv
+import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,6 +48,17 @@ NOT_RUN = {
     "povsim sweep scenarios/sweeps/xixiu_behaviour_sobol.yaml --scheduler tcp://...:8786 "
     "--out results/sobol": "the scheduler address is a placeholder",
 }
+#: run every command exactly as written (``make guides``)
+WRITTEN = os.environ.get("POVSIM_GUIDES") == "written"
+#: lines not run exactly as written, with the reason (the suite checks ``make test`` exists)
+NOT_RUN_WRITTEN = {
+    "make test": "the suite itself, which CI runs (bash .ci/run)",
+    "make guides": "this run itself",
+}
+#: each command run exactly as written: document, command, exit status, wall seconds
+RECORD = ROOT / "results" / "guides.csv"
+#: the longest a command may run exactly as written (``make calibration``: about 50 minutes)
+WRITTEN_TIMEOUT = 3 * 3600
 #: simulated households a documented run is cut to (scale = real households / this)
 HOUSEHOLDS = 250
 #: a documented run, targets, compare or attribute command whose estimated time
@@ -190,21 +214,84 @@ def sandboxes(tmp_path_factory):
             d = tmp_path_factory.mktemp(doc.stem)
             for name in INPUTS:
                 (d / name).symlink_to(ROOT / name)
-            # the README's own variant file of `compare --against` (a user's copy of a case)
-            text = (ROOT / "scenarios" / "sanba.yaml").read_text(encoding="utf-8")
-            (d / "my_sanba_variant.yaml").write_text(
-                text.replace("name: sanba", "name: my_sanba_variant", 1), encoding="utf-8")
             made[doc] = d
         return made[doc]
 
     return get
 
 
+def _environment() -> dict[str, str]:
+    """The shell environment of a reader who activated the checkout's ``.venv``."""
+    venv = ROOT / os.environ.get("VENV", ".venv")
+    env = dict(os.environ, VIRTUAL_ENV=str(venv),
+               PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("POVSIM_GUIDES", None)
+    return env
+
+
+def _until_served(cmd: str, env: dict[str, str], timeout: float = 900.0) -> int:
+    """Run a command that starts a server (``make notebooks``) until it prints its address,
+    then stop it: 0 if it served."""
+    proc = subprocess.Popen(["bash", "-c", cmd], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    served, start = False, time.monotonic()
+    try:
+        for line in proc.stdout:
+            if re.search(r"http://(localhost|127\.0\.0\.1):\d+/", line):
+                served = True
+                break
+            if time.monotonic() - start > timeout:
+                break
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    return 0 if served else 1
+
+
+def _record(doc: Path, cmd: str, status: int | str, seconds: float) -> None:
+    RECORD.parent.mkdir(parents=True, exist_ok=True)
+    new = not RECORD.exists()
+    with RECORD.open("a", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        if new:
+            w.writerow(["document", "command", "exit", "seconds"])
+        w.writerow([doc.relative_to(ROOT).as_posix(), cmd, status, f"{seconds:.1f}"])
+
+
+def _expected_status(cmd: str) -> int:
+    return 1 if "audit --strict" in cmd else 0  # documented: exits 1 on findings
+
+
+def run_as_written(doc: Path, cmd: str) -> None:
+    """Run one documented command exactly as written, through the shell, from the repository
+    root, with the checkout's environment active; record its exit status and wall time."""
+    if cmd in NOT_RUN_WRITTEN:
+        _record(doc, cmd, "not run: " + NOT_RUN_WRITTEN[cmd], 0.0)
+        pytest.skip(NOT_RUN_WRITTEN[cmd])
+    env, start = _environment(), time.monotonic()
+    if cmd == "make notebooks":
+        status, tail = _until_served(cmd, env), ""
+    else:
+        r = subprocess.run(["bash", "-c", cmd], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=WRITTEN_TIMEOUT)
+        status, tail = r.returncode, (r.stdout + r.stderr)[-3000:]
+    _record(doc, cmd, status, time.monotonic() - start)
+    assert status == _expected_status(cmd), f"{cmd}: exit {status}\n{tail}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("doc, cmd", _cases())
 def test_documented_command_runs(doc, cmd, sandboxes, monkeypatch, capsys):
     if cmd in NOT_RUN:
+        if WRITTEN:
+            _record(doc, cmd, "not run: " + NOT_RUN[cmd], 0.0)
         pytest.skip(NOT_RUN[cmd])
+    if WRITTEN:
+        run_as_written(doc, cmd)
+        return
     work = sandboxes(doc)
     monkeypatch.chdir(work)
     argv = shlex.split(cmd)
@@ -232,10 +319,10 @@ def test_documented_command_runs(doc, cmd, sandboxes, monkeypatch, capsys):
     except SystemExit as stop:  # argparse's --version and --help exit
         rc = stop.code
     err = capsys.readouterr().err
-    expected = 1 if "audit --strict" in cmd else 0  # documented: exits 1 on findings
-    assert rc == expected, f"{cmd} -> {small(argv[1:])}: exit {rc}\n{err[-2000:]}"
+    assert rc == _expected_status(cmd), f"{cmd} -> {small(argv[1:])}: exit {rc}\n{err[-2000:]}"
 
 
 def test_the_not_run_list_is_current():
     documented = {c for doc in DOCUMENTS for c in commands(doc)}
-    assert set(NOT_RUN) <= documented, set(NOT_RUN) - documented
+    assert set(NOT_RUN) | set(NOT_RUN_WRITTEN) <= documented, \
+        (set(NOT_RUN) | set(NOT_RUN_WRITTEN)) - documented
