@@ -6,15 +6,17 @@ prefecture's rural income, the nation's median-to-mean ratio), with its source (
 its band (:mod:`povsim.calibration.prior_check`); :meth:`Anchor.figure` makes it a calibration
 figure, which :meth:`povsim.calibration.fit.Problem.of` adds to the case's reported ones (issue
 27: the joint fit uses every public statistic the project holds). Where the statistic is for a
-larger area whose mean the place lies below (a poor district in its province), the anchor says
-so with ``comparison: at_most``: the statistic bounds the place, it does not measure it.
+larger area whose mean the place lies below (a poor township in its prefecture), the anchor says
+so with ``comparison: at_most``, and ``at_least`` where the place lies above it (a district with
+a smaller share of registered poor than its province): the statistic bounds the place, it does
+not measure it; the anchor's note gives the statistic that says which.
 
 Example:
     >>> [a.id for a in load_anchors("xixiu")]
     ['xixiu.income_level_2014', 'xixiu.income_spread_2013']
     >>> f = load_anchors("xixiu")[0].figure()
     >>> f.role, f.target.comparison, f.target.tolerance
-    ('calibration', 'at_most', 667.0)
+    ('calibration', 'at_least', 667.0)
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ class Anchor(BaseModel):
     area: str
     source: str
     comparison: Literal["equal", "at_least", "at_most"] = "equal"
-    """``at_most`` where the statistic is of a larger area whose mean the place lies below"""
+    """``at_most`` where the statistic is of a larger area whose mean the place lies below,
+    ``at_least`` where above"""
     note: str | None = None
 
     @property
