@@ -46,15 +46,17 @@ test-fast: $(STAMP)
 # order, as a reader would type them: in a fresh clone of this checkout's last commit with its own
 # environment (tests/test_documented_commands.py with POVSIM_GUIDES=written; about 2 hours on 2
 # cores, most of it the calibrations). Each command's exit status and wall time go to
-# results/guides.csv; what the commands changed in the clone's tracked files (make calibration
-# rewrites the scenarios, the ODD and docs/calibration.md) to results/guides-changes.txt.
+# results/guides.csv, what it printed to results/guides-logs/, and what the commands changed in
+# the clone's tracked files (make calibration rewrites the scenarios, the ODD and
+# docs/calibration.md) to results/guides-changes.txt.
 GUIDES := results/guides-clone
 guides:
 	rm -rf $(GUIDES) && git clone --quiet . $(GUIDES)
 	cd $(GUIDES) && make setup PYTHON=$(PYTHON) && POVSIM_GUIDES=written .venv/bin/python -m pytest -o addopts= \
 	  -p no:cacheprovider --durations=0 -rs tests/test_documented_commands.py \
 	  -k documented_command_runs; s=$$?; \
-	  cp results/guides.csv ../guides.csv; git diff --stat > ../guides-changes.txt; exit $$s
+	  rm -rf ../guides-logs; cp -r results/guides.csv results/guides-logs ../; \
+	  git diff --stat > ../guides-changes.txt; exit $$s
 
 # JupyterLab on the notebooks, with the notebooks extra installed into the same environment
 NB_STAMP := $(VENV)/.povsim-notebooks

@@ -55,8 +55,10 @@ NOT_RUN_WRITTEN = {
     "make test": "the suite itself, which CI runs (bash .ci/run)",
     "make guides": "this run itself",
 }
-#: each command run exactly as written: document, command, exit status, wall seconds
+#: each command run exactly as written: document, command, exit status, wall seconds, and the
+#: file holding what it printed (in :data:`LOGS`)
 RECORD = ROOT / "results" / "guides.csv"
+LOGS = ROOT / "results" / "guides-logs"
 #: the longest a command may run exactly as written (``make calibration``: about 50 minutes)
 WRITTEN_TIMEOUT = 3 * 3600
 #: simulated households a documented run is cut to (scale = real households / this)
@@ -229,14 +231,15 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _until_served(cmd: str, env: dict[str, str], timeout: float = 900.0) -> int:
+def _until_served(cmd: str, env: dict[str, str], log, timeout: float = 900.0) -> int:
     """Run a command that starts a server (``make notebooks``) until it prints its address,
-    then stop it: 0 if it served."""
+    then stop it: 0 if it served. What it printed goes to ``log``."""
     proc = subprocess.Popen(["bash", "-c", cmd], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     served, start = False, time.monotonic()
     try:
         for line in proc.stdout:
+            log.write(line)
             if re.search(r"http://(localhost|127\.0\.0\.1):\d+/", line):
                 served = True
                 break
@@ -251,14 +254,24 @@ def _until_served(cmd: str, env: dict[str, str], timeout: float = 900.0) -> int:
     return 0 if served else 1
 
 
-def _record(doc: Path, cmd: str, status: int | str, seconds: float) -> None:
+def _log_file(cmd: str) -> Path:
+    """A new file in :data:`LOGS` for one command's output, numbered in the run's order."""
+    LOGS.mkdir(parents=True, exist_ok=True)
+    n = len(list(LOGS.glob("*.txt"))) + 1
+    name = re.sub(r"[^A-Za-z0-9]+", "-", cmd).strip("-")[:60]
+    return LOGS / f"{n:03d}-{name}.txt"
+
+
+def _record(doc: Path, cmd: str, status: int | str, seconds: float, log: Path | None = None
+            ) -> None:
     RECORD.parent.mkdir(parents=True, exist_ok=True)
     new = not RECORD.exists()
     with RECORD.open("a", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         if new:
-            w.writerow(["document", "command", "exit", "seconds"])
-        w.writerow([doc.relative_to(ROOT).as_posix(), cmd, status, f"{seconds:.1f}"])
+            w.writerow(["document", "command", "exit", "seconds", "output"])
+        w.writerow([doc.relative_to(ROOT).as_posix(), cmd, status, f"{seconds:.1f}",
+                    "" if log is None else log.relative_to(ROOT).as_posix()])
 
 
 def _expected_status(cmd: str) -> int:
@@ -271,14 +284,17 @@ def run_as_written(doc: Path, cmd: str) -> None:
     if cmd in NOT_RUN_WRITTEN:
         _record(doc, cmd, "not run: " + NOT_RUN_WRITTEN[cmd], 0.0)
         pytest.skip(NOT_RUN_WRITTEN[cmd])
-    env, start = _environment(), time.monotonic()
-    if cmd == "make notebooks":
-        status, tail = _until_served(cmd, env), ""
-    else:
-        r = subprocess.run(["bash", "-c", cmd], cwd=ROOT, env=env, capture_output=True,
-                           text=True, timeout=WRITTEN_TIMEOUT)
-        status, tail = r.returncode, (r.stdout + r.stderr)[-3000:]
-    _record(doc, cmd, status, time.monotonic() - start)
+    env, start, path = _environment(), time.monotonic(), _log_file(cmd)
+    with path.open("w", encoding="utf-8") as log:
+        log.write(f"$ {cmd}\n")
+        log.flush()
+        if cmd == "make notebooks":
+            status = _until_served(cmd, env, log)
+        else:
+            status = subprocess.run(["bash", "-c", cmd], cwd=ROOT, env=env, stdout=log,
+                                    stderr=subprocess.STDOUT, timeout=WRITTEN_TIMEOUT).returncode
+    _record(doc, cmd, status, time.monotonic() - start, path)
+    tail = path.read_text(encoding="utf-8", errors="replace")[-3000:]
     assert status == _expected_status(cmd), f"{cmd}: exit {status}\n{tail}"
 
 
