@@ -59,7 +59,12 @@ from povsim.calibration.evaluate import evaluate
 from povsim.calibration.fit import check_settings, kept_noise
 from povsim.calibration.history_matching import CUTOFF, Emulator, Target, Wave, history_match
 from povsim.calibration.metrics import censored
-from povsim.calibration.neural import coverage, rank_uniformity, train
+from povsim.calibration.neural import (
+    coverage,
+    rank_uniformity,
+    rank_uniformity_by_parameter,
+    train,
+)
 from povsim.calibration.posterior import Posterior
 
 #: a parameter whose share of some calibration figure's variance is at least this is fitted
@@ -347,11 +352,13 @@ class StagedFit:
         return pd.DataFrame(rows)
 
     def sbc_table(self) -> pd.DataFrame:
-        """Per fitted parameter: truths, the 90% interval's coverage, mean rank (0.5 flat)."""
+        """Per fitted parameter: truths, the 90% interval's coverage, mean rank (0.5 flat) and
+        the ranks' uniformity p-value (``neural.rank_uniformity_by_parameter``)."""
         g = self.sbc.groupby("parameter", sort=True)
         return pd.DataFrame({"truths": g["truth"].nunique(), "coverage_90": g["covered"].mean(),
                              "mean_rank": g.apply(lambda d: float(
-                                 (d["rank"] / d["draws"]).mean()), include_groups=False)}
+                                 (d["rank"] / d["draws"]).mean()), include_groups=False),
+                             "uniformity_p": rank_uniformity_by_parameter(self.sbc)}
                             ).reset_index()
 
     def write(self, out: str | Path, draws: int = 40, plots: bool = True) -> list[Path]:

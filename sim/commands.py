@@ -309,18 +309,29 @@ def _calibrate_staged(args: argparse.Namespace, registry, start: float) -> int:
         pb = Problem.of(sc, scale=args.scale or CALIBRATION_SCALE.get(sc.case, 1.0),
                         seed=args.seed, priors=priors, registry=registry)
     _check_folder(out, force=args.force, kind="calibration")
+    fresh = started_fresh(out)
     fit = fit_staged(pb, out, stages, workers=args.workers, scheduler=args.scheduler,
                      progress=not args.quiet)
     fit.write(out, draws=args.draws, plots=not args.no_plots)
-    record_wall_time(out, time.perf_counter() - start, args.workers, args.scheduler)
+    record_wall_time(out, time.perf_counter() - start, args.workers, args.scheduler, fresh)
     if not args.quiet:
         print(format_report(fit.posterior, out))
     return 0
 
 
-def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | None) -> None:
+def started_fresh(out: Path) -> bool:
+    """Whether a staged fit into ``out`` starts anew: no runs of history matching or training
+    kept (``stages/wave-*.npz``, ``stages/training.npz``; screening runs copied in, as
+    ``make calibration`` gives each leave-one-case-out fit, do not make it a resumed fit)."""
+    stages = out / "stages"
+    return not (any(stages.glob("wave-*.npz")) or (stages / "training.npz").exists())
+
+
+def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | None,
+                     fresh: bool | None = None) -> None:
     """Append this command's wall time to ``OUT/timing.json`` (one entry per invocation: a
-    resumed fit adds its own)."""
+    resumed fit adds its own; ``fresh`` marks an invocation that began the fit anew, from which
+    on the report counts a fit's time)."""
     import json
     import os
 
@@ -329,7 +340,8 @@ def record_wall_time(out: Path, seconds: float, workers: int, scheduler: str | N
     f = out / "timing.json"
     runs = json.loads(f.read_text(encoding="utf-8")) if f.exists() else []
     runs.append({"wall_seconds": round(seconds, 1), "workers": workers,
-                 "scheduler": scheduler, "cpus": os.cpu_count()})
+                 "scheduler": scheduler, "cpus": os.cpu_count(),
+                 **({} if fresh is None else {"fresh": fresh})})
     atomic_write(f, lambda p: Path(p).write_text(json.dumps(runs, indent=1), encoding="utf-8"))
 
 
