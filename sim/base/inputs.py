@@ -182,6 +182,12 @@ def format_validation_error(path: str | Path, err: ValidationError, model: Any) 
         allowed = _allowed_keys(model, loc[:-1]) or []
         parent = _dotted(loc[:-1])
         msg = f"unknown key {loc[-1]!r} in '{parent}'; allowed keys: {', '.join(allowed)}"
+    elif kind == "invalid_key":  # a key YAML reads as a number, a date or a flag
+        key = e.get("input")
+        allowed = _allowed_keys(model, loc[:-1])
+        msg = (f"unknown key {key!r} in '{_dotted(loc[:-1])}' (YAML reads it as a "
+               f"{type(key).__name__}; keys are text)"
+               + (f"; allowed keys: {', '.join(allowed)}" if allowed else ""))
     elif kind == "missing":
         msg = f"field '{field}' is missing (required)"
     else:
