@@ -44,7 +44,7 @@ test-fast: $(STAMP)
 
 # every command of the README, docs/*.md and notebooks/README.md exactly as written, in document
 # order, as a reader would type them: in a fresh clone of this checkout's last commit with its own
-# environment (tests/test_documented_commands.py with POVSIM_GUIDES=written; about 2 hours on 2
+# environment (tests/test_documented_commands.py with POVSIM_GUIDES=written; estimated at 2 hours on 2
 # cores, most of it the calibrations). Each command's exit status and wall time go to
 # results/guides.csv, what it printed to results/guides-logs/, and what the commands changed in
 # the clone's tracked files (make calibration rewrites the scenarios, the ODD and
