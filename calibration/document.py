@@ -17,7 +17,7 @@ import pandas as pd
 from povsim.base.inputs import ScenarioError
 from povsim.base.outputs import atomic_write
 from povsim.calibration.metrics import censored
-from povsim.calibration.neural import rank_uniformity, rank_uniformity_by_parameter
+from povsim.calibration.neural import all_uniform, rank_uniformity_by_parameter
 from povsim.calibration.posterior import effective_sample_size
 from povsim.calibration.targets import format_band, format_number
 from povsim.scenarios import CASES, scenario_path
@@ -321,7 +321,7 @@ def _staged_sections(main: Path) -> list[str]:
            + (f"; the lowest {', '.join(f'`{n}` {v:.3f}' for n, v in low.head(3).items())}"
               if len(low) else "")
            + f"); every parameter flat together, Bonferroni's correction: p = "
-           f"{rank_uniformity(ranks):.2f} (goal: at least 0.05). Per parameter (mean rank 0.5 "
+           f"{all_uniform(uniform):.2f} (goal: at least 0.05). Per parameter (mean rank 0.5 "
            "is centred):",
            "",
            markdown_table([{"parameter": f"`{r.parameter}`", "truths": int(r.truths),
@@ -439,8 +439,9 @@ def _goals(main: Path, report: pd.DataFrame, loco: list[Path]) -> list[str]:
     val = report[report["role"] == "validation"]
     lines.append(f"- Validation figures predicted out of sample, never fitted: {len(val)} "
                  f"predicted, {int(val['inside_90'].sum())} inside their interval.")
-    if fit_invocations(main):
-        mins = sum(r["wall_seconds"] for r in fit_invocations(main)) / 60
+    runs = fit_invocations(main)
+    if runs:
+        mins = sum(r["wall_seconds"] for r in runs) / 60
         lines.append(f"- The joint fit within 60 minutes on 2 cores: {mins:.1f} min"
                      + (" (met)." if mins <= 60 else " (**not met**)."))
     return [*lines, ""]

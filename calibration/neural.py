@@ -214,5 +214,15 @@ def rank_uniformity(sbc: pd.DataFrame) -> float:
         >>> rank_uniformity(r) < 1e-6
         True
     """
-    p = rank_uniformity_by_parameter(sbc)
+    return all_uniform(rank_uniformity_by_parameter(sbc))
+
+
+def all_uniform(p: pd.Series) -> float:
+    """Bonferroni's combination of per-parameter uniformity p-values (:func:`rank_uniformity`'s
+    rule, for p-values already computed).
+
+    Example:
+        >>> all_uniform(pd.Series([0.01, 0.5, 0.9]))
+        0.03
+    """
     return float(min(1.0, p.min() * len(p)))
