@@ -189,6 +189,8 @@ def rank_uniformity_by_parameter(sbc: pd.DataFrame) -> pd.Series:
         >>> bool(rank_uniformity_by_parameter(r)["a"] > 0.9)
         True
     """
+    if sbc.empty:  # no held-out truths
+        return pd.Series(dtype=float, name="uniformity_p")
     import torch
     from sbi.diagnostics.sbc import check_uniformity_frequentist
 

@@ -60,8 +60,8 @@ from povsim.calibration.fit import check_settings, kept_noise
 from povsim.calibration.history_matching import CUTOFF, Emulator, Target, Wave, history_match
 from povsim.calibration.metrics import censored
 from povsim.calibration.neural import (
+    all_uniform,
     coverage,
-    rank_uniformity,
     rank_uniformity_by_parameter,
     train,
 )
@@ -368,14 +368,15 @@ class StagedFit:
         out = Path(out)
         shares = self.shares.assign(fitted=self.shares["parameter"].isin(
             self.problem.fitted))
+        summary = self.sbc_table()
         written = write_tables(out, {"screening": shares, "waves": self.waves_table(),
                                      "reach": self.reach_table(), "sbc": self.sbc,
-                                     "sbc_summary": self.sbc_table()})
+                                     "sbc_summary": summary})
         info = {**self.info, "stages": asdict(self.stages), "conditioned": self.conditioned,
                 "fitted": list(self.problem.fitted),
                 "sbc_coverage_90": float(self.sbc["covered"].mean()) if len(self.sbc) else None,
-                "sbc_rank_uniformity_p": (rank_uniformity(self.sbc) if len(self.sbc)
-                                          else None)}
+                "sbc_rank_uniformity_p": (all_uniform(summary["uniformity_p"])
+                                          if len(self.sbc) else None)}
         text = json.dumps(info, indent=1)
         written.append(atomic_write(out / "staged.json",
                                     lambda p: Path(p).write_text(text, encoding="utf-8")))
