@@ -267,7 +267,8 @@ def _staged_settings(main: Path, s: dict) -> list[str]:
         f"{st['wave_runs']} runs each), cut-off 3, model discrepancy "
         f"{st['discrepancy']:.0%} of each reported value (sd).",
         f"- Posterior: sbi's neural posterior estimation trained on "
-        f"{info['training_runs']} runs from the region left ({info['epochs']} epochs), "
+        f"{info['training_runs']} runs from the region left{_rounds(info)} "
+        f"({info['epochs']} epochs in the last round), "
         f"conditioned on {len(info['conditioned'])} figures (a bound as a censored "
         f"observation: a run meeting it reads as the bound); "
         f"{info['draws_inside_region']:.1%} of its draws fell inside the region (the rest "
@@ -277,6 +278,24 @@ def _staged_settings(main: Path, s: dict) -> list[str]:
         f"- Wall time: {_wall(main)}; by stage in the last invocation (s from its start; "
         "a stage whose runs were kept costs only its emulators): "
         + ", ".join(f"{k} {v:g}" for k, v in info["seconds"].items()) + "."]
+
+
+def _rounds(info: dict) -> str:
+    """The neural posterior's later rounds in words ("" for one round).
+
+    Example:
+        >>> _rounds({"rounds": [{"round": 1, "runs": 1948}, {"round": 2, "runs": 1024,
+        ...          "candidates": 4096, "share_kept": 0.25}]})[:57]
+        ' in 2 rounds (1,948 runs from the region; then 1,024 from'
+    """
+    rounds = info.get("rounds") or []
+    if len(rounds) < 2:
+        return ""
+    later = "; ".join(f"{r['runs']:,} from the last posterior's highest-density region "
+                      f"inside it, {r['share_kept']:.1%} of {r['candidates']:,} candidates"
+                      for r in rounds[1:])
+    return (f" in {len(rounds)} rounds ({rounds[0]['runs']:,} runs from the region; then "
+            f"{later})")
 
 
 def _staged_sections(main: Path) -> list[str]:

@@ -110,6 +110,24 @@ class NeuralPosterior:
             z = self.posterior.sample((n,), x=xo, show_progress_bars=False)
         return z.numpy().astype(float)
 
+    def log_prob(self, z: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The flow's log density of latent points ``z`` (n x dims) given figures ``x``."""
+        import torch
+
+        with torch.no_grad():
+            lp = self.posterior.log_prob(torch.as_tensor(np.asarray(z, np.float32)),
+                                         x=torch.as_tensor(np.asarray(x, np.float32)
+                                                           .reshape(1, -1)))
+        return lp.numpy().astype(float)
+
+    def threshold(self, x: np.ndarray, seed: int, n: int = 4000,
+                  quantile: float = 1e-3) -> float:
+        """The log density above which the flow's highest-density region given ``x`` holds
+        all but ``quantile`` of its mass (the ``quantile`` of its own draws' log densities;
+        truncated sequential NPE's region, Deistler et al. 2022)."""
+        z = self.sample(x, n, seed)
+        return float(np.quantile(self.log_prob(z, x), quantile))
+
 
 def train(z: np.ndarray, x: np.ndarray, *, seed: int, noise_sd: np.ndarray | None = None,
           max_epochs: int = 300, batch: int = 128) -> NeuralPosterior:

@@ -20,9 +20,15 @@ inside the region not ruled out (issue 27; ``povsim calibrate``'s default method
    reach, each observed with error (tolerance and discrepancy): an equality figure at its
    value, a bound (at least, at most) as a censored observation (:func:`bounded`: a run
    meeting it reads as the bound), so that a bound acts on the posterior, not only through the
-   region. Posterior draws outside the region are dropped (the truncated
-   prior gives them no mass). Runs held out of the training check its coverage
-   (simulation-based calibration, ``sbc.csv``).
+   region. In each later round (``Stages.rounds``, default 2) half as many new runs come from
+   the region truncated to the last posterior's highest-density region given the reported
+   figures (all but 0.1% of its mass), and a posterior is trained on all runs so far
+   (truncated sequential NPE, Deistler et al. 2022): the first round's posterior, trained on
+   the whole region, is calibrated but broad; the later ones spend their runs where the
+   posterior is. Posterior draws outside the region (or outside the last round's
+   highest-density region) are dropped (the truncated prior gives them no mass). Runs held
+   out of the first round's training check the coverage (simulation-based calibration,
+   ``sbc.csv``).
 
 Every stage's runs are kept in the output folder (``stages/*.npz``) and reused by a rerun of
 the same command, which is deterministic: each run's seed is a function of the calibration
@@ -81,7 +87,8 @@ class Stages:
     screening_runs: int = 512  # per fitted case, a power of 2 (Sobol' balance)
     waves: int = 3  # the screening's runs are the first
     wave_runs: int = 256  # per later wave
-    training_runs: int = 2048  # the neural posterior's (from the region left)
+    training_runs: int = 2048  # the neural posterior's first round (from the region left)
+    rounds: int = 2  # neural posterior rounds; each later one adds training_runs / 2 runs
     draws: int = 1000  # posterior draws kept
     holdout: int = 100  # training runs held out for the coverage check
     discrepancy: float = DISCREPANCY
@@ -308,6 +315,23 @@ class Blocks:
         return float(vols.prod(axis=1).mean())
 
 
+def _highest_density(blocks: Blocks, wave: Wave, net, observed: np.ndarray, tau: float, n: int,
+                     rng: np.random.Generator, batch: int = 512,
+                     most: int = 64) -> tuple[np.ndarray, int]:
+    """Up to ``n`` points of the region's sampler (:meth:`Blocks.sample`) inside the region
+    whose log density under ``net`` given ``observed`` is at least ``tau``, and how many
+    candidates were drawn (at most ``most`` x ``n``)."""
+    got, tried = [], 0
+    while sum(len(g) for g in got) < n and tried < most * n:
+        u, w = blocks.sample(wave, batch, rng)
+        tried += len(u)
+        ok = w > 0
+        ok[ok] = net.log_prob(ndtri(np.clip(u[ok], 1e-9, 1 - 1e-9)), observed) >= tau
+        got.append(u[ok])
+    u = np.concatenate(got) if got else np.zeros((0, blocks.dims))
+    return u[:n], tried
+
+
 def blocks_of(pb, fitted: list[str]) -> Blocks:
     """The :class:`Blocks` of ``pb``'s fitted parameters over its fitted cases' figures."""
     figs = pb.figures
@@ -487,11 +511,38 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
                                    + targets[j].discrepancy_sd ** 2) for j in active])
     z_all = ndtri(np.clip(u_all, 1e-9, 1 - 1e-9))
     hold = min(stages.holdout, len(z_all) // 5)
-    net = train(z_all[hold:], x_all[hold:], seed=seed, noise_sd=noise_sd,
-                max_epochs=stages.max_epochs)
-    clock["training"] = time.perf_counter()
-    sbc = coverage(net, z_all[:hold], x_all[:hold], fitted, seed=seed, noise_sd=noise_sd)
+    z_hold, x_hold, z_fit, x_fit = z_all[:hold], x_all[:hold], z_all[hold:], x_all[hold:]
+    net = train(z_fit, x_fit, seed=seed, noise_sd=noise_sd, max_epochs=stages.max_epochs)
     observed = np.array([targets[j].observed for j in active])
+    # later rounds: new runs from the region truncated to the last flow's highest-density
+    # region given the reported figures, and a flow trained on every run so far (truncated
+    # sequential NPE: inside that region the runs' density is still the sampler's, so the flow
+    # is still the posterior there, and its draws are kept only there). Each round holds out
+    # its share of runs, so the coverage check's truths come from the runs' own mixture.
+    hpd, rounds = None, [{"round": 1, "runs": len(z_fit), "candidates": None,
+                          "share_kept": None}]
+    for r in range(2, stages.rounds + 1):
+        tau = net.threshold(observed, seed=seed + 7919 * r)
+        u_new, tried = _highest_density(blocks, last, net, observed, tau,
+                                        stages.training_runs // 2,
+                                        np.random.default_rng([seed, 0x7EA1, r]))
+        if not len(u_new):
+            say(f"round {r}: none of {tried} candidates in the flow's highest-density region")
+            break
+        y_new = simulate(u_new, f"round-{r}")
+        z_new = ndtri(np.clip(u_new, 1e-9, 1 - 1e-9))
+        x_new = bounded(y_new[:, active], [targets[j] for j in active])
+        h = round(hold * len(z_new) / len(z_all))
+        z_hold, x_hold = np.concatenate([z_hold, z_new[:h]]), np.concatenate([x_hold, x_new[:h]])
+        z_fit, x_fit = np.concatenate([z_fit, z_new[h:]]), np.concatenate([x_fit, x_new[h:]])
+        rounds.append({"round": r, "runs": int(len(z_new) - h), "candidates": tried,
+                       "share_kept": len(z_new) / max(tried, 1)})
+        say(f"round {r}: {len(z_new)} runs from the flow's highest-density region "
+            f"({len(z_new) / max(tried, 1):.1%} of {tried} candidates from the region)")
+        hpd = (net, tau)
+        net = train(z_fit, x_fit, seed=seed, noise_sd=noise_sd, max_epochs=stages.max_epochs)
+    clock["training"] = time.perf_counter()
+    sbc = coverage(net, z_hold, x_hold, fitted, seed=seed, noise_sd=noise_sd)
     # the flow's draws outside the region are dropped: draw in rounds (at most 56 x the draws
     # asked for) until enough are kept; none kept (a flow trained on too few runs): its draws
     u, inside, drawn, first = np.zeros((0, len(fitted))), 0, 0, None
@@ -499,6 +550,8 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
         uk = ndtr(net.sample(observed, 8 * stages.draws * 2 ** k, seed=seed + k))
         first = uk if first is None else first
         keep = last.keeps(uk)
+        if hpd is not None:  # the last flow is the posterior inside its runs' region only
+            keep &= hpd[0].log_prob(ndtri(np.clip(uk, 1e-9, 1 - 1e-9)), observed) >= hpd[1]
         u = np.concatenate([u, uk[keep]])
         inside, drawn = inside + int(keep.sum()), drawn + len(uk)
         if len(u) >= stages.draws:
@@ -523,8 +576,8 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     clock["posterior"] = time.perf_counter()
     from povsim.calibration.posterior import effective_sample_size
 
-    info = {"training_runs": int(len(z_all) - hold), "holdout_runs": int(hold),
-            "epochs": net.epochs, "draws_inside_region": inside / max(drawn, 1),
+    info = {"training_runs": len(z_fit), "holdout_runs": len(z_hold),
+            "epochs": net.epochs, "rounds": rounds, "draws_inside_region": inside / max(drawn, 1),
             "effective_sample_size": effective_sample_size(weight),
             "case_shares": {c: float(v) for c, v in zip(
                 blocks.own, blocks.volumes(last, np.random.default_rng([seed, 1]).random(
@@ -532,10 +585,10 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
                 strict=True)},
             "seconds": {k: round(clock[k] - clock["start"], 1) for k in clock if k != "start"}}
     say(f"posterior: {n} draws, effective sample size {info['effective_sample_size']:.0f} "
-        f"(NPE on {len(z_all) - hold} runs from the region, {net.epochs} epochs; "
+        f"(NPE on {len(z_fit)} runs from the region, {net.epochs} epochs; "
         f"{inside / max(drawn, 1):.1%} of its draws inside the region); coverage of the 90% "
         f"interval on "
-        f"{hold} held-out runs: {sbc['covered'].mean():.1%}")
+        f"{len(z_hold)} held-out runs: {sbc['covered'].mean():.1%}")
     return StagedFit(pb, stages, shares, waves, Posterior(pb, samples), sbc,
                      [targets[j].name for j in active], info, blocks)
 

@@ -19,8 +19,12 @@ from pathlib import Path
 CASES = ("yushu", "xixiu", "jiangkou", "sanba", "zhenbao")
 
 #: each case's calibration scale (one simulated household per K real ones): one run of about
-#: 0.05-0.3 s, so that a fit of thousands of runs fits the calibration budget (issue 15)
-CALIBRATION_SCALE = {"xixiu": 50.0, "yushu": 20.0, "jiangkou": 20.0, "sanba": 5.0,
+#: 0.05-0.3 s, so that a fit of thousands of runs fits the calibration budget (issue 15), and
+#: fine enough that every calibration figure's run-to-run sd at the prior medians is below its
+#: observation sd (tolerance and stated discrepancy; ``tests/test_bundled_calibration.py``):
+#: Xixiu at 1:50 had its 2017 incidence's at 2.5 times it (0.73 against 0.29 points), and the
+#: fit read the runs' scatter as what the report could have said
+CALIBRATION_SCALE = {"xixiu": 10.0, "yushu": 20.0, "jiangkou": 20.0, "sanba": 5.0,
                      "zhenbao": 1.0}
 
 

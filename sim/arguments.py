@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--training-runs", type=_positive_int, default=None, metavar="N",
                    help="staged: runs from the region left that train the neural posterior "
                         "(default 2048)")
+    c.add_argument("--rounds", type=_positive_int, default=None, metavar="N",
+                   help="staged: neural posterior rounds; each after the first adds half as "
+                        "many runs from the last posterior's highest-density region (default 2)")
     c.add_argument("--population", type=_positive_int, default=None,
                    help="abc: particles per generation (default 100; 200 for 'all')")
     c.add_argument("--generations", type=_positive_int, default=None,

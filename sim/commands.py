@@ -289,10 +289,12 @@ def _calibrate_staged(args: argparse.Namespace, registry, start: float) -> int:
                                ("--fit-top", args.fit_top)) if v is not None]
     if abc_only:
         raise ScenarioError(f"{', '.join(abc_only)}: only with --method abc (the staged method "
-                            "takes --screening-runs, --waves, --wave-runs, --training-runs)")
+                            "takes --screening-runs, --waves, --wave-runs, --training-runs, "
+                            "--rounds)")
     require_sbi()
     given = {k: getattr(args, k) for k in ("screening_runs", "waves", "wave_runs",
-                                            "training_runs") if getattr(args, k) is not None}
+                                            "training_runs", "rounds")
+             if getattr(args, k) is not None}
     stages = Stages(**given)
     priors = args.priors or PRIORS_YAML
     if args.case == "all":

@@ -1,6 +1,7 @@
 """The printed outputs the guides show are what their commands print today: add-a-county's
-targets table, the README's table of parameter sources (the end of ``povsim audit``) and its
-example of a bad scenario file's one-line error.
+targets table, the README's table of parameter sources (the end of ``povsim audit``), its
+examples of a bad scenario file's and a bad sweep file's one-line errors, and its table of
+``mesa.batch_run`` rows (``tests/test_mesa_api.py``).
 
 A guide's printed block (a plain ````` block right after the ``bash`` block that holds the
 command) is compared with the output of the command run exactly as written, in process: the
@@ -87,3 +88,23 @@ def test_the_readme_s_bad_input_line_is_what_povsim_prints(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     assert main(["run", "scenarios/bad.yaml"]) == 2
     assert capsys.readouterr().err.strip() == shown
+
+
+def test_the_readme_s_bad_sweep_line_is_what_povsim_prints(tmp_path, monkeypatch, capsys):
+    """The README's example of a bad sweep file: the bundled pairing sweep asking for a
+    pairing strategy 'telepathy', ``scenarios/sweeps/bad.yaml``; nothing is written."""
+    shown = block_after(ROOT / "README.md", "A bad file stops with one line naming the file")
+    sweeps = tmp_path / "scenarios" / "sweeps"
+    sweeps.mkdir(parents=True)
+    (tmp_path / "scenarios" / "xixiu.yaml").write_text(
+        (ROOT / "scenarios" / "xixiu.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    text = (ROOT / "scenarios" / "sweeps" / "xixiu_pairing.yaml").read_text(encoding="utf-8")
+    assert "values: [same_village, need_matched," in text
+    (sweeps / "bad.yaml").write_text(
+        text.replace("values: [same_village, need_matched,", "values: [same_village, telepathy,"),
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert main(["sweep", "scenarios/sweeps/bad.yaml", "--out", "results/bad"]) == 2
+    assert capsys.readouterr().err.strip() == shown
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

@@ -135,6 +135,30 @@ def test_batch_run_rows_hold_the_headline_outcomes():
     assert np.isnan(before["incidence"])
 
 
+@pytest.mark.slow
+def test_the_readme_s_batch_run_table_is_what_batch_run_gives():
+    """The README's table of ``batch_run`` rows (Mesa 3.3's ``max_steps=23``, 24 months; on
+    Mesa 3.5 the same months are ``max_steps=24``) holds the values the rows hold today, to the
+    digits it prints."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    lines = readme.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("seed cadre_pairing"))
+    end = next(i for i in range(at, len(lines)) if lines[i].startswith("```"))
+    head, *body = [line.split() for line in lines[at:end]]
+    shown = pd.DataFrame(body, columns=head)
+    rows = _batch(1, 24 if MESA_35 else 23)
+    assert len(shown) == len(rows) == 4
+    for r in shown.itertuples(index=False):
+        got = rows[(rows["seed"] == int(r.seed)) & (rows["cadre_pairing"] == r.cadre_pairing)]
+        assert len(got) == 1, (r.seed, r.cadre_pairing)
+        for c in head[3:]:
+            want = float(getattr(r, c))
+            assert np.isclose(got.iloc[0][c], want, rtol=1e-5, atol=1e-6), (r.seed, c, want,
+                                                                             got.iloc[0][c])
+
+
 def test_the_odd_states_the_schedule_the_model_runs():
     """ODD §3's schedule table is the model's own (order, submodel, module, section, timing)."""
     from pathlib import Path

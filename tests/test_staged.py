@@ -55,6 +55,26 @@ def test_observation_error_widens_the_posterior():
     assert blurred.sample(xo, 400, seed=2).std() > 2 * sharp.sample(xo, 400, seed=2).std()
 
 
+def test_a_later_round_draws_its_runs_from_the_posterior_s_highest_density_region():
+    """Truncated sequential NPE's proposal: the candidates kept for a second round all lie in
+    the first posterior's highest-density region given the observation (log density at least
+    the threshold), which is near the observation, and only a share of the prior is kept."""
+    from scipy.special import ndtri
+
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((800, 1))
+    net = train(z, z + 0.1 * rng.standard_normal((800, 1)), seed=1, max_epochs=60)
+    xo = np.array([1.5])
+    tau = net.threshold(xo, seed=2)
+    blocks = staged.Blocks(1, np.array([], int), {}, {})
+    u, tried = staged._highest_density(blocks, None, net, xo, tau, 200,
+                                       np.random.default_rng(3), batch=256)
+    assert len(u) == 200 and tried >= 1000  # the region holds well under 20% of the prior
+    zu = ndtri(u)
+    assert (net.log_prob(zu, xo) >= tau).all()
+    assert np.abs(zu - 1.5).max() < 0.7
+
+
 def test_the_staged_fit_screens_matches_and_fits(tmp_path):
     pb = small_problem()
     fit = staged.fit_staged(pb, tmp_path, SMALL)
@@ -71,6 +91,9 @@ def test_the_staged_fit_screens_matches_and_fits(tmp_path):
     # the region left keeps every posterior draw
     u = np.column_stack([pb.priors[p].rv.cdf(s[p]) for p in pb.fitted])
     assert fit.waves[-1].keeps(u).all()
+    # a second round of runs from the first posterior's highest-density region, kept
+    assert [r["round"] for r in fit.info["rounds"]] == [1, 2]
+    assert fit.info["rounds"][1]["runs"] > 0 and (tmp_path / "stages" / "round-2.npz").exists()
     written = {p.name for p in fit.write(tmp_path, draws=3, plots=True)}
     for name in ("screening.csv", "waves.csv", "reach.csv", "sbc.csv", "staged.json",
                  "waves.png", "posterior.parquet", "fit_report.csv",
