@@ -27,8 +27,8 @@ inside the region not ruled out (issue 27; ``povsim calibrate``'s default method
    the whole region, is calibrated but broad; the later ones spend their runs where the
    posterior is. Posterior draws outside the region (or outside the last round's
    highest-density region) are dropped (the truncated prior gives them no mass). Runs held
-   out of the first round's training check the coverage (simulation-based calibration,
-   ``sbc.csv``).
+   out of each round's training, in proportion to its runs, check the coverage
+   (simulation-based calibration, ``sbc.csv``).
 
 Every stage's runs are kept in the output folder (``stages/*.npz``) and reused by a rerun of
 the same command, which is deterministic: each run's seed is a function of the calibration

@@ -37,9 +37,14 @@ def test_every_prior_matches_a_parameter_of_some_case():
         assert any(fnmatch.fnmatchcase(p, path_pattern(e.path)) for p in used), e.path
 
 
+#: behaviour a place's administration sets, fitted per case (calibration/priors.yaml says why)
+PER_CASE_BEHAVIOUR = {"behaviour.transfer_claim_prob_month"}
+
+
 def test_behaviour_is_shared_and_circumstances_are_per_case():
     scopes = {e.path: e.scope for e in load_priors()}
-    assert all(scopes[p] == "shared" for p in scopes if p.startswith("behaviour."))
+    assert all(scopes[p] == ("case" if p in PER_CASE_BEHAVIOUR else "shared")
+               for p in scopes if p.startswith("behaviour."))
     assert scopes["population.farm_productivity_sigma"] == "case"
     assert scopes["cooperatives.initial_capital_mean"] == "case"
 
