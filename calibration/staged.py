@@ -143,6 +143,17 @@ def bounded(y: np.ndarray, targets: list) -> np.ndarray:
     return x
 
 
+def latent(u: np.ndarray) -> np.ndarray:
+    """Prior quantiles ``u`` as the neural posterior's latent ``z = Phi^-1(u)``, the cube's
+    faces kept finite.
+
+    Example:
+        >>> latent(np.array([0.5, 0.0])).round(2).tolist()
+        [0.0, -6.0]
+    """
+    return ndtri(np.clip(u, 1e-9, 1 - 1e-9))
+
+
 def _stage_seed(seed: int, stage: str) -> int:
     return int(zlib.crc32(f"{stage}|{seed}".encode()))
 
@@ -326,7 +337,7 @@ def _highest_density(blocks: Blocks, wave: Wave, net, observed: np.ndarray, tau:
         u, w = blocks.sample(wave, batch, rng)
         tried += len(u)
         ok = w > 0
-        ok[ok] = net.log_prob(ndtri(np.clip(u[ok], 1e-9, 1 - 1e-9)), observed) >= tau
+        ok[ok] = net.log_prob(latent(u[ok]), observed) >= tau
         got.append(u[ok])
     u = np.concatenate(got) if got else np.zeros((0, blocks.dims))
     return u[:n], tried
@@ -509,7 +520,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     x_all = bounded(y_all[:, active], [targets[j] for j in active])
     noise_sd = np.array([math.sqrt(targets[j].observation_sd ** 2
                                    + targets[j].discrepancy_sd ** 2) for j in active])
-    z_all = ndtri(np.clip(u_all, 1e-9, 1 - 1e-9))
+    z_all = latent(u_all)
     hold = min(stages.holdout, len(z_all) // 5)
     z_hold, x_hold, z_fit, x_fit = z_all[:hold], x_all[:hold], z_all[hold:], x_all[hold:]
     net = train(z_fit, x_fit, seed=seed, noise_sd=noise_sd, max_epochs=stages.max_epochs)
@@ -530,7 +541,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
             say(f"round {r}: none of {tried} candidates in the flow's highest-density region")
             break
         y_new = simulate(u_new, f"round-{r}")
-        z_new = ndtri(np.clip(u_new, 1e-9, 1 - 1e-9))
+        z_new = latent(u_new)
         x_new = bounded(y_new[:, active], [targets[j] for j in active])
         h = round(hold * len(z_new) / len(z_all))
         z_hold, x_hold = np.concatenate([z_hold, z_new[:h]]), np.concatenate([x_hold, x_new[:h]])
@@ -551,7 +562,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
         first = uk if first is None else first
         keep = last.keeps(uk)
         if hpd is not None:  # the last flow is the posterior inside its runs' region only
-            keep &= hpd[0].log_prob(ndtri(np.clip(uk, 1e-9, 1 - 1e-9)), observed) >= hpd[1]
+            keep &= hpd[0].log_prob(latent(uk), observed) >= hpd[1]
         u = np.concatenate([u, uk[keep]])
         inside, drawn = inside + int(keep.sum()), drawn + len(uk)
         if len(u) >= stages.draws:
