@@ -129,6 +129,19 @@ class NeuralPosterior:
         return float(np.quantile(self.log_prob(z, x), quantile))
 
 
+def latent(u: np.ndarray) -> np.ndarray:
+    """Prior quantiles ``u`` as the neural posterior's latent ``z = Phi^-1(u)``, the cube's
+    faces kept finite.
+
+    Example:
+        >>> latent(np.array([0.5, 0.0])).round(2).tolist()
+        [0.0, -6.0]
+    """
+    from scipy.special import ndtri
+
+    return ndtri(np.clip(u, 1e-9, 1 - 1e-9))
+
+
 def train(z: np.ndarray, x: np.ndarray, *, seed: int, noise_sd: np.ndarray | None = None,
           max_epochs: int = 300, batch: int = 128) -> NeuralPosterior:
     """Train NPE (a masked autoregressive flow) on latent parameters ``z`` (runs x dims) and

@@ -58,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
 
 from povsim.base.inputs import ScenarioError
 from povsim.calibration.evaluate import evaluate
@@ -68,6 +68,7 @@ from povsim.calibration.metrics import censored
 from povsim.calibration.neural import (
     all_uniform,
     coverage,
+    latent,
     rank_uniformity_by_parameter,
     train,
 )
@@ -141,17 +142,6 @@ def bounded(y: np.ndarray, targets: list) -> np.ndarray:
         elif t.comparison == "at_least":
             x[:, j] = np.minimum(x[:, j], t.observed)
     return x
-
-
-def latent(u: np.ndarray) -> np.ndarray:
-    """Prior quantiles ``u`` as the neural posterior's latent ``z = Phi^-1(u)``, the cube's
-    faces kept finite.
-
-    Example:
-        >>> latent(np.array([0.5, 0.0])).round(2).tolist()
-        [0.0, -6.0]
-    """
-    return ndtri(np.clip(u, 1e-9, 1 - 1e-9))
 
 
 def _stage_seed(seed: int, stage: str) -> int:
