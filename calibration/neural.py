@@ -8,7 +8,10 @@ history matching keeps (the prior truncated to it), ``q`` is the posterior trunc
 region, which holds the whole posterior if the region does (truncated sequential NPE, Deistler et
 al. 2022). The reported figures are observed with error: each training run's figures get that
 error added (a normal with the figure's observation sd, from a named generator), so the
-posterior counts it as the likelihood would.
+posterior counts it as the likelihood would. A figure given a positive **floor** is conditioned
+on as its logarithm (after the error is added; values below the floor read as the floor): the
+flow then learns relative differences, the scale on which the fit's goal (a median within 15%)
+and these figures' spread (incomes, revenues, incidences: right-skewed, positive) are stated.
 
 :func:`coverage` is simulation-based calibration (Talts et al. 2018) of a trained posterior on
 held-out runs: the rank of each truth among posterior draws, and whether the central 90%
@@ -102,11 +105,19 @@ class NeuralPosterior:
     figures: int
     epochs: int
     runs: int
+    #: per figure, the floor of a figure conditioned on as its log (0: as it is); None: none
+    floors: np.ndarray | None = None
+
+    def features(self, x: np.ndarray) -> np.ndarray:
+        """Figures ``x`` (one row, or runs x figures) as the flow reads them: each figure with
+        a floor as the log of itself or its floor, whichever is larger."""
+        return features(x, self.floors)
 
     def sample(self, x: np.ndarray, n: int, seed: int) -> np.ndarray:
         """``n`` latent draws (n x dims) from the posterior given figures ``x``."""
         with _torch_seeded(seed) as torch:
-            xo = torch.as_tensor(np.asarray(x, np.float32).reshape(1, -1))
+            xo = torch.as_tensor(self.features(np.asarray(x, float).reshape(1, -1)),
+                                 dtype=torch.float32)
             z = self.posterior.sample((n,), x=xo, show_progress_bars=False)
         return z.numpy().astype(float)
 
@@ -116,8 +127,9 @@ class NeuralPosterior:
 
         with torch.no_grad():
             lp = self.posterior.log_prob(torch.as_tensor(np.asarray(z, np.float32)),
-                                         x=torch.as_tensor(np.asarray(x, np.float32)
-                                                           .reshape(1, -1)))
+                                         x=torch.as_tensor(self.features(
+                                             np.asarray(x, float).reshape(1, -1)),
+                                             dtype=torch.float32))
         return lp.numpy().astype(float)
 
     def threshold(self, x: np.ndarray, seed: int, n: int = 4000,
@@ -142,11 +154,47 @@ def latent(u: np.ndarray) -> np.ndarray:
     return ndtri(np.clip(u, 1e-9, 1 - 1e-9))
 
 
+def features(x: np.ndarray, floors: np.ndarray | None) -> np.ndarray:
+    """Figures ``x`` (runs x figures) with each figure whose floor is positive replaced by the
+    log of itself or its floor, whichever is larger; the others as they are.
+
+    Example:
+        >>> features(np.array([[2.0, -1.0], [0.0, 3.0]]), np.array([0.5, 0.0])).round(3).tolist()
+        [[0.693, -1.0], [-0.693, 3.0]]
+    """
+    x = np.array(x, float)
+    if floors is None:
+        return x
+    floors = np.asarray(floors, float)
+    logged = floors > 0
+    x[:, logged] = np.log(np.maximum(x[:, logged], floors[logged]))
+    return x
+
+
+def log_floors(targets: list, share: float = 0.05) -> np.ndarray:
+    """The floors of the figures (``targets``: each with ``observed`` and ``comparison``)
+    conditioned on as logs: every equality figure with a positive reported value, floored at
+    ``share`` of it (a run at zero reads as 5% of the figure); a bound (censored at its value)
+    or a figure that can be negative as it is (floor 0).
+
+    Example:
+        >>> from types import SimpleNamespace as T
+        >>> log_floors([T(observed=9.13, comparison="equal"),
+        ...             T(observed=2000.0, comparison="at_least"),
+        ...             T(observed=-1.0, comparison="equal")]).round(4).tolist()
+        [0.4565, 0.0, 0.0]
+    """
+    return np.array([share * t.observed if t.comparison == "equal" and t.observed > 0 else 0.0
+                     for t in targets], float)
+
+
 def train(z: np.ndarray, x: np.ndarray, *, seed: int, noise_sd: np.ndarray | None = None,
-          max_epochs: int = 300, batch: int = 128) -> NeuralPosterior:
+          floors: np.ndarray | None = None, max_epochs: int = 300,
+          batch: int = 128) -> NeuralPosterior:
     """Train NPE (a masked autoregressive flow) on latent parameters ``z`` (runs x dims) and
     the runs' figures ``x`` (runs x figures; rows with a missing figure are left out), each
-    figure with observation error of sd ``noise_sd`` added."""
+    figure with observation error of sd ``noise_sd`` added, then those with a positive
+    ``floors`` entry as logs (:func:`features`)."""
     require_sbi()
     from sbi.inference import NPE
 
@@ -157,6 +205,7 @@ def train(z: np.ndarray, x: np.ndarray, *, seed: int, noise_sd: np.ndarray | Non
     if noise_sd is not None:
         err = np.random.default_rng([seed, 0x0B5E]).standard_normal(x.shape)
         x = x + err * np.asarray(noise_sd, float)[None, :]
+    x = features(x, floors)
     d = z.shape[1]
     # sbi prints "converged" and warns of one-dimensional flows and of the epoch cap: the
     # epochs trained are kept instead (``NeuralPosterior.epochs``)
@@ -172,7 +221,8 @@ def train(z: np.ndarray, x: np.ndarray, *, seed: int, noise_sd: np.ndarray | Non
                                     show_train_summary=False)
         posterior = inference.build_posterior(estimator)
         epochs = int(inference.summary["epochs_trained"][-1])
-    return NeuralPosterior(posterior, d, x.shape[1], epochs, len(z))
+    return NeuralPosterior(posterior, d, x.shape[1], epochs, len(z),
+                           None if floors is None else np.asarray(floors, float))
 
 
 def coverage(post: NeuralPosterior, z: np.ndarray, x: np.ndarray, names: list[str], *,

@@ -17,10 +17,10 @@ inside the region not ruled out (issue 27; ``povsim calibrate``'s default method
    the cut and is reported with the run that came closest.
 3. **Posterior.** Runs drawn from the region left (the prior truncated to it) train a neural
    posterior (:mod:`povsim.calibration.neural`, sbi's NPE) conditioned on every figure within
-   reach, each observed with error (tolerance and discrepancy): an equality figure at its
-   value, a bound (at least, at most) as a censored observation (:func:`bounded`: a run
-   meeting it reads as the bound), so that a bound acts on the posterior, not only through the
-   region. In each later round (``Stages.rounds``, default 2) half as many new runs come from
+   reach, each observed with error (tolerance and discrepancy): an equality figure as the log
+   of its value, a bound (at least, at most) as a censored observation (:func:`bounded`: a run
+   meeting it reads as the bound) acting on the posterior, not only through the region.
+   In each later round (``Stages.rounds``, default 2) half as many new runs come from
    the region truncated to the last posterior's highest-density region given the reported
    figures (all but 0.1% of its mass), and a posterior is trained on all runs so far
    (truncated sequential NPE, Deistler et al. 2022): the first round's posterior, trained on
@@ -69,6 +69,7 @@ from povsim.calibration.neural import (
     all_uniform,
     coverage,
     latent,
+    log_floors,
     rank_uniformity_by_parameter,
     train,
 )
@@ -510,18 +511,19 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     x_all = bounded(y_all[:, active], [targets[j] for j in active])
     noise_sd = np.array([math.sqrt(targets[j].observation_sd ** 2
                                    + targets[j].discrepancy_sd ** 2) for j in active])
+    observed = np.array([targets[j].observed for j in active])
+    floors = log_floors([targets[j] for j in active])  # equality figures read as logs
     z_all = latent(u_all)
     hold = min(stages.holdout, len(z_all) // 5)
     z_hold, x_hold, z_fit, x_fit = z_all[:hold], x_all[:hold], z_all[hold:], x_all[hold:]
-    net = train(z_fit, x_fit, seed=seed, noise_sd=noise_sd, max_epochs=stages.max_epochs)
-    observed = np.array([targets[j].observed for j in active])
+    net = train(z_fit, x_fit, seed=seed, noise_sd=noise_sd, floors=floors,
+                max_epochs=stages.max_epochs)
     # later rounds: new runs from the region truncated to the last flow's highest-density
     # region given the reported figures, and a flow trained on every run so far (truncated
     # sequential NPE: inside that region the runs' density is still the sampler's, so the flow
     # is still the posterior there, and its draws are kept only there). Each round holds out
     # its share of runs, so the coverage check's truths come from the runs' own mixture.
-    hpd, rounds = None, [{"round": 1, "runs": len(z_fit), "candidates": None,
-                          "share_kept": None}]
+    hpd, rounds = None, [{"round": 1, "runs": len(z_fit), "candidates": None, "share_kept": None}]
     for r in range(2, stages.rounds + 1):
         tau = net.threshold(observed, seed=seed + 7919 * r)
         u_new, tried = _highest_density(blocks, last, net, observed, tau,
@@ -541,7 +543,8 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
         say(f"round {r}: {len(z_new)} runs from the flow's highest-density region "
             f"({len(z_new) / max(tried, 1):.1%} of {tried} candidates from the region)")
         hpd = (net, tau)
-        net = train(z_fit, x_fit, seed=seed, noise_sd=noise_sd, max_epochs=stages.max_epochs)
+        net = train(z_fit, x_fit, seed=seed, noise_sd=noise_sd, floors=floors,
+                    max_epochs=stages.max_epochs)
     clock["training"] = time.perf_counter()
     sbc = coverage(net, z_hold, x_hold, fitted, seed=seed, noise_sd=noise_sd)
     # the flow's draws outside the region are dropped: draw in rounds (at most 56 x the draws
@@ -588,8 +591,7 @@ def fit_staged(pb, out: str | Path | None, stages: Stages = Stages(), *, workers
     say(f"posterior: {n} draws, effective sample size {info['effective_sample_size']:.0f} "
         f"(NPE on {len(z_fit)} runs from the region, {net.epochs} epochs; "
         f"{inside / max(drawn, 1):.1%} of its draws inside the region); coverage of the 90% "
-        f"interval on "
-        f"{len(z_hold)} held-out runs: {sbc['covered'].mean():.1%}")
+        f"interval on {len(z_hold)} held-out runs: {sbc['covered'].mean():.1%}")
     return StagedFit(pb, stages, shares, waves, Posterior(pb, samples), sbc,
                      [targets[j].name for j in active], info, blocks)
 

@@ -55,6 +55,20 @@ def test_observation_error_widens_the_posterior():
     assert blurred.sample(xo, 400, seed=2).std() > 2 * sharp.sample(xo, 400, seed=2).std()
 
 
+def test_a_figure_with_a_floor_is_conditioned_on_as_its_log_in_training_and_in_drawing():
+    """A skewed figure (x = exp(2z), observed with 5% relative error) read as its log: the
+    flow learns log x, and drawing given a reported x reads its log too, so the posterior sits
+    at log(x) / 2 (drawing given the raw value instead would put it near 0.07)."""
+    rng = np.random.default_rng(13)
+    z = rng.standard_normal((800, 1))
+    x = np.exp(2 * z) * (1 + 0.05 * rng.standard_normal((800, 1)))
+    post = train(z, x, seed=1, max_epochs=60, floors=np.array([1e-3]))
+    assert post.floors.tolist() == [1e-3]
+    draws = post.sample(np.array([np.exp(-2.0)]), 400, seed=2)
+    assert abs(np.median(draws) + 1.0) < 0.2
+    assert post.features(np.array([[0.0]])).tolist() == [[np.log(1e-3)]]
+
+
 def test_a_later_round_draws_its_runs_from_the_posterior_s_highest_density_region():
     """Truncated sequential NPE's proposal: the candidates kept for a second round all lie in
     the first posterior's highest-density region given the observation (log density at least
