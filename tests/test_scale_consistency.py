@@ -37,19 +37,28 @@ R, FULL, REDUCED, Z = 8, agreement.FULL, agreement.REDUCED, 4.0
 #:   (21% short at 1:20, 40% at 1:50 at the values of 2026-12-05, with local jobs held at their
 #:   steady state: fewer seekers than when the start decayed, 17-26% short at 1:50)
 #:   (13% short at 1:10, 1,107 against 964, at the values of the second fit of 2026-12-06)
+#: - mean income at 1:50: 1.0% short (12,474 against 12,604 yuan, z -5.0; 8 replicates, seed
+#:   1) at the values of the third fit of 2026-12-06; 1:10 and 1:20 agree (-0.2%, -0.4%).
+#:   Partners' jobs, 42% short at 1:50 (650 against 1,119; 2,551 yuan a month in 2013 grown 7.5%
+#:   a year: about 41,000 yuan a job-year in 2017, 32 yuan per person of 592,600), account for
+#:   a quarter of it at most; the rest is not traced. 1:50 is no case's calibration scale.
 KNOWN = {(10.0, "enterprise_jobs"): 0.20, (20.0, "enterprise_jobs"): 0.30,
-         (50.0, "enterprise_jobs"): 0.50}
+         (50.0, "enterprise_jobs"): 0.50, (50.0, "income_mean"): 0.02}
 #: (scale, year) whose poor-village exits are known to disagree with full scale. Empty since the
 #: second fit of 2026-12-06: until then 2014's disagreed at 1:20 (60-77 villages exited at full
 #: scale, 10-30 at 1:20, z -6.6; the listed villages' few simulated households persistently
 #: poorer), and at that fit's values they agree.
 KNOWN_EXIT_YEARS: set[tuple[float, int]] = set()
 #: (scale, output) whose end-year mean is known to disagree with full scale beyond Z, not yet
-#: traced: since the second fit of 2026-12-06 (Xixiu's own transfer-claim probability, 0.048 a
-#: month against 0.0093 shared before), the register exits of households registered while not
-#: income-poor by 2017: 210 people at full scale, 383 at 1:20 (z 5.1, 8 replicates, seed 1);
-#: 1:50 agrees. A strict xfail below fails the suite once they agree.
-KNOWN_OUTCOMES = {(20.0, "exits_people_registration_error")}
+#: traced: the register exits in 2017 of households registered while not income-poor. At the
+#: third fit of 2026-12-06 (8 replicates, seed 1): 244 people at full scale, 314 at 1:10, 263 at
+#: 1:20 (agreeing), 50 at 1:50 (z -6.9; 5 of 8 runs exit none: about 1.2 simulated households
+#: of 200 people would be expected). What was measured: at the end of 2017, 57 such households
+#: are still poor at full scale (4 seeds), 38 at 1:10 and 34 at 1:50 (8 and 16 seeds), so they
+#: leave earlier at reduced scale; the cause is not found. At the second fit it was 1:20 that
+#: disagreed (383 against 210), 1:50 agreeing. A strict xfail below fails the suite once they
+#: agree.
+KNOWN_OUTCOMES = {(50.0, "exits_people_registration_error")}
 
 
 @pytest.fixture(scope="module")
