@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -145,27 +146,35 @@ def pairs(post, path: Path) -> None:
 
 
 def figure_label(fid: str, registry=None) -> str:
-    """A figure's label on a plot: its case and the quantity the registry gives it (the
-    anchors' metric where it is not a report's figure), not its id.
+    """A figure's label on a plot: its case, the quantity the registry gives it and the year it
+    is compared in (a public statistic's metric and area, from ``anchors.yaml``), not its id.
 
     Example:
         >>> figure_label("xixiu.poverty_incidence_end")
-        'xixiu: rural poverty incidence at end'
+        'xixiu: rural poverty incidence at end, 2017'
+        >>> figure_label("xixiu.income_level_2014")
+        'xixiu: income mean, 2014 (statistic of Guizhou Province)'
     """
+    from povsim.calibration.anchors import load_anchors
     from povsim.calibration.registry import load_registry
 
     case = fid.split(".", 1)[0]
-    try:
-        return f"{case}: {(registry or load_registry())[fid].quantity}"
-    except KeyError:
-        return fid
+    reg = registry or load_registry()
+    if fid in reg:
+        f = reg[fid]
+        return f"{case}: {f.quantity}" + (f", {f.target.year}" if f.target else "")
+    for a in load_anchors(case):
+        if a.id == fid:
+            area = a.area.split(" (", 1)[0]
+            return f"{case}: {a.metric.replace('_', ' ')}, {a.year} (statistic of {area})"
+    return fid
 
 
 def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
     """Each figure's posterior-predictive median and 90% interval against the reported value,
     as a ratio to the reported value."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(report) + 1.4))
+    fig, ax = plt.subplots(figsize=(10, 0.45 * len(report) + 1.6))
     y = np.arange(len(report))
     ref = report["reported"].replace(0, np.nan).to_numpy(float)
     med = report["predicted_median"].to_numpy(float) / ref
@@ -183,10 +192,16 @@ def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
     from povsim.calibration.registry import load_registry
 
     reg = load_registry()
-    ax.set_yticks(y, [f"{figure_label(i, reg)} ({r})"
-                      for i, r in zip(report["id"], report["role"], strict=True)], fontsize=7)
+    # a bound says so; a figure reported as 0 has no ratio: its label says so instead of a point
+    bound = {"at_least": ", a lower bound", "at_most": ", an upper bound"}
+    comparison = report["comparison"] if "comparison" in report else [""] * len(report)
+    ax.set_yticks(y, [f"{figure_label(i, reg)} ({r}{bound.get(c, '')})"
+                      + (", reported 0: not shown" if not np.isfinite(v) else "")
+                      for i, r, c, v in zip(report["id"], report["role"], comparison, ref,
+                                            strict=True)], fontsize=7)
     ax.set_xlabel("predicted / reported (median and 90% interval)")
-    ax.set_title(f"{title}\nposterior predictive against the reports", fontsize=9)
+    ax.set_title("\n".join([*textwrap.wrap(title, 60),
+                            "posterior predictive against the reports"]), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, format="png", dpi=100)
     plt.close(fig)
