@@ -105,11 +105,11 @@ def abc(pb, u_true, x, sd, population: int, generations: int, workers: int) -> d
 
 
 def npe(pb, u_true, x, sd, training: int, workers: int) -> dict:
-    from scipy.special import ndtr, ndtri
+    from scipy.special import ndtr
     from scipy.stats import qmc
 
     from povsim.calibration.evaluate import evaluate
-    from povsim.calibration.neural import log_floors, train
+    from povsim.calibration.neural import latent, log_floors, train
 
     t0 = time.perf_counter()
     u = qmc.Sobol(len(PARAMS), scramble=True, seed=9).random(training)
@@ -118,7 +118,7 @@ def npe(pb, u_true, x, sd, training: int, workers: int) -> dict:
     # each figure read as its log, as the staged fit reads an equality figure
     floors = log_floors([SimpleNamespace(observed=f.value, comparison="equal")
                          for f in pb.figures])
-    net = train(ndtri(np.clip(u, 1e-9, 1 - 1e-9)), y, seed=3, noise_sd=sd, floors=floors)
+    net = train(latent(u), y, seed=3, noise_sd=sd, floors=floors)
     draws = [ndtr(net.sample(row, 1000, seed=10 + i)) for i, row in enumerate(x)]
     err, cov = score(pb, u_true, draws)
     return {"method": f"sbi NPE ({training} runs from the prior, trained once, figures as "
