@@ -52,6 +52,17 @@ class Anchor(BaseModel):
     note: str | None = None
 
     @property
+    def quantity(self) -> str:
+        """The statistic in words: its metric and the area it is of (the area's first clause;
+        the rest says why that area), the year apart.
+
+        Example:
+            >>> load_anchors("xixiu")[0].quantity
+            'income mean (statistic of Guizhou Province)'
+        """
+        return f"{self.metric.replace('_', ' ')} (statistic of {self.area.split(' (', 1)[0]})"
+
+    @property
     def target(self) -> Target:
         """How the simulation is compared with it (the registry's :class:`Target`)."""
         return Target(metric=self.metric, year=self.year, comparison=self.comparison,
@@ -62,7 +73,7 @@ class Anchor(BaseModel):
         """The anchor as a calibration figure (role ``calibration``, seed file
         ``anchors.yaml``), as :meth:`povsim.calibration.fit.Problem.of` fits it."""
         return Figure(id=self.id, case=self.case, seed_file=ANCHORS.name,
-                      quantity=f"{self.metric} {self.year} ({self.area})", value=self.value,
+                      quantity=self.quantity, value=self.value,
                       unit=self.unit, period=str(self.year),
                       kind="context", role="calibration", target=self.target,
                       quote=self.source, note=self.note)

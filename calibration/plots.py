@@ -147,27 +147,24 @@ def pairs(post, path: Path) -> None:
 
 def figure_label(fid: str, registry=None) -> str:
     """A figure's label on a plot: its case, the quantity the registry gives it and the year it
-    is compared in (a public statistic's metric and area, from ``anchors.yaml``), not its id.
+    is compared in (a public statistic's :attr:`~povsim.calibration.anchors.Anchor.quantity`),
+    not its id.
 
     Example:
         >>> figure_label("xixiu.poverty_incidence_end")
         'xixiu: rural poverty incidence at end, 2017'
         >>> figure_label("xixiu.income_level_2014")
-        'xixiu: income mean, 2014 (statistic of Guizhou Province)'
+        'xixiu: income mean (statistic of Guizhou Province), 2014'
     """
     from povsim.calibration.anchors import load_anchors
     from povsim.calibration.registry import load_registry
 
     case = fid.split(".", 1)[0]
     reg = registry or load_registry()
-    if fid in reg:
-        f = reg[fid]
-        return f"{case}: {f.quantity}" + (f", {f.target.year}" if f.target else "")
-    for a in load_anchors(case):
-        if a.id == fid:
-            area = a.area.split(" (", 1)[0]
-            return f"{case}: {a.metric.replace('_', ' ')}, {a.year} (statistic of {area})"
-    return fid
+    f = reg.figures.get(fid) or next((a.figure() for a in load_anchors(case) if a.id == fid), None)
+    if f is None:
+        return fid
+    return f"{case}: {f.quantity}" + (f", {f.target.year}" if f.target else "")
 
 
 def predicted_vs_reported(report: pd.DataFrame, title: str, path: Path) -> None:
