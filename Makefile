@@ -24,11 +24,14 @@ demo: $(STAMP)
 	@echo "report (open it in a browser):"
 	@$(VENV)/bin/povsim report results/xixiu
 
-# the README's screenshot of the demo's report (top 1200x1400 pixels, headless chromium) and the
-# summary it shows, which tests/test_report.py checks against a run of today's model
+# the README's screenshots of the demo's report (its top 1200x1400 pixels, the reported figures, the
+# plots; headless chromium) and the summary they show, which tests/test_report.py checks against a
+# run of today's model
 screenshot: $(STAMP)
 	test -f results/xixiu/manifest.json || $(MAKE) demo
 	$(VENV)/bin/povsim report results/xixiu --screenshot docs/images/report-xixiu.png --size 1200x1400
+	$(VENV)/bin/povsim report results/xixiu --screenshot docs/images/report-xixiu-figures.png --section reported --size 1200x900
+	$(VENV)/bin/povsim report results/xixiu --screenshot docs/images/report-xixiu-plots.png --section plots --size 1200x1000
 	$(PY) -c "from povsim.reporting.results import Results; Results.read('results/xixiu').summary().to_csv('docs/images/report-xixiu.csv', index=False)"
 
 # pytest's progress per file (each file's name, then a dot per test and the share done so far),

@@ -297,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "which must be installed: apt-get install chromium)")
     r.add_argument("--size", default="1200x1400", metavar="WxH",
                    help="the screenshot's width and height in pixels (default 1200x1400)")
+    r.add_argument("--section", default=None, metavar="NAME",
+                   help="the screenshot shows the top of this section, the rest hidden: its "
+                        "heading's first word, e.g. summary, reported, plots, manifest")
     r.set_defaults(func=cmd_report)
     for cmd in sub.choices.values():
         cmd.add_argument("--debug", action="store_true",

@@ -468,10 +468,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     page_file(args.out or Path(args.folder) / "report.html", "--out")
     if args.screenshot:
         page_file(args.screenshot, "--screenshot")
-    from povsim.report import screenshot, write_report
+    elif args.section:
+        raise ScenarioError("--section names the part of the page --screenshot shows; "
+                            "give --screenshot PNG with it")
+    from povsim.report import only_section, screenshot, write_report
 
     page = write_report(args.folder, args.out)
+    if args.screenshot and args.section:  # a wrong section answers before anything is printed
+        only_section(page.read_text(encoding="utf-8"), args.section, str(page))
     print(page)
     if args.screenshot:
-        print(screenshot(page, args.screenshot, args.size))
+        print(screenshot(page, args.screenshot, args.size, args.section))
     return 0

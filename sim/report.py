@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -512,12 +513,52 @@ def write_report(out: str | Path, path: str | Path | None = None) -> Path:
     return target
 
 
-def screenshot(page: str | Path, png: str | Path, size: str = "1200x1400") -> Path:
+def page_sections(page: str) -> list[str]:
+    """The sections of a report page, by the class :func:`render` gives each (its heading in
+    lower case, words joined by hyphens).
+
+    Example:
+        >>> page_sections('<section class="summary"><h2>Summary</h2></section>')
+        ['summary']
+    """
+    return re.findall(r'<section class="([^"]+)">', page)
+
+
+def only_section(page: str, name: str, where: str = "the page") -> str:
+    """The page with every part but its section ``name`` hidden (``name``: the section's class or
+    its first word, e.g. ``reported`` for "Reported figures beside the simulation"), so that a
+    screenshot of its top shows that section; an unknown name is a one-line error listing them.
+
+    Example:
+        >>> page = ('<html><head></head><body><h1>T</h1><section class="summary"></section>'
+        ...         '<section class="plots"></section></body></html>')
+        >>> "section:not(.plots)" in only_section(page, "plots")
+        True
+        >>> only_section(page, "tables")
+        Traceback (most recent call last):
+        ...
+        povsim.base.errors.ScenarioError: --section 'tables': ... its sections: summary, plots
+    """
+    have = page_sections(page)
+    key = name.strip().lower().replace(" ", "-")
+    match = [c for c in have if c == key] or [c for c in have if c.split("-")[0] == key]
+    if not match:
+        raise ScenarioError(f"--section {name!r}: {where} has no such section; its sections: "
+                            f"{', '.join(have)}")
+    style = (f"<style>body > :not(section), section:not(.{match[0]}) "
+             "{ display: none !important; }</style>")
+    return page.replace("</head>", style + "</head>", 1)
+
+
+def screenshot(page: str | Path, png: str | Path, size: str = "1200x1400",
+               section: str | None = None) -> Path:
     """Save the top ``size`` (``WxH`` pixels) of the HTML ``page`` as ``png`` with headless
-    Chromium (Debian's ``chromium``); a one-line error where it is missing or fails.
+    Chromium (Debian's ``chromium``), or the top of its ``section`` (:func:`only_section`); a
+    one-line error where chromium is missing or fails.
 
     Example (needs chromium):
         screenshot("results/xixiu/report.html", "docs/images/report-xixiu.png")
+        screenshot("results/xixiu/report.html", "plots.png", section="plots")
     """
     import shutil
     import subprocess
@@ -530,16 +571,23 @@ def screenshot(page: str | Path, png: str | Path, size: str = "1200x1400") -> Pa
     if exe is None:
         raise ScenarioError("a screenshot needs Debian's chromium (apt-get install chromium); "
                             "none found on the PATH")
+    text = Path(page).read_text(encoding="utf-8") if section else None
+    if section:
+        text = only_section(text, section, str(page))
     png = Path(png).resolve()
     png.parent.mkdir(parents=True, exist_ok=True)
 
     def shoot(tmp: Path) -> None:
         with tempfile.TemporaryDirectory() as d:  # chromium names its format by the suffix
             shot = Path(d) / "shot.png"
+            target = Path(page)
+            if text is not None:  # the page with the other parts hidden, beside the shot
+                target = Path(d) / "page.html"
+                target.write_text(text, encoding="utf-8")
             run = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu",
                                   "--hide-scrollbars", "--no-first-run",
                                   f"--window-size={int(w)},{int(h)}", f"--screenshot={shot}",
-                                  Path(page).resolve().as_uri()], capture_output=True,
+                                  target.resolve().as_uri()], capture_output=True,
                                  timeout=120)
             if run.returncode != 0 or not shot.is_file():
                 raise ScenarioError(f"chromium could not take the screenshot of {page} "

@@ -155,3 +155,33 @@ def test_the_readme_screenshot_shows_what_the_demo_gives_today():
         assert np.allclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True), (c, a, b)
         checked += int(np.isfinite(b).sum())
     assert checked >= 20
+
+
+def test_screenshot_section_names_the_sections_in_one_line(folders, capsys, tmp_path):
+    """``--section`` needs ``--screenshot``, and an unknown section lists the page's sections;
+    both in one line, before anything is printed."""
+    run = str(folders / "run")
+    assert main(["report", run, "--out", str(tmp_path / "p.html"), "--section", "plots"]) == 2
+    assert "give --screenshot PNG with it" in capsys.readouterr().err
+    assert main(["report", run, "--out", str(tmp_path / "p.html"), "--screenshot",
+                 str(tmp_path / "s.png"), "--section", "tables"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "its sections: summary, reported-figures-beside-the-simulation, plots, manifest" in err
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_screenshot_of_a_section_starts_at_it(folders, tmp_path):
+    """The screenshot of a section shows that section at its top: a page with only the plots
+    (every other part hidden) differs from the top of the page."""
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        if os.environ.get("POVSIM_REQUIRE_BROWSER"):
+            pytest.fail("needs Debian's chromium")
+        pytest.skip("needs Debian's chromium")
+    from povsim.report import screenshot
+
+    page = write_report(folders / "run", tmp_path / "report.html")
+    top = screenshot(page, tmp_path / "top.png", "600x400")
+    plots = screenshot(page, tmp_path / "plots.png", "600x400", section="plots")
+    assert top.read_bytes()[:8] == plots.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert top.read_bytes() != plots.read_bytes()
