@@ -477,7 +477,7 @@ def render(out: str | Path) -> str:
             f"<p>Folder <code>{html.escape(str(out))}</code>. Tables as Parquet and CSV and "
             "the plots as PNG are beside this page.</p>"]
     for s in parts:
-        body.append(f'<section class="{html.escape(section_class(s.title))}">'
+        body.append(f'<section class="{html.escape(s.title.lower().replace(" ", "-"))}">'
                     f"<h2>{html.escape(s.title)}</h2>")
         body += [f"<p>{html.escape(t)}</p>" for t in s.text]
         for caption, df in s.tables:
@@ -513,19 +513,9 @@ def write_report(out: str | Path, path: str | Path | None = None) -> Path:
     return target
 
 
-def section_class(title: str) -> str:
-    """The class of a section of the page: its heading in lower case, words joined by hyphens.
-
-    Example:
-        >>> section_class("Reported figures beside the simulation")
-        'reported-figures-beside-the-simulation'
-    """
-    return title.strip().lower().replace(" ", "-")
-
-
 def page_sections(page: str) -> list[str]:
-    """The sections of a report page, by the class :func:`render` gives each
-    (:func:`section_class`).
+    """The sections of a report page, by the class :func:`render` gives each (its heading in
+    lower case, words joined by hyphens).
 
     Example:
         >>> page_sections('<section class="summary"><h2>Summary</h2></section>')
@@ -550,7 +540,7 @@ def only_section(page: str, name: str, where: str = "the page") -> str:
         povsim.base.errors.ScenarioError: --section 'tables': ... its sections: summary, plots
     """
     have = page_sections(page)
-    key = section_class(name)
+    key = name.strip().lower().replace(" ", "-")
     match = [c for c in have if c == key] or [c for c in have if c.split("-")[0] == key]
     if not match:
         raise ScenarioError(f"--section {name!r}: {where} has no such section; its sections: "
